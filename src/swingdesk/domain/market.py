@@ -1,0 +1,59 @@
+"""What the desk knows about a ticker's market at the moment of a decision."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from swingdesk.domain.clock import UtcDatetime
+from swingdesk.domain.enums import DataSource
+from swingdesk.domain.money import Dec, NonNegDec, PosDec
+
+
+class MarketSnapshot(BaseModel):
+    """Prices and indicators for one ticker; a field the provider could not get is None
+    and named in ``missing`` so that risk can fail closed instead of guessing."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ticker: str
+    name: str | None = None
+    sector: str | None = None
+    price: PosDec | None
+    prev_close: PosDec | None = None
+    day_change_pct: Dec | None = None
+    atr_14: NonNegDec | None = None
+    sma_20: PosDec | None = None
+    sma_50: PosDec | None = None
+    adv_20: NonNegDec | None = Field(default=None, description="20-day average daily volume, shares")
+    volume: NonNegDec | None = Field(default=None, description="today's volume, shares")
+    vix: NonNegDec | None = None
+    next_earnings: date | None = None
+    earnings_in_trading_days: int | None = None
+    as_of: UtcDatetime = Field(description="time of the newest price in the snapshot")
+    source: DataSource
+    market_open: bool = True
+    stale: bool = False
+    missing: tuple[str, ...] = Field(
+        default=(), description="fields the provider could not obtain (fail closed on these)"
+    )
+
+    def unavailable(self) -> list[str]:
+        """List what risk needs for a new long but cannot trust."""
+        required = {
+            "price": self.price,
+            "atr_14": self.atr_14,
+            "adv_20": self.adv_20,
+            "vix": self.vix,
+            "sector": self.sector,
+        }
+        gaps = [name for name, value in required.items() if value is None]
+        gaps.extend(m for m in self.missing if m not in gaps)
+        if self.stale:
+            gaps.append("stale")
+        return gaps
+
+
+# The seed called it MarketContext; both names refer to the same type.
+MarketContext = MarketSnapshot

@@ -1,0 +1,142 @@
+"""The account as the risk manager sees it: cash, positions, water marks, state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from swingdesk.domain.clock import UtcDatetime
+from swingdesk.domain.enums import OrderSide, TradingState
+from swingdesk.domain.money import ZERO, Dec, NonNegDec, PosDec
+
+
+class PositionState(BaseModel):
+    """A long position in one ticker."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ticker: str
+    qty: PosDec
+    avg_price: PosDec
+    market_price: PosDec
+    sector: str | None = None
+    stop_price: PosDec | None = None
+
+    @property
+    def market_value(self) -> Decimal:
+        """Value the position at its last price."""
+        return self.qty * self.market_price
+
+    @property
+    def cost_basis(self) -> Decimal:
+        """Return what the position cost."""
+        return self.qty * self.avg_price
+
+    @property
+    def unrealized_pnl(self) -> Decimal:
+        """Return the open profit or loss."""
+        return self.market_value - self.cost_basis
+
+
+class PortfolioState(BaseModel):
+    """A consistent picture of the account at one moment, built from broker and database."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cash: Dec
+    buying_power: NonNegDec
+    high_water_mark: NonNegDec
+    start_of_day_equity: NonNegDec
+    positions: tuple[PositionState, ...] = ()
+    trading_state: TradingState = TradingState.ACTIVE
+    last_order_at: Mapping[str, UtcDatetime] = Field(default_factory=dict)
+    as_of: UtcDatetime
+
+    @property
+    def positions_value(self) -> Decimal:
+        """Sum the market value of all positions."""
+        return sum((p.market_value for p in self.positions), ZERO)
+
+    @property
+    def equity(self) -> Decimal:
+        """Return cash plus the market value of positions."""
+        return self.cash + self.positions_value
+
+    def position(self, ticker: str) -> PositionState | None:
+        """Return the open position in ``ticker``, if any."""
+        for p in self.positions:
+            if p.ticker == ticker:
+                return p
+        return None
+
+    def sector_exposure(self, sector: str) -> Decimal:
+        """Sum the market value of positions in ``sector``."""
+        return sum((p.market_value for p in self.positions if p.sector == sector), ZERO)
+
+    @property
+    def drawdown_pct(self) -> Decimal:
+        """Return the fall of equity from its high-water mark, as a fraction (0.1 = 10%)."""
+        if self.high_water_mark <= 0:
+            return ZERO
+        return max(ZERO, (self.high_water_mark - self.equity) / self.high_water_mark)
+
+    @property
+    def day_pnl(self) -> Decimal:
+        """Return equity now minus equity at the start of the trading day."""
+        return self.equity - self.start_of_day_equity
+
+    @property
+    def day_loss_pct(self) -> Decimal:
+        """Return today's loss as a fraction of start-of-day equity (0 when up)."""
+        if self.start_of_day_equity <= 0:
+            return ZERO
+        return max(ZERO, -self.day_pnl / self.start_of_day_equity)
+
+    def last_order(self, ticker: str) -> datetime | None:
+        """Return when the desk last sent an order for ``ticker``."""
+        return self.last_order_at.get(ticker)
+
+
+def apply_fill(
+    position: PositionState | None,
+    *,
+    ticker: str,
+    side: OrderSide,
+    qty: Decimal,
+    price: Decimal,
+    sector: str | None,
+    stop_price: Decimal | None = None,
+) -> PositionState | None:
+    """Return the position after a fill; None when it is closed. Long-only: selling more
+    than is held is refused, because a fill must never create a short."""
+    if qty <= 0 or price <= 0:
+        raise ValueError("fill quantity and price must be positive")
+    if side is OrderSide.BUY:
+        if position is None:
+            return PositionState(
+                ticker=ticker,
+                qty=qty,
+                avg_price=price,
+                market_price=price,
+                sector=sector,
+                stop_price=stop_price,
+            )
+        new_qty = position.qty + qty
+        avg = (position.qty * position.avg_price + qty * price) / new_qty
+        return position.model_copy(
+            update={
+                "qty": new_qty,
+                "avg_price": avg,
+                "market_price": price,
+                "stop_price": stop_price if stop_price is not None else position.stop_price,
+            }
+        )
+    held = position.qty if position is not None else ZERO
+    if qty > held:
+        raise ValueError(f"sell fill of {qty} exceeds the {held} shares held in {ticker}")
+    if position is None or qty == held:
+        return None
+    return position.model_copy(update={"qty": held - qty, "market_price": price})

@@ -1,0 +1,214 @@
+"""The ports: what the core needs from the outside world, as Protocols.
+
+Adapters implement them; ``bootstrap`` chooses which. Every port has an in-memory fake
+in the tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol, runtime_checkable
+from uuid import UUID
+
+import pandas as pd
+
+from swingdesk.domain.enums import (
+    Action,
+    DataSource,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    TimeInForce,
+)
+from swingdesk.domain.events import OrderRequest, SignalCreated
+from swingdesk.domain.market import MarketSnapshot
+from swingdesk.domain.portfolio import PortfolioState
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """The only source of the current time outside adapters."""
+
+    def now(self) -> datetime:
+        """Return the current time, timezone-aware UTC."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TickerProfile:
+    """Static facts about a ticker."""
+
+    ticker: str
+    name: str
+    sector: str
+
+
+class MarketData(Protocol):
+    """A provider of raw daily bars and market context; indicators are computed by us."""
+
+    source: DataSource
+
+    def universe(self) -> Sequence[str]:
+        """Return the tickers this provider knows, sorted."""
+        ...
+
+    def profile(self, ticker: str) -> TickerProfile:
+        """Return name and sector; raise UnknownTickerError for an unknown ticker."""
+        ...
+
+    async def daily_bars(self, ticker: str, now: datetime, lookback: int) -> pd.DataFrame:
+        """Return up to ``lookback`` daily bars ending at ``now`` (no later bar, ever).
+
+        Columns open, high, low, close, volume (floats); index: session dates ascending.
+        The last row may be today's session in progress. Raise UnknownTickerError for an
+        unknown ticker and TemporaryError when the provider is unreachable.
+        """
+        ...
+
+    async def vix(self, now: datetime) -> Decimal | None:
+        """Return the latest VIX level at ``now``, None when it cannot be obtained."""
+        ...
+
+    async def next_earnings(self, ticker: str, now: datetime) -> date | None:
+        """Return the next earnings date on or after ``now``'s session, None if none known.
+
+        Raise TemporaryError when the provider cannot say (risk then fails closed).
+        """
+        ...
+
+
+class MarketDataService(Protocol):
+    """Builds complete snapshots (what the pipeline stage needs)."""
+
+    source: DataSource
+
+    def universe(self) -> Sequence[str]:
+        """Return the tickers the desk can analyse."""
+        ...
+
+    async def snapshot(self, ticker: str, now: datetime) -> MarketSnapshot:
+        """Return a snapshot with indicators; raise UnknownTickerError for unknown tickers."""
+        ...
+
+
+class Strategy(Protocol):
+    """An analyst: proposes BUY, SELL or HOLD for one snapshot, never raises on bad output."""
+
+    name: str
+
+    async def evaluate(
+        self,
+        decision_id: UUID,
+        snapshot: MarketSnapshot,
+        portfolio: PortfolioState,
+        feasible: Sequence[Action],
+        now: datetime,
+    ) -> SignalCreated:
+        """Return the analyst's signal; anything outside ``feasible`` must come back as HOLD."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerAccount:
+    """The broker's view of the account."""
+
+    cash: Decimal
+    buying_power: Decimal
+    equity: Decimal
+    currency: str = "USD"
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerPosition:
+    """The broker's view of one position."""
+
+    ticker: str
+    qty: Decimal
+    avg_entry_price: Decimal
+    market_value: Decimal
+    current_price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerOrder:
+    """The broker's view of one order."""
+
+    broker_order_id: str
+    client_order_id: str
+    ticker: str
+    side: OrderSide
+    qty: Decimal
+    type: OrderType
+    time_in_force: TimeInForce
+    status: OrderStatus
+    filled_qty: Decimal
+    filled_avg_price: Decimal | None
+    submitted_at: datetime
+    stop_price: Decimal | None = None
+    legs: tuple[BrokerOrder, ...] = ()
+
+
+class Broker(Protocol):
+    """A paper broker. Errors are translated to TemporaryError / RejectedError /
+    ConfigurationError by the adapter; a TemporaryError with ``outcome_unknown`` means
+    the order may exist and must be looked up by client order id."""
+
+    name: str
+
+    async def get_account(self) -> BrokerAccount:
+        """Return cash, buying power and equity."""
+        ...
+
+    async def get_positions(self) -> list[BrokerPosition]:
+        """Return every open position."""
+        ...
+
+    async def submit_order(self, request: OrderRequest) -> BrokerOrder:
+        """Submit an order keyed by its client order id."""
+        ...
+
+    async def get_order_by_client_id(self, client_order_id: str) -> BrokerOrder | None:
+        """Return the order with this client order id, None when the broker has none."""
+        ...
+
+    async def list_orders(self, *, open_only: bool = True) -> list[BrokerOrder]:
+        """Return orders, open ones only by default."""
+        ...
+
+    async def cancel_order(self, broker_order_id: str) -> None:
+        """Ask the broker to cancel an order."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class BusMessage:
+    """One message on the event bus."""
+
+    seq: int
+    topic: str
+    payload: dict[str, Any]
+
+
+class EventBus(Protocol):
+    """Publishes events after they are stored; subscribers get them in order."""
+
+    async def publish(self, topic: str, payload: dict[str, Any]) -> BusMessage:
+        """Publish one message to every subscriber."""
+        ...
+
+    def subscribe(self, after_seq: int | None = None) -> AsyncIterator[BusMessage]:
+        """Yield messages as they come, first replaying any kept ones after ``after_seq``."""
+        ...
+
+
+class Notifier(Protocol):
+    """Tells a person about something that needs attention (halts, drift)."""
+
+    async def notify(self, subject: str, body: str) -> None:
+        """Send one notification; never raise."""
+        ...
+
+

@@ -1,0 +1,47 @@
+"""Risk limits. Defaults are the desk's house rules; every one can be configured."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from swingdesk.domain.money import NonNegDec, PosDec
+
+
+class RiskLimits(BaseModel):
+    """Every number the risk rules compare against. Fractions: 0.05 means 5%."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_drawdown_pct: PosDec = Field(
+        default=Decimal("0.10"), description="drawdown from the equity high-water mark"
+    )
+    max_daily_loss_pct: PosDec = Field(
+        default=Decimal("0.03"), description="loss since start-of-day equity"
+    )
+    min_adv_shares: NonNegDec = Field(
+        default=Decimal(5_000_000), description="minimum 20-day average daily volume, shares"
+    )
+    earnings_blackout_days: int = Field(
+        default=3, ge=0, description="no new longs this many trading days before earnings"
+    )
+    max_vix: PosDec = Field(default=Decimal(35), description="no new longs above this VIX")
+    max_ticker_pct: PosDec = Field(
+        default=Decimal("0.05"), description="largest position as a fraction of equity"
+    )
+    max_sector_pct: PosDec = Field(
+        default=Decimal("0.20"), description="largest sector exposure as a fraction of equity"
+    )
+    risk_per_trade_pct: PosDec = Field(
+        default=Decimal("0.01"), description="equity risked to the protective stop per trade"
+    )
+    atr_stop_multiple: PosDec = Field(
+        default=Decimal(2), description="stop distance in ATR-14 multiples"
+    )
+    min_confidence: NonNegDec = Field(
+        default=Decimal("0.6"), description="minimum analyst confidence for any order"
+    )
+    cooldown_s: NonNegDec = Field(
+        default=Decimal(10), description="seconds after an order before another in that ticker"
+    )
