@@ -87,3 +87,15 @@ class ConflictError(SwingdeskError):
     """The request conflicts with the current state (e.g. resume when already active)."""
 
     code = "CONFLICT"
+
+
+class DuplicateOrderError(RejectedError):
+    """The client order id was used before; look the order up instead of resubmitting."""
+
+    code = "DUPLICATE_CLIENT_ORDER_ID"
+
+
+class InsufficientFundsError(RejectedError):
+    """The broker refused the order for lack of buying power."""
+
+    code = "INSUFFICIENT_BUYING_POWER"

@@ -1,0 +1,186 @@
+"""A paper broker inside the process: market orders fill at the simulated price.
+
+Its books (cash, positions, orders) live in their own tables, apart from ours, so that
+reconciliation compares two independent records exactly as it would with Alpaca.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from decimal import Decimal
+from uuid import uuid4
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from swingdesk.domain.enums import OrderSide, OrderStatus, OrderType, TimeInForce
+from swingdesk.domain.errors import DuplicateOrderError, InsufficientFundsError, RejectedError
+from swingdesk.domain.events import OrderRequest
+from swingdesk.domain.money import price4
+from swingdesk.ports import BrokerAccount, BrokerOrder, BrokerPosition, Clock
+from swingdesk.store import tables as t
+from swingdesk.store.store import Store
+
+PriceSource = Callable[[str, datetime], Awaitable[Decimal]]
+_BPS = Decimal(10_000)
+
+
+class SimulatedBroker:
+    """Implements the Broker port against its own database tables."""
+
+    name = "simulated"
+
+    def __init__(
+        self,
+        store: Store,
+        prices: PriceSource,
+        clock: Clock,
+        *,
+        initial_cash: Decimal,
+        slippage_bps: Decimal = Decimal(5),
+        commission: Decimal = Decimal(0),
+    ) -> None:
+        self._store = store
+        self._prices = prices
+        self._clock = clock
+        self._initial_cash = initial_cash
+        self._slippage = slippage_bps / _BPS
+        self._commission = commission
+
+    async def _cash(self) -> Decimal:
+        async with self._store.read() as s:
+            row = await s.get(t.SimAccountRow, 1)
+            return row.cash if row else self._initial_cash
+
+    async def get_account(self) -> BrokerAccount:
+        """Return cash, buying power (cash: no margin) and equity at current prices."""
+        cash = await self._cash()
+        positions = await self.get_positions()
+        equity = cash + sum((p.market_value for p in positions), Decimal(0))
+        return BrokerAccount(cash=cash, buying_power=max(cash, Decimal(0)), equity=equity)
+
+    async def get_positions(self) -> list[BrokerPosition]:
+        """Return open positions valued at the current simulated price."""
+        async with self._store.read() as s:
+            rows = list((await s.scalars(select(t.SimPositionRow).order_by(t.SimPositionRow.ticker))).all())
+        now = self._clock.now()
+        out = []
+        for row in rows:
+            price = await self._prices(row.ticker, now)
+            out.append(
+                BrokerPosition(
+                    ticker=row.ticker, qty=row.qty, avg_entry_price=row.avg_entry_price,
+                    market_value=row.qty * price, current_price=price,
+                )
+            )
+        return out
+
+    async def submit_order(self, request: OrderRequest) -> BrokerOrder:
+        """Accept a market order and fill it at once at the current price plus slippage."""
+        if request.type is not OrderType.MARKET:
+            raise RejectedError(f"the simulated broker takes market orders, not {request.type}")
+        now = self._clock.now()
+        price = await self._prices(request.ticker, now)
+        sign = 1 if request.side is OrderSide.BUY else -1
+        fill_price = price4(price * (1 + sign * self._slippage))
+        try:
+            async with self._store.tx() as tx:
+                s = tx.session
+                clash = await s.scalar(
+                    select(t.SimOrderRow.broker_order_id).where(
+                        t.SimOrderRow.client_order_id == request.client_order_id
+                    )
+                )
+                if clash is not None:
+                    raise DuplicateOrderError(
+                        "client_order_id must be unique",
+                        details={"client_order_id": request.client_order_id},
+                    )
+                account = await s.get(t.SimAccountRow, 1, with_for_update=True)
+                if account is None:
+                    account = t.SimAccountRow(id=1, cash=self._initial_cash, seq=0)
+                    s.add(account)
+                position = await s.get(t.SimPositionRow, request.ticker, with_for_update=True)
+                qty = request.qty
+                if request.side is OrderSide.BUY:
+                    cost = qty * fill_price + self._commission
+                    if cost > account.cash:
+                        raise InsufficientFundsError(
+                            "insufficient buying power",
+                            details={"cost": str(cost), "cash": str(account.cash)},
+                        )
+                    account.cash -= cost
+                    if position is None:
+                        s.add(t.SimPositionRow(ticker=request.ticker, qty=qty, avg_entry_price=fill_price))
+                    else:
+                        total = position.qty + qty
+                        position.avg_entry_price = (
+                            position.qty * position.avg_entry_price + qty * fill_price
+                        ) / total
+                        position.qty = total
+                else:
+                    held = position.qty if position else Decimal(0)
+                    if qty > held:
+                        raise RejectedError(
+                            f"cannot sell {qty} {request.ticker}: {held} held (no short selling)"
+                        )
+                    account.cash += qty * fill_price - self._commission
+                    if position is not None and qty == held:
+                        await s.delete(position)
+                    elif position is not None:
+                        position.qty = held - qty
+                account.seq += 1
+                order = t.SimOrderRow(
+                    broker_order_id=str(uuid4()), client_order_id=request.client_order_id,
+                    parent_id=None, ticker=request.ticker, side=request.side.value, qty=qty,
+                    type=request.type.value, time_in_force=request.time_in_force.value,
+                    stop_price=None, status=OrderStatus.FILLED.value, filled_qty=qty,
+                    filled_avg_price=fill_price, submitted_at=now, updated_at=now,
+                )
+                s.add(order)
+        except IntegrityError as exc:  # a concurrent submit with the same id won the race
+            raise DuplicateOrderError(
+                "client_order_id must be unique",
+                details={"client_order_id": request.client_order_id},
+            ) from exc
+        return _to_broker_order(order)
+
+    async def get_order_by_client_id(self, client_order_id: str) -> BrokerOrder | None:
+        """Return the order with this client order id, if the broker has it."""
+        async with self._store.read() as s:
+            row = await s.scalar(
+                select(t.SimOrderRow).where(t.SimOrderRow.client_order_id == client_order_id)
+            )
+        return _to_broker_order(row) if row else None
+
+    async def list_orders(self, *, open_only: bool = True) -> list[BrokerOrder]:
+        """Return orders, newest first."""
+        terminal = [s.value for s in OrderStatus if s.is_terminal]
+        async with self._store.read() as s:
+            q = select(t.SimOrderRow).order_by(t.SimOrderRow.submitted_at.desc())
+            if open_only:
+                q = q.where(t.SimOrderRow.status.not_in(terminal))
+            rows = list((await s.scalars(q)).all())
+        return [_to_broker_order(r) for r in rows]
+
+    async def cancel_order(self, broker_order_id: str) -> None:
+        """Cancel an open order; a filled one cannot be canceled."""
+        async with self._store.tx() as tx:
+            row = await tx.session.get(t.SimOrderRow, broker_order_id, with_for_update=True)
+            if row is None:
+                raise RejectedError(f"order {broker_order_id} not found")
+            if OrderStatus(row.status).is_terminal:
+                raise RejectedError(f"order {broker_order_id} is already {row.status}")
+            row.status = OrderStatus.CANCELED.value
+            row.updated_at = self._clock.now()
+
+
+def _to_broker_order(row: t.SimOrderRow) -> BrokerOrder:
+    return BrokerOrder(
+        broker_order_id=row.broker_order_id, client_order_id=row.client_order_id,
+        ticker=row.ticker, side=OrderSide(row.side), qty=row.qty, type=OrderType(row.type),
+        time_in_force=TimeInForce(row.time_in_force), status=OrderStatus(row.status),
+        filled_qty=row.filled_qty, filled_avg_price=row.filled_avg_price,
+        submitted_at=row.submitted_at, stop_price=row.stop_price,
+    )

@@ -1,0 +1,245 @@
+"""The `swingdesk` command: every subcommand calls the same services as the API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from swingdesk.bootstrap import Desk, build_desk
+from swingdesk.config import load_settings
+from swingdesk.domain.errors import InputError, NotFoundError, SwingdeskError
+from swingdesk.services.explain import explain_decision, explain_json
+from swingdesk.services.pipeline import DecisionOutcome
+from swingdesk.services.views import portfolio_view
+
+app = typer.Typer(help="swingdesk: an LLM-assisted swing-trading desk.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit journal.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def _run(work: Callable[[Desk], Awaitable[T]]) -> T:
+    """Build the desk, run ``work`` on it, and turn known errors into clean exits."""
+
+    async def main() -> T:
+        desk = await build_desk(load_settings())
+        try:
+            return await work(desk)
+        finally:
+            await desk.close()
+
+    try:
+        return asyncio.run(main())
+    except SwingdeskError as exc:
+        err.print(f"[red]error[/red] [{exc.code}] {exc.message}", highlight=False)
+        raise typer.Exit(2 if isinstance(exc, InputError | NotFoundError) else 1) from None
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
+
+
+@app.command()
+def trigger(ticker: str, as_json: JsonFlag = False) -> None:
+    """Run one decision for TICKER through the whole pipeline."""
+    outcome: DecisionOutcome = _run(lambda d: d.pipeline.run(ticker, trigger="cli"))
+    summary = outcome.summary()
+    if as_json:
+        _print_json(summary)
+    else:
+        _print_outcome(summary)
+    if outcome.error_code is not None:
+        raise typer.Exit(1)
+
+
+def _print_outcome(s: dict[str, Any]) -> None:
+    out.print(f"[bold]decision[/bold] {s['decision_id']}  {s['ticker']}  status={s['status']}")
+    if s["signal"]:
+        sig = s["signal"]
+        out.print(f"[bold]signal[/bold]   {sig['action']} ({sig['confidence']:.2f}) {sig['rationale']}")
+    if s["risk"]:
+        r = s["risk"]
+        table = Table(title="risk " + ("APPROVED" if r["approved"] else "DENIED"))
+        for col in ("check", "result", "value", "limit", "detail"):
+            table.add_column(col)
+        for c in r["checks"]:
+            table.add_row(
+                c["code"], "pass" if c["passed"] else "[red]FAIL[/red]",
+                str(c["value"]), str(c["limit"]), c["message"],
+            )
+        out.print(table)
+        if r["approved"]:
+            out.print(f"shares {r['shares']}  stop {r['stop_price']}")
+    if s["order"]:
+        o = s["order"]
+        out.print(
+            f"[bold]order[/bold]    {o['client_order_id']} {o['side']} {o['qty']} -> {o['status']}"
+            f" filled {o['filled_qty']} @ {o['filled_avg_price']}"
+        )
+    if s["error"]:
+        e = s["error"]
+        err.print(f"[red]failed at {e['stage']}[/red] [{e['code']}] {e['message']}")
+
+
+@app.command()
+def explain(decision_id: str, as_json: JsonFlag = False) -> None:
+    """Show the full provenance of one decision."""
+    record = _run(lambda d: explain_decision(d.store, decision_id))
+    if as_json:
+        sys.stdout.write(explain_json(record) + "\n")
+        return
+    dec = record["decision"]
+    out.rule(f"decision {dec['decision_id']} - {dec['ticker']} - {dec['status']}")
+    if record["market_snapshot"]:
+        snap = record["market_snapshot"]
+        out.print("[bold]market snapshot[/bold]")
+        for key in ("source", "as_of", "price", "prev_close", "day_change_pct", "atr_14", "sma_20",
+                    "sma_50", "adv_20", "volume", "vix", "next_earnings",
+                    "earnings_in_trading_days", "sector", "stale", "missing"):
+            out.print(f"  {key:<26} {snap.get(key)}", highlight=False)
+    if record["strategy"]:
+        st = record["strategy"]
+        out.print(f"[bold]strategy[/bold] {st['model']} (prompt {st['prompt_hash'][:12]}, "
+                  f"cache hit: {st['cache_hit']}, {st['latency_ms']:.2f} ms)")
+        out.print(f"  input:  {st['prompt']}", highlight=False)
+        out.print(f"  reply:  {st['raw_output']}", highlight=False)
+        out.print(f"  => {st['action']} ({st['confidence']:.2f}) {st['rationale']}", highlight=False)
+    if record["risk"]:
+        r = record["risk"]
+        table = Table(title="risk checks: " + ("APPROVED" if r["approved"] else "DENIED"))
+        for col in ("check", "result", "value", "limit", "detail"):
+            table.add_column(col)
+        for c in r["checks"]:
+            table.add_row(c["code"], "pass" if c["passed"] else "[red]FAIL[/red]",
+                          str(c["value"]), str(c["limit"]), c["message"])
+        out.print(table)
+    for o in record["orders"]:
+        out.print(f"[bold]order[/bold] {o['client_order_id']} {o['side']} {o['qty']} {o['ticker']} "
+                  f"-> {o['status']} (broker id {o['broker_order_id']})", highlight=False)
+    for f in record["fills"]:
+        out.print(f"[bold]fill[/bold]  {f['qty']} @ {f['price']} ({f['ts']})", highlight=False)
+    out.print("[bold]audit[/bold]")
+    for a in record["audit"]:
+        out.print(f"  #{a['seq']} {a['ts']} {a['kind']}: {a['message']}", highlight=False)
+
+
+@app.command()
+def portfolio(as_json: JsonFlag = False) -> None:
+    """Show equity, cash, buying power, water marks, day P&L and positions."""
+
+    async def work(d: Desk) -> dict[str, Any]:
+        return portfolio_view(await d.portfolio.current(d.clock.now()))
+
+    view = _run(work)
+    if as_json:
+        _print_json(view)
+        return
+    for key in ("trading_state", "equity", "cash", "buying_power", "high_water_mark",
+                "start_of_day_equity", "day_pnl", "drawdown_pct"):
+        out.print(f"{key:<20} {view[key]}", highlight=False)
+    table = Table(title="positions")
+    for col in ("ticker", "qty", "avg price", "last", "value", "P&L", "% equity", "sector", "stop"):
+        table.add_column(col)
+    for p in view["positions"]:
+        table.add_row(p["ticker"], p["qty"], p["avg_price"], p["market_price"], p["market_value"],
+                      p["unrealized_pnl"], p["pct_of_equity"], str(p["sector"]), str(p["stop_price"]))
+    out.print(table)
+
+
+ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (kept in the audit log).")]
+
+
+@app.command()
+def halt(reason: ReasonOpt) -> None:
+    """Stop all new orders (HALTED)."""
+    ev = _run(lambda d: d.control.halt(reason, actor="cli"))
+    out.print(f"trading state {ev.previous.value} -> {ev.current.value}: {ev.reason}")
+
+
+@app.command()
+def resume(reason: ReasonOpt) -> None:
+    """Return to ACTIVE after a halt or reduction."""
+    ev = _run(lambda d: d.control.resume(reason, actor="cli"))
+    out.print(f"trading state {ev.previous.value} -> {ev.current.value}: {ev.reason}")
+
+
+@app.command()
+def status(as_json: JsonFlag = False) -> None:
+    """Show the trading state and the last change of it."""
+
+    async def work(d: Desk) -> dict[str, Any]:
+        state = await d.control.state()
+        return {"trading_state": state.value, "profile": d.settings.profile.value,
+                "market": d.provider.source.value, "broker": d.broker.name}
+
+    info = _run(work)
+    if as_json:
+        _print_json(info)
+    else:
+        for key, value in info.items():
+            out.print(f"{key:<14} {value}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply database migrations."""
+    from swingdesk.config import redact_url
+    from swingdesk.store import migrate
+
+    settings = load_settings()
+    url = settings.effective_database_url
+    migrate.upgrade(url, revision)
+    out.print(f"database {redact_url(url)} at revision {migrate.current_revision(url)}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit hash chain; exit 1 if any entry was edited or deleted."""
+    report = _run(lambda d: d.store.verify_audit())
+    if report.ok:
+        out.print(f"audit log intact: {report.entries} entries, hash chain verified")
+        return
+    for problem in report.problems:
+        err.print(f"[red]TAMPERED[/red] {problem}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Run the API service (and everything behind it) in one process."""
+    import uvicorn
+
+    from swingdesk.api.app import create_app
+
+    overrides: dict[str, Any] = {}
+    if host:
+        overrides["host"] = host
+    if port:
+        overrides["port"] = port
+    settings = load_settings(**overrides)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                log_level=settings.log_level.lower())
+
+
+def main() -> None:
+    """Run the command line."""
+    app()
+
+

@@ -1,0 +1,1 @@
+"""Execution: turning approvals into broker orders, idempotently, and keeping books."""

@@ -1,0 +1,1 @@
+"""Services: the use cases (decide, control, explain), each wiring ports to the domain."""

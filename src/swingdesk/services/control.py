@@ -1,0 +1,60 @@
+"""Trading-state control: halt, resume, and the automatic move to REDUCING."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from swingdesk.domain.enums import TradingState
+from swingdesk.domain.events import TradingStateChanged
+from swingdesk.events_out import publish
+from swingdesk.ports import Clock, EventBus
+from swingdesk.risk.state import change_state
+from swingdesk.store.store import Store
+
+
+class TradingControl:
+    """Every change of trading state goes through here and is audited."""
+
+    def __init__(self, store: Store, bus: EventBus, clock: Clock) -> None:
+        self.store = store
+        self.bus = bus
+        self.clock = clock
+
+    async def state(self) -> TradingState:
+        """Return the current trading state."""
+        return await self.store.trading_state()
+
+    async def change(
+        self,
+        target: TradingState,
+        *,
+        reason: str,
+        actor: str,
+        decision_id: UUID | None = None,
+    ) -> TradingStateChanged:
+        """Move to ``target``; raise ConflictError when the move is not allowed."""
+        now = self.clock.now()
+        async with self.store.tx() as tx:
+            current = await tx.trading_state()
+            event = change_state(
+                current, target, reason=reason, actor=actor, now=now, decision_id=decision_id
+            )
+            await tx.record_state_change(event)
+            await tx.audit(
+                "trading_state.changed",
+                f"{current.value} -> {target.value} by {actor}: {event.reason}",
+                now=now, decision_id=decision_id, actor=actor,
+                payload=event.model_dump(mode="json"),
+            )
+            audits = tx.audited
+        await publish(self.bus, [event], audits)
+        return event
+
+    async def halt(self, reason: str, actor: str) -> TradingStateChanged:
+        """Stop all new orders."""
+        return await self.change(TradingState.HALTED, reason=reason, actor=actor)
+
+    async def resume(self, reason: str, actor: str) -> TradingStateChanged:
+        """Return to ACTIVE after a halt or a reduction."""
+        return await self.change(TradingState.ACTIVE, reason=reason, actor=actor)
+

@@ -1,0 +1,246 @@
+"""The decision pipeline: market data -> strategy -> risk -> execution, one decision_id.
+
+Each stage's output is committed (with its audit entry) before the next stage runs and
+published after the commit. A stage that fails leaves nothing of itself behind: its
+transaction rolls back and the decision is marked failed at that stage, with the error.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from swingdesk.domain.enums import Action, DecisionStatus, TradingState
+from swingdesk.domain.errors import SwingdeskError, UnknownTickerError
+from swingdesk.domain.events import Event, RiskApproved, RiskRejected, SignalCreated
+from swingdesk.domain.market import MarketSnapshot
+from swingdesk.domain.ticker import sanitize_ticker
+from swingdesk.events_out import publish
+from swingdesk.execution.agent import ExecutionAgent, ExecutionReport
+from swingdesk.ports import Clock, EventBus, MarketDataService
+from swingdesk.risk.manager import RiskManager, assess_account
+from swingdesk.services.control import TradingControl
+from swingdesk.services.portfolio import PortfolioService
+from swingdesk.store.store import Store
+from swingdesk.strategy.agent import StrategyAgent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DecisionOutcome:
+    """Everything one decision produced, for the CLI, the API and tests."""
+
+    decision_id: UUID
+    ticker: str
+    status: DecisionStatus
+    snapshot: MarketSnapshot | None = None
+    signal: SignalCreated | None = None
+    verdict: RiskApproved | RiskRejected | None = None
+    execution: ExecutionReport | None = None
+    failed_stage: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    events: list[Event] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """Return the outcome as the JSON object `swingdesk trigger --json` prints."""
+        sig, v, ex = self.signal, self.verdict, self.execution
+        return {
+            "decision_id": str(self.decision_id),
+            "ticker": self.ticker,
+            "status": self.status.value,
+            "signal": None if sig is None else {
+                "action": sig.action.value,
+                "confidence": sig.confidence,
+                "rationale": sig.rationale,
+                "reason_code": sig.reason_code,
+            },
+            "risk": None if v is None else {
+                "approved": isinstance(v, RiskApproved),
+                "violations": [
+                    {"code": c.code, "value": _s(c.value), "limit": _s(c.limit), "message": c.message}
+                    for c in v.violations
+                ],
+                "checks": [
+                    {"code": c.code, "passed": c.passed, "value": _s(c.value),
+                     "limit": _s(c.limit), "message": c.message}
+                    for c in v.checks
+                ],
+                "shares": _s(v.qty),
+                "stop_price": _s(v.stop_price),
+            },
+            "order": None if ex is None else {
+                "client_order_id": ex.request.client_order_id,
+                "side": ex.request.side.value,
+                "qty": str(ex.request.qty),
+                "status": ex.status.value,
+                "filled_qty": str(ex.filled_qty),
+                "filled_avg_price": _s(ex.filled_avg_price),
+            },
+            "error": None if self.error_code is None else {
+                "stage": self.failed_stage, "code": self.error_code, "message": self.error_message,
+            },
+        }
+
+
+def _s(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+class DecisionPipeline:
+    """Runs one decision for one ticker through every stage."""
+
+    def __init__(
+        self,
+        *,
+        market: MarketDataService,
+        strategy: StrategyAgent,
+        risk: RiskManager,
+        execution: ExecutionAgent,
+        portfolio: PortfolioService,
+        control: TradingControl,
+        store: Store,
+        bus: EventBus,
+        clock: Clock,
+    ) -> None:
+        self.market = market
+        self.strategy = strategy
+        self.risk = risk
+        self.execution = execution
+        self.portfolio = portfolio
+        self.control = control
+        self.store = store
+        self.bus = bus
+        self.clock = clock
+
+    def validate_ticker(self, raw: str) -> str:
+        """Return the clean ticker or raise InvalidTickerError / UnknownTickerError."""
+        ticker = sanitize_ticker(raw)
+        if ticker not in self.market.universe():
+            raise UnknownTickerError(
+                f"unknown ticker {ticker!r}: not in the {self.market.source.value} market's universe",
+                details={"ticker": ticker},
+            )
+        return ticker
+
+    async def run(self, raw_ticker: str, *, trigger: str = "cli") -> DecisionOutcome:
+        """Run one decision; bad input raises before anything is stored."""
+        ticker = self.validate_ticker(raw_ticker)
+        decision_id = uuid4()
+        now = self.clock.now()
+        async with self.store.tx() as tx:
+            tx.add_decision(decision_id, ticker, trigger, now)
+            await tx.audit(
+                "decision.started", f"decision for {ticker} ({trigger})", now=now,
+                decision_id=decision_id, actor=trigger, payload={"ticker": ticker},
+            )
+            audits = tx.audited
+        await publish(self.bus, [], audits)
+        outcome = DecisionOutcome(decision_id, ticker, DecisionStatus.PENDING)
+        try:
+            await self._decide(outcome, now)
+        except Exception as exc:
+            await self._fail(outcome, outcome.failed_stage or "unknown", exc)
+        return outcome
+
+    async def _decide(self, out: DecisionOutcome, now: datetime) -> None:
+        did, ticker = out.decision_id, out.ticker
+
+        out.failed_stage = "market_data"
+        snap = await self.market.snapshot(ticker, now)
+        async with self.store.tx() as tx:
+            tx.add_snapshot(did, snap, now)
+            await tx.audit(
+                "market.snapshot",
+                f"{ticker} {snap.price} ({snap.source.value}); ATR-14 {snap.atr_14}, VIX {snap.vix}",
+                now=now, decision_id=did, actor="market_data",
+                payload={"price": str(snap.price), "source": snap.source.value,
+                         "missing": list(snap.missing), "stale": snap.stale},
+            )
+            audits = tx.audited
+        out.snapshot = snap
+        await publish(self.bus, [], audits)
+
+        out.failed_stage = "portfolio"
+        portfolio = await self.portfolio.current(now)
+        reason = assess_account(portfolio, self.risk.limits)
+        if reason is not None:
+            await self.control.change(
+                TradingState.REDUCING, reason=reason, actor="risk", decision_id=did
+            )
+            portfolio = portfolio.model_copy(update={"trading_state": TradingState.REDUCING})
+
+        out.failed_stage = "strategy"
+        signal = await self.strategy.evaluate_context(did, snap, portfolio, now)
+        hold = signal.action is Action.HOLD
+        async with self.store.tx() as tx:
+            tx.add_signal(signal)
+            await tx.audit(
+                "signal.created",
+                f"{signal.action.value} {ticker} at {signal.confidence:.2f} confidence: "
+                f"{signal.rationale}",
+                now=signal.ts_event, decision_id=did, actor=signal.model,
+                payload={"action": signal.action.value, "confidence": signal.confidence,
+                         "reason_code": signal.reason_code},
+            )
+            if hold:
+                await tx.set_decision_status(did, DecisionStatus.HOLD, now)
+            audits = tx.audited
+        out.signal = signal
+        await publish(self.bus, [signal], audits)
+        if hold:
+            out.status, out.failed_stage = DecisionStatus.HOLD, None
+            return
+
+        out.failed_stage = "risk"
+        verdict = self.risk.evaluate_signal(signal, portfolio, snap, now)
+        approved = isinstance(verdict, RiskApproved)
+        async with self.store.tx() as tx:
+            tx.add_verdict(verdict)
+            codes = ", ".join(c.code for c in verdict.violations)
+            await tx.audit(
+                "risk.approved" if approved else "risk.rejected",
+                f"approved {verdict.intent.value if verdict.intent else ''} {verdict.qty} {ticker}"
+                if approved else f"denied {ticker}: {codes}",
+                now=now, decision_id=did, actor="risk",
+                payload={"violations": [c.model_dump(mode="json") for c in verdict.violations]},
+            )
+            if not approved:
+                await tx.set_decision_status(did, DecisionStatus.REJECTED, now)
+            audits = tx.audited
+        out.verdict = verdict
+        await publish(self.bus, [verdict], audits)
+        if not isinstance(verdict, RiskApproved):
+            out.status, out.failed_stage = DecisionStatus.REJECTED, None
+            return
+
+        out.failed_stage = "execution"
+        out.execution = await self.execution.execute(verdict, sector=snap.sector)
+        async with self.store.tx() as tx:
+            await tx.set_decision_status(did, DecisionStatus.ORDERED, self.clock.now())
+        out.status, out.failed_stage = DecisionStatus.ORDERED, None
+
+    async def _fail(self, out: DecisionOutcome, stage: str, exc: Exception) -> None:
+        code = exc.code if isinstance(exc, SwingdeskError) else "INTERNAL"
+        message = exc.message if isinstance(exc, SwingdeskError) else f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, SwingdeskError):
+            log.exception("decision %s failed at %s", out.decision_id, stage)
+        now = self.clock.now()
+        async with self.store.tx() as tx:
+            await tx.set_decision_status(
+                out.decision_id, DecisionStatus.FAILED, now,
+                failed_stage=stage, error_code=code, error_message=message,
+            )
+            await tx.audit(
+                "decision.failed", f"decision failed at {stage}: {code}: {message}",
+                now=now, decision_id=out.decision_id, actor="pipeline",
+                payload={"stage": stage, "code": code, "message": message},
+            )
+            audits = tx.audited
+        await publish(self.bus, [], audits)
+        out.status, out.failed_stage = DecisionStatus.FAILED, stage
+        out.error_code, out.error_message = code, message

@@ -1,0 +1,74 @@
+"""Builds the PortfolioState risk sees, from the broker's account and our database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from swingdesk.domain.portfolio import PortfolioState, PositionState
+from swingdesk.ports import Broker
+from swingdesk.store.store import Store
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def session_date(now: datetime) -> str:
+    """Return the New York calendar date of ``now`` (the trading day it belongs to)."""
+    return now.astimezone(NEW_YORK).date().isoformat()
+
+
+class PortfolioService:
+    """The account as the broker reports it, plus what only we know (state, marks, stops)."""
+
+    def __init__(
+        self, broker: Broker, store: Store, sector_of: Callable[[str], str | None]
+    ) -> None:
+        self.broker = broker
+        self.store = store
+        self.sector_of = sector_of
+
+    async def current(self, now: datetime, *, record: bool = True) -> PortfolioState:
+        """Return the portfolio now; tracks the high-water mark and start-of-day equity.
+
+        Raises whatever the broker raises: callers fail closed when the account is unknown.
+        """
+        account = await self.broker.get_account()
+        broker_positions = await self.broker.get_positions()
+        ours = {p.ticker: p for p in await self.store.positions()}
+        day = session_date(now)
+        hwm, sod = await self.store.account_marks(day)
+        equity = account.equity
+        new_hwm = equity if hwm is None else max(hwm, equity)
+        new_sod = equity if sod is None else sod
+        if record and (hwm is None or sod is None or new_hwm != hwm):
+            async with self.store.tx() as tx:
+                tx.add_account_snapshot(
+                    now=now, session_date=day, cash=account.cash, equity=equity,
+                    buying_power=account.buying_power, high_water_mark=new_hwm,
+                    start_of_day_equity=new_sod,
+                )
+        positions = []
+        for bp in broker_positions:
+            if bp.qty <= 0:
+                continue
+            mine = ours.get(bp.ticker)
+            positions.append(
+                PositionState(
+                    ticker=bp.ticker, qty=bp.qty, avg_price=bp.avg_entry_price,
+                    market_price=bp.current_price,
+                    sector=(mine.sector if mine and mine.sector else self.sector_of(bp.ticker)),
+                    stop_price=mine.stop_price if mine else None,
+                )
+            )
+        return PortfolioState(
+            cash=account.cash,
+            buying_power=max(account.buying_power, Decimal(0)),
+            high_water_mark=new_hwm,
+            start_of_day_equity=new_sod,
+            positions=tuple(positions),
+            trading_state=await self.store.trading_state(),
+            last_order_at=await self.store.last_order_times(),
+            as_of=now,
+        )
