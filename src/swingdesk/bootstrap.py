@@ -86,7 +86,9 @@ class LastPrice:
         return to_decimal(float(bars["close"].iloc[-1])).quantize(Decimal("0.0001"))
 
 
-async def build_desk(settings: Settings, *, clock: Clock | None = None, migrate_db: bool = True) -> Desk:
+async def build_desk(
+    settings: Settings, *, clock: Clock | None = None, migrate_db: bool = True
+) -> Desk:
     """Wire a desk for ``settings``; refuses combinations this version cannot run."""
     if settings.strategy_provider is not StrategyProvider.RULES:
         raise ConfigurationError(
@@ -107,7 +109,9 @@ async def build_desk(settings: Settings, *, clock: Clock | None = None, migrate_
     provider = _market_provider(settings)
     market = MarketDataAgent(provider, TradingCalendar())
     broker: Broker = SimulatedBroker(
-        store, LastPrice(provider), clock,
+        store,
+        LastPrice(provider),
+        clock,
         initial_cash=settings.sim_initial_cash_usd,
         slippage_bps=settings.sim_slippage_bps,
         commission=settings.sim_commission_usd,
@@ -117,11 +121,27 @@ async def build_desk(settings: Settings, *, clock: Clock | None = None, migrate_
     portfolio = PortfolioService(broker, store, SectorLookup(provider))
     execution = ExecutionAgent(broker, store, bus, clock)
     pipeline = DecisionPipeline(
-        market=market, strategy=StrategyAgent(RulesStrategy()), risk=risk, execution=execution,
-        portfolio=portfolio, control=control, store=store, bus=bus, clock=clock,
+        market=market,
+        strategy=StrategyAgent(RulesStrategy()),
+        risk=risk,
+        execution=execution,
+        portfolio=portfolio,
+        control=control,
+        store=store,
+        bus=bus,
+        clock=clock,
     )
     return Desk(
-        settings=settings, clock=clock, store=store, bus=bus, provider=provider, market=market,
-        broker=broker, risk=risk, control=control, portfolio=portfolio, execution=execution,
+        settings=settings,
+        clock=clock,
+        store=store,
+        bus=bus,
+        provider=provider,
+        market=market,
+        broker=broker,
+        risk=risk,
+        control=control,
+        portfolio=portfolio,
+        execution=execution,
         pipeline=pipeline,
     )

@@ -6,7 +6,6 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -70,7 +69,9 @@ def _print_outcome(s: dict[str, Any]) -> None:
     out.print(f"[bold]decision[/bold] {s['decision_id']}  {s['ticker']}  status={s['status']}")
     if s["signal"]:
         sig = s["signal"]
-        out.print(f"[bold]signal[/bold]   {sig['action']} ({sig['confidence']:.2f}) {sig['rationale']}")
+        out.print(
+            f"[bold]signal[/bold]   {sig['action']} ({sig['confidence']:.2f}) {sig['rationale']}"
+        )
     if s["risk"]:
         r = s["risk"]
         table = Table(title="risk " + ("APPROVED" if r["approved"] else "DENIED"))
@@ -78,8 +79,11 @@ def _print_outcome(s: dict[str, Any]) -> None:
             table.add_column(col)
         for c in r["checks"]:
             table.add_row(
-                c["code"], "pass" if c["passed"] else "[red]FAIL[/red]",
-                str(c["value"]), str(c["limit"]), c["message"],
+                c["code"],
+                "pass" if c["passed"] else "[red]FAIL[/red]",
+                str(c["value"]),
+                str(c["limit"]),
+                c["message"],
             )
         out.print(table)
         if r["approved"]:
@@ -107,29 +111,56 @@ def explain(decision_id: str, as_json: JsonFlag = False) -> None:
     if record["market_snapshot"]:
         snap = record["market_snapshot"]
         out.print("[bold]market snapshot[/bold]")
-        for key in ("source", "as_of", "price", "prev_close", "day_change_pct", "atr_14", "sma_20",
-                    "sma_50", "adv_20", "volume", "vix", "next_earnings",
-                    "earnings_in_trading_days", "sector", "stale", "missing"):
+        for key in (
+            "source",
+            "as_of",
+            "price",
+            "prev_close",
+            "day_change_pct",
+            "atr_14",
+            "sma_20",
+            "sma_50",
+            "adv_20",
+            "volume",
+            "vix",
+            "next_earnings",
+            "earnings_in_trading_days",
+            "sector",
+            "stale",
+            "missing",
+        ):
             out.print(f"  {key:<26} {snap.get(key)}", highlight=False)
     if record["strategy"]:
         st = record["strategy"]
-        out.print(f"[bold]strategy[/bold] {st['model']} (prompt {st['prompt_hash'][:12]}, "
-                  f"cache hit: {st['cache_hit']}, {st['latency_ms']:.2f} ms)")
+        out.print(
+            f"[bold]strategy[/bold] {st['model']} (prompt {st['prompt_hash'][:12]}, "
+            f"cache hit: {st['cache_hit']}, {st['latency_ms']:.2f} ms)"
+        )
         out.print(f"  input:  {st['prompt']}", highlight=False)
         out.print(f"  reply:  {st['raw_output']}", highlight=False)
-        out.print(f"  => {st['action']} ({st['confidence']:.2f}) {st['rationale']}", highlight=False)
+        out.print(
+            f"  => {st['action']} ({st['confidence']:.2f}) {st['rationale']}", highlight=False
+        )
     if record["risk"]:
         r = record["risk"]
         table = Table(title="risk checks: " + ("APPROVED" if r["approved"] else "DENIED"))
         for col in ("check", "result", "value", "limit", "detail"):
             table.add_column(col)
         for c in r["checks"]:
-            table.add_row(c["code"], "pass" if c["passed"] else "[red]FAIL[/red]",
-                          str(c["value"]), str(c["limit"]), c["message"])
+            table.add_row(
+                c["code"],
+                "pass" if c["passed"] else "[red]FAIL[/red]",
+                str(c["value"]),
+                str(c["limit"]),
+                c["message"],
+            )
         out.print(table)
     for o in record["orders"]:
-        out.print(f"[bold]order[/bold] {o['client_order_id']} {o['side']} {o['qty']} {o['ticker']} "
-                  f"-> {o['status']} (broker id {o['broker_order_id']})", highlight=False)
+        out.print(
+            f"[bold]order[/bold] {o['client_order_id']} {o['side']} {o['qty']} {o['ticker']} "
+            f"-> {o['status']} (broker id {o['broker_order_id']})",
+            highlight=False,
+        )
     for f in record["fills"]:
         out.print(f"[bold]fill[/bold]  {f['qty']} @ {f['price']} ({f['ts']})", highlight=False)
     out.print("[bold]audit[/bold]")
@@ -148,15 +179,32 @@ def portfolio(as_json: JsonFlag = False) -> None:
     if as_json:
         _print_json(view)
         return
-    for key in ("trading_state", "equity", "cash", "buying_power", "high_water_mark",
-                "start_of_day_equity", "day_pnl", "drawdown_pct"):
+    for key in (
+        "trading_state",
+        "equity",
+        "cash",
+        "buying_power",
+        "high_water_mark",
+        "start_of_day_equity",
+        "day_pnl",
+        "drawdown_pct",
+    ):
         out.print(f"{key:<20} {view[key]}", highlight=False)
     table = Table(title="positions")
     for col in ("ticker", "qty", "avg price", "last", "value", "P&L", "% equity", "sector", "stop"):
         table.add_column(col)
     for p in view["positions"]:
-        table.add_row(p["ticker"], p["qty"], p["avg_price"], p["market_price"], p["market_value"],
-                      p["unrealized_pnl"], p["pct_of_equity"], str(p["sector"]), str(p["stop_price"]))
+        table.add_row(
+            p["ticker"],
+            p["qty"],
+            p["avg_price"],
+            p["market_price"],
+            p["market_value"],
+            p["unrealized_pnl"],
+            p["pct_of_equity"],
+            str(p["sector"]),
+            str(p["stop_price"]),
+        )
     out.print(table)
 
 
@@ -183,8 +231,12 @@ def status(as_json: JsonFlag = False) -> None:
 
     async def work(d: Desk) -> dict[str, Any]:
         state = await d.control.state()
-        return {"trading_state": state.value, "profile": d.settings.profile.value,
-                "market": d.provider.source.value, "broker": d.broker.name}
+        return {
+            "trading_state": state.value,
+            "profile": d.settings.profile.value,
+            "market": d.provider.source.value,
+            "broker": d.broker.name,
+        }
 
     info = _run(work)
     if as_json:
@@ -234,12 +286,14 @@ def serve(
     if port:
         overrides["port"] = port
     settings = load_settings(**overrides)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                log_level=settings.log_level.lower())
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+    )
 
 
 def main() -> None:
     """Run the command line."""
     app()
-
-

@@ -47,9 +47,17 @@ class BrokerProvider(StrEnum):
 
 
 _PROFILE_DEFAULTS: dict[Profile, dict[str, str]] = {
-    Profile.DEMO: {"market_provider": "simulated", "strategy_provider": "rules", "broker": "simulated"},
+    Profile.DEMO: {
+        "market_provider": "simulated",
+        "strategy_provider": "rules",
+        "broker": "simulated",
+    },
     Profile.PAPER: {"market_provider": "yahoo", "strategy_provider": "openai", "broker": "alpaca"},
-    Profile.BACKTEST: {"market_provider": "csv", "strategy_provider": "rules", "broker": "simulated"},
+    Profile.BACKTEST: {
+        "market_provider": "csv",
+        "strategy_provider": "rules",
+        "broker": "simulated",
+    },
 }
 
 
@@ -76,7 +84,6 @@ class Settings(BaseSettings):
     broker: BrokerProvider | None = Field(
         default=None, description="simulated or alpaca (default by profile)"
     )
-    csv_dir: Path | None = Field(default=None, description="directory of TICKER.csv files")
     sim_seed: int = Field(default=42, description="seed of the simulated market")
     sim_initial_cash_usd: Decimal = Field(
         default=Decimal(100_000), gt=0, description="simulated broker's starting cash, USD"
@@ -97,27 +104,48 @@ class Settings(BaseSettings):
     )
 
     # Risk limits: fractions (0.05 = 5%) unless the name carries another unit.
-    risk_max_drawdown_pct: Decimal = Field(default=Decimal("0.10"), gt=0, le=1,
-        description="no new longs at this drawdown from the high-water mark")
-    risk_max_daily_loss_pct: Decimal = Field(default=Decimal("0.03"), gt=0, le=1,
-        description="no new longs at this loss since start-of-day equity")
-    risk_min_adv_shares: Decimal = Field(default=Decimal(5_000_000), ge=0,
-        description="minimum 20-day average daily volume, shares")
-    risk_earnings_blackout_days: int = Field(default=3, ge=0,
-        description="no new longs within this many trading days of earnings")
-    risk_max_vix: Decimal = Field(default=Decimal(35), gt=0, description="no new longs above this VIX")
-    risk_max_ticker_pct: Decimal = Field(default=Decimal("0.05"), gt=0, le=1,
-        description="largest position, fraction of equity")
-    risk_max_sector_pct: Decimal = Field(default=Decimal("0.20"), gt=0, le=1,
-        description="largest sector exposure, fraction of equity")
-    risk_per_trade_pct: Decimal = Field(default=Decimal("0.01"), gt=0, le=1,
-        description="equity risked to the stop per trade")
-    risk_atr_stop_multiple: Decimal = Field(default=Decimal(2), gt=0,
-        description="stop distance in ATR-14 multiples")
-    risk_min_confidence: Decimal = Field(default=Decimal("0.6"), ge=0, le=1,
-        description="minimum analyst confidence")
-    risk_cooldown_s: Decimal = Field(default=Decimal(10), ge=0,
-        description="seconds between orders in one ticker")
+    risk_max_drawdown_pct: Decimal = Field(
+        default=Decimal("0.10"),
+        gt=0,
+        le=1,
+        description="no new longs at this drawdown from the high-water mark",
+    )
+    risk_max_daily_loss_pct: Decimal = Field(
+        default=Decimal("0.03"),
+        gt=0,
+        le=1,
+        description="no new longs at this loss since start-of-day equity",
+    )
+    risk_min_adv_shares: Decimal = Field(
+        default=Decimal(5_000_000), ge=0, description="minimum 20-day average daily volume, shares"
+    )
+    risk_earnings_blackout_days: int = Field(
+        default=3, ge=0, description="no new longs within this many trading days of earnings"
+    )
+    risk_max_vix: Decimal = Field(
+        default=Decimal(35), gt=0, description="no new longs above this VIX"
+    )
+    risk_max_ticker_pct: Decimal = Field(
+        default=Decimal("0.05"), gt=0, le=1, description="largest position, fraction of equity"
+    )
+    risk_max_sector_pct: Decimal = Field(
+        default=Decimal("0.20"),
+        gt=0,
+        le=1,
+        description="largest sector exposure, fraction of equity",
+    )
+    risk_per_trade_pct: Decimal = Field(
+        default=Decimal("0.01"), gt=0, le=1, description="equity risked to the stop per trade"
+    )
+    risk_atr_stop_multiple: Decimal = Field(
+        default=Decimal(2), gt=0, description="stop distance in ATR-14 multiples"
+    )
+    risk_min_confidence: Decimal = Field(
+        default=Decimal("0.6"), ge=0, le=1, description="minimum analyst confidence"
+    )
+    risk_cooldown_s: Decimal = Field(
+        default=Decimal(10), ge=0, description="seconds between orders in one ticker"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -136,7 +164,8 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_unsafe_pairs(self) -> Settings:
         if self.broker is BrokerProvider.ALPACA and self.market_provider in (
-            MarketProvider.SIMULATED, MarketProvider.CSV,
+            MarketProvider.SIMULATED,
+            MarketProvider.CSV,
         ):
             raise ValueError(
                 f"refusing to pair {self.market_provider.value} prices with the Alpaca broker: "

@@ -39,7 +39,10 @@ def check_startup_security(settings: Settings) -> None:
     """Refuse to serve trading endpoints openly anywhere but loopback in the demo."""
     key = settings.api_key.get_secret_value() if settings.api_key else ""
     if key:
-        if key.lower() in {"changeme", "change-me", "secret", "password", "your-api-key"} or len(key) < 16:
+        if (
+            key.lower() in {"changeme", "change-me", "secret", "password", "your-api-key"}
+            or len(key) < 16
+        ):
             raise ConfigurationError("APP_API_KEY is a placeholder or shorter than 16 characters")
         return
     if settings.profile.value != "demo" or settings.host not in LOOPBACK:
@@ -77,7 +80,7 @@ def create_app(settings: Settings, *, desk: Desk | None = None) -> FastAPI:
         if x_api_key is None or not secrets.compare_digest(x_api_key.encode(), expected.encode()):
             raise HTTPException(401, "missing or wrong X-API-Key")
 
-    DeskDep = Annotated[Desk, Depends(get_desk)]
+    DeskDependency = Annotated[Desk, Depends(get_desk)]
     auth = [Depends(require_key)]
 
     @app.get("/health", tags=["ops"])
@@ -86,34 +89,34 @@ def create_app(settings: Settings, *, desk: Desk | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     @app.get("/ready", tags=["ops"])
-    async def ready(d: DeskDep) -> dict[str, str]:
+    async def ready(d: DeskDependency) -> dict[str, str]:
         """Say whether the database is reachable."""
         await d.store.ping()
         return {"status": "ready"}
 
     @app.post("/api/trigger", dependencies=auth, tags=["decisions"])
-    async def trigger(body: TriggerRequest, d: DeskDep) -> dict[str, Any]:
+    async def trigger(body: TriggerRequest, d: DeskDependency) -> dict[str, Any]:
         """Run one decision for a ticker through the whole pipeline."""
         outcome = await d.pipeline.run(body.ticker, trigger="api")
         return outcome.summary()
 
     @app.get("/api/decisions/{decision_id}", dependencies=auth, tags=["decisions"])
-    async def decision(decision_id: str, d: DeskDep) -> dict[str, Any]:
+    async def decision(decision_id: str, d: DeskDependency) -> dict[str, Any]:
         """Return the full explain record of a decision."""
         return await explain_decision(d.store, decision_id)
 
     @app.get("/api/portfolio", dependencies=auth, tags=["portfolio"])
-    async def portfolio(d: DeskDep) -> dict[str, Any]:
+    async def portfolio(d: DeskDependency) -> dict[str, Any]:
         """Return equity, cash, marks and positions."""
         return portfolio_view(await d.portfolio.current(d.clock.now()))
 
     @app.post("/api/halt", dependencies=auth, tags=["control"])
-    async def halt(body: ReasonRequest, d: DeskDep) -> dict[str, Any]:
+    async def halt(body: ReasonRequest, d: DeskDependency) -> dict[str, Any]:
         """Halt trading."""
         return (await d.control.halt(body.reason, actor="api")).model_dump(mode="json")
 
     @app.post("/api/resume", dependencies=auth, tags=["control"])
-    async def resume(body: ReasonRequest, d: DeskDep) -> dict[str, Any]:
+    async def resume(body: ReasonRequest, d: DeskDependency) -> dict[str, Any]:
         """Resume trading."""
         return (await d.control.resume(body.reason, actor="api")).model_dump(mode="json")
 

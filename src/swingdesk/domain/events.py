@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 from uuid import UUID, uuid4
 
@@ -48,7 +49,7 @@ class SignalCreated(DecisionEvent):
     latency_ms: float = Field(default=0.0, ge=0.0)
     tokens_in: int = Field(default=0, ge=0)
     tokens_out: int = Field(default=0, ge=0)
-    cost_usd: NonNegDec = Field(default=0)
+    cost_usd: NonNegDec = Field(default=Decimal(0))
     reason_code: str | None = None
     feasible_actions: tuple[Action, ...] = (Action.BUY, Action.SELL, Action.HOLD)
     prompt: str = Field(default="", description="the strategy's input, verbatim")
@@ -130,7 +131,7 @@ class OrderResponseStatus(DecisionEvent):
     client_order_id: str
     broker_order_id: str | None = None
     status: OrderStatus
-    filled_qty: NonNegDec = Field(default=0)
+    filled_qty: NonNegDec = Field(default=Decimal(0))
     filled_avg_price: PosDec | None = None
     error_code: str | None = None
     message: str | None = None
@@ -147,7 +148,7 @@ class FillEvent(DecisionEvent):
     side: OrderSide
     qty: PosDec
     price: PosDec
-    commission: NonNegDec = Field(default=0)
+    commission: NonNegDec = Field(default=Decimal(0))
 
 
 class TradingStateChanged(Event):

@@ -26,7 +26,9 @@ class MarketSnapshot(BaseModel):
     atr_14: NonNegDec | None = None
     sma_20: PosDec | None = None
     sma_50: PosDec | None = None
-    adv_20: NonNegDec | None = Field(default=None, description="20-day average daily volume, shares")
+    adv_20: NonNegDec | None = Field(
+        default=None, description="20-day average daily volume, shares"
+    )
     volume: NonNegDec | None = Field(default=None, description="today's volume, shares")
     vix: NonNegDec | None = None
     next_earnings: date | None = None

@@ -14,11 +14,14 @@ def sanitize_ticker(raw: object) -> str:
     """Trim and upper-case a ticker, rejecting anything but 1-5 letters (and a class suffix)."""
     if not isinstance(raw, str):
         raise InvalidTickerError(f"ticker must be a string, got {type(raw).__name__}")
-    ticker = raw.strip().upper()
+    stripped = raw.strip()
+    # upper() turns some non-ASCII letters into ASCII ones ("ß" -> "SS", "ﬀ" -> "FF"): refuse them.
+    ticker = stripped.upper() if stripped.isascii() else ""
     if not _TICKER.fullmatch(ticker):
         shown = raw if len(raw) <= 20 else raw[:20] + "..."
         raise InvalidTickerError(
-            f"invalid ticker {shown!r}: expected 1-5 letters A-Z (a class suffix like BRK.B is allowed)",
+            f"invalid ticker {shown!r}: expected 1-5 letters A-Z "
+            "(a class suffix like BRK.B is allowed)",
             details={"ticker": shown},
         )
     return ticker

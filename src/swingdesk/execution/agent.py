@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 
 from swingdesk.domain.enums import Intent, OrderSide, OrderStatus, OrderType, TimeInForce
@@ -57,18 +56,26 @@ class ExecutionAgent:
         existing = await self.store.order(coid)
         if existing is None:
             request = OrderRequest(
-                decision_id=approval.decision_id, ts_event=self.clock.now(),
-                client_order_id=coid, ticker=approval.ticker, side=approval.side,
-                intent=approval.intent, qty=approval.qty, stop_price=approval.stop_price,
-                reference_price=approval.reference_price, risk_event_id=approval.event_id,
+                decision_id=approval.decision_id,
+                ts_event=self.clock.now(),
+                client_order_id=coid,
+                ticker=approval.ticker,
+                side=approval.side,
+                intent=approval.intent,
+                qty=approval.qty,
+                stop_price=approval.stop_price,
+                reference_price=approval.reference_price,
+                risk_event_id=approval.event_id,
             )
             async with self.store.tx() as tx:
-                tx.add_order(request)
+                await tx.add_order(request)
                 await tx.audit(
                     "order.created",
                     f"{request.side.value} {request.qty} {request.ticker} ({request.intent.value}) "
                     f"client_order_id={coid}",
-                    now=request.ts_event, decision_id=request.decision_id, actor="execution",
+                    now=request.ts_event,
+                    decision_id=request.decision_id,
+                    actor="execution",
                     payload=request.model_dump(mode="json"),
                 )
                 audits = tx.audited
@@ -124,35 +131,48 @@ class ExecutionAgent:
             booked_qty, booked_avg = row.filled_qty, row.filled_avg_price or Decimal(0)
             if order.status.value != row.status or order.broker_order_id != row.broker_order_id:
                 status = OrderResponseStatus(
-                    decision_id=request.decision_id, ts_event=now,
+                    decision_id=request.decision_id,
+                    ts_event=now,
                     client_order_id=request.client_order_id,
-                    broker_order_id=order.broker_order_id, status=order.status,
-                    filled_qty=order.filled_qty, filled_avg_price=order.filled_avg_price,
+                    broker_order_id=order.broker_order_id,
+                    status=order.status,
+                    filled_qty=order.filled_qty,
+                    filled_avg_price=order.filled_avg_price,
                 )
                 await tx.apply_order_status(status)
                 await tx.audit(
                     f"order.{order.status.value}",
                     f"broker reports {request.client_order_id} {order.status.value}",
-                    now=now, decision_id=request.decision_id, actor="broker",
+                    now=now,
+                    decision_id=request.decision_id,
+                    actor="broker",
                     payload=status.model_dump(mode="json"),
                 )
                 events.append(status)
             delta = order.filled_qty - booked_qty
             if delta > 0 and order.filled_avg_price is not None:
-                price = (order.filled_qty * order.filled_avg_price - booked_qty * booked_avg) / delta
+                price = (
+                    order.filled_qty * order.filled_avg_price - booked_qty * booked_avg
+                ) / delta
                 fill = FillEvent(
-                    decision_id=request.decision_id, ts_event=now,
+                    decision_id=request.decision_id,
+                    ts_event=now,
                     fill_id=f"{order.broker_order_id}:{order.filled_qty}",
                     client_order_id=request.client_order_id,
-                    broker_order_id=order.broker_order_id, ticker=request.ticker,
-                    side=request.side, qty=delta, price=price,
+                    broker_order_id=order.broker_order_id,
+                    ticker=request.ticker,
+                    side=request.side,
+                    qty=delta,
+                    price=price,
                 )
                 stop = request.stop_price if request.intent is Intent.BUY_TO_OPEN else None
                 if await tx.add_fill(fill, sector=sector, stop_price=stop):
                     await tx.audit(
                         "order.fill",
                         f"filled {delta} {request.ticker} at {price:.4f}",
-                        now=now, decision_id=request.decision_id, actor="broker",
+                        now=now,
+                        decision_id=request.decision_id,
+                        actor="broker",
                         payload=fill.model_dump(mode="json"),
                     )
                     events.append(fill)
@@ -166,8 +186,12 @@ class ExecutionAgent:
     async def _record_rejection(self, report: ExecutionReport, exc: RejectedError) -> None:
         request, now = report.request, self.clock.now()
         status = OrderResponseStatus(
-            decision_id=request.decision_id, ts_event=now, client_order_id=request.client_order_id,
-            status=OrderStatus.REJECTED, error_code=exc.code, message=exc.message,
+            decision_id=request.decision_id,
+            ts_event=now,
+            client_order_id=request.client_order_id,
+            status=OrderStatus.REJECTED,
+            error_code=exc.code,
+            message=exc.message,
         )
         async with self.store.tx() as tx:
             row = await tx.session.get(t.OrderRow, request.client_order_id)
@@ -175,8 +199,11 @@ class ExecutionAgent:
                 return
             await tx.apply_order_status(status)
             await tx.audit(
-                "order.rejected", f"broker rejected {request.client_order_id}: {exc.message}",
-                now=now, decision_id=request.decision_id, actor="broker",
+                "order.rejected",
+                f"broker rejected {request.client_order_id}: {exc.message}",
+                now=now,
+                decision_id=request.decision_id,
+                actor="broker",
                 payload=status.model_dump(mode="json"),
             )
             audits = tx.audited
@@ -192,7 +219,9 @@ class ExecutionAgent:
                 "order.unknown",
                 f"outcome of {request.client_order_id} unknown ({exc.message}); "
                 "reconciliation will look it up by client order id",
-                now=now, decision_id=request.decision_id, actor="execution",
+                now=now,
+                decision_id=request.decision_id,
+                actor="execution",
                 payload={"client_order_id": request.client_order_id, "error": exc.message},
             )
             audits = tx.audited
@@ -201,10 +230,16 @@ class ExecutionAgent:
 
 def _request_from_row(row: t.OrderRow, approval: RiskApproved) -> OrderRequest:
     return OrderRequest(
-        decision_id=approval.decision_id, ts_event=row.created_at,
-        client_order_id=row.client_order_id, ticker=row.ticker, side=OrderSide(row.side),
-        intent=Intent(row.intent), qty=row.qty, type=OrderType(row.type),
-        time_in_force=TimeInForce(row.time_in_force), stop_price=row.stop_price,
+        decision_id=approval.decision_id,
+        ts_event=row.created_at,
+        client_order_id=row.client_order_id,
+        ticker=row.ticker,
+        side=OrderSide(row.side),
+        intent=Intent(row.intent),
+        qty=row.qty,
+        type=OrderType(row.type),
+        time_in_force=TimeInForce(row.time_in_force),
+        stop_price=row.stop_price,
         reference_price=row.reference_price or approval.reference_price,
         risk_event_id=approval.event_id,
     )

@@ -43,7 +43,9 @@ class TradingControl:
             await tx.audit(
                 "trading_state.changed",
                 f"{current.value} -> {target.value} by {actor}: {event.reason}",
-                now=now, decision_id=decision_id, actor=actor,
+                now=now,
+                decision_id=decision_id,
+                actor=actor,
                 payload=event.model_dump(mode="json"),
             )
             audits = tx.audited
@@ -57,4 +59,3 @@ class TradingControl:
     async def resume(self, reason: str, actor: str) -> TradingStateChanged:
         """Return to ACTIVE after a halt or a reduction."""
         return await self.change(TradingState.ACTIVE, reason=reason, actor=actor)
-

@@ -53,27 +53,43 @@ class DecisionOutcome:
             "decision_id": str(self.decision_id),
             "ticker": self.ticker,
             "status": self.status.value,
-            "signal": None if sig is None else {
+            "signal": None
+            if sig is None
+            else {
                 "action": sig.action.value,
                 "confidence": sig.confidence,
                 "rationale": sig.rationale,
                 "reason_code": sig.reason_code,
             },
-            "risk": None if v is None else {
+            "risk": None
+            if v is None
+            else {
                 "approved": isinstance(v, RiskApproved),
                 "violations": [
-                    {"code": c.code, "value": _s(c.value), "limit": _s(c.limit), "message": c.message}
+                    {
+                        "code": c.code,
+                        "value": _s(c.value),
+                        "limit": _s(c.limit),
+                        "message": c.message,
+                    }
                     for c in v.violations
                 ],
                 "checks": [
-                    {"code": c.code, "passed": c.passed, "value": _s(c.value),
-                     "limit": _s(c.limit), "message": c.message}
+                    {
+                        "code": c.code,
+                        "passed": c.passed,
+                        "value": _s(c.value),
+                        "limit": _s(c.limit),
+                        "message": c.message,
+                    }
                     for c in v.checks
                 ],
                 "shares": _s(v.qty),
                 "stop_price": _s(v.stop_price),
             },
-            "order": None if ex is None else {
+            "order": None
+            if ex is None
+            else {
                 "client_order_id": ex.request.client_order_id,
                 "side": ex.request.side.value,
                 "qty": str(ex.request.qty),
@@ -81,8 +97,12 @@ class DecisionOutcome:
                 "filled_qty": str(ex.filled_qty),
                 "filled_avg_price": _s(ex.filled_avg_price),
             },
-            "error": None if self.error_code is None else {
-                "stage": self.failed_stage, "code": self.error_code, "message": self.error_message,
+            "error": None
+            if self.error_code is None
+            else {
+                "stage": self.failed_stage,
+                "code": self.error_code,
+                "message": self.error_message,
             },
         }
 
@@ -122,7 +142,8 @@ class DecisionPipeline:
         ticker = sanitize_ticker(raw)
         if ticker not in self.market.universe():
             raise UnknownTickerError(
-                f"unknown ticker {ticker!r}: not in the {self.market.source.value} market's universe",
+                f"unknown ticker {ticker!r}: not in the "
+                f"{self.market.source.value} market's universe",
                 details={"ticker": ticker},
             )
         return ticker
@@ -133,10 +154,14 @@ class DecisionPipeline:
         decision_id = uuid4()
         now = self.clock.now()
         async with self.store.tx() as tx:
-            tx.add_decision(decision_id, ticker, trigger, now)
+            await tx.add_decision(decision_id, ticker, trigger, now)
             await tx.audit(
-                "decision.started", f"decision for {ticker} ({trigger})", now=now,
-                decision_id=decision_id, actor=trigger, payload={"ticker": ticker},
+                "decision.started",
+                f"decision for {ticker} ({trigger})",
+                now=now,
+                decision_id=decision_id,
+                actor=trigger,
+                payload={"ticker": ticker},
             )
             audits = tx.audited
         await publish(self.bus, [], audits)
@@ -153,13 +178,20 @@ class DecisionPipeline:
         out.failed_stage = "market_data"
         snap = await self.market.snapshot(ticker, now)
         async with self.store.tx() as tx:
-            tx.add_snapshot(did, snap, now)
+            await tx.add_snapshot(did, snap, now)
             await tx.audit(
                 "market.snapshot",
-                f"{ticker} {snap.price} ({snap.source.value}); ATR-14 {snap.atr_14}, VIX {snap.vix}",
-                now=now, decision_id=did, actor="market_data",
-                payload={"price": str(snap.price), "source": snap.source.value,
-                         "missing": list(snap.missing), "stale": snap.stale},
+                f"{ticker} {snap.price} ({snap.source.value}); "
+                f"ATR-14 {snap.atr_14}, VIX {snap.vix}",
+                now=now,
+                decision_id=did,
+                actor="market_data",
+                payload={
+                    "price": str(snap.price),
+                    "source": snap.source.value,
+                    "missing": list(snap.missing),
+                    "stale": snap.stale,
+                },
             )
             audits = tx.audited
         out.snapshot = snap
@@ -178,14 +210,19 @@ class DecisionPipeline:
         signal = await self.strategy.evaluate_context(did, snap, portfolio, now)
         hold = signal.action is Action.HOLD
         async with self.store.tx() as tx:
-            tx.add_signal(signal)
+            await tx.add_signal(signal)
             await tx.audit(
                 "signal.created",
                 f"{signal.action.value} {ticker} at {signal.confidence:.2f} confidence: "
                 f"{signal.rationale}",
-                now=signal.ts_event, decision_id=did, actor=signal.model,
-                payload={"action": signal.action.value, "confidence": signal.confidence,
-                         "reason_code": signal.reason_code},
+                now=signal.ts_event,
+                decision_id=did,
+                actor=signal.model,
+                payload={
+                    "action": signal.action.value,
+                    "confidence": signal.confidence,
+                    "reason_code": signal.reason_code,
+                },
             )
             if hold:
                 await tx.set_decision_status(did, DecisionStatus.HOLD, now)
@@ -200,13 +237,16 @@ class DecisionPipeline:
         verdict = self.risk.evaluate_signal(signal, portfolio, snap, now)
         approved = isinstance(verdict, RiskApproved)
         async with self.store.tx() as tx:
-            tx.add_verdict(verdict)
+            await tx.add_verdict(verdict)
             codes = ", ".join(c.code for c in verdict.violations)
             await tx.audit(
                 "risk.approved" if approved else "risk.rejected",
                 f"approved {verdict.intent.value if verdict.intent else ''} {verdict.qty} {ticker}"
-                if approved else f"denied {ticker}: {codes}",
-                now=now, decision_id=did, actor="risk",
+                if approved
+                else f"denied {ticker}: {codes}",
+                now=now,
+                decision_id=did,
+                actor="risk",
                 payload={"violations": [c.model_dump(mode="json") for c in verdict.violations]},
             )
             if not approved:
@@ -232,12 +272,19 @@ class DecisionPipeline:
         now = self.clock.now()
         async with self.store.tx() as tx:
             await tx.set_decision_status(
-                out.decision_id, DecisionStatus.FAILED, now,
-                failed_stage=stage, error_code=code, error_message=message,
+                out.decision_id,
+                DecisionStatus.FAILED,
+                now,
+                failed_stage=stage,
+                error_code=code,
+                error_message=message,
             )
             await tx.audit(
-                "decision.failed", f"decision failed at {stage}: {code}: {message}",
-                now=now, decision_id=out.decision_id, actor="pipeline",
+                "decision.failed",
+                f"decision failed at {stage}: {code}: {message}",
+                now=now,
+                decision_id=out.decision_id,
+                actor="pipeline",
                 payload={"stage": stage, "code": code, "message": message},
             )
             audits = tx.audited

@@ -44,9 +44,13 @@ class PortfolioService:
         new_sod = equity if sod is None else sod
         if record and (hwm is None or sod is None or new_hwm != hwm):
             async with self.store.tx() as tx:
-                tx.add_account_snapshot(
-                    now=now, session_date=day, cash=account.cash, equity=equity,
-                    buying_power=account.buying_power, high_water_mark=new_hwm,
+                await tx.add_account_snapshot(
+                    now=now,
+                    session_date=day,
+                    cash=account.cash,
+                    equity=equity,
+                    buying_power=account.buying_power,
+                    high_water_mark=new_hwm,
                     start_of_day_equity=new_sod,
                 )
         positions = []
@@ -56,7 +60,9 @@ class PortfolioService:
             mine = ours.get(bp.ticker)
             positions.append(
                 PositionState(
-                    ticker=bp.ticker, qty=bp.qty, avg_price=bp.avg_entry_price,
+                    ticker=bp.ticker,
+                    qty=bp.qty,
+                    avg_price=bp.avg_entry_price,
                     market_price=bp.current_price,
                     sector=(mine.sector if mine and mine.sector else self.sector_of(bp.ticker)),
                     stop_price=mine.stop_price if mine else None,

@@ -58,24 +58,45 @@ class Tx:
         body = canonical_json(payload or {})
         did = str(decision_id) if decision_id else None
         digest = entry_hash(
-            prev_hash=head.hash, seq=seq, entry_id=entry_id, ts=now, kind=kind,
-            decision_id=did, actor=actor, message=message, payload=body,
+            prev_hash=head.hash,
+            seq=seq,
+            entry_id=entry_id,
+            ts=now,
+            kind=kind,
+            decision_id=did,
+            actor=actor,
+            message=message,
+            payload=body,
         )
         row = t.AuditRow(
-            seq=seq, entry_id=entry_id, ts=now, kind=kind, decision_id=did, actor=actor,
-            message=message, payload=body, prev_hash=head.hash, hash=digest,
+            seq=seq,
+            entry_id=entry_id,
+            ts=now,
+            kind=kind,
+            decision_id=did,
+            actor=actor,
+            message=message,
+            payload=body,
+            prev_hash=head.hash,
+            hash=digest,
         )
         s.add(row)
         head.seq, head.hash = seq, digest
         self.audited.append(row)
         return row
 
-    def add_decision(self, decision_id: UUID, ticker: str, trigger: str, now: datetime) -> None:
+    async def add_decision(
+        self, decision_id: UUID, ticker: str, trigger: str, now: datetime
+    ) -> None:
         """Open a decision record."""
         self.session.add(
             t.DecisionRow(
-                decision_id=str(decision_id), ticker=ticker, trigger=trigger,
-                status=DecisionStatus.PENDING.value, created_at=now, updated_at=now,
+                decision_id=str(decision_id),
+                ticker=ticker,
+                trigger=trigger,
+                status=DecisionStatus.PENDING.value,
+                created_at=now,
+                updated_at=now,
             )
         )
 
@@ -94,63 +115,102 @@ class Tx:
         if row is None:
             raise LookupError(f"decision {decision_id} is not stored")
         row.status, row.updated_at = status.value, now
-        row.failed_stage, row.error_code, row.error_message = failed_stage, error_code, error_message
+        row.failed_stage, row.error_code, row.error_message = (
+            failed_stage,
+            error_code,
+            error_message,
+        )
 
-    def add_snapshot(self, decision_id: UUID | None, snap: MarketSnapshot, now: datetime) -> None:
+    async def add_snapshot(
+        self, decision_id: UUID | None, snap: MarketSnapshot, now: datetime
+    ) -> None:
         """Store the market snapshot a decision used."""
         self.session.add(
             t.SnapshotRow(
-                decision_id=str(decision_id) if decision_id else None, ticker=snap.ticker,
-                price=snap.price, source=snap.source.value, as_of=snap.as_of, taken_at=now,
+                decision_id=str(decision_id) if decision_id else None,
+                ticker=snap.ticker,
+                price=snap.price,
+                source=snap.source.value,
+                as_of=snap.as_of,
+                taken_at=now,
                 payload=snap.model_dump(mode="json"),
             )
         )
 
-    def add_signal(self, sig: SignalCreated) -> None:
+    async def add_signal(self, sig: SignalCreated) -> None:
         """Store the analyst's signal."""
         self.session.add(
             t.SignalRow(
-                event_id=str(sig.event_id), decision_id=str(sig.decision_id), ticker=sig.ticker,
-                action=sig.action.value, confidence=sig.confidence, rationale=sig.rationale,
-                model=sig.model, prompt_hash=sig.prompt_hash, reason_code=sig.reason_code,
-                latency_ms=sig.latency_ms, tokens_in=sig.tokens_in, tokens_out=sig.tokens_out,
-                cost_usd=sig.cost_usd, cache_hit=sig.cache_hit, prompt=sig.prompt,
-                raw_output=sig.raw_output, ts_event=sig.ts_event,
+                event_id=str(sig.event_id),
+                decision_id=str(sig.decision_id),
+                ticker=sig.ticker,
+                action=sig.action.value,
+                confidence=sig.confidence,
+                rationale=sig.rationale,
+                model=sig.model,
+                prompt_hash=sig.prompt_hash,
+                reason_code=sig.reason_code,
+                latency_ms=sig.latency_ms,
+                tokens_in=sig.tokens_in,
+                tokens_out=sig.tokens_out,
+                cost_usd=sig.cost_usd,
+                cache_hit=sig.cache_hit,
+                prompt=sig.prompt,
+                raw_output=sig.raw_output,
+                ts_event=sig.ts_event,
                 payload=sig.model_dump(mode="json", exclude={"prompt", "raw_output"}),
             )
         )
 
-    def add_verdict(self, verdict: RiskApproved | RiskRejected) -> None:
+    async def add_verdict(self, verdict: RiskApproved | RiskRejected) -> None:
         """Store a risk verdict with every check it evaluated."""
         approved = isinstance(verdict, RiskApproved)
-        vid = str(verdict.event_id)
-        self.session.add(
-            t.RiskVerdictRow(
-                event_id=vid, decision_id=str(verdict.decision_id), ticker=verdict.ticker,
-                approved=approved, intent=verdict.intent.value if verdict.intent else None,
-                qty=verdict.qty, stop_price=verdict.stop_price, ts_event=verdict.ts_event,
-                payload=verdict.model_dump(mode="json", exclude={"checks", "violations"}),
-            )
-        )
-        self.session.add_all(
+        str(verdict.event_id)
+        checks = [
             t.RiskCheckRow(
-                verdict_id=vid, position=i, code=c.code, passed=c.passed,
+                position=i,
+                code=c.code,
+                passed=c.passed,
                 value=None if c.value is None else str(c.value),
-                limit=None if c.limit is None else str(c.limit), message=c.message,
+                limit=None if c.limit is None else str(c.limit),
+                message=c.message,
             )
             for i, c in enumerate(verdict.checks)
+        ]
+        self.session.add(
+            t.RiskVerdictRow(
+                event_id=str(verdict.event_id),
+                decision_id=str(verdict.decision_id),
+                ticker=verdict.ticker,
+                approved=approved,
+                intent=verdict.intent.value if verdict.intent else None,
+                qty=verdict.qty,
+                stop_price=verdict.stop_price,
+                ts_event=verdict.ts_event,
+                payload=verdict.model_dump(mode="json", exclude={"checks", "violations"}),
+                checks=checks,
+            )
         )
 
-    def add_order(self, req: OrderRequest) -> None:
+    async def add_order(self, req: OrderRequest) -> None:
         """Store an order before the broker hears of it (the idempotency key lives here)."""
         self.session.add(
             t.OrderRow(
-                client_order_id=req.client_order_id, decision_id=str(req.decision_id),
-                ticker=req.ticker, side=req.side.value, intent=req.intent.value, qty=req.qty,
-                type=req.type.value, time_in_force=req.time_in_force.value,
-                stop_price=req.stop_price, reference_price=req.reference_price,
-                status=OrderStatus.NEW.value, filled_qty=Decimal(0), external=False,
-                created_at=req.ts_event, updated_at=req.ts_event,
+                client_order_id=req.client_order_id,
+                decision_id=str(req.decision_id),
+                ticker=req.ticker,
+                side=req.side.value,
+                intent=req.intent.value,
+                qty=req.qty,
+                type=req.type.value,
+                time_in_force=req.time_in_force.value,
+                stop_price=req.stop_price,
+                reference_price=req.reference_price,
+                status=OrderStatus.NEW.value,
+                filled_qty=Decimal(0),
+                external=False,
+                created_at=req.ts_event,
+                updated_at=req.ts_event,
             )
         )
 
@@ -168,8 +228,11 @@ class Tx:
         row.updated_at = ev.ts_event
         self.session.add(
             t.OrderEventRow(
-                event_id=str(ev.event_id), client_order_id=ev.client_order_id,
-                status=ev.status.value, ts_event=ev.ts_event, payload=ev.model_dump(mode="json"),
+                event_id=str(ev.event_id),
+                client_order_id=ev.client_order_id,
+                status=ev.status.value,
+                ts_event=ev.ts_event,
+                payload=ev.model_dump(mode="json"),
             )
         )
         return row
@@ -191,24 +254,39 @@ class Tx:
         order.updated_at = fill.ts_event
         s.add(
             t.FillRow(
-                fill_id=fill.fill_id, event_id=str(fill.event_id),
+                fill_id=fill.fill_id,
+                event_id=str(fill.event_id),
                 client_order_id=fill.client_order_id,
-                decision_id=str(fill.decision_id), ticker=fill.ticker, side=fill.side.value,
-                qty=fill.qty, price=fill.price, commission=fill.commission, ts_event=fill.ts_event,
+                decision_id=str(fill.decision_id),
+                ticker=fill.ticker,
+                side=fill.side.value,
+                qty=fill.qty,
+                price=fill.price,
+                commission=fill.commission,
+                ts_event=fill.ts_event,
             )
         )
         pos = await s.get(t.PositionRow, fill.ticker, with_for_update=True)
         current = (
             PositionState(
-                ticker=pos.ticker, qty=pos.qty, avg_price=pos.avg_price,
-                market_price=pos.avg_price, sector=pos.sector, stop_price=pos.stop_price,
+                ticker=pos.ticker,
+                qty=pos.qty,
+                avg_price=pos.avg_price,
+                market_price=pos.avg_price,
+                sector=pos.sector,
+                stop_price=pos.stop_price,
             )
             if pos is not None
             else None
         )
         after = apply_fill(
-            current, ticker=fill.ticker, side=fill.side, qty=fill.qty, price=fill.price,
-            sector=sector, stop_price=stop_price,
+            current,
+            ticker=fill.ticker,
+            side=fill.side,
+            qty=fill.qty,
+            price=fill.price,
+            sector=sector,
+            stop_price=stop_price,
         )
         if after is None:
             if pos is not None:
@@ -216,9 +294,13 @@ class Tx:
         elif pos is None:
             s.add(
                 t.PositionRow(
-                    ticker=after.ticker, qty=after.qty, avg_price=after.avg_price,
-                    sector=after.sector, stop_price=after.stop_price,
-                    opened_at=fill.ts_event, updated_at=fill.ts_event,
+                    ticker=after.ticker,
+                    qty=after.qty,
+                    avg_price=after.avg_price,
+                    sector=after.sector,
+                    stop_price=after.stop_price,
+                    opened_at=fill.ts_event,
+                    updated_at=fill.ts_event,
                 )
             )
         else:
@@ -235,14 +317,18 @@ class Tx:
         seq = (await self.session.scalar(select(func.max(t.TradingStateRow.seq)))) or 0
         self.session.add(
             t.TradingStateRow(
-                event_id=str(ev.event_id), seq=seq + 1,
+                event_id=str(ev.event_id),
+                seq=seq + 1,
                 decision_id=str(ev.decision_id) if ev.decision_id else None,
-                previous=ev.previous.value, current=ev.current.value, reason=ev.reason,
-                actor=ev.actor, ts_event=ev.ts_event,
+                previous=ev.previous.value,
+                current=ev.current.value,
+                reason=ev.reason,
+                actor=ev.actor,
+                ts_event=ev.ts_event,
             )
         )
 
-    def add_account_snapshot(
+    async def add_account_snapshot(
         self,
         *,
         now: datetime,
@@ -256,8 +342,12 @@ class Tx:
         """Store the account's equity, water mark and start-of-day equity."""
         self.session.add(
             t.AccountSnapshotRow(
-                ts=now, session_date=session_date, cash=cash, equity=equity,
-                buying_power=buying_power, high_water_mark=high_water_mark,
+                ts=now,
+                session_date=session_date,
+                cash=cash,
+                equity=equity,
+                buying_power=buying_power,
+                high_water_mark=high_water_mark,
                 start_of_day_equity=start_of_day_equity,
             )
         )
@@ -310,7 +400,9 @@ class Store:
     async def positions(self) -> list[t.PositionRow]:
         """Return our book's open positions."""
         async with self.read() as s:
-            return list((await s.scalars(select(t.PositionRow).order_by(t.PositionRow.ticker))).all())
+            return list(
+                (await s.scalars(select(t.PositionRow).order_by(t.PositionRow.ticker))).all()
+            )
 
     async def last_order_times(self) -> dict[str, datetime]:
         """Return when we last created an order, per ticker."""
@@ -320,19 +412,21 @@ class Store:
                 .where(t.OrderRow.external.is_(False))
                 .group_by(t.OrderRow.ticker)
             )
-            return {ticker: ts for ticker, ts in rows.all()}
+            return {ticker: ts for ticker, ts in rows.all()}  # noqa: C416
 
     async def account_marks(self, session_date: str) -> tuple[Decimal | None, Decimal | None]:
         """Return the high-water mark so far and the first equity seen on ``session_date``."""
         async with self.read() as s:
             hwm = await s.scalar(
                 select(t.AccountSnapshotRow.high_water_mark)
-                .order_by(t.AccountSnapshotRow.snapshot_id.desc()).limit(1)
+                .order_by(t.AccountSnapshotRow.snapshot_id.desc())
+                .limit(1)
             )
             sod = await s.scalar(
                 select(t.AccountSnapshotRow.start_of_day_equity)
                 .where(t.AccountSnapshotRow.session_date == session_date)
-                .order_by(t.AccountSnapshotRow.snapshot_id.asc()).limit(1)
+                .order_by(t.AccountSnapshotRow.snapshot_id.asc())
+                .limit(1)
             )
         return hwm, sod
 
@@ -352,7 +446,9 @@ class Store:
         async with self.read() as s:
             return await s.get(t.DecisionRow, decision_id)
 
-    async def audit_entries(self, *, limit: int = 20, before_seq: int | None = None) -> list[t.AuditRow]:
+    async def audit_entries(
+        self, *, limit: int = 20, before_seq: int | None = None
+    ) -> list[t.AuditRow]:
         """Return audit entries, newest first."""
         async with self.read() as s:
             q = select(t.AuditRow).order_by(t.AuditRow.seq.desc()).limit(limit)
@@ -377,9 +473,15 @@ class Store:
                 if row.prev_hash != prev_hash:
                     report.problems.append(f"entry {row.seq}: link to the previous entry broken")
                 digest = entry_hash(
-                    prev_hash=row.prev_hash, seq=row.seq, entry_id=row.entry_id, ts=row.ts,
-                    kind=row.kind, decision_id=row.decision_id, actor=row.actor,
-                    message=row.message, payload=row.payload,
+                    prev_hash=row.prev_hash,
+                    seq=row.seq,
+                    entry_id=row.entry_id,
+                    ts=row.ts,
+                    kind=row.kind,
+                    decision_id=row.decision_id,
+                    actor=row.actor,
+                    message=row.message,
+                    payload=row.payload,
                 )
                 if digest != row.hash:
                     report.problems.append(f"entry {row.seq}: content was edited (hash mismatch)")
@@ -402,7 +504,6 @@ class Store:
                 delete(t.SnapshotRow).where(t.SnapshotRow.decision_id.is_(None))
             )
             return int(getattr(result, "rowcount", 0) or 0)
-
 
 
 async def _current_state(session: AsyncSession) -> TradingState:

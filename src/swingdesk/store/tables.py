@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from swingdesk.store.types import Money, UtcDateTime
 
@@ -116,6 +116,9 @@ class RiskVerdictRow(Base):
     stop_price: Mapped[Decimal | None] = mapped_column(Money)
     ts_event: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    checks: Mapped[list[RiskCheckRow]] = relationship(
+        cascade="all, delete-orphan", order_by="RiskCheckRow.position", lazy="raise"
+    )
 
 
 class RiskCheckRow(Base):
@@ -171,9 +174,7 @@ class OrderEventRow(Base):
     __tablename__ = "order_events"
 
     event_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
-    client_order_id: Mapped[str] = mapped_column(
-        ForeignKey("orders.client_order_id"), index=True
-    )
+    client_order_id: Mapped[str] = mapped_column(ForeignKey("orders.client_order_id"), index=True)
     status: Mapped[str] = mapped_column(String(20))
     ts_event: Mapped[datetime] = mapped_column(UtcDateTime)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -186,9 +187,7 @@ class FillRow(Base):
 
     fill_id: Mapped[str] = mapped_column(String(96), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(UUID_LEN), unique=True)
-    client_order_id: Mapped[str] = mapped_column(
-        ForeignKey("orders.client_order_id"), index=True
-    )
+    client_order_id: Mapped[str] = mapped_column(ForeignKey("orders.client_order_id"), index=True)
     decision_id: Mapped[str | None] = mapped_column(String(UUID_LEN), index=True)
     ticker: Mapped[str] = mapped_column(String(12), index=True)
     side: Mapped[str] = mapped_column(String(8))

@@ -9,6 +9,17 @@ from typing import Any
 from sqlalchemy import DateTime, Dialect, Numeric, String
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+_SCALE = Decimal("0.00000001")
+
+
+def plain(value: Decimal) -> Decimal:
+    """Drop trailing zeros without switching to exponent form (50, not 5E+1)."""
+    if value == 0:
+        return Decimal(0)
+    reduced = value.normalize()
+    exponent = reduced.as_tuple().exponent
+    return reduced.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else reduced
+
 
 class Money(TypeDecorator[Decimal]):
     """``NUMERIC(24, 8)`` on PostgreSQL; exact decimal text on SQLite, which has no decimal."""
@@ -31,15 +42,14 @@ class Money(TypeDecorator[Decimal]):
         if not value.is_finite():
             raise ValueError(f"refusing to store a non-finite number: {value}")
         if dialect.name == "sqlite":
-            return str(value.quantize(Decimal("0.00000001")).normalize())
+            return str(value.quantize(_SCALE))
         return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         """Return a Decimal whatever the driver gave."""
         if value is None:
             return None
-        result = value if isinstance(value, Decimal) else Decimal(str(value))
-        return result if result != 0 else Decimal(0)
+        return plain(value if isinstance(value, Decimal) else Decimal(str(value)))
 
 
 class UtcDateTime(TypeDecorator[datetime]):

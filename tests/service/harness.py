@@ -1,0 +1,163 @@
+"""A desk wired with in-memory fakes for the market and the analyst, on a real database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from swingdesk.adapters.clock import ManualClock
+from swingdesk.adapters.memory_bus import InMemoryEventBus
+from swingdesk.adapters.simulated_broker import SimulatedBroker
+from swingdesk.domain.enums import Action, DataSource
+from swingdesk.domain.errors import UnknownTickerError
+from swingdesk.domain.events import SignalCreated
+from swingdesk.domain.market import MarketSnapshot
+from swingdesk.domain.portfolio import PortfolioState
+from swingdesk.execution.agent import ExecutionAgent
+from swingdesk.risk.limits import RiskLimits
+from swingdesk.risk.manager import RiskManager
+from swingdesk.services.control import TradingControl
+from swingdesk.services.pipeline import DecisionPipeline
+from swingdesk.services.portfolio import PortfolioService
+from swingdesk.store import migrate
+from swingdesk.store.store import Store
+from swingdesk.strategy.agent import StrategyAgent
+
+SECTORS = {"AAPL": "Information Technology", "MSFT": "Information Technology", "XOM": "Energy"}
+
+
+def snapshot(ticker: str, now: datetime, **overrides: Any) -> MarketSnapshot:
+    """Return a complete, tradable snapshot: price 100, ATR 2.5 -> 200 shares risk, cap 50."""
+    values: dict[str, Any] = {
+        "ticker": ticker,
+        "name": ticker,
+        "sector": SECTORS.get(ticker, "Industrials"),
+        "price": Decimal(100),
+        "prev_close": Decimal(99),
+        "day_change_pct": Decimal("0.0101"),
+        "atr_14": Decimal("2.5"),
+        "sma_20": Decimal(98),
+        "sma_50": Decimal(95),
+        "adv_20": Decimal(20_000_000),
+        "volume": Decimal(10_000_000),
+        "vix": Decimal(18),
+        "next_earnings": None,
+        "earnings_in_trading_days": None,
+        "as_of": now,
+        "source": DataSource.SIMULATED,
+    }
+    values.update(overrides)
+    return MarketSnapshot(**values)
+
+
+class FakeMarket:
+    """MarketDataService fake: snapshots from a dict, editable by tests."""
+
+    source = DataSource.SIMULATED
+
+    def __init__(self, clock: ManualClock) -> None:
+        self.clock = clock
+        self.overrides: dict[str, dict[str, Any]] = {}
+        self.fail: Exception | None = None
+
+    def universe(self) -> Sequence[str]:
+        """Return the known tickers."""
+        return sorted(SECTORS)
+
+    async def snapshot(self, ticker: str, now: datetime) -> MarketSnapshot:
+        """Return the ticker's snapshot or raise the injected failure."""
+        if self.fail is not None:
+            raise self.fail
+        if ticker not in SECTORS:
+            raise UnknownTickerError(ticker)
+        return snapshot(ticker, now, **self.overrides.get(ticker, {}))
+
+    async def price(self, ticker: str, now: datetime) -> Decimal:
+        """Return the price the simulated broker fills at."""
+        snap = await self.snapshot(ticker, now)
+        assert snap.price is not None
+        return snap.price
+
+
+@dataclass
+class ScriptedStrategy:
+    """Strategy fake: answers with the next scripted (action, confidence)."""
+
+    script: list[tuple[Action, float]] = field(default_factory=list)
+    name: str = "scripted"
+
+    async def evaluate(
+        self,
+        decision_id: UUID,
+        snapshot: MarketSnapshot,
+        portfolio: PortfolioState,
+        feasible: Sequence[Action],
+        now: datetime,
+    ) -> SignalCreated:
+        """Return the next scripted signal."""
+        action, confidence = self.script.pop(0) if self.script else (Action.HOLD, 0.5)
+        return SignalCreated(
+            decision_id=decision_id,
+            ts_event=now,
+            ticker=snapshot.ticker,
+            action=action,
+            confidence=confidence,
+            rationale=f"scripted {action.value}",
+            model=self.name,
+            prompt=f"snapshot of {snapshot.ticker}",
+            raw_output=f'{{"action": "{action.value}"}}',
+            feasible_actions=tuple(feasible),
+        )
+
+
+@dataclass
+class Harness:
+    """A whole desk with fakes at the edges."""
+
+    clock: ManualClock
+    store: Store
+    bus: InMemoryEventBus
+    market: FakeMarket
+    strategy: ScriptedStrategy
+    broker: SimulatedBroker
+    risk: RiskManager
+    control: TradingControl
+    portfolio: PortfolioService
+    execution: ExecutionAgent
+    pipeline: DecisionPipeline
+
+
+async def build_harness(
+    db_url: str, clock: ManualClock, limits: RiskLimits | None = None
+) -> Harness:
+    """Migrate the database and wire a desk around fakes."""
+    migrate.upgrade(db_url)
+    store = Store.from_url(db_url)
+    bus = InMemoryEventBus()
+    market = FakeMarket(clock)
+    strategy = ScriptedStrategy()
+    broker = SimulatedBroker(
+        store, market.price, clock, initial_cash=Decimal(100_000), slippage_bps=Decimal(0)
+    )
+    risk = RiskManager(limits or RiskLimits())
+    control = TradingControl(store, bus, clock)
+    portfolio = PortfolioService(broker, store, SECTORS.get)
+    execution = ExecutionAgent(broker, store, bus, clock)
+    pipeline = DecisionPipeline(
+        market=market,
+        strategy=StrategyAgent(strategy),
+        risk=risk,
+        execution=execution,
+        portfolio=portfolio,
+        control=control,
+        store=store,
+        bus=bus,
+        clock=clock,
+    )
+    return Harness(
+        clock, store, bus, market, strategy, broker, risk, control, portfolio, execution, pipeline
+    )

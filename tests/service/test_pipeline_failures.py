@@ -1,0 +1,144 @@
+"""A failure at any stage leaves that stage's rows out entirely and marks the decision failed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from tests.service.harness import Harness, build_harness
+
+from swingdesk.adapters.clock import ManualClock
+from swingdesk.domain.enums import Action, DecisionStatus
+from swingdesk.domain.errors import TemporaryError
+from swingdesk.store import tables as t
+from swingdesk.store.store import Store, Tx
+
+
+@pytest.fixture
+async def desk(db_url: str, clock: ManualClock) -> AsyncIterator[Harness]:
+    h = await build_harness(db_url, clock)
+    h.strategy.script.append((Action.BUY, 0.8))
+    yield h
+    await h.store.close()
+
+
+async def rows(store: Store, table: type[t.Base]) -> int:
+    async with store.read() as s:
+        return int(await s.scalar(select(func.count()).select_from(table)) or 0)
+
+
+async def assert_failed_at(desk: Harness, out: Any, stage: str) -> None:
+    assert out.status is DecisionStatus.FAILED
+    assert out.failed_stage == stage
+    row = await desk.store.decision(str(out.decision_id))
+    assert row is not None
+    assert row.status == "failed"
+    assert row.failed_stage == stage
+    assert (await desk.store.verify_audit()).ok
+
+
+def crash_after(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+    """Make a Tx method do its writes and then crash, as a dying process would mid-stage."""
+    original = getattr(Tx, method)
+
+    async def writes_then_crashes(self: Tx, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        if hasattr(result, "__await__"):
+            await result
+        await self.session.flush()
+        raise RuntimeError(f"injected crash in {method}")
+
+    monkeypatch.setattr(Tx, method, writes_then_crashes)
+
+
+async def test_run_when_market_data_fails_then_failed_with_no_snapshot(desk: Harness) -> None:
+    desk.market.fail = TemporaryError("provider unreachable")
+    out = await desk.pipeline.run("AAPL")
+    await assert_failed_at(desk, out, "market_data")
+    assert out.error_code == "TEMPORARY"
+    assert await rows(desk.store, t.SnapshotRow) == 0
+
+
+async def test_run_when_snapshot_write_crashes_then_no_snapshot_row(
+    desk: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crash_after(monkeypatch, "add_snapshot")
+    out = await desk.pipeline.run("AAPL")
+    await assert_failed_at(desk, out, "market_data")
+    assert await rows(desk.store, t.SnapshotRow) == 0
+
+
+async def test_run_when_broker_account_is_unavailable_then_fails_closed_before_strategy(
+    desk: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def down() -> None:
+        raise TemporaryError("broker unreachable")
+
+    monkeypatch.setattr(desk.broker, "get_account", down)
+    out = await desk.pipeline.run("AAPL")
+    await assert_failed_at(desk, out, "portfolio")
+    assert await rows(desk.store, t.SignalRow) == 0
+    assert await rows(desk.store, t.OrderRow) == 0
+
+
+async def test_run_when_signal_write_crashes_then_no_signal_row(
+    desk: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crash_after(monkeypatch, "add_signal")
+    out = await desk.pipeline.run("AAPL")
+    await assert_failed_at(desk, out, "strategy")
+    assert await rows(desk.store, t.SignalRow) == 0
+    assert await rows(desk.store, t.SnapshotRow) == 1
+
+
+async def test_run_when_verdict_write_crashes_then_no_verdict_or_check_rows(
+    desk: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crash_after(monkeypatch, "add_verdict")
+    out = await desk.pipeline.run("AAPL")
+    await assert_failed_at(desk, out, "risk")
+    assert await rows(desk.store, t.RiskVerdictRow) == 0
+    assert await rows(desk.store, t.RiskCheckRow) == 0
+    assert await rows(desk.store, t.OrderRow) == 0
+
+
+async def test_run_when_risk_raises_then_failed_at_risk(
+    desk: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*_: Any, **__: Any) -> None:
+        raise ValueError("injected")
+
+    monkeypatch.setattr(desk.risk, "evaluate_signal", boom)
+    out = await desk.pipeline.run("AAPL")
+    await assert_failed_at(desk, out, "risk")
+    assert await rows(desk.store, t.RiskVerdictRow) == 0
+
+
+async def test_run_when_order_write_crashes_then_broker_is_never_called(
+    desk: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crash_after(monkeypatch, "add_order")
+    out = await desk.pipeline.run("AAPL")
+    await assert_failed_at(desk, out, "execution")
+    assert await rows(desk.store, t.OrderRow) == 0
+    assert await desk.broker.list_orders(open_only=False) == []
+
+
+async def test_run_when_fill_booking_crashes_then_order_stays_known_and_nothing_half_booked(
+    desk: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crash_after(monkeypatch, "add_fill")
+    out = await desk.pipeline.run("AAPL")
+    await assert_failed_at(desk, out, "execution")
+    # The order was stored before the broker call; the broker filled it; the booking of the
+    # fill rolled back whole: no fill row, no position, and the order still says "new" so
+    # that reconciliation (not a resubmission) settles it.
+    async with desk.store.read() as s:
+        order = await s.scalar(select(t.OrderRow))
+    assert order is not None
+    assert order.status == "new"
+    assert await rows(desk.store, t.FillRow) == 0
+    assert await desk.store.positions() == []
+    assert len(await desk.broker.list_orders(open_only=False)) == 1
