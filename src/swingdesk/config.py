@@ -65,7 +65,11 @@ class Settings(BaseSettings):
     """swingdesk's configuration, read from the environment (prefix ``SWINGDESK_``)."""
 
     model_config = SettingsConfigDict(
-        env_prefix="SWINGDESK_", env_file=None, extra="ignore", frozen=True
+        env_prefix="SWINGDESK_",
+        env_file=None,
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
     )
 
     profile: Profile = Field(default=Profile.DEMO, description="demo, paper or backtest")
