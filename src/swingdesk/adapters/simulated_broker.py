@@ -63,15 +63,20 @@ class SimulatedBroker:
     async def get_positions(self) -> list[BrokerPosition]:
         """Return open positions valued at the current simulated price."""
         async with self._store.read() as s:
-            rows = list((await s.scalars(select(t.SimPositionRow).order_by(t.SimPositionRow.ticker))).all())
+            rows = list(
+                (await s.scalars(select(t.SimPositionRow).order_by(t.SimPositionRow.ticker))).all()
+            )
         now = self._clock.now()
         out = []
         for row in rows:
             price = await self._prices(row.ticker, now)
             out.append(
                 BrokerPosition(
-                    ticker=row.ticker, qty=row.qty, avg_entry_price=row.avg_entry_price,
-                    market_value=row.qty * price, current_price=price,
+                    ticker=row.ticker,
+                    qty=row.qty,
+                    avg_entry_price=row.avg_entry_price,
+                    market_value=row.qty * price,
+                    current_price=price,
                 )
             )
         return out
@@ -112,7 +117,11 @@ class SimulatedBroker:
                         )
                     account.cash -= cost
                     if position is None:
-                        s.add(t.SimPositionRow(ticker=request.ticker, qty=qty, avg_entry_price=fill_price))
+                        s.add(
+                            t.SimPositionRow(
+                                ticker=request.ticker, qty=qty, avg_entry_price=fill_price
+                            )
+                        )
                     else:
                         total = position.qty + qty
                         position.avg_entry_price = (
@@ -132,11 +141,20 @@ class SimulatedBroker:
                         position.qty = held - qty
                 account.seq += 1
                 order = t.SimOrderRow(
-                    broker_order_id=str(uuid4()), client_order_id=request.client_order_id,
-                    parent_id=None, ticker=request.ticker, side=request.side.value, qty=qty,
-                    type=request.type.value, time_in_force=request.time_in_force.value,
-                    stop_price=None, status=OrderStatus.FILLED.value, filled_qty=qty,
-                    filled_avg_price=fill_price, submitted_at=now, updated_at=now,
+                    broker_order_id=str(uuid4()),
+                    client_order_id=request.client_order_id,
+                    parent_id=None,
+                    ticker=request.ticker,
+                    side=request.side.value,
+                    qty=qty,
+                    type=request.type.value,
+                    time_in_force=request.time_in_force.value,
+                    stop_price=None,
+                    status=OrderStatus.FILLED.value,
+                    filled_qty=qty,
+                    filled_avg_price=fill_price,
+                    submitted_at=now,
+                    updated_at=now,
                 )
                 s.add(order)
         except IntegrityError as exc:  # a concurrent submit with the same id won the race
@@ -178,9 +196,16 @@ class SimulatedBroker:
 
 def _to_broker_order(row: t.SimOrderRow) -> BrokerOrder:
     return BrokerOrder(
-        broker_order_id=row.broker_order_id, client_order_id=row.client_order_id,
-        ticker=row.ticker, side=OrderSide(row.side), qty=row.qty, type=OrderType(row.type),
-        time_in_force=TimeInForce(row.time_in_force), status=OrderStatus(row.status),
-        filled_qty=row.filled_qty, filled_avg_price=row.filled_avg_price,
-        submitted_at=row.submitted_at, stop_price=row.stop_price,
+        broker_order_id=row.broker_order_id,
+        client_order_id=row.client_order_id,
+        ticker=row.ticker,
+        side=OrderSide(row.side),
+        qty=row.qty,
+        type=OrderType(row.type),
+        time_in_force=TimeInForce(row.time_in_force),
+        status=OrderStatus(row.status),
+        filled_qty=row.filled_qty,
+        filled_avg_price=row.filled_avg_price,
+        submitted_at=row.submitted_at,
+        stop_price=row.stop_price,
     )
