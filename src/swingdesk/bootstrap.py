@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
 
 from swingdesk.adapters.clock import SystemClock
 from swingdesk.adapters.memory_bus import InMemoryEventBus
 from swingdesk.adapters.simulated_broker import SimulatedBroker
 from swingdesk.config import BrokerProvider, MarketProvider, Settings, StrategyProvider
 from swingdesk.domain.errors import ConfigurationError, UnknownTickerError
-from swingdesk.domain.money import to_decimal
 from swingdesk.execution.agent import ExecutionAgent
 from swingdesk.marketdata.agent import MarketDataAgent
 from swingdesk.marketdata.calendar import TradingCalendar
@@ -72,20 +69,6 @@ class SectorLookup:
             return None
 
 
-class LastPrice:
-    """The latest price of a ticker from the market provider (the simulated broker's tape)."""
-
-    def __init__(self, provider: MarketData) -> None:
-        self.provider = provider
-
-    async def __call__(self, ticker: str, now: datetime) -> Decimal:
-        """Return the last close (today's bar in progress) as a Decimal."""
-        bars = await self.provider.daily_bars(ticker, now, 1)
-        if bars.empty:
-            raise UnknownTickerError(f"no price for {ticker}")
-        return to_decimal(float(bars["close"].iloc[-1])).quantize(Decimal("0.0001"))
-
-
 async def build_desk(
     settings: Settings, *, clock: Clock | None = None, migrate_db: bool = True
 ) -> Desk:
@@ -110,7 +93,7 @@ async def build_desk(
     market = MarketDataAgent(provider, TradingCalendar())
     broker: Broker = SimulatedBroker(
         store,
-        LastPrice(provider),
+        provider.last_price,
         clock,
         initial_cash=settings.sim_initial_cash_usd,
         slippage_bps=settings.sim_slippage_bps,

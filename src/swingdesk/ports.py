@@ -68,6 +68,10 @@ class MarketData(Protocol):
         """
         ...
 
+    async def last_price(self, ticker: str, now: datetime) -> Decimal:
+        """Return the latest trade price at ``now`` (today's bar in progress)."""
+        ...
+
     async def vix(self, now: datetime) -> Decimal | None:
         """Return the latest VIX level at ``now``, None when it cannot be obtained."""
         ...
@@ -210,5 +214,3 @@ class Notifier(Protocol):
     async def notify(self, subject: str, body: str) -> None:
         """Send one notification; never raise."""
         ...
-
-

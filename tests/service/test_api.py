@@ -102,7 +102,7 @@ async def test_halt_when_halted_twice_then_409_and_resume_restores(
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"host": "0.0.0.0"}, "refusing to start without APP_API_KEY"),  # noqa: S104
+        ({"host": "0.0.0.0"}, "refusing to start without APP_API_KEY"),
         ({"api_key": "changeme"}, "placeholder"),
     ],
 )

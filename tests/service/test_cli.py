@@ -47,7 +47,7 @@ def test_trigger_json_when_ticker_valid_then_prints_the_documented_object(run) -
     assert record["decision"]["decision_id"] == body["decision_id"]
     assert record["strategy"]["prompt"]
     assert record["strategy"]["raw_output"]
-    assert [a["kind"] for a in record["audit"]][0] == "decision.started"
+    assert next(a["kind"] for a in record["audit"]) == "decision.started"
     code, out, _ = run("explain", body["decision_id"])
     assert code == 0
     assert "market snapshot" in out
@@ -70,7 +70,8 @@ def test_halt_status_resume_when_run_in_order_then_state_follows(run) -> None:  
     code, out, _ = run("status", "--json")
     assert json.loads(out)["trading_state"] == "HALTED"
     code, _, err = run("halt", "--reason", "again")
-    assert code == 1 and "CONFLICT" in err
+    assert code == 1
+    assert "CONFLICT" in err
     assert run("resume", "--reason", "done")[0] == 0
     assert json.loads(run("status", "--json")[1])["trading_state"] == "ACTIVE"
 
@@ -91,7 +92,8 @@ def test_audit_verify_when_untouched_then_intact_and_when_edited_then_exit_1(
 ) -> None:
     run("trigger", "MSFT", "--json")
     code, out, _ = run("audit", "verify")
-    assert code == 0 and "intact" in out
+    assert code == 0
+    assert "intact" in out
     import sqlite3
 
     with sqlite3.connect(tmp_path / "swingdesk.db") as db:
@@ -104,4 +106,5 @@ def test_audit_verify_when_untouched_then_intact_and_when_edited_then_exit_1(
 def test_db_upgrade_when_run_twice_then_idempotent(run) -> None:  # type: ignore[no-untyped-def]
     assert run("db", "upgrade")[0] == 0
     code, out, _ = run("db", "upgrade")
-    assert code == 0 and "0001" in out
+    assert code == 0
+    assert "0001" in out

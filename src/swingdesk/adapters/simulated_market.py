@@ -273,6 +273,16 @@ class SimulatedMarket:
             cols["close"][-1], cols["volume"][-1] = c, v
         return pd.DataFrame(cols, index=self._dates[lo : i + 1])
 
+    async def last_price(self, ticker: str, now: datetime) -> Decimal:
+        """Return the price of the live bar at ``now`` without building a frame."""
+        k = self._k(ticker)
+        t = self._time(now)
+        i = int(np.searchsorted(self._opens, t, side="right")) - 1
+        if i < 0:
+            raise UnknownTickerError(f"no simulated price for {ticker} before {EPOCH}")
+        close = self._live_bar(k, i, t)[3]
+        return Decimal(repr(close)).quantize(Decimal("0.0001"))
+
     async def vix(self, now: datetime) -> Decimal | None:
         """Return the VIX close of the latest session that closed at or before ``now``."""
         j = int(np.searchsorted(self._closes, self._time(now), side="right")) - 1

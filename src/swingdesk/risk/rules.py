@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from swingdesk.domain.enums import TradingState
 from swingdesk.domain.events import RiskCheck, SignalCreated
@@ -71,7 +71,10 @@ def reducing(r: RiskInput) -> RiskCheck:
     state = r.portfolio.trading_state
     ok = state is TradingState.ACTIVE
     return _check(
-        RiskCode.REDUCING, ok, state.value, TradingState.ACTIVE.value,
+        RiskCode.REDUCING,
+        ok,
+        state.value,
+        TradingState.ACTIVE.value,
         f"trading state is {state.value}; new positions need ACTIVE",
     )
 
@@ -80,7 +83,10 @@ def max_drawdown(r: RiskInput) -> RiskCheck:
     """No new longs once equity is 10% or more below its high-water mark."""
     dd, limit = r.portfolio.drawdown_pct, r.limits.max_drawdown_pct
     return _check(
-        RiskCode.MAX_DRAWDOWN, dd < limit, dd.quantize(_Q), limit,
+        RiskCode.MAX_DRAWDOWN,
+        dd < limit,
+        dd.quantize(_Q),
+        limit,
         f"drawdown from high-water mark {_pct(dd)} (limit {_pct(limit)})",
     )
 
@@ -89,7 +95,10 @@ def daily_loss(r: RiskInput) -> RiskCheck:
     """No new longs once today's loss reaches 3% of start-of-day equity."""
     loss, limit = r.portfolio.day_loss_pct, r.limits.max_daily_loss_pct
     return _check(
-        RiskCode.DAILY_LOSS, loss < limit, loss.quantize(_Q), limit,
+        RiskCode.DAILY_LOSS,
+        loss < limit,
+        loss.quantize(_Q),
+        limit,
         f"loss since start of day {_pct(loss)} (limit {_pct(limit)})",
     )
 
@@ -98,7 +107,10 @@ def low_confidence(r: RiskInput) -> RiskCheck:
     """The analyst must be at least this sure of any order."""
     conf, limit = Decimal(repr(r.signal.confidence)), r.limits.min_confidence
     return _check(
-        RiskCode.LOW_CONFIDENCE, conf >= limit, conf, limit,
+        RiskCode.LOW_CONFIDENCE,
+        conf >= limit,
+        conf,
+        limit,
         f"analyst confidence {conf} (minimum {limit})",
     )
 
@@ -109,9 +121,15 @@ def cooldown(r: RiskInput) -> RiskCheck:
     last = r.portfolio.last_order(r.signal.ticker)
     if last is None:
         return _check(RiskCode.COOLDOWN, True, None, limit, "no earlier order in this ticker")
-    elapsed = Decimal(repr((r.now - last).total_seconds())).quantize(Decimal("0.001"))
+    # Round down: 9.9996 s is still inside a 10 s cooldown and must not show (or pass) as 10.000.
+    elapsed = Decimal(repr((r.now - last).total_seconds())).quantize(
+        Decimal("0.001"), rounding=ROUND_FLOOR
+    )
     return _check(
-        RiskCode.COOLDOWN, elapsed >= limit, elapsed, limit,
+        RiskCode.COOLDOWN,
+        elapsed >= limit,
+        elapsed,
+        limit,
         f"{elapsed}s since the last order in {r.signal.ticker} (cooldown {limit}s)",
     )
 
@@ -124,7 +142,10 @@ def market_data(r: RiskInput) -> RiskCheck:
     gaps = r.market.unavailable()
     value = ", ".join(gaps) if gaps else "complete"
     return _check(
-        RiskCode.MARKET_DATA, not gaps, value, "complete and fresh",
+        RiskCode.MARKET_DATA,
+        not gaps,
+        value,
+        "complete and fresh",
         f"market data unavailable: {value}" if gaps else "market data complete and fresh",
     )
 
@@ -135,7 +156,10 @@ def adv_liquidity(r: RiskInput) -> RiskCheck:
     if adv is None:
         return _not_evaluated(RiskCode.ADV_LIQUIDITY, limit, "20-day average volume unavailable")
     return _check(
-        RiskCode.ADV_LIQUIDITY, adv >= limit, adv, limit,
+        RiskCode.ADV_LIQUIDITY,
+        adv >= limit,
+        adv,
+        limit,
         f"20-day average daily volume {adv:,.0f} shares (minimum {limit:,.0f})",
     )
 
@@ -151,7 +175,10 @@ def earnings_blackout(r: RiskInput) -> RiskCheck:
             RiskCode.EARNINGS_BLACKOUT, True, None, Decimal(limit), "no earnings date scheduled"
         )
     return _check(
-        RiskCode.EARNINGS_BLACKOUT, days > limit, Decimal(days), Decimal(limit),
+        RiskCode.EARNINGS_BLACKOUT,
+        days > limit,
+        Decimal(days),
+        Decimal(limit),
         f"earnings on {r.market.next_earnings} in {days} trading days (blackout {limit})",
     )
 
@@ -174,7 +201,10 @@ def stop_valid(r: RiskInput) -> RiskCheck:
         return _not_evaluated(RiskCode.STOP_INVALID, "0 < stop < price", "price or ATR-14 missing")
     ok = 0 < e.stop_price < e.price and e.stop_distance > 0
     return _check(
-        RiskCode.STOP_INVALID, ok, e.stop_price, "0 < stop < price",
+        RiskCode.STOP_INVALID,
+        ok,
+        e.stop_price,
+        "0 < stop < price",
         f"stop {e.stop_price} = price {e.price} - {r.limits.atr_stop_multiple} x ATR-14",
     )
 
@@ -185,7 +215,10 @@ def size_nonzero(r: RiskInput) -> RiskCheck:
     if e is None:
         return _not_evaluated(RiskCode.SIZE_ZERO, Decimal(1), "price or ATR-14 missing")
     return _check(
-        RiskCode.SIZE_ZERO, e.shares >= 1, Decimal(e.shares), Decimal(1),
+        RiskCode.SIZE_ZERO,
+        e.shares >= 1,
+        Decimal(e.shares),
+        Decimal(1),
         f"{e.shares} shares = min(floor({e.risk_dollars:.2f} risk / {e.stop_distance} stop "
         f"distance) = {e.risk_shares}, cap {e.cap_shares})",
     )
@@ -198,7 +231,10 @@ def buying_power(r: RiskInput) -> RiskCheck:
         return _not_evaluated(RiskCode.BUYING_POWER, bp, "entry could not be sized")
     cost = e.notional
     return _check(
-        RiskCode.BUYING_POWER, cost <= bp, cost, bp,
+        RiskCode.BUYING_POWER,
+        cost <= bp,
+        cost,
+        bp,
         f"entry costs {cost:,.2f} (buying power {bp:,.2f})",
     )
 
@@ -212,7 +248,10 @@ def ticker_concentration(r: RiskInput) -> RiskCheck:
     after = (held.qty * e.price if held else Decimal(0)) + e.notional
     frac = after / equity
     return _check(
-        RiskCode.TICKER_CONCENTRATION, frac <= limit, frac.quantize(_Q), limit,
+        RiskCode.TICKER_CONCENTRATION,
+        frac <= limit,
+        frac.quantize(_Q),
+        limit,
         f"{r.signal.ticker} would be {_pct(frac)} of equity (limit {_pct(limit)})",
     )
 
@@ -221,10 +260,27 @@ def sector_concentration(r: RiskInput) -> RiskCheck:
     """No sector above 20% of equity after the trade."""
     e, limit, equity, sector = r.entry, r.limits.max_sector_pct, r.portfolio.equity, r.market.sector
     if e is None or equity <= 0 or sector is None:
-        return _not_evaluated(RiskCode.SECTOR_CONCENTRATION, limit, "entry, equity or sector unknown")
-    frac = (r.portfolio.sector_exposure(sector) + e.notional) / equity
+        return _not_evaluated(
+            RiskCode.SECTOR_CONCENTRATION, limit, "entry, equity or sector unknown"
+        )
+    # The ticker's own holding is in the snapshot's sector whatever its recorded sector says
+    # (positions rebuilt from the broker carry none), valued at the price the entry uses.
+    ticker = r.signal.ticker
+    others = sum(
+        (
+            p.market_value
+            for p in r.portfolio.positions
+            if p.sector == sector and p.ticker != ticker
+        ),
+        Decimal(0),
+    )
+    held = r.portfolio.position(ticker)
+    frac = (others + (held.qty * e.price if held else Decimal(0)) + e.notional) / equity
     return _check(
-        RiskCode.SECTOR_CONCENTRATION, frac <= limit, frac.quantize(_Q), limit,
+        RiskCode.SECTOR_CONCENTRATION,
+        frac <= limit,
+        frac.quantize(_Q),
+        limit,
         f"{sector} would be {_pct(frac)} of equity (limit {_pct(limit)})",
     )
 
@@ -237,9 +293,13 @@ def has_position(r: RiskInput) -> RiskCheck:
     held = r.portfolio.position(r.signal.ticker)
     qty = held.qty if held else Decimal(0)
     return _check(
-        RiskCode.NO_POSITION, held is not None, qty, "> 0",
-        f"{qty} shares of {r.signal.ticker} held" if held else
-        f"no long position in {r.signal.ticker} to close (swingdesk never sells short)",
+        RiskCode.NO_POSITION,
+        held is not None,
+        qty,
+        "> 0",
+        f"{qty} shares of {r.signal.ticker} held"
+        if held
+        else f"no long position in {r.signal.ticker} to close (swingdesk never sells short)",
     )
 
 
@@ -247,9 +307,18 @@ def has_position(r: RiskInput) -> RiskCheck:
 EVERY_ORDER: tuple[Rule, ...] = (halted, low_confidence, cooldown)
 #: Rules a BUY_TO_OPEN must also pass; liquidity and earnings gates never block an exit.
 OPENING: tuple[Rule, ...] = (
-    reducing, max_drawdown, daily_loss,
-    market_data, adv_liquidity, earnings_blackout, vix_gate,
-    stop_valid, size_nonzero, buying_power, ticker_concentration, sector_concentration,
+    reducing,
+    max_drawdown,
+    daily_loss,
+    market_data,
+    adv_liquidity,
+    earnings_blackout,
+    vix_gate,
+    stop_valid,
+    size_nonzero,
+    buying_power,
+    ticker_concentration,
+    sector_concentration,
 )
 #: Rules a SELL_TO_CLOSE must also pass.
 CLOSING: tuple[Rule, ...] = (has_position,)

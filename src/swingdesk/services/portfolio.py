@@ -36,9 +36,9 @@ class PortfolioService:
         """
         account = await self.broker.get_account()
         broker_positions = await self.broker.get_positions()
-        ours = {p.ticker: p for p in await self.store.positions()}
         day = session_date(now)
-        hwm, sod = await self.store.account_marks(day)
+        facts = await self.store.book_facts(day)
+        ours, hwm, sod = facts.positions, facts.high_water_mark, facts.start_of_day_equity
         equity = account.equity
         new_hwm = equity if hwm is None else max(hwm, equity)
         new_sod = equity if sod is None else sod
@@ -74,7 +74,7 @@ class PortfolioService:
             high_water_mark=new_hwm,
             start_of_day_equity=new_sod,
             positions=tuple(positions),
-            trading_state=await self.store.trading_state(),
-            last_order_at=await self.store.last_order_times(),
+            trading_state=facts.trading_state,
+            last_order_at=facts.last_order_at,
             as_of=now,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -28,6 +29,17 @@ from swingdesk.domain.portfolio import PositionState, apply_fill
 from swingdesk.store import tables as t
 from swingdesk.store.audit import GENESIS_HASH, AuditVerification, canonical_json, entry_hash
 from swingdesk.store.engine import WRITE, make_engine
+
+
+@dataclass(frozen=True)
+class BookFacts:
+    """Our side of the account: positions, marks, trading state, last orders per ticker."""
+
+    positions: dict[str, t.PositionRow]
+    high_water_mark: Decimal | None
+    start_of_day_equity: Decimal | None
+    trading_state: TradingState
+    last_order_at: dict[str, datetime]
 
 
 class Tx:
@@ -400,22 +412,10 @@ class Store:
     async def positions(self) -> list[t.PositionRow]:
         """Return our book's open positions."""
         async with self.read() as s:
-            return list(
-                (await s.scalars(select(t.PositionRow).order_by(t.PositionRow.ticker))).all()
-            )
+            return await _positions(s)
 
-    async def last_order_times(self) -> dict[str, datetime]:
-        """Return when we last created an order, per ticker."""
-        async with self.read() as s:
-            rows = await s.execute(
-                select(t.OrderRow.ticker, func.max(t.OrderRow.created_at))
-                .where(t.OrderRow.external.is_(False))
-                .group_by(t.OrderRow.ticker)
-            )
-            return {ticker: ts for ticker, ts in rows.all()}  # noqa: C416
-
-    async def account_marks(self, session_date: str) -> tuple[Decimal | None, Decimal | None]:
-        """Return the high-water mark so far and the first equity seen on ``session_date``."""
+    async def book_facts(self, session_date: str) -> BookFacts:
+        """Return, in one consistent read, what only our books know about the account."""
         async with self.read() as s:
             hwm = await s.scalar(
                 select(t.AccountSnapshotRow.high_water_mark)
@@ -428,7 +428,18 @@ class Store:
                 .order_by(t.AccountSnapshotRow.snapshot_id.asc())
                 .limit(1)
             )
-        return hwm, sod
+            last_orders = await s.execute(
+                select(t.OrderRow.ticker, func.max(t.OrderRow.created_at))
+                .where(t.OrderRow.external.is_(False))
+                .group_by(t.OrderRow.ticker)
+            )
+            return BookFacts(
+                positions={p.ticker: p for p in await _positions(s)},
+                high_water_mark=hwm,
+                start_of_day_equity=sod,
+                trading_state=await _current_state(s),
+                last_order_at={ticker: ts for ticker, ts in last_orders.all()},  # noqa: C416
+            )
 
     async def orders(self, *, limit: int = 50) -> list[t.OrderRow]:
         """Return the newest orders first."""
@@ -504,6 +515,10 @@ class Store:
                 delete(t.SnapshotRow).where(t.SnapshotRow.decision_id.is_(None))
             )
             return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def _positions(session: AsyncSession) -> list[t.PositionRow]:
+    return list((await session.scalars(select(t.PositionRow).order_by(t.PositionRow.ticker))).all())
 
 
 async def _current_state(session: AsyncSession) -> TradingState:

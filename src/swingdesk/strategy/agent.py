@@ -1,0 +1,207 @@
+"""The strategy stage: the rules analyst as a ``Strategy``, and the agent that guards any strategy.
+
+``StrategyAgent`` is what the pipeline calls. Whatever strategy it wraps (rules, an LLM, a
+test script), it returns a valid ``SignalCreated`` whose action is feasible, and turns a
+strategy failure into a HOLD with the reason kept, so the pipeline never sees an exception
+from this stage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from swingdesk.domain.enums import Action
+from swingdesk.domain.events import SignalCreated
+from swingdesk.domain.market import MarketSnapshot
+from swingdesk.domain.portfolio import PortfolioState
+from swingdesk.ports import Strategy
+from swingdesk.strategy.feasible import explain_infeasible, feasible_actions
+from swingdesk.strategy.rules import DEFAULT_PARAMS, RuleDecision, RuleParams, decide
+
+#: Reason code of a HOLD that replaced an action the desk could not act on.
+NOT_FEASIBLE = "NOT_FEASIBLE"
+#: Reason code of a HOLD that replaced a strategy failure or a malformed signal.
+STRATEGY_ERROR = "STRATEGY_ERROR"
+
+RULES_MODEL = "rules-v1"
+
+# Error text is stored and shown on the dashboard; a runaway message must not bloat either.
+_MAX_ERROR_CHARS = 2000
+
+
+def canonical_json(value: Any) -> str:
+    """Serialise ``value`` to compact JSON with sorted keys, so equal inputs hash equally."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_hex(text: str) -> str:
+    """Return the SHA-256 hex digest of ``text`` encoded as UTF-8."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class RulesStrategy:
+    """The deterministic analyst: ``rules.decide`` behind the ``Strategy`` port."""
+
+    name: str = RULES_MODEL
+
+    def __init__(self, params: RuleParams = DEFAULT_PARAMS) -> None:
+        """Keep the rule thresholds; the defaults are documented on ``RuleParams``."""
+        self.params = params
+
+    async def evaluate(
+        self,
+        decision_id: UUID,
+        snapshot: MarketSnapshot,
+        portfolio: PortfolioState,
+        feasible: Sequence[Action],
+        now: datetime,
+    ) -> SignalCreated:
+        """Return the rule's signal, or HOLD with NOT_FEASIBLE when the desk cannot act on it."""
+        start = time.perf_counter()
+        decision = decide(snapshot, portfolio.position(snapshot.ticker), self.params)
+        # The params are part of the prompt: a changed threshold must change the hash.
+        prompt = canonical_json(
+            {"rule": self.name, "inputs": decision.inputs, "params": asdict(self.params)}
+        )
+        raw_output = canonical_json(_decision_json(decision))
+        action, confidence = decision.action, decision.confidence
+        rationale, reason_code = decision.rationale, decision.reason_code
+        if action not in feasible:
+            why = explain_infeasible(portfolio, snapshot.ticker, action) or (
+                f"{action.value} is not among the feasible actions"
+            )
+            rationale = (
+                f"Holding: the rule proposed {action.value} at {confidence:.2f} but {why}. "
+                f"Rule said: {decision.rationale}"
+            )
+            action, confidence, reason_code = Action.HOLD, 0.0, NOT_FEASIBLE
+        return SignalCreated(
+            ts_event=now,
+            decision_id=decision_id,
+            ticker=snapshot.ticker,
+            action=action,
+            confidence=confidence,
+            rationale=rationale,
+            model=self.name,
+            prompt_hash=sha256_hex(prompt),
+            latency_ms=(time.perf_counter() - start) * 1000.0,
+            tokens_in=0,
+            tokens_out=0,
+            cost_usd=Decimal(0),
+            reason_code=reason_code,
+            feasible_actions=tuple(feasible),
+            prompt=prompt,
+            raw_output=raw_output,
+        )
+
+
+class StrategyAgent:
+    """Runs one strategy per decision and guarantees a valid, feasible signal back."""
+
+    def __init__(self, strategy: Strategy) -> None:
+        """Wrap ``strategy``; its name labels signals even when it fails."""
+        self.strategy = strategy
+        # Read once, defensively: a broken strategy must still yield a labelled HOLD.
+        self.name = str(getattr(strategy, "name", type(strategy).__name__))
+
+    async def evaluate_context(
+        self,
+        decision_id: UUID,
+        snapshot: MarketSnapshot,
+        portfolio: PortfolioState,
+        now: datetime,
+    ) -> SignalCreated:
+        """Return the strategy's signal for one decision, as a feasible HOLD when it misbehaves."""
+        feasible = feasible_actions(portfolio, snapshot.ticker)
+        start = time.perf_counter()
+        try:
+            signal: object = await self.strategy.evaluate(
+                decision_id, snapshot, portfolio, feasible, now
+            )
+        # A strategy is untrusted code (an LLM client, a plug-in): any failure is its output
+        # being unusable, which the design says becomes HOLD with the reason kept.
+        except Exception as exc:
+            return self._error_hold(
+                decision_id, snapshot.ticker, feasible, now, start, _describe(exc)
+            )
+        problem = _contract_problem(signal, decision_id, snapshot.ticker)
+        if problem is not None or not isinstance(signal, SignalCreated):
+            text = problem or "the strategy returned an invalid signal"
+            return self._error_hold(decision_id, snapshot.ticker, feasible, now, start, text)
+        if signal.action not in feasible:
+            why = explain_infeasible(portfolio, snapshot.ticker, signal.action)
+            return signal.model_copy(
+                update={
+                    "action": Action.HOLD,
+                    "confidence": 0.0,
+                    "reason_code": NOT_FEASIBLE,
+                    "rationale": (
+                        f"Holding: {signal.model} proposed {signal.action.value} but {why}. "
+                        f"Strategy said: {signal.rationale}"
+                    ),
+                    "feasible_actions": feasible,
+                }
+            )
+        if signal.feasible_actions != feasible:
+            # The stored signal must record what was actually feasible, not what it claims.
+            return signal.model_copy(update={"feasible_actions": feasible})
+        return signal
+
+    def _error_hold(
+        self,
+        decision_id: UUID,
+        ticker: str,
+        feasible: tuple[Action, ...],
+        now: datetime,
+        start: float,
+        error: str,
+    ) -> SignalCreated:
+        return SignalCreated(
+            ts_event=now,
+            decision_id=decision_id,
+            ticker=ticker,
+            action=Action.HOLD,
+            confidence=0.0,
+            rationale=f"Holding: strategy {self.name} failed ({error}).",
+            model=self.name,
+            latency_ms=(time.perf_counter() - start) * 1000.0,
+            reason_code=STRATEGY_ERROR,
+            feasible_actions=feasible,
+            raw_output=error,
+        )
+
+
+def _decision_json(decision: RuleDecision) -> dict[str, Any]:
+    return {
+        "action": decision.action.value,
+        "confidence": decision.confidence,
+        "rationale": decision.rationale,
+        "reason_code": decision.reason_code,
+    }
+
+
+def _contract_problem(signal: object, decision_id: UUID, ticker: str) -> str | None:
+    if not isinstance(signal, SignalCreated):
+        return f"the strategy returned {type(signal).__name__}, not SignalCreated"
+    if signal.decision_id != decision_id:
+        return f"the signal belongs to decision {signal.decision_id}, not {decision_id}"
+    if signal.ticker != ticker:
+        return f"the signal is for {signal.ticker!r}, not {ticker!r}"
+    return None
+
+
+def _describe(exc: BaseException) -> str:
+    try:
+        text = f"{type(exc).__name__}: {exc}"
+    # An exception whose __str__ itself fails must not escape the guard meant to contain it.
+    except Exception:
+        text = type(exc).__name__
+    return text[:_MAX_ERROR_CHARS]
