@@ -24,7 +24,7 @@ from swingdesk.ports import Clock, EventBus, MarketDataService
 from swingdesk.risk.manager import RiskManager, assess_account
 from swingdesk.services.control import TradingControl
 from swingdesk.services.portfolio import PortfolioService
-from swingdesk.store.store import Store
+from swingdesk.store.store import Store, Tx
 from swingdesk.strategy.agent import StrategyAgent
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ class DecisionOutcome:
     verdict: RiskApproved | RiskRejected | None = None
     execution: ExecutionReport | None = None
     failed_stage: str | None = None
+    started: bool = False
     error_code: str | None = None
     error_message: str | None = None
     events: list[Event] = field(default_factory=list)
@@ -151,33 +152,32 @@ class DecisionPipeline:
     async def run(self, raw_ticker: str, *, trigger: str = "cli") -> DecisionOutcome:
         """Run one decision; bad input raises before anything is stored."""
         ticker = self.validate_ticker(raw_ticker)
-        decision_id = uuid4()
-        now = self.clock.now()
-        async with self.store.tx() as tx:
-            await tx.add_decision(decision_id, ticker, trigger, now)
-            await tx.audit(
-                "decision.started",
-                f"decision for {ticker} ({trigger})",
-                now=now,
-                decision_id=decision_id,
-                actor=trigger,
-                payload={"ticker": ticker},
-            )
-            audits = tx.audited
-        await publish(self.bus, [], audits)
-        outcome = DecisionOutcome(decision_id, ticker, DecisionStatus.PENDING)
+        outcome = DecisionOutcome(uuid4(), ticker, DecisionStatus.PENDING)
         try:
-            await self._decide(outcome, now)
+            await self._decide(outcome, self.clock.now(), trigger)
         except Exception as exc:
-            await self._fail(outcome, outcome.failed_stage or "unknown", exc)
+            await self._fail(outcome, outcome.failed_stage or "unknown", exc, trigger)
         return outcome
 
-    async def _decide(self, out: DecisionOutcome, now: datetime) -> None:
+    async def _start(self, tx: Tx, did: UUID, ticker: str, trigger: str, now: datetime) -> None:
+        await tx.add_decision(did, ticker, trigger, now)
+        await tx.audit(
+            "decision.started",
+            f"decision for {ticker} ({trigger})",
+            now=now,
+            decision_id=did,
+            actor=trigger,
+            payload={"ticker": ticker},
+        )
+
+    async def _decide(self, out: DecisionOutcome, now: datetime, trigger: str) -> None:
         did, ticker = out.decision_id, out.ticker
 
         out.failed_stage = "market_data"
         snap = await self.market.snapshot(ticker, now)
+        # The decision row is born with its snapshot: one transaction instead of two.
         async with self.store.tx() as tx:
+            await self._start(tx, did, ticker, trigger, now)
             await tx.add_snapshot(did, snap, now)
             await tx.audit(
                 "market.snapshot",
@@ -195,6 +195,7 @@ class DecisionPipeline:
             )
             audits = tx.audited
         out.snapshot = snap
+        out.started = True
         await publish(self.bus, [], audits)
 
         out.failed_stage = "portfolio"
@@ -264,13 +265,15 @@ class DecisionPipeline:
             await tx.set_decision_status(did, DecisionStatus.ORDERED, self.clock.now())
         out.status, out.failed_stage = DecisionStatus.ORDERED, None
 
-    async def _fail(self, out: DecisionOutcome, stage: str, exc: Exception) -> None:
+    async def _fail(self, out: DecisionOutcome, stage: str, exc: Exception, trigger: str) -> None:
         code = exc.code if isinstance(exc, SwingdeskError) else "INTERNAL"
         message = exc.message if isinstance(exc, SwingdeskError) else f"{type(exc).__name__}: {exc}"
         if not isinstance(exc, SwingdeskError):
             log.exception("decision %s failed at %s", out.decision_id, stage)
         now = self.clock.now()
         async with self.store.tx() as tx:
+            if not out.started:
+                await self._start(tx, out.decision_id, out.ticker, trigger, now)
             await tx.set_decision_status(
                 out.decision_id,
                 DecisionStatus.FAILED,
