@@ -65,6 +65,17 @@ def trigger(ticker: str, as_json: JsonFlag = False) -> None:
         raise typer.Exit(1)
 
 
+def _checks_table(risk: dict[str, Any]) -> Table:
+    """Render every risk check, passed ones too, with its value and limit."""
+    table = Table(title="risk checks: " + ("APPROVED" if risk["approved"] else "DENIED"))
+    for col in ("check", "result", "value", "limit", "detail"):
+        table.add_column(col)
+    for c in risk["checks"]:
+        result = "pass" if c["passed"] else "[red]FAIL[/red]"
+        table.add_row(c["code"], result, str(c["value"]), str(c["limit"]), c["message"])
+    return table
+
+
 def _print_outcome(s: dict[str, Any]) -> None:
     out.print(f"[bold]decision[/bold] {s['decision_id']}  {s['ticker']}  status={s['status']}")
     if s["signal"]:
@@ -74,18 +85,7 @@ def _print_outcome(s: dict[str, Any]) -> None:
         )
     if s["risk"]:
         r = s["risk"]
-        table = Table(title="risk " + ("APPROVED" if r["approved"] else "DENIED"))
-        for col in ("check", "result", "value", "limit", "detail"):
-            table.add_column(col)
-        for c in r["checks"]:
-            table.add_row(
-                c["code"],
-                "pass" if c["passed"] else "[red]FAIL[/red]",
-                str(c["value"]),
-                str(c["limit"]),
-                c["message"],
-            )
-        out.print(table)
+        out.print(_checks_table(r))
         if r["approved"]:
             out.print(f"shares {r['shares']}  stop {r['stop_price']}")
     if s["order"]:
@@ -142,19 +142,7 @@ def explain(decision_id: str, as_json: JsonFlag = False) -> None:
             f"  => {st['action']} ({st['confidence']:.2f}) {st['rationale']}", highlight=False
         )
     if record["risk"]:
-        r = record["risk"]
-        table = Table(title="risk checks: " + ("APPROVED" if r["approved"] else "DENIED"))
-        for col in ("check", "result", "value", "limit", "detail"):
-            table.add_column(col)
-        for c in r["checks"]:
-            table.add_row(
-                c["code"],
-                "pass" if c["passed"] else "[red]FAIL[/red]",
-                str(c["value"]),
-                str(c["limit"]),
-                c["message"],
-            )
-        out.print(table)
+        out.print(_checks_table(record["risk"]))
     for o in record["orders"]:
         out.print(
             f"[bold]order[/bold] {o['client_order_id']} {o['side']} {o['qty']} {o['ticker']} "
