@@ -215,7 +215,10 @@ def main() -> None:
     )
     for name, part in by_action.items():
         if part is not None:
-            print(f"  {name:4s}   median {part['median']:.1f} us   p99 {part['p99']:.1f} us")
+            print(
+                f"  {name:4s}   median {part['median']:.1f} us   p90 {part['p90']:.1f} us   "
+                f"p99 {part['p99']:.1f} us"
+            )
     print(f"  approvals {outcomes['approved']:,}   denials {outcomes['denied']:,}")
     codes = sorted(
         ((k.removeprefix("code:"), v) for k, v in outcomes.items() if k.startswith("code:")),
@@ -233,10 +236,11 @@ def main() -> None:
             "mean_us": round(fig["mean"], 3),
             "target_median_us": TARGET_MEDIAN_US,
             "meets_target": fig["median"] <= TARGET_MEDIAN_US,
-            "median_buy_us": round(by_action["buy"]["median"], 3) if by_action["buy"] else None,
-            "median_sell_us": (
-                round(by_action["sell"]["median"], 3) if by_action["sell"] else None
-            ),
+            **{
+                f"{stat}_{name}_us": round(part[stat], 3) if part else None
+                for name, part in by_action.items()
+                for stat in ("median", "p90", "p99")
+            },
             "approvals": outcomes["approved"],
             "denials": outcomes["denied"],
             "seed": args.seed,

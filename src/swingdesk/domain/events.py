@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal, NamedTuple, Self, cast
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    SerializationInfo,
+    computed_field,
+    create_model,
+)
+from pydantic_core import core_schema
 
 from swingdesk.domain.clock import UtcDatetime
 from swingdesk.domain.enums import (
@@ -57,16 +67,107 @@ class SignalCreated(DecisionEvent):
     cache_hit: bool = False
 
 
-class RiskCheck(BaseModel):
-    """One rule's verdict: the measured value against its limit."""
+# How a RiskCheck built outside the risk desk is validated, and its JSON schema; named
+# RiskCheck so that schemas and validation errors read as they did when it was the model.
+_RiskCheckFields: type[BaseModel] = create_model(
+    "RiskCheck",
+    __config__=ConfigDict(frozen=True, extra="forbid"),
+    __doc__="One rule's verdict: the measured value against its limit.",
+    __module__=__name__,
+    code=(str, ...),
+    passed=(bool, ...),
+    value=(Dec | str | None, None),
+    limit=(Dec | str | None, None),
+    message=(str, ...),
+)
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
+class _RiskCheckTuple(NamedTuple):
     code: str
     passed: bool
-    value: Dec | str | None = None
-    limit: Dec | str | None = None
+    value: Decimal | str | None
+    limit: Decimal | str | None
     message: str
+
+
+class RiskCheck(_RiskCheckTuple):
+    """One rule's verdict: the measured value against its limit.
+
+    An immutable named tuple, not a pydantic model: a verdict carries up to 15 and building
+    each as a model cost more than evaluating the rules. Built with field names (or
+    positionally) it is validated exactly like the model it replaces (finite decimals, no
+    extra fields); ``trusted`` skips that for the risk rules, whose values come from
+    validated inputs. Events hold checks as they are and dump each one as
+    ``{code, passed, value, limit, message}`` (decimals as strings in JSON).
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        """Validate the fields and build the check."""
+        if len(args) > len(cls._fields):
+            raise TypeError(f"RiskCheck takes at most {len(cls._fields)} positional arguments")
+        for name, arg in zip(cls._fields, args, strict=False):
+            if name in kwargs:
+                raise TypeError(f"RiskCheck got multiple values for {name!r}")
+            kwargs[name] = arg
+        return cls._of(_RiskCheckFields(**kwargs))
+
+    @classmethod
+    def _of(cls, m: BaseModel) -> Self:
+        f = m.__dict__
+        return _tuple_new(cls, (f["code"], f["passed"], f["value"], f["limit"], f["message"]))
+
+    @classmethod
+    def trusted(
+        cls,
+        code: str,
+        passed: bool,
+        value: Decimal | str | None,
+        limit: Decimal | str | None,
+        message: str,
+    ) -> Self:
+        """Build a check without validation, for values computed from validated inputs."""
+        return _tuple_new(cls, (code, passed, value, limit, message))
+
+    def as_dict(self, *, json: bool = False) -> dict[str, Any]:
+        """Return the check as a dict; ``json=True`` gives decimals as strings."""
+        value, limit = self.value, self.limit
+        if json:
+            value = str(value) if isinstance(value, Decimal) else value
+            limit = str(limit) if isinstance(limit, Decimal) else limit
+        return {
+            "code": self.code,
+            "passed": self.passed,
+            "value": value,
+            "limit": limit,
+            "message": self.message,
+        }
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Accept a RiskCheck as it is (no copy, no re-validation); validate anything else."""
+        from_fields = core_schema.no_info_after_validator_function(
+            cls._of, handler.generate_schema(_RiskCheckFields)
+        )
+        return core_schema.json_or_python_schema(
+            json_schema=from_fields,
+            python_schema=core_schema.union_schema(
+                [core_schema.is_instance_schema(cls), from_fields], mode="left_to_right"
+            ),
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                _dump_check, info_arg=True
+            ),
+        )
+
+
+_tuple_new = tuple.__new__
+
+
+def _dump_check(check: RiskCheck, info: SerializationInfo) -> dict[str, Any]:
+    return check.as_dict(json=info.mode_is_json())
 
 
 class _RiskVerdict(DecisionEvent):
@@ -80,6 +181,65 @@ class _RiskVerdict(DecisionEvent):
     def violations(self) -> tuple[RiskCheck, ...]:
         """Return the checks that failed."""
         return tuple(c for c in self.checks if not c.passed)
+
+    @classmethod
+    def trusted(cls, **fields: Any) -> Self:
+        """Build a verdict from values that already pass every validator, without re-running them.
+
+        For the risk manager only: its values come from validated events, snapshots,
+        portfolios and limits through arithmetic that keeps them finite and in range, and
+        it passes a ``ts_event`` that is already a UTC datetime. Running the validators again
+        cost as much as all the rules together. Anything else builds verdicts with the normal
+        constructor, which rejects NaN, negatives, naive timestamps and unknown fields. The
+        result equals what the constructor would build: same fields, defaults, field order
+        and fields-set.
+        """
+        layout = _LAYOUTS.get(cls) or _layout(cls)
+        values = {**layout.template, **fields}
+        if len(values) != len(layout.template) or not layout.required <= fields.keys():
+            raise TypeError(f"{cls.__name__}.trusted needs exactly the fields of the model")
+        for name, factory in layout.factories:
+            if name not in fields:
+                values[name] = factory()
+        event = cls.__new__(cls)
+        _object_setattr(event, "__dict__", values)
+        _object_setattr(event, "__pydantic_fields_set__", set(fields))
+        _object_setattr(event, "__pydantic_extra__", None)
+        _object_setattr(event, "__pydantic_private__", None)
+        return event
+
+
+_object_setattr = object.__setattr__
+
+
+class _Layout(NamedTuple):
+    template: dict[str, Any]  # every field in declaration order, with its default
+    required: frozenset[str]
+    factories: tuple[tuple[str, Callable[[], Any]], ...]
+
+
+_LAYOUTS: dict[type[BaseModel], _Layout] = {}
+
+
+def _layout(cls: type[BaseModel]) -> _Layout:
+    # ``trusted`` fills only __dict__ and the fields-set, as model_construct does; a model
+    # that needs more (private attributes, post-init, extra fields) must not use it.
+    if cls.__pydantic_post_init__ or cls.__private_attributes__:
+        raise TypeError(f"{cls.__name__} cannot be built without validation")
+    template: dict[str, Any] = {}
+    required, factories = set(), []
+    for name, info in cls.model_fields.items():
+        if info.is_required():
+            required.add(name)
+            template[name] = None
+        elif info.default_factory is not None:
+            factories.append((name, cast("Callable[[], Any]", info.default_factory)))
+            template[name] = None
+        else:
+            template[name] = info.default
+    layout = _Layout(template, frozenset(required), tuple(factories))
+    _LAYOUTS[cls] = layout
+    return layout
 
 
 class RiskApproved(_RiskVerdict):

@@ -79,9 +79,7 @@ class PortfolioState(BaseModel):
     @property
     def drawdown_pct(self) -> Decimal:
         """Return the fall of equity from its high-water mark, as a fraction (0.1 = 10%)."""
-        if self.high_water_mark <= 0:
-            return ZERO
-        return max(ZERO, (self.high_water_mark - self.equity) / self.high_water_mark)
+        return drawdown_fraction(self.high_water_mark, self.equity)
 
     @property
     def day_pnl(self) -> Decimal:
@@ -91,13 +89,29 @@ class PortfolioState(BaseModel):
     @property
     def day_loss_pct(self) -> Decimal:
         """Return today's loss as a fraction of start-of-day equity (0 when up)."""
-        if self.start_of_day_equity <= 0:
-            return ZERO
-        return max(ZERO, -self.day_pnl / self.start_of_day_equity)
+        return day_loss_fraction(self.start_of_day_equity, self.equity)
 
     def last_order(self, ticker: str) -> datetime | None:
         """Return when the desk last sent an order for ``ticker``."""
         return self.last_order_at.get(ticker)
+
+
+# The two account ratios as functions of equity, so that the risk desk can compute equity
+# once per decision and still share one definition with the properties above.
+def drawdown_fraction(high_water_mark: Decimal, equity: Decimal) -> Decimal:
+    """Return the fall of ``equity`` from ``high_water_mark``, as a fraction (0 when none)."""
+    if high_water_mark <= 0:
+        return ZERO
+    fall = (high_water_mark - equity) / high_water_mark
+    return fall if fall > ZERO else ZERO
+
+
+def day_loss_fraction(start_of_day_equity: Decimal, equity: Decimal) -> Decimal:
+    """Return the loss of ``equity`` since the start of day, as a fraction (0 when up)."""
+    if start_of_day_equity <= 0:
+        return ZERO
+    loss = -(equity - start_of_day_equity) / start_of_day_equity
+    return loss if loss > ZERO else ZERO
 
 
 def apply_fill(

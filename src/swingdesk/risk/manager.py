@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
+from operator import attrgetter
 
 from swingdesk.domain.enums import Action, Intent, OrderSide, TradingState
-from swingdesk.domain.events import RiskApproved, RiskCheck, RiskRejected, SignalCreated
+from swingdesk.domain.events import RiskApproved, RiskRejected, SignalCreated
 from swingdesk.domain.market import MarketSnapshot
-from swingdesk.domain.portfolio import PortfolioState
+from swingdesk.domain.portfolio import PortfolioState, day_loss_fraction, drawdown_fraction
 from swingdesk.risk import rules
 from swingdesk.risk.codes import RiskCode
+from swingdesk.risk.inputs import LimitTexts, pct, prepare
 from swingdesk.risk.limits import RiskLimits
-from swingdesk.risk.sizing import size_entry
+
+_OPENING_RULES = rules.EVERY_ORDER + rules.OPENING
+_CLOSING_RULES = rules.EVERY_ORDER + rules.CLOSING
+_passed = attrgetter("passed")
 
 
 def assess_account(portfolio: PortfolioState, limits: RiskLimits) -> str | None:
@@ -23,16 +28,19 @@ def assess_account(portfolio: PortfolioState, limits: RiskLimits) -> str | None:
     """
     if portfolio.trading_state is not TradingState.ACTIVE:
         return None
+    equity = portfolio.equity
+    drawdown = drawdown_fraction(portfolio.high_water_mark, equity)
+    day_loss = day_loss_fraction(portfolio.start_of_day_equity, equity)
     reasons = []
-    if portfolio.drawdown_pct >= limits.max_drawdown_pct:
+    if drawdown >= limits.max_drawdown_pct:
         reasons.append(
-            f"{RiskCode.MAX_DRAWDOWN.value}: drawdown {portfolio.drawdown_pct * 100:.2f}% "
-            f">= {limits.max_drawdown_pct * 100:.2f}%"
+            f"{RiskCode.MAX_DRAWDOWN.value}: drawdown {pct(drawdown)} "
+            f">= {pct(limits.max_drawdown_pct)}"
         )
-    if portfolio.day_loss_pct >= limits.max_daily_loss_pct:
+    if day_loss >= limits.max_daily_loss_pct:
         reasons.append(
-            f"{RiskCode.DAILY_LOSS.value}: day loss {portfolio.day_loss_pct * 100:.2f}% "
-            f">= {limits.max_daily_loss_pct * 100:.2f}%"
+            f"{RiskCode.DAILY_LOSS.value}: day loss {pct(day_loss)} "
+            f">= {pct(limits.max_daily_loss_pct)}"
         )
     return "; ".join(reasons) or None
 
@@ -42,6 +50,7 @@ class RiskManager:
 
     def __init__(self, limits: RiskLimits) -> None:
         self.limits = limits
+        self._texts = LimitTexts(limits)
 
     def evaluate_signal(
         self,
@@ -51,39 +60,42 @@ class RiskManager:
         now: datetime,
     ) -> RiskApproved | RiskRejected:
         """Evaluate every applicable rule and return an approval or a denial, never raise."""
-        if signal.action is Action.HOLD:
+        action = signal.action
+        if action is Action.HOLD:
             raise ValueError("HOLD creates no order and is not sent to risk")
         if signal.ticker != market.ticker:
             raise ValueError("signal and market snapshot are for different tickers")
-        limits = self.limits
-        if signal.action is Action.BUY:
-            intent, side = Intent.BUY_TO_OPEN, OrderSide.BUY
-            entry = size_entry(portfolio, market, limits)
-            applicable = rules.EVERY_ORDER + rules.OPENING
-        else:
-            intent, side, entry = Intent.SELL_TO_CLOSE, OrderSide.SELL, None
-            applicable = rules.EVERY_ORDER + rules.CLOSING
-        inp = rules.RiskInput(signal, portfolio, market, limits, now, entry)
-        checks: tuple[RiskCheck, ...] = tuple(rule(inp) for rule in applicable)
-        base = {
-            "decision_id": signal.decision_id,
-            "ts_event": now,
-            "ticker": signal.ticker,
-            "signal_event_id": signal.event_id,
-            "action": signal.action,
-            "checks": checks,
-            "intent": intent,
-        }
-        if not all(c.passed for c in checks):
-            return RiskRejected(
-                **base,
+        opening = action is Action.BUY
+        inp = prepare(signal, portfolio, market, now, self._texts, opening=opening)
+        checks = tuple([rule(inp) for rule in (_OPENING_RULES if opening else _CLOSING_RULES)])
+        entry = inp.entry
+        # Every value below is finite and in range by construction (see RiskApproved.trusted);
+        # only ``now`` comes straight from the caller, so anything but a UTC datetime goes
+        # through the validating constructor, which normalises or refuses it.
+        trusted = type(now) is datetime and now.tzinfo is UTC
+        if not all(map(_passed, checks)):
+            return (RiskRejected.trusted if trusted else RiskRejected)(
+                decision_id=signal.decision_id,
+                ts_event=now,
+                ticker=signal.ticker,
+                signal_event_id=signal.event_id,
+                action=action,
+                checks=checks,
+                intent=Intent.BUY_TO_OPEN if opening else Intent.SELL_TO_CLOSE,
                 qty=Decimal(entry.shares) if entry else None,
                 stop_price=entry.stop_price if entry and entry.stop_price > 0 else None,
             )
+        approve = RiskApproved.trusted if trusted else RiskApproved
         if entry is not None:
-            return RiskApproved(
-                **base,
-                side=side,
+            return approve(
+                decision_id=signal.decision_id,
+                ts_event=now,
+                ticker=signal.ticker,
+                signal_event_id=signal.event_id,
+                action=action,
+                checks=checks,
+                intent=Intent.BUY_TO_OPEN,
+                side=OrderSide.BUY,
                 qty=Decimal(entry.shares),
                 reference_price=entry.price,
                 stop_price=entry.stop_price,
@@ -91,12 +103,18 @@ class RiskManager:
                 risk_dollars=entry.risk_dollars,
                 notional=entry.notional,
             )
-        held = portfolio.position(signal.ticker)
+        held = inp.held
         assert held is not None  # has_position passed
         price = market.price or held.market_price
-        return RiskApproved(
-            **base,
-            side=side,
+        return approve(
+            decision_id=signal.decision_id,
+            ts_event=now,
+            ticker=signal.ticker,
+            signal_event_id=signal.event_id,
+            action=action,
+            checks=checks,
+            intent=Intent.SELL_TO_CLOSE,
+            side=OrderSide.SELL,
             qty=held.qty,
             reference_price=price,
             notional=held.qty * price,

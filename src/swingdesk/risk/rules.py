@@ -8,52 +8,39 @@ When a rule cannot measure its value (missing market data) it fails closed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
-from swingdesk.domain.enums import TradingState
-from swingdesk.domain.events import RiskCheck, SignalCreated
-from swingdesk.domain.market import MarketSnapshot
-from swingdesk.domain.portfolio import PortfolioState
+from swingdesk.domain.events import RiskCheck
+from swingdesk.domain.money import ZERO
+from swingdesk.domain.portfolio import day_loss_fraction, drawdown_fraction
 from swingdesk.risk.codes import RiskCode
-from swingdesk.risk.limits import RiskLimits
-from swingdesk.risk.sizing import EntrySize
+from swingdesk.risk.inputs import RiskInput as RiskInput
 
 _Q = Decimal("0.000001")
-
-
-@dataclass(frozen=True, slots=True)
-class RiskInput:
-    """Everything a rule may look at; ``entry`` is the sized order for a BUY_TO_OPEN."""
-
-    signal: SignalCreated
-    portfolio: PortfolioState
-    market: MarketSnapshot
-    limits: RiskLimits
-    now: datetime
-    entry: EntrySize | None = None
-
+_MS = Decimal("0.001")
 
 Rule = Callable[[RiskInput], RiskCheck]
 
+# Values are computed here from validated inputs; skipping re-validation keeps a full
+# evaluation in the tens of microseconds. Checks that depend only on the limits are
+# prebuilt (validated) in ``LimitTexts``.
+_check = RiskCheck.trusted
 
-def _check(
-    code: RiskCode, passed: bool, value: Decimal | str | None, limit: Decimal | str | None, msg: str
-) -> RiskCheck:
-    # Values are computed here from validated inputs; skipping re-validation keeps a full
-    # evaluation in the tens of microseconds.
-    return RiskCheck.model_construct(
-        code=code.value, passed=passed, value=value, limit=limit, message=msg
-    )
-
-
-def _pct(x: Decimal) -> str:
-    return f"{x * 100:.2f}%"
-
-
-def _not_evaluated(code: RiskCode, limit: Decimal | str | None, why: str) -> RiskCheck:
-    return _check(code, False, None, limit, f"not evaluated, failing closed: {why}")
+_LOW_CONFIDENCE = RiskCode.LOW_CONFIDENCE.value
+_COOLDOWN = RiskCode.COOLDOWN.value
+_MAX_DRAWDOWN = RiskCode.MAX_DRAWDOWN.value
+_DAILY_LOSS = RiskCode.DAILY_LOSS.value
+_MARKET_DATA = RiskCode.MARKET_DATA.value
+_ADV_LIQUIDITY = RiskCode.ADV_LIQUIDITY.value
+_EARNINGS_BLACKOUT = RiskCode.EARNINGS_BLACKOUT.value
+_VIX_GATE = RiskCode.VIX_GATE.value
+_STOP_INVALID = RiskCode.STOP_INVALID.value
+_SIZE_ZERO = RiskCode.SIZE_ZERO.value
+_BUYING_POWER = RiskCode.BUYING_POWER.value
+_TICKER_CONCENTRATION = RiskCode.TICKER_CONCENTRATION.value
+_SECTOR_CONCENTRATION = RiskCode.SECTOR_CONCENTRATION.value
+_NO_POSITION = RiskCode.NO_POSITION.value
+_BP_NOT_EVALUATED = "not evaluated, failing closed: entry could not be sized"
 
 
 # --- Phase 1: account viability -------------------------------------------------------
@@ -61,45 +48,37 @@ def _not_evaluated(code: RiskCode, limit: Decimal | str | None, why: str) -> Ris
 
 def halted(r: RiskInput) -> RiskCheck:
     """Nothing passes while the desk is HALTED."""
-    state = r.portfolio.trading_state
-    ok = state is not TradingState.HALTED
-    return _check(RiskCode.HALTED, ok, state.value, "not HALTED", f"trading state is {state.value}")
+    return r.texts.halted[r.portfolio.trading_state]
 
 
 def reducing(r: RiskInput) -> RiskCheck:
     """While REDUCING only closing orders pass."""
-    state = r.portfolio.trading_state
-    ok = state is TradingState.ACTIVE
-    return _check(
-        RiskCode.REDUCING,
-        ok,
-        state.value,
-        TradingState.ACTIVE.value,
-        f"trading state is {state.value}; new positions need ACTIVE",
-    )
+    return r.texts.reducing[r.portfolio.trading_state]
 
 
 def max_drawdown(r: RiskInput) -> RiskCheck:
     """No new longs once equity is 10% or more below its high-water mark."""
-    dd, limit = r.portfolio.drawdown_pct, r.limits.max_drawdown_pct
+    dd = drawdown_fraction(r.portfolio.high_water_mark, r.equity)
+    limit = r.limits.max_drawdown_pct
     return _check(
-        RiskCode.MAX_DRAWDOWN,
+        _MAX_DRAWDOWN,
         dd < limit,
         dd.quantize(_Q),
         limit,
-        f"drawdown from high-water mark {_pct(dd)} (limit {_pct(limit)})",
+        f"drawdown from high-water mark {dd:.2%}{r.texts.drawdown_tail}",
     )
 
 
 def daily_loss(r: RiskInput) -> RiskCheck:
     """No new longs once today's loss reaches 3% of start-of-day equity."""
-    loss, limit = r.portfolio.day_loss_pct, r.limits.max_daily_loss_pct
+    loss = day_loss_fraction(r.portfolio.start_of_day_equity, r.equity)
+    limit = r.limits.max_daily_loss_pct
     return _check(
-        RiskCode.DAILY_LOSS,
+        _DAILY_LOSS,
         loss < limit,
         loss.quantize(_Q),
         limit,
-        f"loss since start of day {_pct(loss)} (limit {_pct(limit)})",
+        f"loss since start of day {loss:.2%}{r.texts.day_loss_tail}",
     )
 
 
@@ -107,30 +86,29 @@ def low_confidence(r: RiskInput) -> RiskCheck:
     """The analyst must be at least this sure of any order."""
     conf, limit = Decimal(repr(r.signal.confidence)), r.limits.min_confidence
     return _check(
-        RiskCode.LOW_CONFIDENCE,
+        _LOW_CONFIDENCE,
         conf >= limit,
         conf,
         limit,
-        f"analyst confidence {conf} (minimum {limit})",
+        f"analyst confidence {conf!s}{r.texts.confidence_tail}",
     )
 
 
 def cooldown(r: RiskInput) -> RiskCheck:
     """No second order in a ticker within the cooldown after the last one."""
-    limit = r.limits.cooldown_s
-    last = r.portfolio.last_order(r.signal.ticker)
+    ticker = r.signal.ticker
+    last = r.portfolio.last_order_at.get(ticker)
     if last is None:
-        return _check(RiskCode.COOLDOWN, True, None, limit, "no earlier order in this ticker")
+        return r.texts.no_earlier_order
+    limit = r.limits.cooldown_s
     # Round down: 9.9996 s is still inside a 10 s cooldown and must not show (or pass) as 10.000.
-    elapsed = Decimal(repr((r.now - last).total_seconds())).quantize(
-        Decimal("0.001"), rounding=ROUND_FLOOR
-    )
+    elapsed = Decimal(repr((r.now - last).total_seconds())).quantize(_MS, rounding=ROUND_FLOOR)
     return _check(
-        RiskCode.COOLDOWN,
+        _COOLDOWN,
         elapsed >= limit,
         elapsed,
         limit,
-        f"{elapsed}s since the last order in {r.signal.ticker} (cooldown {limit}s)",
+        f"{elapsed!s}s since the last order in {ticker} (cooldown {limit!s}s)",
     )
 
 
@@ -139,10 +117,21 @@ def cooldown(r: RiskInput) -> RiskCheck:
 
 def market_data(r: RiskInput) -> RiskCheck:
     """Missing or stale market data fails closed."""
-    gaps = r.market.unavailable()
+    m = r.market
+    if (
+        m.price is not None
+        and m.atr_14 is not None
+        and m.adv_20 is not None
+        and m.vix is not None
+        and m.sector is not None
+        and not m.missing
+        and not m.stale
+    ):
+        return r.texts.data_complete
+    gaps = m.unavailable()
     value = ", ".join(gaps) if gaps else "complete"
     return _check(
-        RiskCode.MARKET_DATA,
+        _MARKET_DATA,
         not gaps,
         value,
         "complete and fresh",
@@ -152,43 +141,44 @@ def market_data(r: RiskInput) -> RiskCheck:
 
 def adv_liquidity(r: RiskInput) -> RiskCheck:
     """Only trade names with enough daily volume to get out."""
-    adv, limit = r.market.adv_20, r.limits.min_adv_shares
+    adv = r.market.adv_20
     if adv is None:
-        return _not_evaluated(RiskCode.ADV_LIQUIDITY, limit, "20-day average volume unavailable")
+        return r.texts.adv_missing
+    limit = r.limits.min_adv_shares
     return _check(
-        RiskCode.ADV_LIQUIDITY,
+        _ADV_LIQUIDITY,
         adv >= limit,
         adv,
         limit,
-        f"20-day average daily volume {adv:,.0f} shares (minimum {limit:,.0f})",
+        f"20-day average daily volume {adv:,.0f}{r.texts.adv_tail}",
     )
 
 
 def earnings_blackout(r: RiskInput) -> RiskCheck:
     """No new longs within a few trading days of an earnings report."""
-    limit = r.limits.earnings_blackout_days
-    if "next_earnings" in r.market.missing:
-        return _not_evaluated(RiskCode.EARNINGS_BLACKOUT, Decimal(limit), "earnings date unknown")
-    days = r.market.earnings_in_trading_days
+    m = r.market
+    if "next_earnings" in m.missing:
+        return r.texts.earnings_unknown
+    days = m.earnings_in_trading_days
     if days is None:
-        return _check(
-            RiskCode.EARNINGS_BLACKOUT, True, None, Decimal(limit), "no earnings date scheduled"
-        )
+        return r.texts.earnings_none
+    limit = r.limits.earnings_blackout_days
     return _check(
-        RiskCode.EARNINGS_BLACKOUT,
+        _EARNINGS_BLACKOUT,
         days > limit,
         Decimal(days),
-        Decimal(limit),
-        f"earnings on {r.market.next_earnings} in {days} trading days (blackout {limit})",
+        r.texts.blackout_days,
+        f"earnings on {m.next_earnings!s} in {days} trading days (blackout {limit})",
     )
 
 
 def vix_gate(r: RiskInput) -> RiskCheck:
     """No new longs when the market's fear gauge is too high."""
-    vix, limit = r.market.vix, r.limits.max_vix
+    vix = r.market.vix
     if vix is None:
-        return _not_evaluated(RiskCode.VIX_GATE, limit, "VIX unavailable")
-    return _check(RiskCode.VIX_GATE, vix <= limit, vix, limit, f"VIX {vix} (maximum {limit})")
+        return r.texts.vix_missing
+    limit = r.limits.max_vix
+    return _check(_VIX_GATE, vix <= limit, vix, limit, f"VIX {vix!s}{r.texts.vix_tail}")
 
 
 # --- Phase 3 and 4: sizing and concentration, new longs only -----------------------------
@@ -198,14 +188,14 @@ def stop_valid(r: RiskInput) -> RiskCheck:
     """The protective stop must sit strictly between zero and the entry price."""
     e = r.entry
     if e is None:
-        return _not_evaluated(RiskCode.STOP_INVALID, "0 < stop < price", "price or ATR-14 missing")
-    ok = 0 < e.stop_price < e.price and e.stop_distance > 0
+        return r.texts.stop_missing
+    stop, price = e.stop_price, e.price
     return _check(
-        RiskCode.STOP_INVALID,
-        ok,
-        e.stop_price,
+        _STOP_INVALID,
+        0 < stop < price and e.stop_distance > 0,
+        stop,
         "0 < stop < price",
-        f"stop {e.stop_price} = price {e.price} - {r.limits.atr_stop_multiple} x ATR-14",
+        f"stop {stop!s} = price {price!s}{r.texts.stop_tail}",
     )
 
 
@@ -213,13 +203,13 @@ def size_nonzero(r: RiskInput) -> RiskCheck:
     """Sizing must leave at least one share."""
     e = r.entry
     if e is None:
-        return _not_evaluated(RiskCode.SIZE_ZERO, Decimal(1), "price or ATR-14 missing")
+        return r.texts.size_missing
     return _check(
-        RiskCode.SIZE_ZERO,
+        _SIZE_ZERO,
         e.shares >= 1,
         Decimal(e.shares),
-        Decimal(1),
-        f"{e.shares} shares = min(floor({e.risk_dollars:.2f} risk / {e.stop_distance} stop "
+        r.texts.one_share,
+        f"{e.shares} shares = min(floor({e.risk_dollars:.2f} risk / {e.stop_distance!s} stop "
         f"distance) = {e.risk_shares}, cap {e.cap_shares})",
     )
 
@@ -228,10 +218,10 @@ def buying_power(r: RiskInput) -> RiskCheck:
     """The entry must be affordable."""
     e, bp = r.entry, r.portfolio.buying_power
     if e is None:
-        return _not_evaluated(RiskCode.BUYING_POWER, bp, "entry could not be sized")
+        return _check(_BUYING_POWER, False, None, bp, _BP_NOT_EVALUATED)
     cost = e.notional
     return _check(
-        RiskCode.BUYING_POWER,
+        _BUYING_POWER,
         cost <= bp,
         cost,
         bp,
@@ -241,47 +231,35 @@ def buying_power(r: RiskInput) -> RiskCheck:
 
 def ticker_concentration(r: RiskInput) -> RiskCheck:
     """No single position above 5% of equity after the trade."""
-    e, limit, equity = r.entry, r.limits.max_ticker_pct, r.portfolio.equity
+    e, equity = r.entry, r.equity
     if e is None or equity <= 0:
-        return _not_evaluated(RiskCode.TICKER_CONCENTRATION, limit, "entry or equity unavailable")
-    held = r.portfolio.position(r.signal.ticker)
-    after = (held.qty * e.price if held else Decimal(0)) + e.notional
-    frac = after / equity
+        return r.texts.ticker_missing
+    held, limit = r.held, r.limits.max_ticker_pct
+    frac = ((held.qty * e.price if held else ZERO) + e.notional) / equity
     return _check(
-        RiskCode.TICKER_CONCENTRATION,
+        _TICKER_CONCENTRATION,
         frac <= limit,
         frac.quantize(_Q),
         limit,
-        f"{r.signal.ticker} would be {_pct(frac)} of equity (limit {_pct(limit)})",
+        f"{r.signal.ticker} would be {frac:.2%}{r.texts.ticker_tail}",
     )
 
 
 def sector_concentration(r: RiskInput) -> RiskCheck:
     """No sector above 20% of equity after the trade."""
-    e, limit, equity, sector = r.entry, r.limits.max_sector_pct, r.portfolio.equity, r.market.sector
+    e, equity, sector = r.entry, r.equity, r.market.sector
     if e is None or equity <= 0 or sector is None:
-        return _not_evaluated(
-            RiskCode.SECTOR_CONCENTRATION, limit, "entry, equity or sector unknown"
-        )
+        return r.texts.sector_missing
     # The ticker's own holding is in the snapshot's sector whatever its recorded sector says
     # (positions rebuilt from the broker carry none), valued at the price the entry uses.
-    ticker = r.signal.ticker
-    others = sum(
-        (
-            p.market_value
-            for p in r.portfolio.positions
-            if p.sector == sector and p.ticker != ticker
-        ),
-        Decimal(0),
-    )
-    held = r.portfolio.position(ticker)
-    frac = (others + (held.qty * e.price if held else Decimal(0)) + e.notional) / equity
+    held, limit = r.held, r.limits.max_sector_pct
+    frac = (r.sector_others + (held.qty * e.price if held else ZERO) + e.notional) / equity
     return _check(
-        RiskCode.SECTOR_CONCENTRATION,
+        _SECTOR_CONCENTRATION,
         frac <= limit,
         frac.quantize(_Q),
         limit,
-        f"{sector} would be {_pct(frac)} of equity (limit {_pct(limit)})",
+        f"{sector} would be {frac:.2%}{r.texts.sector_tail}",
     )
 
 
@@ -290,17 +268,16 @@ def sector_concentration(r: RiskInput) -> RiskCheck:
 
 def has_position(r: RiskInput) -> RiskCheck:
     """SELL closes a long position; there is no shorting."""
-    held = r.portfolio.position(r.signal.ticker)
-    qty = held.qty if held else Decimal(0)
-    return _check(
-        RiskCode.NO_POSITION,
-        held is not None,
-        qty,
-        "> 0",
-        f"{qty} shares of {r.signal.ticker} held"
-        if held
-        else f"no long position in {r.signal.ticker} to close (swingdesk never sells short)",
-    )
+    held, ticker = r.held, r.signal.ticker
+    if held is None:
+        return _check(
+            _NO_POSITION,
+            False,
+            ZERO,
+            "> 0",
+            f"no long position in {ticker} to close (swingdesk never sells short)",
+        )
+    return _check(_NO_POSITION, True, held.qty, "> 0", f"{held.qty!s} shares of {ticker} held")
 
 
 #: Rules every order must pass.

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
+from typing import NamedTuple
 
 from swingdesk.domain.market import MarketSnapshot
-from swingdesk.domain.money import CENT, floor_int
+from swingdesk.domain.money import CENT, ZERO
 from swingdesk.domain.portfolio import PortfolioState
 from swingdesk.risk.limits import RiskLimits
 
 
-@dataclass(frozen=True, slots=True)
-class EntrySize:
-    """The sized entry and the numbers behind it."""
+class EntrySize(NamedTuple):
+    """The sized entry and the numbers behind it; ``notional`` is shares x price."""
 
     shares: int
     price: Decimal
@@ -22,11 +21,7 @@ class EntrySize:
     risk_dollars: Decimal
     risk_shares: int
     cap_shares: int
-
-    @property
-    def notional(self) -> Decimal:
-        """Return what the entry costs at the reference price."""
-        return self.shares * self.price
+    notional: Decimal
 
 
 def size_entry(
@@ -38,25 +33,35 @@ def size_entry(
     shares = floor(risk_dollars / stop_distance), capped at floor(equity x max_ticker_pct / price).
     The stop is rounded *up* to the cent so the money at risk never exceeds risk_dollars.
     """
+    return size_for_equity(portfolio.equity, market, limits)
+
+
+def size_for_equity(
+    equity: Decimal, market: MarketSnapshot, limits: RiskLimits
+) -> EntrySize | None:
+    """Size a BUY_TO_OPEN for an account worth ``equity``, as ``size_entry`` does."""
     price, atr = market.price, market.atr_14
     if price is None or atr is None:
         return None
-    equity = portfolio.equity
-    risk_dollars = max(equity, Decimal(0)) * limits.risk_per_trade_pct
+    base = ZERO if equity < ZERO else equity  # max(equity, 0), as the docstring says
+    risk_dollars = base * limits.risk_per_trade_pct
     stop_distance = atr * limits.atr_stop_multiple
-    raw_stop = price - stop_distance
-    stop_price = raw_stop.quantize(CENT, rounding=ROUND_CEILING)
-    cap_shares = floor_int(max(equity, Decimal(0)) * limits.max_ticker_pct / price)
+    stop_price = (price - stop_distance).quantize(CENT, ROUND_CEILING)
+    # Both quotients are >= 0 (base >= 0, price > 0, stop_distance > 0), so int()'s
+    # truncation is the floor.
+    cap_shares = int(base * limits.max_ticker_pct / price)
     if stop_distance <= 0 or stop_price <= 0 or stop_price >= price:
         risk_shares = 0
     else:
-        risk_shares = floor_int(risk_dollars / stop_distance)
+        risk_shares = int(risk_dollars / stop_distance)
+    shares = min(risk_shares, cap_shares)
     return EntrySize(
-        shares=min(risk_shares, cap_shares),
-        price=price,
-        stop_distance=stop_distance,
-        stop_price=stop_price,
-        risk_dollars=risk_dollars,
-        risk_shares=risk_shares,
-        cap_shares=cap_shares,
+        shares,
+        price,
+        stop_distance,
+        stop_price,
+        risk_dollars,
+        risk_shares,
+        cap_shares,
+        shares * price,
     )
