@@ -29,6 +29,7 @@ from swingdesk.domain.clock import ensure_utc
 from swingdesk.domain.enums import DataSource
 from swingdesk.domain.errors import TemporaryError
 from swingdesk.domain.market import MarketSnapshot
+from swingdesk.marketdata.cache import TtlCache
 from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.marketdata.indicators import (
     ADV_PERIOD,
@@ -79,7 +80,12 @@ class MarketDataAgent:
     """Builds MarketSnapshots from a MarketData provider (the MarketDataService port)."""
 
     def __init__(
-        self, provider: MarketData, calendar: TradingCalendar, *, lookback: int = 60
+        self,
+        provider: MarketData,
+        calendar: TradingCalendar,
+        *,
+        lookback: int = 60,
+        cache_ttl_s: float = 0.0,
     ) -> None:
         if lookback < SMA_LONG:
             raise ValueError(f"lookback must cover SMA-{SMA_LONG}, got {lookback} bars")
@@ -87,6 +93,11 @@ class MarketDataAgent:
         self.calendar = calendar
         self.lookback = lookback
         self.source: DataSource = provider.source
+        # Keyed by (ticker, instant): a snapshot is a pure function of both, so every stage of
+        # a backtest step or one dashboard refresh at one clock tick computes it once.
+        self.cache: TtlCache[MarketSnapshot] | None = (
+            TtlCache(cache_ttl_s, max_entries=20_000) if cache_ttl_s > 0 else None
+        )
 
     def universe(self) -> Sequence[str]:
         """Return the tickers the provider knows."""
@@ -95,7 +106,28 @@ class MarketDataAgent:
     async def snapshot(self, ticker: str, now: datetime) -> MarketSnapshot:
         """Return price, indicators and context for ``ticker`` at ``now``."""
         now = ensure_utc(now)
-        profile = self.provider.profile(ticker)
+        if self.cache is None:
+            return await self._build(ticker, now)
+        return await self.cache.get((ticker, now), lambda: self._build(ticker, now))
+
+    async def snapshots(
+        self, tickers: Sequence[str], now: datetime
+    ) -> dict[str, MarketSnapshot | Exception]:
+        """Return a snapshot (or the error it raised) for each ticker, concurrently."""
+        results = await asyncio.gather(
+            *(self.snapshot(t, now) for t in tickers), return_exceptions=True
+        )
+        out: dict[str, MarketSnapshot | Exception] = {}
+        for ticker, result in zip(tickers, results, strict=True):
+            if isinstance(result, BaseException) and not isinstance(result, Exception):
+                raise result
+            out[ticker] = result
+        return out
+
+    async def _build(self, ticker: str, now: datetime) -> MarketSnapshot:
+        # A provider whose profile needs the network (Yahoo) offers a non-blocking variant.
+        aprofile = getattr(self.provider, "profile_async", None)
+        profile = await aprofile(ticker) if aprofile else self.provider.profile(ticker)
         bars_r, vix_r, earn_r = await asyncio.gather(
             self.provider.daily_bars(ticker, now, self.lookback),
             self.provider.vix(now),
@@ -137,7 +169,7 @@ class MarketDataAgent:
         return MarketSnapshot(
             ticker=ticker,
             name=profile.name,
-            sector=profile.sector,
+            sector=profile.sector or None,
             price=price,
             prev_close=prev_close,
             day_change_pct=change,
