@@ -1,18 +1,24 @@
 """A paper broker inside the process: market orders fill at the simulated price.
 
+An entry with a stop price is an OTO order, as at Alpaca: the entry fills and its
+protective stop leg (sell, type stop) waits in status ``held`` until ``process_stops``
+sees the price cross it. Shares held by a working stop cannot be sold by another order,
+so a close must cancel the stop first.
+
 Its books (cash, positions, orders) live in their own tables, apart from ours, so that
 reconciliation compares two independent records exactly as it would with Alpaca.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from uuid import uuid4
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from swingdesk.domain.enums import OrderSide, OrderStatus, OrderType, TimeInForce
 from swingdesk.domain.errors import DuplicateOrderError, InsufficientFundsError, RejectedError
@@ -130,9 +136,12 @@ class SimulatedBroker:
                         position.qty = total
                 else:
                     held = position.qty if position else Decimal(0)
-                    if qty > held:
+                    reserved = await _reserved_by_stops(s, request.ticker)
+                    if qty > held - reserved:
                         raise RejectedError(
-                            f"cannot sell {qty} {request.ticker}: {held} held (no short selling)"
+                            f"insufficient qty available for order: cannot sell {qty} "
+                            f"{request.ticker}, {held} held of which {reserved} reserved by "
+                            "working stops (no short selling)"
                         )
                     account.cash += qty * fill_price - self._commission
                     if position is not None and qty == held:
@@ -157,12 +166,40 @@ class SimulatedBroker:
                     updated_at=now,
                 )
                 s.add(order)
+                if request.side is OrderSide.BUY and request.stop_price is not None:
+                    s.add(
+                        t.SimOrderRow(
+                            broker_order_id=str(uuid4()),
+                            client_order_id=str(uuid4()),
+                            parent_id=order.broker_order_id,
+                            ticker=request.ticker,
+                            side=OrderSide.SELL.value,
+                            qty=qty,
+                            type=OrderType.STOP.value,
+                            time_in_force=TimeInForce.GTC.value,
+                            stop_price=request.stop_price,
+                            status=OrderStatus.HELD.value,
+                            filled_qty=Decimal(0),
+                            filled_avg_price=None,
+                            submitted_at=now,
+                            updated_at=now,
+                        )
+                    )
         except IntegrityError as exc:  # a concurrent submit with the same id won the race
             raise DuplicateOrderError(
                 "client_order_id must be unique",
                 details={"client_order_id": request.client_order_id},
             ) from exc
-        return _to_broker_order(order)
+        return await self._with_legs(order)
+
+    async def _with_legs(self, row: t.SimOrderRow) -> BrokerOrder:
+        async with self._store.read() as s:
+            legs = (
+                await s.scalars(
+                    select(t.SimOrderRow).where(t.SimOrderRow.parent_id == row.broker_order_id)
+                )
+            ).all()
+        return _to_broker_order(row, tuple(_to_broker_order(leg) for leg in legs))
 
     async def get_order_by_client_id(self, client_order_id: str) -> BrokerOrder | None:
         """Return the order with this client order id, if the broker has it."""
@@ -170,17 +207,78 @@ class SimulatedBroker:
             row = await s.scalar(
                 select(t.SimOrderRow).where(t.SimOrderRow.client_order_id == client_order_id)
             )
-        return _to_broker_order(row) if row else None
+        return await self._with_legs(row) if row else None
 
     async def list_orders(self, *, open_only: bool = True) -> list[BrokerOrder]:
-        """Return orders, newest first."""
-        terminal = [s.value for s in OrderStatus if s.is_terminal]
+        """Return orders newest first, legs nested under their parent (Alpaca's nested=true);
+        an open order is one that is working itself or has a working leg."""
         async with self._store.read() as s:
             q = select(t.SimOrderRow).order_by(t.SimOrderRow.submitted_at.desc())
-            if open_only:
-                q = q.where(t.SimOrderRow.status.not_in(terminal))
             rows = list((await s.scalars(q)).all())
-        return [_to_broker_order(r) for r in rows]
+        legs: dict[str, list[t.SimOrderRow]] = {}
+        for r in rows:
+            if r.parent_id is not None:
+                legs.setdefault(r.parent_id, []).append(r)
+        out = []
+        for r in rows:
+            if r.parent_id is not None:
+                continue
+            mine = legs.get(r.broker_order_id, [])
+            if open_only and all(OrderStatus(x.status).is_terminal for x in [r, *mine]):
+                continue
+            out.append(_to_broker_order(r, tuple(_to_broker_order(leg) for leg in mine)))
+        return out
+
+    async def process_stops(
+        self, now: datetime, bars: Mapping[str, tuple[Decimal, Decimal]] | None = None
+    ) -> list[BrokerOrder]:
+        """Fill every held stop the price has crossed; return the filled stops.
+
+        Without ``bars`` the current price decides and the fill is at that price. With
+        ``bars`` (ticker -> (open, low), for backtests) a stop triggers when the bar's low
+        reaches it and fills at the stop, or at the open when the bar gapped below it.
+        """
+        filled: list[BrokerOrder] = []
+        async with self._store.tx() as tx:
+            s = tx.session
+            q = select(t.SimOrderRow).where(
+                t.SimOrderRow.status == OrderStatus.HELD.value,
+                t.SimOrderRow.type == OrderType.STOP.value,
+            )
+            for leg in list((await s.scalars(q)).all()):
+                assert leg.stop_price is not None
+                if bars is not None:
+                    if leg.ticker not in bars:
+                        continue
+                    bar_open, bar_low = bars[leg.ticker]
+                    if bar_low > leg.stop_price:
+                        continue
+                    trigger = min(bar_open, leg.stop_price)
+                else:
+                    trigger = await self._prices(leg.ticker, now)
+                    if trigger > leg.stop_price:
+                        continue
+                price = price4(trigger * (1 - self._slippage))
+                account = await s.get(t.SimAccountRow, 1, with_for_update=True)
+                position = await s.get(t.SimPositionRow, leg.ticker, with_for_update=True)
+                if account is None or position is None:
+                    leg.status, leg.updated_at = OrderStatus.CANCELED.value, now
+                    continue
+                qty = min(leg.qty, position.qty)
+                account.cash += qty * price - self._commission
+                account.seq += 1
+                if qty == position.qty:
+                    await s.delete(position)
+                else:
+                    position.qty -= qty
+                leg.status, leg.filled_qty, leg.filled_avg_price = (
+                    OrderStatus.FILLED.value,
+                    qty,
+                    price,
+                )
+                leg.updated_at = now
+                filled.append(_to_broker_order(leg))
+        return filled
 
     async def cancel_order(self, broker_order_id: str) -> None:
         """Cancel an open order; a filled one cannot be canceled."""
@@ -194,7 +292,16 @@ class SimulatedBroker:
             row.updated_at = self._clock.now()
 
 
-def _to_broker_order(row: t.SimOrderRow) -> BrokerOrder:
+async def _reserved_by_stops(s: AsyncSession, ticker: str) -> Decimal:
+    q = select(t.SimOrderRow.qty).where(
+        t.SimOrderRow.ticker == ticker,
+        t.SimOrderRow.side == OrderSide.SELL.value,
+        t.SimOrderRow.status.in_([OrderStatus.HELD.value, OrderStatus.ACCEPTED.value]),
+    )
+    return sum((qty for qty in (await s.scalars(q)).all()), Decimal(0))
+
+
+def _to_broker_order(row: t.SimOrderRow, legs: tuple[BrokerOrder, ...] = ()) -> BrokerOrder:
     return BrokerOrder(
         broker_order_id=row.broker_order_id,
         client_order_id=row.client_order_id,
@@ -208,4 +315,5 @@ def _to_broker_order(row: t.SimOrderRow) -> BrokerOrder:
         filled_avg_price=row.filled_avg_price,
         submitted_at=row.submitted_at,
         stop_price=row.stop_price,
+        legs=legs,
     )

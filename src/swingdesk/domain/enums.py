@@ -37,6 +37,9 @@ class OrderType(StrEnum):
 
     MARKET = "market"
     STOP = "stop"
+    LIMIT = "limit"
+    STOP_LIMIT = "stop_limit"
+    TRAILING_STOP = "trailing_stop"
 
 
 class TimeInForce(StrEnum):
@@ -44,12 +47,17 @@ class TimeInForce(StrEnum):
 
     DAY = "day"
     GTC = "gtc"
+    OPG = "opg"
+    CLS = "cls"
+    IOC = "ioc"
+    FOK = "fok"
 
 
 class OrderStatus(StrEnum):
     """Order status, equal to Alpaca's wire value where Alpaca has one."""
 
     NEW = "new"
+    HELD = "held"
     ACCEPTED = "accepted"
     PARTIALLY_FILLED = "partially_filled"
     FILLED = "filled"

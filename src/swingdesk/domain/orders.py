@@ -14,9 +14,15 @@ from swingdesk.domain.money import ZERO, NonNegDec, PosDec
 S = OrderStatus
 
 #: For each status, the statuses it may move to. A broker may report a fill without
-#: ever reporting ``accepted``, so ``new`` may jump straight to a fill.
+#: ever reporting ``accepted``, so ``new`` may jump straight to a fill. ``held`` is a
+#: protective stop leg waiting for its trigger; it may become active or fill directly.
 TRANSITIONS: Final[dict[OrderStatus, frozenset[OrderStatus]]] = {
-    S.NEW: frozenset({S.ACCEPTED, S.PARTIALLY_FILLED, S.FILLED, S.CANCELED, S.REJECTED, S.EXPIRED}),
+    S.NEW: frozenset(
+        {S.HELD, S.ACCEPTED, S.PARTIALLY_FILLED, S.FILLED, S.CANCELED, S.REJECTED, S.EXPIRED}
+    ),
+    S.HELD: frozenset(
+        {S.ACCEPTED, S.PARTIALLY_FILLED, S.FILLED, S.CANCELED, S.REJECTED, S.EXPIRED}
+    ),
     S.ACCEPTED: frozenset({S.PARTIALLY_FILLED, S.FILLED, S.CANCELED, S.REJECTED, S.EXPIRED}),
     S.PARTIALLY_FILLED: frozenset({S.PARTIALLY_FILLED, S.FILLED, S.CANCELED, S.EXPIRED}),
     S.FILLED: frozenset(),

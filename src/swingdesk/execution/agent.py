@@ -2,31 +2,40 @@
 
 The client order id is derived from the decision and stored before the broker is called,
 so a retry, a re-submission or a crash can never create a second order: an order whose
-outcome is unknown is looked up by that id, never blindly sent again.
+outcome is unknown is looked up by that id, never blindly sent again. Entries carry their
+protective stop (an OTO order); a close cancels the position's working stops first.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
+from uuid import UUID, uuid4
 
 from swingdesk.domain.enums import Intent, OrderSide, OrderStatus, OrderType, TimeInForce
 from swingdesk.domain.errors import DuplicateOrderError, RejectedError, TemporaryError
-from swingdesk.domain.events import (
-    Event,
-    FillEvent,
-    OrderRequest,
-    OrderResponseStatus,
-    RiskApproved,
-)
+from swingdesk.domain.events import Event, OrderRequest, OrderResponseStatus, RiskApproved
 from swingdesk.domain.ids import client_order_id_for
 from swingdesk.events_out import publish
+from swingdesk.execution.booking import Booker, SectorOf
+from swingdesk.execution.retry import RetryPolicy
 from swingdesk.ports import Broker, BrokerOrder, Clock, EventBus
 from swingdesk.store import tables as t
-from swingdesk.store.store import Store
+from swingdesk.store.store import Store, Tx
 
 log = logging.getLogger(__name__)
+STALE_SIGNAL = "STALE_SIGNAL"
+NOT_RECEIVED = "NOT_RECEIVED"
+_WORKING = frozenset({OrderStatus.NEW, OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED})
+
+
+class NotReconciledError(TemporaryError):
+    """Trading waits for the first successful reconciliation with the broker."""
+
+    code = "NOT_RECONCILED"
 
 
 @dataclass
@@ -39,177 +48,217 @@ class ExecutionReport:
     filled_avg_price: Decimal | None
     events: list[Event] = field(default_factory=list)
     resubmitted: bool = False
+    error_code: str | None = None
+
+
+def _no_sector(_: str) -> str | None:
+    return None
 
 
 class ExecutionAgent:
     """Turns a RiskApproved into one broker order and records every outcome."""
 
-    def __init__(self, broker: Broker, store: Store, bus: EventBus, clock: Clock) -> None:
+    def __init__(
+        self,
+        broker: Broker,
+        store: Store,
+        bus: EventBus,
+        clock: Clock,
+        *,
+        retry: RetryPolicy | None = None,
+        stale_after_s: float = 300.0,
+        fill_polls: int = 3,
+        fill_poll_s: float = 0.2,
+        sector_of: SectorOf = _no_sector,
+    ) -> None:
         self.broker = broker
         self.store = store
         self.bus = bus
         self.clock = clock
+        self.retry = retry or RetryPolicy()
+        self.stale_after = timedelta(seconds=stale_after_s)
+        self.fill_polls = fill_polls
+        self.fill_poll_s = fill_poll_s
+        self.booker = Booker(store, bus, clock, sector_of)
+        #: False until the start-up reconciliation succeeded (set by the SyncWorker).
+        self.ready = True
+        #: Held while an order is in flight, so that reconciliation never sees half a booking.
+        self.lock = asyncio.Lock()
 
     async def execute(self, approval: RiskApproved, *, sector: str | None) -> ExecutionReport:
         """Place the approved order (at most once per decision) and book what the broker did."""
+        if not self.ready:
+            raise NotReconciledError(
+                "trading waits for a successful reconciliation with the broker "
+                "(run `swingdesk reconcile`)"
+            )
+        async with self.lock:
+            return await self._execute(approval, sector)
+
+    async def _execute(self, approval: RiskApproved, sector: str | None) -> ExecutionReport:
         coid = client_order_id_for(approval.decision_id, approval.intent)
         existing = await self.store.order(coid)
+        now = self.clock.now()
         if existing is None:
-            request = OrderRequest(
-                decision_id=approval.decision_id,
-                ts_event=self.clock.now(),
-                client_order_id=coid,
-                ticker=approval.ticker,
-                side=approval.side,
-                intent=approval.intent,
-                qty=approval.qty,
-                stop_price=approval.stop_price,
-                reference_price=approval.reference_price,
-                risk_event_id=approval.event_id,
-            )
-            async with self.store.tx() as tx:
-                await tx.add_order(request)
-                await tx.audit(
-                    "order.created",
-                    f"{request.side.value} {request.qty} {request.ticker} ({request.intent.value}) "
-                    f"client_order_id={coid}",
-                    now=request.ts_event,
-                    decision_id=request.decision_id,
-                    actor="execution",
-                    payload=request.model_dump(mode="json"),
-                )
-                audits = tx.audited
-            await publish(self.bus, [request], audits)
-            resubmitted = False
+            request = _request_from_approval(approval, coid, now)
+            stale = now - approval.ts_event > self.stale_after
+            await self._store_request(request, rejected_as=STALE_SIGNAL if stale else None)
+            report = ExecutionReport(request, OrderStatus.NEW, Decimal(0), None, [request])
+            if stale:
+                report.status, report.error_code = OrderStatus.REJECTED, STALE_SIGNAL
+                return report
         else:
             request = _request_from_row(existing, approval)
-            resubmitted = True
-        report = ExecutionReport(request, OrderStatus.NEW, Decimal(0), None, [request], resubmitted)
+            report = ExecutionReport(
+                request,
+                OrderStatus(existing.status),
+                existing.filled_qty,
+                existing.filled_avg_price,
+                resubmitted=True,
+                error_code=existing.error_code,
+            )
+            if OrderStatus(existing.status).is_terminal:
+                return report
+            # Sent before (or perhaps not): the broker's record decides, never a blind resend.
+            found = await self._lookup(coid)
+            if found is not None:
+                await self._finish(report, found, sector)
+                return report
+            if now - existing.created_at > self.stale_after:
+                await self._reject(report, STALE_SIGNAL, "approval too old to send after restart")
+                return report
+        if request.intent is Intent.SELL_TO_CLOSE:
+            await self.cancel_stops(request.ticker)
         try:
-            broker_order = await self._submit_once(request)
+            broker_order = await self.retry.call(lambda: self._submit_once(request))
         except RejectedError as exc:
-            await self._record_rejection(report, exc)
+            await self._reject(report, exc.code, exc.message)
             return report
         except TemporaryError as exc:
             await self._record_unknown(report, exc)
             return report
-        await self.book(request, broker_order, sector=sector, report=report)
+        await self._finish(report, broker_order, sector)
         return report
 
     async def _submit_once(self, request: OrderRequest) -> BrokerOrder:
-        """Submit, resolving duplicates and unknown outcomes by client order id."""
+        """One submission; a duplicate or an unknown outcome is resolved by client order id."""
         try:
             return await self.broker.submit_order(request)
         except DuplicateOrderError:
-            found = await self.broker.get_order_by_client_id(request.client_order_id)
+            found = await self._lookup(request.client_order_id)
             if found is None:
                 raise
             return found
-        except TemporaryError as exc:
+        except TemporaryError:
             # The broker may have accepted the order before the failure: look, don't resend.
             found = await self.broker.get_order_by_client_id(request.client_order_id)
             if found is not None:
                 return found
-            if exc.outcome_unknown:
-                raise
-            return await self.broker.submit_order(request)
+            raise  # not there: retrying the submission is safe, the id is the idempotency key
 
-    async def book(
-        self,
-        request: OrderRequest,
-        order: BrokerOrder,
-        *,
-        sector: str | None,
-        report: ExecutionReport | None = None,
+    async def _lookup(self, client_order_id: str) -> BrokerOrder | None:
+        return await self.retry.call(lambda: self.broker.get_order_by_client_id(client_order_id))
+
+    async def _finish(
+        self, report: ExecutionReport, order: BrokerOrder, sector: str | None
     ) -> None:
-        """Record the broker's status of an order and any new fill, in one transaction."""
-        now = self.clock.now()
-        events: list[Event] = []
-        async with self.store.tx() as tx:
-            row = await tx.session.get(t.OrderRow, request.client_order_id)
-            assert row is not None, "orders are stored before they are sent"
-            booked_qty, booked_avg = row.filled_qty, row.filled_avg_price or Decimal(0)
-            if order.status.value != row.status or order.broker_order_id != row.broker_order_id:
-                status = OrderResponseStatus(
-                    decision_id=request.decision_id,
-                    ts_event=now,
-                    client_order_id=request.client_order_id,
-                    broker_order_id=order.broker_order_id,
-                    status=order.status,
-                    filled_qty=order.filled_qty,
-                    filled_avg_price=order.filled_avg_price,
-                )
-                await tx.apply_order_status(status)
-                await tx.audit(
-                    f"order.{order.status.value}",
-                    f"broker reports {request.client_order_id} {order.status.value}",
-                    now=now,
-                    decision_id=request.decision_id,
-                    actor="broker",
-                    payload=status.model_dump(mode="json"),
-                )
-                events.append(status)
-            delta = order.filled_qty - booked_qty
-            if delta > 0 and order.filled_avg_price is not None:
-                price = (
-                    order.filled_qty * order.filled_avg_price - booked_qty * booked_avg
-                ) / delta
-                fill = FillEvent(
-                    decision_id=request.decision_id,
-                    ts_event=now,
-                    fill_id=f"{order.broker_order_id}:{order.filled_qty}",
-                    client_order_id=request.client_order_id,
-                    broker_order_id=order.broker_order_id,
-                    ticker=request.ticker,
-                    side=request.side,
-                    qty=delta,
-                    price=price,
-                )
-                stop = request.stop_price if request.intent is Intent.BUY_TO_OPEN else None
-                if await tx.add_fill(fill, sector=sector, stop_price=stop):
-                    await tx.audit(
-                        "order.fill",
-                        f"filled {delta} {request.ticker} at {price:.4f}",
-                        now=now,
-                        decision_id=request.decision_id,
-                        actor="broker",
-                        payload=fill.model_dump(mode="json"),
-                    )
-                    events.append(fill)
-            audits = tx.audited
-        await publish(self.bus, events, audits)
-        if report is not None:
+        """Book the order; while it is still working, poll it a few times for its fill."""
+        for poll in range(self.fill_polls + 1):
+            report.events += await self.booker.book(order, sector=sector)
             report.status, report.filled_qty = order.status, order.filled_qty
             report.filled_avg_price = order.filled_avg_price
-            report.events.extend(events)
+            if order.status not in _WORKING or poll == self.fill_polls:
+                return
+            await self.retry.sleep(self.fill_poll_s)
+            try:
+                found = await self._lookup(order.client_order_id)
+            except TemporaryError:
+                return  # reconciliation picks the order up later
+            if found is None:
+                return
+            order = found
 
-    async def _record_rejection(self, report: ExecutionReport, exc: RejectedError) -> None:
-        request, now = report.request, self.clock.now()
+    async def cancel_stops(self, ticker: str) -> None:
+        """Cancel our working protective stops in ``ticker`` (a close must not race them)."""
+        for row in await self.store.open_stop_orders(ticker):
+            if row.broker_order_id is not None:
+                await self._cancel(row.client_order_id, row.broker_order_id)
+            found = await self._lookup(row.client_order_id)
+            if found is not None:
+                await self.booker.book(found)
+
+    async def _cancel(self, client_order_id: str, broker_order_id: str) -> None:
+        try:
+            await self.retry.call(lambda: self.broker.cancel_order(broker_order_id))
+        except RejectedError as exc:  # already filled or canceled: the lookup below tells
+            log.info("stop %s not canceled: %s", client_order_id, exc.message)
+
+    async def resolve(self, client_order_id: str) -> OrderStatus:
+        """Settle one working order of ours by looking it up at the broker."""
+        row = await self.store.order(client_order_id)
+        if row is None or OrderStatus(row.status).is_terminal:
+            return OrderStatus(row.status) if row else OrderStatus.REJECTED
+        found = await self._lookup(client_order_id)
+        if found is not None:
+            await self.booker.book(found)
+            return found.status
+        if self.clock.now() - row.created_at > self.stale_after:
+            report = ExecutionReport(
+                _request_from_row(row, None), OrderStatus(row.status), row.filled_qty, None
+            )
+            await self._reject(report, NOT_RECEIVED, "the broker never received this order")
+            return OrderStatus.REJECTED
+        return OrderStatus(row.status)
+
+    async def _store_request(self, request: OrderRequest, *, rejected_as: str | None) -> None:
+        """Persist the order (the idempotency key) before anything is sent."""
+        async with self.store.tx() as tx:
+            await tx.add_order(request)
+            await tx.audit(
+                "order.created",
+                f"{request.side.value} {request.qty} {request.ticker} ({request.intent.value}) "
+                f"client_order_id={request.client_order_id}"
+                + (f" stop {request.stop_price}" if request.stop_price else ""),
+                now=request.ts_event,
+                decision_id=request.decision_id,
+                actor="execution",
+                payload=request.model_dump(mode="json"),
+            )
+            if rejected_as is not None:
+                await self._reject_in(tx, request, rejected_as, "approval older than the limit")
+            audits = tx.audited
+        await publish(self.bus, [request], audits)
+
+    async def _reject_in(self, tx: Tx, request: OrderRequest, code: str, message: str) -> None:
+        now = self.clock.now()
         status = OrderResponseStatus(
             decision_id=request.decision_id,
             ts_event=now,
             client_order_id=request.client_order_id,
             status=OrderStatus.REJECTED,
-            error_code=exc.code,
-            message=exc.message,
+            error_code=code,
+            message=message,
         )
+        await tx.apply_order_status(status)
+        await tx.audit(
+            "order.rejected",
+            f"{request.client_order_id} rejected [{code}]: {message}",
+            now=now,
+            decision_id=request.decision_id,
+            actor="broker" if code not in (STALE_SIGNAL, NOT_RECEIVED) else "execution",
+            payload=status.model_dump(mode="json"),
+        )
+
+    async def _reject(self, report: ExecutionReport, code: str, message: str) -> None:
+        request = report.request
         async with self.store.tx() as tx:
             row = await tx.session.get(t.OrderRow, request.client_order_id)
             if row is not None and OrderStatus(row.status).is_terminal:
                 return
-            await tx.apply_order_status(status)
-            await tx.audit(
-                "order.rejected",
-                f"broker rejected {request.client_order_id}: {exc.message}",
-                now=now,
-                decision_id=request.decision_id,
-                actor="broker",
-                payload=status.model_dump(mode="json"),
-            )
+            await self._reject_in(tx, request, code, message)
             audits = tx.audited
-        await publish(self.bus, [status], audits)
-        report.status = OrderStatus.REJECTED
-        report.events.append(status)
+        await publish(self.bus, [], audits)
+        report.status, report.error_code = OrderStatus.REJECTED, code
 
     async def _record_unknown(self, report: ExecutionReport, exc: TemporaryError) -> None:
         request, now = report.request, self.clock.now()
@@ -226,11 +275,27 @@ class ExecutionAgent:
             )
             audits = tx.audited
         await publish(self.bus, [], audits)
+        report.error_code = exc.code
 
 
-def _request_from_row(row: t.OrderRow, approval: RiskApproved) -> OrderRequest:
+def _request_from_approval(approval: RiskApproved, coid: str, now: datetime) -> OrderRequest:
     return OrderRequest(
         decision_id=approval.decision_id,
+        ts_event=now,
+        client_order_id=coid,
+        ticker=approval.ticker,
+        side=approval.side,
+        intent=approval.intent,
+        qty=approval.qty,
+        stop_price=approval.stop_price if approval.intent is Intent.BUY_TO_OPEN else None,
+        reference_price=approval.reference_price,
+        risk_event_id=approval.event_id,
+    )
+
+
+def _request_from_row(row: t.OrderRow, approval: RiskApproved | None) -> OrderRequest:
+    return OrderRequest(
+        decision_id=UUID(row.decision_id) if row.decision_id else uuid4(),
         ts_event=row.created_at,
         client_order_id=row.client_order_id,
         ticker=row.ticker,
@@ -240,6 +305,9 @@ def _request_from_row(row: t.OrderRow, approval: RiskApproved) -> OrderRequest:
         type=OrderType(row.type),
         time_in_force=TimeInForce(row.time_in_force),
         stop_price=row.stop_price,
-        reference_price=row.reference_price or approval.reference_price,
-        risk_event_id=approval.event_id,
+        reference_price=row.reference_price
+        or (approval.reference_price if approval else None)
+        or row.stop_price
+        or Decimal(1),
+        risk_event_id=approval.event_id if approval else uuid4(),
     )

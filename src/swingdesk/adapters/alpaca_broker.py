@@ -1,0 +1,341 @@
+"""Alpaca paper trading behind the Broker port: a thin async httpx client.
+
+Why not alpaca-py's TradingClient: it is synchronous (requests), so every call would need a
+thread; it retries 429s itself with fixed sleeps, which would stack on our policy; and its
+timeouts are not settable per client. We keep alpaca-py for what it is best at: its pydantic
+models validate every response body, so a reply Alpaca's own SDK would refuse is refused here.
+
+The endpoint is hard-wired to paper trading. The only other accepted base URL is a loopback
+address (the test servers); the live endpoint cannot be reached by any configuration.
+This adapter never retries: the ExecutionAgent's RetryPolicy does, once.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from alpaca.trading.models import Calendar, Clock, Order, Position, TradeAccount
+from pydantic import SecretStr, ValidationError
+
+from swingdesk.domain.enums import OrderSide, OrderStatus, OrderType, TimeInForce
+from swingdesk.domain.errors import (
+    ConfigurationError,
+    DuplicateOrderError,
+    InsufficientFundsError,
+    RejectedError,
+    TemporaryError,
+)
+from swingdesk.domain.events import OrderRequest
+from swingdesk.ports import BrokerAccount, BrokerOrder, BrokerPosition
+
+PAPER_URL = "https://paper-api.alpaca.markets"
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+#: Alpaca's statuses on our table; working states we do not distinguish become accepted.
+_STATUS = {
+    "new": OrderStatus.ACCEPTED,
+    "pending_new": OrderStatus.ACCEPTED,
+    "accepted": OrderStatus.ACCEPTED,
+    "accepted_for_bidding": OrderStatus.ACCEPTED,
+    "pending_cancel": OrderStatus.ACCEPTED,
+    "pending_replace": OrderStatus.ACCEPTED,
+    "pending_review": OrderStatus.ACCEPTED,
+    "calculated": OrderStatus.ACCEPTED,
+    "stopped": OrderStatus.ACCEPTED,
+    "suspended": OrderStatus.ACCEPTED,
+    "done_for_day": OrderStatus.ACCEPTED,
+    "held": OrderStatus.HELD,
+    "partially_filled": OrderStatus.PARTIALLY_FILLED,
+    "filled": OrderStatus.FILLED,
+    "canceled": OrderStatus.CANCELED,
+    "replaced": OrderStatus.CANCELED,
+    "expired": OrderStatus.EXPIRED,
+    "rejected": OrderStatus.REJECTED,
+}
+
+
+class MarketClosedError(RejectedError):
+    """The broker refused the order because the market is closed."""
+
+    code = "MARKET_CLOSED"
+
+
+@dataclass(frozen=True, slots=True)
+class MarketClock:
+    """Alpaca's market clock."""
+
+    timestamp: datetime
+    is_open: bool
+    next_open: datetime
+    next_close: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SessionDay:
+    """One trading day from Alpaca's calendar (New York local times)."""
+
+    date: date
+    open: datetime
+    close: datetime
+
+
+def check_endpoint(base_url: str) -> str:
+    """Return ``base_url`` if it is Alpaca's paper endpoint or a loopback test server."""
+    parts = urlsplit(base_url)
+    if base_url.rstrip("/") == PAPER_URL:
+        return PAPER_URL
+    if parts.scheme == "http" and parts.hostname in _LOOPBACK:
+        return base_url.rstrip("/")
+    raise ConfigurationError(
+        f"refusing Alpaca endpoint {parts.hostname!r}: swingdesk trades on paper only "
+        f"({PAPER_URL}) or against a loopback test server"
+    )
+
+
+class AlpacaPaperBroker:
+    """Implements the Broker port against Alpaca's paper trading REST API."""
+
+    name = "alpaca"
+
+    def __init__(
+        self,
+        api_key: SecretStr | None,
+        secret_key: SecretStr | None,
+        *,
+        connect_timeout_s: float = 5.0,
+        read_timeout_s: float = 10.0,
+        base_url: str = PAPER_URL,
+    ) -> None:
+        if api_key is None or secret_key is None:
+            raise ConfigurationError("ALPACA_API_KEY and ALPACA_SECRET_KEY must both be set")
+        self._client = httpx.AsyncClient(
+            base_url=check_endpoint(base_url),
+            headers={
+                "APCA-API-KEY-ID": api_key.get_secret_value(),
+                "APCA-API-SECRET-KEY": secret_key.get_secret_value(),
+            },
+            timeout=httpx.Timeout(read_timeout_s, connect=connect_timeout_s),
+            follow_redirects=False,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> AlpacaPaperBroker:
+        """Build the adapter from Settings: keys and timeouts only, never an endpoint."""
+        return cls(
+            settings.alpaca_api_key,
+            settings.alpaca_secret_key,
+            connect_timeout_s=settings.alpaca_connect_timeout_s,
+            read_timeout_s=settings.alpaca_read_timeout_s,
+        )
+
+    @property
+    def base_url(self) -> str:
+        """Return the endpoint this client talks to."""
+        return str(self._client.base_url).rstrip("/")
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+    async def _request(
+        self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None
+    ) -> httpx.Response:
+        try:
+            resp = await self._client.request(method, path, params=params, json=body)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # Nothing reached Alpaca: the outcome is known (not done).
+            raise TemporaryError(f"cannot reach Alpaca: {type(exc).__name__}") from exc
+        except httpx.TransportError as exc:
+            # Sent, but no complete answer (read timeout, dropped connection): may have happened.
+            raise TemporaryError(
+                f"no answer from Alpaca: {type(exc).__name__}", outcome_unknown=True
+            ) from exc
+        if resp.status_code >= 300:
+            raise _error(resp, method)
+        return resp
+
+    async def _json(self, method: str, path: str, **kw: Any) -> Any:
+        resp = await self._request(method, path, **kw)
+        try:
+            return resp.json()
+        except ValueError as exc:
+            raise TemporaryError(
+                f"Alpaca sent a non-JSON {resp.status_code} reply", outcome_unknown=True
+            ) from exc
+
+    async def get_account(self) -> BrokerAccount:
+        """Return cash, buying power and equity."""
+        acct = _parse(TradeAccount, await self._json("GET", "/v2/account"))
+        return BrokerAccount(
+            cash=_dec(acct.cash),
+            buying_power=_dec(acct.buying_power),
+            equity=_dec(acct.equity),
+            currency=acct.currency or "USD",
+        )
+
+    async def get_positions(self) -> list[BrokerPosition]:
+        """Return every open position."""
+        out = []
+        for raw in await self._json("GET", "/v2/positions"):
+            p = _parse(Position, raw)
+            qty, price = _dec(p.qty), _dec(p.current_price)
+            value = _dec(p.market_value) if p.market_value is not None else qty * price
+            out.append(
+                BrokerPosition(
+                    ticker=p.symbol,
+                    qty=qty,
+                    avg_entry_price=_dec(p.avg_entry_price),
+                    market_value=value,
+                    current_price=price,
+                )
+            )
+        return out
+
+    async def submit_order(self, request: OrderRequest) -> BrokerOrder:
+        """Submit a market order keyed by its client order id; an entry carries its stop."""
+        body: dict[str, Any] = {
+            "symbol": request.ticker,
+            "qty": str(request.qty),
+            "side": request.side.value,
+            "type": request.type.value,
+            "time_in_force": request.time_in_force.value,
+            "client_order_id": request.client_order_id,
+        }
+        if request.side is OrderSide.BUY and request.stop_price is not None:
+            body["order_class"] = "oto"
+            body["stop_loss"] = {"stop_price": str(request.stop_price)}
+        return _order(await self._json("POST", "/v2/orders", body=body))
+
+    async def get_order_by_client_id(self, client_order_id: str) -> BrokerOrder | None:
+        """Return the order with this client order id, None when Alpaca has none."""
+        try:
+            raw = await self._json(
+                "GET",
+                "/v2/orders:by_client_order_id",
+                params={"client_order_id": client_order_id, "nested": "true"},
+            )
+        except _NotFoundError:
+            return None
+        return _order(raw)
+
+    async def list_orders(self, *, open_only: bool = True) -> list[BrokerOrder]:
+        """Return orders, legs nested under their parent, open ones only by default."""
+        params = {"status": "open" if open_only else "all", "nested": "true", "limit": "500"}
+        return [_order(raw) for raw in await self._json("GET", "/v2/orders", params=params)]
+
+    async def cancel_order(self, broker_order_id: str) -> None:
+        """Ask Alpaca to cancel an order."""
+        try:
+            await self._request("DELETE", f"/v2/orders/{broker_order_id}")
+        except _NotFoundError as exc:
+            raise RejectedError(f"order {broker_order_id} not found at Alpaca") from exc
+
+    async def get_clock(self) -> MarketClock:
+        """Return whether the market is open and its next open and close."""
+        c = _parse(Clock, await self._json("GET", "/v2/clock"))
+        return MarketClock(c.timestamp, c.is_open, c.next_open, c.next_close)
+
+    async def get_calendar(self, start: date, end: date) -> list[SessionDay]:
+        """Return the trading days between ``start`` and ``end``."""
+        raw = await self._json(
+            "GET", "/v2/calendar", params={"start": start.isoformat(), "end": end.isoformat()}
+        )
+        days = [_parse(Calendar, d) for d in raw]
+        return [SessionDay(d.date, d.open, d.close) for d in days]
+
+
+class _NotFoundError(RejectedError):
+    code = "NOT_FOUND"
+
+
+def _error(resp: httpx.Response, method: str) -> Exception:
+    """Translate an Alpaca error reply ({"code", "message"}, no code, or not JSON)."""
+    status = resp.status_code
+    code: Any = None
+    try:
+        data = resp.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        code, message = data.get("code"), str(data.get("message") or data)
+    else:
+        message = (resp.text or resp.reason_phrase or "").strip()[:200] or f"HTTP {status}"
+    details = {"http_status": status, "alpaca_code": code}
+    text = message.lower()
+    if status == 429:
+        return TemporaryError(
+            f"Alpaca rate limit: {message}", retry_after_s=_retry_after(resp), details=details
+        )
+    if status >= 500:
+        # A POST that failed server-side may still have placed the order: look it up.
+        return TemporaryError(
+            f"Alpaca {status}: {message}", outcome_unknown=method == "POST", details=details
+        )
+    if status == 404:
+        return _NotFoundError(message, details=details)
+    if status == 401 or (status == 403 and code is None):
+        return ConfigurationError(f"Alpaca refused the credentials: {message}", details=details)
+    if "market" in text and "closed" in text:
+        return MarketClosedError(message, details=details)
+    if status == 403 and "buying power" in text:
+        return InsufficientFundsError(message, details=details)
+    if status == 422 and "client_order_id" in text and "unique" in text:
+        return DuplicateOrderError(message, details=details)
+    return RejectedError(f"Alpaca {status}: {message}", details=details)
+
+
+def _retry_after(resp: httpx.Response) -> float | None:
+    after = resp.headers.get("Retry-After")
+    if after is not None:
+        try:
+            return max(0.0, float(after))
+        except ValueError:
+            pass
+    reset = resp.headers.get("X-Ratelimit-Reset")
+    if reset is not None:
+        try:
+            return max(0.0, float(reset) - time.time())
+        except ValueError:
+            return None
+    return None
+
+
+def _parse(model: Any, raw: Any) -> Any:
+    try:
+        return model(**raw)
+    except (ValidationError, TypeError) as exc:
+        raise TemporaryError(f"Alpaca sent a malformed {model.__name__}: {exc}") from exc
+
+
+def _dec(value: str | float | None) -> Decimal:
+    return Decimal(str(value)) if value not in (None, "") else Decimal(0)
+
+
+def _order(raw: Any) -> BrokerOrder:
+    return _from_model(_parse(Order, raw))
+
+
+def _from_model(o: Order) -> BrokerOrder:
+    status = _STATUS.get(str(o.status.value), OrderStatus.ACCEPTED)
+    avg = _dec(o.filled_avg_price)
+    return BrokerOrder(
+        broker_order_id=str(o.id),
+        client_order_id=o.client_order_id,
+        ticker=o.symbol or "",
+        side=OrderSide(o.side.value if o.side else "buy"),
+        qty=_dec(o.qty) or _dec(o.filled_qty),
+        type=OrderType(o.type.value if o.type else "market"),
+        time_in_force=TimeInForce(o.time_in_force.value),
+        status=status,
+        filled_qty=_dec(o.filled_qty),
+        filled_avg_price=avg if avg > 0 else None,
+        submitted_at=o.submitted_at,
+        stop_price=_dec(o.stop_price) if o.stop_price else None,
+        legs=tuple(_from_model(leg) for leg in o.legs or ()),
+    )

@@ -1,0 +1,156 @@
+"""Booking what the broker reports: order status, new fills, protective stop legs.
+
+A position moves only from a fill, and a fill is the difference between the broker's
+filled quantity and the quantity we had booked, so booking the same report twice (a retry,
+a reconciliation pass after a crash) changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from uuid import UUID
+
+from swingdesk.domain.enums import Intent, OrderSide, OrderStatus
+from swingdesk.domain.events import Event, FillEvent, OrderResponseStatus
+from swingdesk.events_out import publish
+from swingdesk.ports import BrokerOrder, Clock, EventBus
+from swingdesk.store import tables as t
+from swingdesk.store.store import Store, Tx
+
+SectorOf = Callable[[str], str | None]
+
+
+class Booker:
+    """Writes broker reports into our books, one transaction per report."""
+
+    def __init__(self, store: Store, bus: EventBus, clock: Clock, sector_of: SectorOf) -> None:
+        self.store = store
+        self.bus = bus
+        self.clock = clock
+        self.sector_of = sector_of
+
+    async def book(self, order: BrokerOrder, *, sector: str | None = None) -> list[Event]:
+        """Record the broker's view of an order (and its legs); return the new events."""
+        events: list[Event] = []
+        async with self.store.tx() as tx:
+            row = await tx.session.get(t.OrderRow, order.client_order_id, with_for_update=True)
+            if row is None:
+                raise LookupError(f"order {order.client_order_id} is not stored")
+            await self._book_one(tx, row, order, sector, events)
+            for leg in order.legs:
+                leg_row = await tx.session.get(t.OrderRow, leg.client_order_id)
+                if leg_row is None:
+                    leg_row = await self._add_leg(tx, row, leg)
+                await self._book_one(tx, leg_row, leg, None, events)
+            audits = tx.audited
+        await publish(self.bus, events, audits)
+        return events
+
+    async def _add_leg(self, tx: Tx, parent: t.OrderRow, leg: BrokerOrder) -> t.OrderRow:
+        now = self.clock.now()
+        row = await tx.add_broker_order(
+            leg,
+            decision_id=parent.decision_id,
+            intent=Intent.SELL_TO_CLOSE,
+            external=parent.external,
+            now=now,
+        )
+        # Book its status from scratch so its history starts with the broker's first report.
+        row.status = OrderStatus.NEW.value
+        await tx.audit(
+            "order.stop_leg",
+            f"protective stop {leg.client_order_id}: {leg.side.value} {leg.qty} {leg.ticker} "
+            f"at {leg.stop_price} (leg of {parent.client_order_id})",
+            now=now,
+            decision_id=_uuid(parent.decision_id),
+            actor="broker",
+            payload={
+                "client_order_id": leg.client_order_id,
+                "parent_client_order_id": parent.client_order_id,
+                "broker_order_id": leg.broker_order_id,
+                "stop_price": str(leg.stop_price),
+                "qty": str(leg.qty),
+            },
+        )
+        return row
+
+    async def _book_one(
+        self,
+        tx: Tx,
+        row: t.OrderRow,
+        order: BrokerOrder,
+        sector: str | None,
+        events: list[Event],
+    ) -> None:
+        now = self.clock.now()
+        did = _uuid(row.decision_id)
+        if row.external or did is None:
+            # External orders are tracked, never adopted: positions follow reconciliation.
+            if row.status != order.status.value or row.filled_qty != order.filled_qty:
+                await tx.audit(
+                    "order.external_status",
+                    f"external order {row.client_order_id} {row.status} -> {order.status.value}",
+                    now=now,
+                    actor="broker",
+                    payload={"client_order_id": row.client_order_id, "status": order.status.value},
+                )
+                row.status, row.updated_at = order.status.value, now
+                row.filled_qty, row.filled_avg_price = order.filled_qty, order.filled_avg_price
+            return
+        booked_qty, booked_avg = row.filled_qty, row.filled_avg_price or Decimal(0)
+        if order.status.value != row.status or order.broker_order_id != row.broker_order_id:
+            status = OrderResponseStatus(
+                decision_id=did,
+                ts_event=now,
+                client_order_id=row.client_order_id,
+                broker_order_id=order.broker_order_id,
+                status=order.status,
+                filled_qty=order.filled_qty,
+                filled_avg_price=order.filled_avg_price,
+            )
+            await tx.apply_order_status(status)
+            await tx.audit(
+                f"order.{order.status.value}",
+                f"broker reports {row.client_order_id} {order.status.value}",
+                now=now,
+                decision_id=did,
+                actor="broker",
+                payload=status.model_dump(mode="json"),
+            )
+            events.append(status)
+        delta = order.filled_qty - booked_qty
+        if delta <= 0 or order.filled_avg_price is None:
+            return
+        price = (order.filled_qty * order.filled_avg_price - booked_qty * booked_avg) / delta
+        side = OrderSide(row.side)
+        fill = FillEvent(
+            decision_id=did,
+            ts_event=now,
+            fill_id=f"{order.broker_order_id}:{order.filled_qty}",
+            client_order_id=row.client_order_id,
+            broker_order_id=order.broker_order_id,
+            ticker=row.ticker,
+            side=side,
+            qty=delta,
+            price=price,
+        )
+        opening = row.intent == Intent.BUY_TO_OPEN.value
+        if await tx.add_fill(
+            fill,
+            sector=sector or (self.sector_of(row.ticker) if side is OrderSide.BUY else None),
+            stop_price=row.stop_price if opening else None,
+        ):
+            await tx.audit(
+                "order.fill",
+                f"filled {delta} {row.ticker} at {price:.4f}",
+                now=now,
+                decision_id=did,
+                actor="broker",
+                payload=fill.model_dump(mode="json"),
+            )
+            events.append(fill)
+
+
+def _uuid(value: str | None) -> UUID | None:
+    return UUID(value) if value else None
