@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 
+from swingdesk.adapters.alpaca_broker import AlpacaPaperBroker
 from swingdesk.adapters.clock import SystemClock
 from swingdesk.adapters.memory_bus import InMemoryEventBus
 from swingdesk.adapters.simulated_broker import SimulatedBroker
 from swingdesk.config import BrokerProvider, MarketProvider, Settings, StrategyProvider
+from swingdesk.domain.enums import DataSource
 from swingdesk.domain.errors import ConfigurationError, UnknownTickerError
 from swingdesk.execution.agent import ExecutionAgent
+from swingdesk.execution.retry import RetryPolicy
+from swingdesk.execution.sync import SyncWorker
 from swingdesk.marketdata.agent import MarketDataAgent
 from swingdesk.marketdata.calendar import TradingCalendar
-from swingdesk.ports import Broker, Clock, MarketData
+from swingdesk.ports import Broker, Clock, LLMClient, MarketData, Strategy
 from swingdesk.risk.manager import RiskManager
 from swingdesk.services.control import TradingControl
 from swingdesk.services.pipeline import DecisionPipeline
@@ -38,9 +44,20 @@ class Desk:
     portfolio: PortfolioService
     execution: ExecutionAgent
     pipeline: DecisionPipeline
+    #: Why the desk is not ready yet (e.g. {"reconciliation": "first sync pending"}); /ready
+    #: answers 503 while any reason is set. Whoever owns a start-up step sets and clears it.
+    not_ready: dict[str, str] = field(default_factory=dict)
+    #: The model client of an LLM analyst (None for the rules analyst); closed with the desk.
+    llm: LLMClient | None = None
+    #: Reconciliation with the broker (start-up, `swingdesk reconcile`, every sync_interval_s).
+    sync: SyncWorker | None = None
 
     async def close(self) -> None:
         """Release connections."""
+        if self.llm is not None:
+            await self.llm.close()
+        if isinstance(self.broker, AlpacaPaperBroker):
+            await self.broker.close()
         await self.store.close()
 
 
@@ -49,9 +66,34 @@ def _market_provider(settings: Settings) -> MarketData:
         from swingdesk.adapters.simulated_market import SimulatedMarket
 
         return SimulatedMarket(seed=settings.sim_seed)
+    if settings.market_provider is MarketProvider.CSV:
+        from swingdesk.adapters.csv_market import CsvMarket
+
+        if settings.csv_dir is None:
+            raise ConfigurationError(
+                "the csv market provider needs SWINGDESK_CSV_DIR (a directory of TICKER.csv files)"
+            )
+        return CsvMarket(settings.csv_dir)
+    if settings.market_provider is MarketProvider.YAHOO:
+        from swingdesk.adapters import yahoo_market
+
+        yahoo_market.CACHE.ttl_s = settings.yahoo_cache_ttl_s
+        return yahoo_market.YahooMarket()
+    if settings.market_provider is MarketProvider.ALPACA:
+        from swingdesk.adapters.alpaca_data import AlpacaMarket
+
+        context: MarketData | None = None
+        # Alpaca has no VIX or earnings calendar: without a context, risk fails closed on both.
+        if settings.alpaca_data_context == "yahoo":
+            from swingdesk.adapters import yahoo_market
+
+            yahoo_market.CACHE.ttl_s = settings.yahoo_cache_ttl_s
+            context = yahoo_market.YahooMarket()
+        # Raises ConfigurationError naming ALPACA_API_KEY / ALPACA_SECRET_KEY when unset.
+        return AlpacaMarket.from_settings(settings, context=context)
     raise ConfigurationError(
         f"market provider {settings.market_provider} is not available in this version; "
-        "use SWINGDESK_MARKET_PROVIDER=simulated"
+        "use SWINGDESK_MARKET_PROVIDER=simulated, csv, yahoo or alpaca"
     )
 
 
@@ -69,20 +111,103 @@ class SectorLookup:
             return None
 
 
+def _llm_client(settings: Settings) -> LLMClient | None:
+    """Return the configured model client (None for the rules analyst); refuse a missing key."""
+    provider = settings.strategy_provider
+    if provider is StrategyProvider.OPENAI:
+        from swingdesk.adapters.openai_llm import DEFAULT_MODEL, JsonMode, OpenAIChatClient
+
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+        if not key and settings.openai_base_url is None:
+            raise ConfigurationError(
+                "strategy provider openai needs OPENAI_API_KEY; for a local OpenAI-compatible "
+                "server (Ollama, vLLM, LM Studio) set SWINGDESK_OPENAI_BASE_URL instead"
+            )
+        return OpenAIChatClient(
+            model=settings.llm_model or DEFAULT_MODEL,
+            # Local servers ignore the key, but the SDK refuses to start without one.
+            api_key=key or "no-key-needed",
+            base_url=settings.openai_base_url,
+            timeout_s=settings.llm_timeout_s,
+            max_retries=settings.llm_max_retries,
+            json_mode=JsonMode(settings.llm_json_mode),
+        )
+    if provider is StrategyProvider.ANTHROPIC:
+        from swingdesk.adapters import anthropic_llm
+
+        secret = settings.anthropic_api_key
+        if secret is None or not secret.get_secret_value():
+            raise ConfigurationError("strategy provider anthropic needs ANTHROPIC_API_KEY")
+        return anthropic_llm.AnthropicClient(
+            model=settings.llm_model or anthropic_llm.DEFAULT_MODEL,
+            api_key=secret.get_secret_value(),
+            base_url=settings.anthropic_base_url,
+            timeout_s=settings.llm_timeout_s,
+            max_retries=settings.llm_max_retries,
+        )
+    if provider is not StrategyProvider.RULES:
+        raise ConfigurationError(f"strategy provider {provider} is not available")
+    return None
+
+
+def _strategy(settings: Settings, llm: LLMClient | None, store: Store) -> Strategy:
+    """Return the analyst: rules, or the LLM with its prices, cache and budget."""
+    if llm is None:
+        return RulesStrategy()
+    from swingdesk.adapters.llm_cache import FileResponseCache
+    from swingdesk.strategy.budget import BudgetGuard, ModelPrice, ny_day_start, price_for
+    from swingdesk.strategy.llm import CacheMode, LLMStrategy
+
+    prices = {
+        name: ModelPrice(input_usd_per_mtok=i, output_usd_per_mtok=o)
+        for name, (i, o) in settings.llm_prices_usd_per_mtok.items()
+    }
+    if any(p.input_usd_per_mtok < 0 or p.output_usd_per_mtok < 0 for p in prices.values()):
+        raise ConfigurationError("SWINGDESK_LLM_PRICES_USD_PER_MTOK has a negative price")
+    budget = None
+    if settings.llm_daily_budget_usd is not None:
+        price = price_for(prices, llm.model)
+        if price is None:
+            # An unpriced model cannot be counted against a budget: refuse rather than guess.
+            raise ConfigurationError(
+                f"model {llm.model} has no price in SWINGDESK_LLM_PRICES_USD_PER_MTOK, so the "
+                "daily budget cannot be enforced; add its price or unset the budget"
+            )
+
+        async def spent_today(now: datetime) -> Decimal:
+            return await store.llm_spend_since(ny_day_start(now))
+
+        budget = BudgetGuard(settings.llm_daily_budget_usd, spent_today, price)
+    return LLMStrategy(
+        llm,
+        prices=prices,
+        cache=FileResponseCache(settings.data_dir / "llm_cache"),
+        cache_mode=CacheMode(settings.llm_cache_mode),
+        budget=budget,
+        timeout_s=settings.llm_timeout_s,
+        max_concurrency=settings.llm_max_concurrency,
+        max_output_tokens=settings.llm_max_output_tokens,
+    )
+
+
 async def build_desk(
-    settings: Settings, *, clock: Clock | None = None, migrate_db: bool = True
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    migrate_db: bool = True,
+    reconcile: bool = True,
 ) -> Desk:
-    """Wire a desk for ``settings``; refuses combinations this version cannot run."""
-    if settings.strategy_provider is not StrategyProvider.RULES:
-        raise ConfigurationError(
-            f"strategy provider {settings.strategy_provider} is not available in this version; "
-            "use SWINGDESK_STRATEGY_PROVIDER=rules"
-        )
-    if settings.broker is not BrokerProvider.SIMULATED:
-        raise ConfigurationError(
-            f"broker {settings.broker} is not available in this version; "
-            "use SWINGDESK_BROKER=simulated"
-        )
+    """Wire a desk for ``settings``; refuses combinations this version cannot run.
+
+    With ``reconcile`` the books are reconciled with the broker before the desk is returned;
+    if that fails, orders are refused (NOT_RECONCILED) until a reconciliation succeeds.
+    """
+    llm = _llm_client(settings)  # before any I/O: a missing key stops the start-up at once
+    alpaca = (
+        AlpacaPaperBroker.from_settings(settings)
+        if settings.broker is BrokerProvider.ALPACA
+        else None
+    )
     clock = clock or SystemClock()
     url = settings.effective_database_url
     if migrate_db:
@@ -90,8 +215,11 @@ async def build_desk(
     store = Store.from_url(url)
     bus = InMemoryEventBus()
     provider = _market_provider(settings)
-    market = MarketDataAgent(provider, TradingCalendar())
-    broker: Broker = SimulatedBroker(
+    # Snapshots are cached per (ticker, instant): a backtest step asks several times.
+    market = MarketDataAgent(
+        provider, TradingCalendar(), cache_ttl_s=60.0 if provider.source is DataSource.CSV else 0
+    )
+    broker: Broker = alpaca or SimulatedBroker(
         store,
         provider.last_price,
         clock,
@@ -102,10 +230,32 @@ async def build_desk(
     risk = RiskManager(settings.risk_limits())
     control = TradingControl(store, bus, clock)
     portfolio = PortfolioService(broker, store, SectorLookup(provider))
-    execution = ExecutionAgent(broker, store, bus, clock)
+    execution = ExecutionAgent(
+        broker,
+        store,
+        bus,
+        clock,
+        retry=RetryPolicy(
+            attempts=settings.broker_retry_attempts,
+            base_s=settings.broker_retry_base_s,
+            max_s=settings.broker_retry_max_s,
+        ),
+        stale_after_s=settings.stale_signal_max_age_s,
+        sector_of=SectorLookup(provider),
+    )
+    sync = SyncWorker(
+        broker,
+        store,
+        bus,
+        clock,
+        control,
+        execution,
+        max_drift_pct=settings.reconcile_max_drift_pct,
+        interval_s=settings.sync_interval_s,
+    )
     pipeline = DecisionPipeline(
         market=market,
-        strategy=StrategyAgent(RulesStrategy()),
+        strategy=StrategyAgent(_strategy(settings, llm, store)),
         risk=risk,
         execution=execution,
         portfolio=portfolio,
@@ -114,7 +264,7 @@ async def build_desk(
         bus=bus,
         clock=clock,
     )
-    return Desk(
+    desk = Desk(
         settings=settings,
         clock=clock,
         store=store,
@@ -127,4 +277,9 @@ async def build_desk(
         portfolio=portfolio,
         execution=execution,
         pipeline=pipeline,
+        llm=llm,
+        sync=sync,
     )
+    if reconcile and await sync.startup() is None:
+        desk.not_ready["reconciliation"] = "start-up reconciliation with the broker failed"
+    return desk

@@ -214,6 +214,31 @@ def resume(reason: ReasonOpt) -> None:
 
 
 @app.command()
+def reconcile(
+    as_json: JsonFlag = False,
+    accept_drift: Annotated[
+        bool,
+        typer.Option("--accept-drift", help="Adopt the broker's books even above the drift limit."),
+    ] = False,
+) -> None:
+    """Reconcile our books with the broker's now (drift above the limit halts trading)."""
+
+    async def work(d: Desk) -> dict[str, Any]:
+        assert d.sync is not None
+        report = await d.sync.run_once(accept_drift=accept_drift, actor="cli")
+        return report.summary()
+
+    summary = _run(work)
+    if as_json:
+        _print_json(summary)
+    else:
+        for key, value in summary.items():
+            out.print(f"{key:<26} {value}", highlight=False)
+    if summary["halted"]:
+        raise typer.Exit(1)
+
+
+@app.command()
 def status(as_json: JsonFlag = False) -> None:
     """Show the trading state and the last change of it."""
 
@@ -232,6 +257,49 @@ def status(as_json: JsonFlag = False) -> None:
     else:
         for key, value in info.items():
             out.print(f"{key:<14} {value}")
+
+
+@app.command()
+def scan(
+    tickers: Annotated[
+        list[str] | None, typer.Argument(help="Tickers to decide (default: the watchlist).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run one scan: a decision for each ticker, a few at a time."""
+    from swingdesk.services.scan import scan as run_scan
+    from swingdesk.services.watchlist import Watchlist
+
+    async def work(d: Desk) -> dict[str, Any]:
+        watchlist = Watchlist(d.settings.data_dir / "watchlist.json", d.provider.universe)
+        chosen = tickers or watchlist.get()
+        report = await run_scan(
+            d.pipeline,
+            list(chosen),
+            clock=d.clock,
+            concurrency=d.settings.scan_concurrency,
+            trigger="cli-scan",
+        )
+        return report.summary()
+
+    summary = _run(work)
+    if as_json:
+        _print_json(summary)
+        return
+    table = Table(title=f"scan of {len(summary['tickers'])} tickers ({summary['duration_ms']} ms)")
+    for col in ("ticker", "status", "signal", "risk", "order", "decision"):
+        table.add_column(col)
+    for r in summary["results"]:
+        sig, risk, order = r.get("signal"), r.get("risk"), r.get("order")
+        table.add_row(
+            r["ticker"],
+            r["status"],
+            f"{sig['action']} {sig['confidence']:.2f}" if sig else "",
+            ("approved" if risk["approved"] else "denied") if risk else "",
+            f"{order['side']} {order['qty']} {order['status']}" if order else "",
+            r.get("decision_id", ""),
+        )
+    out.print(table)
 
 
 @db_app.command("upgrade")

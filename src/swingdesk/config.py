@@ -7,7 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from swingdesk.domain.errors import ConfigurationError
@@ -98,6 +98,26 @@ class Settings(BaseSettings):
     sim_commission_usd: Decimal = Field(
         default=Decimal(0), ge=0, description="simulated commission per order, USD"
     )
+    csv_dir: Path | None = Field(
+        default=None,
+        description="directory of TICKER.csv files (+ vix.csv, sectors.csv, earnings.csv) "
+        "for the csv market provider",
+    )
+    yahoo_cache_ttl_s: float = Field(
+        default=60.0, ge=0, description="how long Yahoo answers are reused, seconds"
+    )
+    alpaca_data_feed: str = Field(
+        default="iex", pattern="^(iex|sip|delayed_sip|otc)$", description="Alpaca bars feed"
+    )
+    alpaca_data_url: str = Field(
+        default="https://data.alpaca.markets", description="Alpaca market data API base URL"
+    )
+    alpaca_data_context: str = Field(
+        default="none",
+        pattern="^(none|yahoo)$",
+        description="with Alpaca data, where VIX, earnings and sectors outside the built-in "
+        "table come from (Alpaca has none): none (risk fails closed) or yahoo",
+    )
     host: str = Field(default="127.0.0.1", description="address `serve` binds to")
     port: int = Field(default=8000, ge=1, le=65535, description="port `serve` listens on")
     log_level: str = Field(default="INFO", description="Python logging level")
@@ -105,6 +125,43 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("APP_API_KEY", "SWINGDESK_API_KEY"),
         description="trade-scope API key (X-API-Key)",
+    )
+    read_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("APP_READ_API_KEY", "SWINGDESK_READ_API_KEY"),
+        description="read-scope API key (X-API-Key): every GET, no trading",
+    )
+    metrics_api_key: SecretStr | None = Field(
+        default=None, description="key /metrics requires (X-API-Key or Bearer); unset = open"
+    )
+    cors_allowed_origins: str = Field(
+        default="",
+        validation_alias=AliasChoices("CORS_ALLOWED_ORIGINS", "SWINGDESK_CORS_ALLOWED_ORIGINS"),
+        description="comma-separated browser origins allowed by CORS; empty = none",
+    )
+    trigger_cooldown_s: Decimal = Field(
+        default=Decimal(10), ge=0, description="seconds between API triggers of one ticker"
+    )
+    trigger_rate_per_min: int = Field(
+        default=60, ge=1, description="API triggers and scans allowed per minute, all tickers"
+    )
+    stream_token_ttl_s: int = Field(
+        default=300, ge=10, le=3600, description="lifetime of a signed SSE stream token, seconds"
+    )
+    stream_keepalive_s: float = Field(
+        default=15.0, gt=0, description="seconds between SSE keep-alive comments"
+    )
+    max_body_bytes: int = Field(
+        default=65_536, ge=1024, description="largest request body accepted, bytes"
+    )
+    autopilot_enabled: bool | None = Field(
+        default=None, description="scan the watchlist on a schedule (default: on in demo only)"
+    )
+    scan_interval_s: int = Field(
+        default=300, ge=5, description="seconds between autopilot scans of the watchlist"
+    )
+    scan_concurrency: int = Field(
+        default=4, ge=1, le=32, description="tickers one scan decides at the same time"
     )
 
     # Risk limits: fractions (0.05 = 5%) unless the name carries another unit.
@@ -151,6 +208,116 @@ class Settings(BaseSettings):
         default=Decimal(10), ge=0, description="seconds between orders in one ticker"
     )
 
+    # LLM analysts (strategy_provider openai or anthropic).
+    llm_model: str | None = Field(
+        default=None,
+        description="model id; default gpt-4o-mini (openai) or claude-haiku-4-5 (anthropic)",
+    )
+    openai_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 for Ollama; "
+        "unset means api.openai.com",
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPENAI_API_KEY", "SWINGDESK_OPENAI_API_KEY"),
+        description="OpenAI key; with openai_base_url set, any placeholder the server accepts",
+    )
+    anthropic_base_url: str | None = Field(
+        default=None, description="Anthropic API base URL; unset means api.anthropic.com"
+    )
+    anthropic_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ANTHROPIC_API_KEY", "SWINGDESK_ANTHROPIC_API_KEY"),
+        description="Anthropic key",
+    )
+    llm_json_mode: str = Field(
+        default="json_schema",
+        pattern="^(json_schema|json_object)$",
+        description="OpenAI-compatible output constraint; json_object for servers without "
+        "json_schema (also chosen automatically when the server refuses json_schema)",
+    )
+    llm_timeout_s: float = Field(
+        default=30.0, gt=0, description="per-decision timeout of one model call, seconds"
+    )
+    llm_max_retries: int = Field(
+        default=2, ge=0, le=10, description="SDK retries on 429/5xx/connection errors"
+    )
+    llm_max_concurrency: int = Field(
+        default=8, ge=1, description="model calls in flight at once, per process"
+    )
+    llm_max_output_tokens: int = Field(
+        default=400, ge=16, description="output token cap of one decision, tokens"
+    )
+    llm_daily_budget_usd: Decimal | None = Field(
+        default=Decimal(5),
+        ge=0,
+        description="model spend allowed per New York day, USD; unset means no limit",
+    )
+    llm_prices_usd_per_mtok: dict[str, tuple[Decimal, Decimal]] = Field(
+        default_factory=lambda: {
+            "gpt-4o-mini": (Decimal("0.15"), Decimal("0.60")),
+            "gpt-4o": (Decimal("2.50"), Decimal("10.00")),
+            "claude-haiku-4-5": (Decimal("1.00"), Decimal("5.00")),
+            "claude-sonnet-4-5": (Decimal("3.00"), Decimal("15.00")),
+        },
+        description="USD per 1M (input, output) tokens by model id or id prefix (JSON)",
+    )
+    llm_cache_mode: str = Field(
+        default="read_through",
+        pattern="^(off|read_through|replay_only)$",
+        description="response cache under data_dir/llm_cache; replay_only never calls the model",
+    )
+
+    # Execution and reconciliation (the Alpaca adapter only ever talks to the paper endpoint).
+    alpaca_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ALPACA_API_KEY", "SWINGDESK_ALPACA_API_KEY"),
+        description="Alpaca paper API key id",
+    )
+    alpaca_secret_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ALPACA_SECRET_KEY", "SWINGDESK_ALPACA_SECRET_KEY"),
+        description="Alpaca paper API secret key",
+    )
+    alpaca_connect_timeout_s: float = Field(
+        default=5.0, gt=0, description="Alpaca trading API connect timeout, seconds"
+    )
+    alpaca_read_timeout_s: float = Field(
+        default=10.0, gt=0, description="Alpaca trading API read timeout, seconds"
+    )
+    stale_signal_max_age_s: float = Field(
+        default=300.0, gt=0, description="an approval older than this is refused (STALE_SIGNAL)"
+    )
+    broker_retry_attempts: int = Field(
+        default=5, ge=1, le=20, description="attempts per broker call on temporary errors"
+    )
+    broker_retry_base_s: float = Field(
+        default=0.5, ge=0, description="first backoff of broker retries, seconds (doubles)"
+    )
+    broker_retry_max_s: float = Field(
+        default=30.0, ge=0, description="longest single wait between broker retries, seconds"
+    )
+    sync_interval_s: float = Field(
+        default=60.0, gt=0, description="seconds between reconciliations with the broker"
+    )
+    reconcile_max_drift_pct: Decimal = Field(
+        default=Decimal("0.05"),
+        gt=0,
+        le=1,
+        description="position drift (fraction of equity) above which trading is HALTED",
+    )
+
+    @field_validator(
+        "llm_daily_budget_usd", "llm_model", "openai_base_url", "anthropic_base_url", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        # An environment variable cannot be None; "" or "none" is how it says "unset".
+        if isinstance(value, str) and value.strip().lower() in ("", "none"):
+            return None
+        return value
+
     @model_validator(mode="before")
     @classmethod
     def _profile_defaults(cls, data: Any) -> Any:
@@ -182,6 +349,18 @@ class Settings(BaseSettings):
         """Return the async SQLAlchemy URL the store uses."""
         return async_url(self.database_url or f"sqlite:///{self.data_dir / 'swingdesk.db'}")
 
+    @property
+    def autopilot_on(self) -> bool:
+        """Say whether the autopilot runs (explicit setting, else only in the demo)."""
+        if self.autopilot_enabled is not None:
+            return self.autopilot_enabled
+        return self.profile is Profile.DEMO
+
+    @property
+    def cors_origins(self) -> list[str]:
+        """Return the CORS origins as a list."""
+        return [o.strip() for o in self.cors_allowed_origins.split(",") if o.strip()]
+
     def risk_limits(self) -> RiskLimits:
         """Return the risk limits this configuration sets."""
         return RiskLimits(
@@ -200,7 +379,12 @@ class Settings(BaseSettings):
 
     def public(self) -> dict[str, Any]:
         """Return the effective settings with every secret removed."""
-        out = self.model_dump(mode="json", exclude={"api_key", "database_url"})
+        out = self.model_dump(
+            mode="json",
+            exclude={"api_key", "database_url", "alpaca_api_key", "alpaca_secret_key"}
+            | {"read_api_key", "metrics_api_key"}
+            | {"openai_api_key", "anthropic_api_key"},
+        )
         out["database"] = redact_url(self.effective_database_url)
         return out
 

@@ -23,6 +23,7 @@ from swingdesk.domain.enums import (
     OrderType,
     TimeInForce,
 )
+from swingdesk.domain.errors import TemporaryError
 from swingdesk.domain.events import OrderRequest, SignalCreated
 from swingdesk.domain.market import MarketSnapshot
 from swingdesk.domain.portfolio import PortfolioState
@@ -113,6 +114,69 @@ class Strategy(Protocol):
     ) -> SignalCreated:
         """Return the analyst's signal; anything outside ``feasible`` must come back as HOLD."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class LLMRequest:
+    """One structured-output call: prompts plus the JSON schema the reply must match."""
+
+    system: str
+    user: str
+    schema_name: str
+    json_schema: dict[str, Any]
+    max_output_tokens: int = 400
+
+
+@dataclass(frozen=True, slots=True)
+class LLMReply:
+    """What the model said, verbatim, with usage; never interpreted by the adapter.
+
+    ``finish_reason`` is normalised across vendors: stop, length, content_filter, refusal,
+    or the vendor's own word. ``text`` is the JSON the model produced (for Anthropic's tool
+    use: the tool input serialised), or the raw body when the server sent no usable reply.
+    """
+
+    text: str
+    finish_reason: str | None
+    refusal: str | None
+    tokens_in: int
+    tokens_out: int
+    model: str
+
+
+class LLMClient(Protocol):
+    """A chat model behind a vendor SDK. Vendor failures are translated by the adapter:
+    LLMTimeoutError, LLMRateLimitError, LLMUnavailableError (all TemporaryError) or
+    RejectedError; the strategy turns each into HOLD with a stable reason code."""
+
+    provider: str
+    model: str
+
+    async def complete(self, request: LLMRequest) -> LLMReply:
+        """Ask the model once (the SDK's own retries included) and return its reply."""
+        ...
+
+    async def close(self) -> None:
+        """Release the client's connections."""
+        ...
+
+
+class LLMTimeoutError(TemporaryError):
+    """The model did not answer within the timeout."""
+
+    code = "LLM_TIMEOUT"
+
+
+class LLMRateLimitError(TemporaryError):
+    """The provider kept answering 429 after the SDK's retries."""
+
+    code = "LLM_RATE_LIMIT"
+
+
+class LLMUnavailableError(TemporaryError):
+    """Connection failure or 5xx after the SDK's retries."""
+
+    code = "LLM_ERROR"
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,8 @@ async def test_explain_when_decision_ordered_then_every_stage_is_shown(desk: Har
         "order.created",
         "order.filled",
         "order.fill",
+        "order.stop_leg",  # the entry's protective stop (OTO leg), held until triggered
+        "order.held",
     ]
     assert (await desk.store.verify_audit()).ok
 
@@ -151,7 +153,7 @@ async def test_execute_when_same_approval_is_resubmitted_then_one_order_only(
     assert again.resubmitted
     assert again.status is OrderStatus.FILLED
     assert len(await desk.broker.list_orders(open_only=False)) == 1
-    assert await count(desk.store, t.OrderRow) == 1
+    assert await count(desk.store, t.OrderRow) == 2  # the entry and its protective stop leg
     assert await count(desk.store, t.FillRow) == 1
     assert (await desk.store.positions())[0].qty == Decimal(50)
 

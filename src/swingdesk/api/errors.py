@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import logging
+import math
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from swingdesk.api.schemas import ErrorResponse
+from swingdesk.api.security import RateLimitedError
 from swingdesk.domain import errors as e
 
 log = logging.getLogger(__name__)
 
 STATUS_BY_ERROR: list[tuple[type[e.SwingdeskError], int]] = [
+    (RateLimitedError, 429),
     (e.InputError, 422),
     (e.NotFoundError, 404),
     (e.ConflictError, 409),
@@ -22,6 +27,27 @@ STATUS_BY_ERROR: list[tuple[type[e.SwingdeskError], int]] = [
     (e.TemporaryError, 503),
     (e.ConfigurationError, 500),
 ]
+HTTP_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+_ERR: dict[str, Any] = {"model": ErrorResponse}
+#: Documented on every /api route, so the OpenAPI schema describes the real error bodies.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {**_ERR, "description": "missing or wrong X-API-Key"},
+    403: {**_ERR, "description": "the read key on an endpoint that needs the trade key"},
+    404: {**_ERR, "description": "no such record"},
+    409: {**_ERR, "description": "conflicts with the current state"},
+    413: {**_ERR, "description": "request body too large"},
+    422: {**_ERR, "description": "invalid input (INVALID_INPUT, INVALID_TICKER, ...)"},
+    429: {**_ERR, "description": "cooldown or rate limit; see Retry-After"},
+    503: {**_ERR, "description": "a dependency is temporarily unavailable"},
+}
 
 
 def error_body(code: str, message: str, details: object | None = None) -> dict[str, object]:
@@ -32,18 +58,30 @@ def error_body(code: str, message: str, details: object | None = None) -> dict[s
     return {"error": body}
 
 
+def _retry_after(seconds: float | None) -> dict[str, str] | None:
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    return {"Retry-After": str(max(1, math.ceil(seconds)))}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every error to a JSON body with a stable code."""
 
     @app.exception_handler(e.SwingdeskError)
     async def _domain(_: Request, exc: e.SwingdeskError) -> JSONResponse:
         status = next((s for cls, s in STATUS_BY_ERROR if isinstance(exc, cls)), 500)
-        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=status)
+        retry = getattr(exc, "retry_after_s", None)
+        return JSONResponse(
+            error_body(exc.code, exc.message, exc.details),
+            status_code=status,
+            headers=_retry_after(retry),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         details = [
-            {"loc": list(err.get("loc", ())), "msg": err.get("msg", "")} for err in exc.errors()
+            {"loc": [str(p) for p in err.get("loc", ())], "msg": str(err.get("msg", ""))}
+            for err in exc.errors()
         ]
         return JSONResponse(
             error_body("INVALID_INPUT", "the request is invalid", details), status_code=422
@@ -51,9 +89,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+        if exc.status_code == 400:
+            # FastAPI's "error parsing the body" (e.g. bytes that are not UTF-8): bad input
+            # like any other, so the same status and code as invalid JSON.
+            return JSONResponse(
+                error_body("INVALID_INPUT", "the request body is not valid JSON"),
+                status_code=422,
+            )
         return JSONResponse(
-            error_body(code.get(exc.status_code, "HTTP_ERROR"), str(exc.detail)),
+            error_body(HTTP_CODES.get(exc.status_code, "HTTP_ERROR"), str(exc.detail)),
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )

@@ -1,72 +1,215 @@
-"""The API's routes; each calls the same services as the CLI."""
+"""The API's routes for operations, decisions, control, scans and the live stream.
+
+Each route calls the same services as the CLI; errors become responses in errors.py.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from swingdesk import __version__
-from swingdesk.api.deps import DeskDep, require_key
+from swingdesk.api.deps import (
+    DeskDep,
+    ServicesDep,
+    SettingsDep,
+    Trade,
+    api_key_header,
+    require_read,
+    unauthorized,
+)
+from swingdesk.api.errors import ERROR_RESPONSES
+from swingdesk.api.metrics import CONTENT_TYPE
+from swingdesk.api.schemas import (
+    ConfigOut,
+    DecisionRecord,
+    DecisionSummary,
+    Health,
+    Readiness,
+    ReasonRequest,
+    ScanRequest,
+    ScanResult,
+    StreamToken,
+    TradingStateOut,
+    TriggerRequest,
+    Watchlist,
+    WatchlistRequest,
+)
+from swingdesk.api.security import Scope
 from swingdesk.services.explain import explain_decision
-from swingdesk.services.views import portfolio_view
+from swingdesk.services.scan import scan
 
 ops = APIRouter(tags=["ops"])
-api = APIRouter(prefix="/api", dependencies=[Depends(require_key)])
+api = APIRouter(prefix="/api", dependencies=[Depends(require_read)], responses=ERROR_RESPONSES)
+stream = APIRouter(prefix="/api", tags=["stream"], responses=ERROR_RESPONSES)
 
 
-class TriggerRequest(BaseModel):
-    """Run one decision."""
-
-    ticker: str = Field(min_length=1, max_length=16, examples=["AAPL"])
-
-
-class ReasonRequest(BaseModel):
-    """A trading-state change and why."""
-
-    reason: str = Field(min_length=1, max_length=500)
-
-
-@ops.get("/health")
+@ops.get("/health", response_model=Health)
 async def health() -> dict[str, str]:
     """Say the process is alive."""
     return {"status": "ok", "version": __version__}
 
 
-@ops.get("/ready")
-async def ready(desk: DeskDep) -> dict[str, str]:
-    """Say whether the database is reachable."""
-    await desk.store.ping()
-    return {"status": "ready"}
+@ops.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
+async def ready(desk: DeskDep) -> Any:
+    """Say whether the database answers and start-up steps (reconciliation) are done."""
+    checks: dict[str, str] = {}
+    try:
+        await desk.store.ping()
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+    checks.update(desk.not_ready)
+    ok = checks["database"] == "ok" and not desk.not_ready
+    body = {"status": "ready" if ok else "not_ready", "checks": checks}
+    return body if ok else JSONResponse(body, status_code=503)
 
 
-@api.post("/trigger", tags=["decisions"])
-async def trigger(body: TriggerRequest, desk: DeskDep) -> dict[str, Any]:
-    """Run one decision for a ticker through the whole pipeline."""
-    outcome = await desk.pipeline.run(body.ticker, trigger="api")
+@ops.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE.split(";")[0]: {"schema": {"type": "string"}}}}},
+)
+async def metrics(
+    request: Request,
+    services: ServicesDep,
+    key: Annotated[str | None, Depends(api_key_header)] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Return Prometheus metrics (needs SWINGDESK_METRICS_API_KEY when that is set)."""
+    bearer = authorization[7:] if authorization and authorization[:7].lower() == "bearer " else None
+    if not services.keys.metrics_allowed(key or bearer):
+        raise unauthorized(request, "missing" if not (key or bearer) else "wrong")
+    desk = services.desk
+    text = await services.metrics.render(
+        desk.store,
+        bus_seq=services.hub.last_seq,
+        trading_state=(await desk.control.state()).value,
+    )
+    return Response(text, media_type=CONTENT_TYPE)
+
+
+@api.post("/trigger", tags=["decisions"], response_model=DecisionSummary, dependencies=Trade)
+async def trigger(body: TriggerRequest, services: ServicesDep) -> dict[str, Any]:
+    """Run one decision for a ticker through the whole pipeline (10 s cooldown per ticker)."""
+    desk = services.desk
+    ticker = desk.pipeline.validate_ticker(body.ticker)
+    services.limiter.check_trigger(ticker)
+    outcome = await desk.pipeline.run(ticker, trigger="api")
     return outcome.summary()
 
 
-@api.get("/decisions/{decision_id}", tags=["decisions"])
+@api.post("/scan", tags=["decisions"], response_model=ScanResult, dependencies=Trade)
+async def scan_now(
+    services: ServicesDep, settings: SettingsDep, body: ScanRequest | None = None
+) -> dict[str, Any]:
+    """Decide every ticker of the watchlist (or of ``tickers``) now, a few at a time."""
+    desk = services.desk
+    tickers = body.tickers if body and body.tickers else services.watchlist.get()
+    for raw in tickers:
+        desk.pipeline.validate_ticker(raw)
+    services.limiter.check_scan(len(tickers))
+    report = await scan(
+        desk.pipeline,
+        list(tickers),
+        clock=desk.clock,
+        concurrency=settings.scan_concurrency,
+        trigger="api-scan",
+    )
+    return report.summary()
+
+
+@api.get("/decisions/{decision_id}", tags=["decisions"], response_model=DecisionRecord)
 async def decision(decision_id: str, desk: DeskDep) -> dict[str, Any]:
     """Return the full explain record of a decision."""
     return await explain_decision(desk.store, decision_id)
 
 
-@api.get("/portfolio", tags=["portfolio"])
-async def portfolio(desk: DeskDep) -> dict[str, Any]:
-    """Return equity, cash, marks and positions."""
-    return portfolio_view(await desk.portfolio.current(desk.clock.now()))
-
-
-@api.post("/halt", tags=["control"])
+@api.post("/halt", tags=["control"], response_model=TradingStateOut, dependencies=Trade)
 async def halt(body: ReasonRequest, desk: DeskDep) -> dict[str, Any]:
-    """Halt trading."""
+    """Halt trading: nothing new passes risk until a resume."""
     return (await desk.control.halt(body.reason, actor="api")).model_dump(mode="json")
 
 
-@api.post("/resume", tags=["control"])
+@api.post("/resume", tags=["control"], response_model=TradingStateOut, dependencies=Trade)
 async def resume(body: ReasonRequest, desk: DeskDep) -> dict[str, Any]:
-    """Resume trading."""
+    """Resume trading (ACTIVE) after a halt or a reduction."""
     return (await desk.control.resume(body.reason, actor="api")).model_dump(mode="json")
+
+
+@api.get("/watchlist", tags=["autopilot"], response_model=Watchlist)
+async def get_watchlist(services: ServicesDep) -> dict[str, Any]:
+    """Return the tickers the autopilot scans."""
+    return {"tickers": services.watchlist.get()}
+
+
+@api.put("/watchlist", tags=["autopilot"], response_model=Watchlist, dependencies=Trade)
+async def put_watchlist(body: WatchlistRequest, services: ServicesDep) -> dict[str, Any]:
+    """Replace the autopilot's tickers (each checked against the market's universe)."""
+    return {"tickers": services.watchlist.set(body.tickers)}
+
+
+@api.get("/config", tags=["ops"], response_model=ConfigOut)
+async def config(services: ServicesDep, settings: SettingsDep) -> dict[str, Any]:
+    """Return the effective settings without any secret, and the autopilot's state."""
+    out = settings.public()
+    scanning = "scan" in services.autopilot.jobs
+    out["autopilot"] = {"enabled": scanning, **services.autopilot.status()}
+    return out
+
+
+@api.post("/stream-token", tags=["stream"], response_model=StreamToken)
+async def stream_token(
+    services: ServicesDep, scope: Annotated[Scope, Depends(require_read)]
+) -> dict[str, Any]:
+    """Issue a short-lived signed token for ``GET /api/stream?token=...`` (browsers)."""
+    token, expires = services.keys.issue_stream_token(Scope.READ)
+    return {
+        "token": token,
+        "expires_at": expires,
+        "ttl_s": services.keys.ttl_s,
+        "usage": "GET /api/stream?token=<token>",
+    }
+
+
+@stream.get(
+    "/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+)
+async def live(
+    request: Request,
+    services: ServicesDep,
+    settings: SettingsDep,
+    key: Annotated[str | None, Depends(api_key_header)] = None,
+    token: Annotated[
+        str | None, Query(description="signed token from POST /api/stream-token")
+    ] = None,
+    api_key: Annotated[
+        str | None,
+        Query(description="the API key (compatibility; leaks into access logs, prefer token)"),
+    ] = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    last_id_query: Annotated[int | None, Query(alias="last_event_id", ge=0)] = None,
+) -> StreamingResponse:
+    """Stream events as they happen (SSE); resume after ``Last-Event-ID``."""
+    keys = services.keys
+    scope = keys.scope_of(key) if key else Scope.NONE
+    if scope is Scope.NONE and token:
+        scope = keys.stream_token_scope(token)
+    if scope is Scope.NONE and api_key:
+        scope = keys.scope_of(api_key)
+    if scope is Scope.NONE and keys.open:
+        scope = Scope.TRADE
+    if scope is Scope.NONE:
+        raise unauthorized(request, "missing" if not (key or token or api_key) else "wrong")
+    after: int | None = last_id_query
+    if last_event_id is not None and last_event_id.strip().isdigit():
+        after = int(last_event_id.strip())
+    return StreamingResponse(
+        services.hub.frames(after, keepalive_s=settings.stream_keepalive_s),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -248,7 +248,7 @@ class DecisionPipeline:
                 now=now,
                 decision_id=did,
                 actor="risk",
-                payload={"violations": [c.model_dump(mode="json") for c in verdict.violations]},
+                payload={"violations": [c.as_dict(json=True) for c in verdict.violations]},
             )
             if not approved:
                 await tx.set_decision_status(did, DecisionStatus.REJECTED, now)

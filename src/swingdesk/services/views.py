@@ -5,8 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
+
 from swingdesk.domain.money import cents
 from swingdesk.domain.portfolio import PortfolioState
+from swingdesk.events_out import audit_payload
+from swingdesk.risk.limits import RiskLimits
+from swingdesk.store import tables as t
+from swingdesk.store.store import Store
 
 
 def _pct(value: Decimal) -> str:
@@ -41,3 +47,165 @@ def portfolio_view(p: PortfolioState) -> dict[str, Any]:
             for pos in p.positions
         ],
     }
+
+
+def _str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def risk_view(p: PortfolioState, limits: RiskLimits) -> dict[str, Any]:
+    """Render limits next to current exposures per ticker and sector, drawdown and day P&L."""
+    equity = p.equity
+    by_sector: dict[str, Decimal] = {}
+    tickers = []
+    for pos in p.positions:
+        sector = pos.sector or "Unknown"
+        by_sector[sector] = by_sector.get(sector, Decimal(0)) + pos.market_value
+        tickers.append(
+            {
+                "ticker": pos.ticker,
+                "sector": pos.sector,
+                "market_value": str(cents(pos.market_value)),
+                "pct_of_equity": _pct(pos.market_value / equity) if equity > 0 else None,
+                "limit_pct": _pct(limits.max_ticker_pct),
+            }
+        )
+    return {
+        "as_of": p.as_of.isoformat(),
+        "trading_state": p.trading_state.value,
+        "equity": str(cents(equity)),
+        "drawdown_pct": _pct(p.drawdown_pct),
+        "max_drawdown_pct": _pct(limits.max_drawdown_pct),
+        "day_pnl": str(cents(p.day_pnl)),
+        "day_loss_pct": _pct(p.day_loss_pct),
+        "max_daily_loss_pct": _pct(limits.max_daily_loss_pct),
+        "limits": limits.model_dump(mode="json"),
+        "tickers": tickers,
+        "sectors": [
+            {
+                "sector": sector,
+                "market_value": str(cents(value)),
+                "pct_of_equity": _pct(value / equity) if equity > 0 else None,
+                "limit_pct": _pct(limits.max_sector_pct),
+            }
+            for sector, value in sorted(by_sector.items())
+        ],
+    }
+
+
+def order_view(o: t.OrderRow) -> dict[str, Any]:
+    """Render one stored order."""
+    return {
+        "client_order_id": o.client_order_id,
+        "broker_order_id": o.broker_order_id,
+        "decision_id": o.decision_id,
+        "ticker": o.ticker,
+        "side": o.side,
+        "intent": o.intent,
+        "qty": str(o.qty),
+        "type": o.type,
+        "time_in_force": o.time_in_force,
+        "stop_price": _str(o.stop_price),
+        "status": o.status,
+        "filled_qty": str(o.filled_qty),
+        "filled_avg_price": _str(o.filled_avg_price),
+        "external": o.external,
+        "error_code": o.error_code,
+        "message": o.message,
+        "created_at": o.created_at.isoformat(),
+        "updated_at": o.updated_at.isoformat(),
+    }
+
+
+def _page(items: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any]:
+    full = len(items) > limit
+    return {
+        "items": items[:limit],
+        "limit": limit,
+        "offset": offset,
+        "next_offset": offset + limit if full else None,
+    }
+
+
+async def orders_page(
+    store: Store, *, limit: int, offset: int, status: str | None, ticker: str | None
+) -> dict[str, Any]:
+    """Return stored orders, newest first."""
+    q = select(t.OrderRow).order_by(t.OrderRow.created_at.desc(), t.OrderRow.client_order_id)
+    if status:
+        q = q.where(t.OrderRow.status == status)
+    if ticker:
+        q = q.where(t.OrderRow.ticker == ticker)
+    async with store.read() as s:
+        rows = (await s.scalars(q.offset(offset).limit(limit + 1))).all()
+    return _page([order_view(o) for o in rows], limit, offset)
+
+
+async def audit_page(store: Store, *, limit: int, before_seq: int | None) -> dict[str, Any]:
+    """Return audit entries newest first, with the cursor for the next (older) page."""
+    rows = await store.audit_entries(limit=limit + 1, before_seq=before_seq)
+    items = [audit_payload(r) for r in rows[:limit]]
+    more = len(rows) > limit
+    return {
+        "items": items,
+        "limit": limit,
+        "next_before_seq": items[-1]["seq"] if more and items else None,
+    }
+
+
+async def insights_page(
+    store: Store, *, limit: int, offset: int, ticker: str | None
+) -> dict[str, Any]:
+    """Return the analyst's signals, newest first."""
+    q = select(t.SignalRow).order_by(t.SignalRow.ts_event.desc(), t.SignalRow.event_id)
+    if ticker:
+        q = q.where(t.SignalRow.ticker == ticker)
+    async with store.read() as s:
+        rows = (await s.scalars(q.offset(offset).limit(limit + 1))).all()
+    items = [
+        {
+            "event_id": r.event_id,
+            "decision_id": r.decision_id,
+            "ticker": r.ticker,
+            "action": r.action,
+            "confidence": r.confidence,
+            "rationale": r.rationale,
+            "reason_code": r.reason_code,
+            "model": r.model,
+            "latency_ms": r.latency_ms,
+            "tokens_in": r.tokens_in,
+            "tokens_out": r.tokens_out,
+            "cost_usd": str(r.cost_usd),
+            "cache_hit": r.cache_hit,
+            "ts_event": r.ts_event.isoformat(),
+        }
+        for r in rows
+    ]
+    return _page(items, limit, offset)
+
+
+async def snapshots_page(
+    store: Store, *, limit: int, offset: int, ticker: str | None
+) -> dict[str, Any]:
+    """Return stored market snapshots, newest first."""
+    q = select(t.SnapshotRow).order_by(
+        t.SnapshotRow.taken_at.desc(), t.SnapshotRow.snapshot_id.desc()
+    )
+    if ticker:
+        q = q.where(t.SnapshotRow.ticker == ticker)
+    async with store.read() as s:
+        rows = (await s.scalars(q.offset(offset).limit(limit + 1))).all()
+    items = [
+        {
+            "snapshot_id": r.snapshot_id,
+            "decision_id": r.decision_id,
+            "ticker": r.ticker,
+            "price": _str(r.price),
+            "source": r.source,
+            "as_of": r.as_of.isoformat(),
+            "taken_at": r.taken_at.isoformat(),
+            "snapshot": r.payload,
+        }
+        for r in rows
+    ]
+    return _page(items, limit, offset)

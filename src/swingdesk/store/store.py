@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +13,15 @@ from uuid import UUID, uuid4
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from swingdesk.domain.enums import DecisionStatus, OrderStatus, TradingState
+from swingdesk.domain.enums import (
+    TERMINAL_STATUSES,
+    DecisionStatus,
+    Intent,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    TradingState,
+)
 from swingdesk.domain.events import (
     FillEvent,
     OrderRequest,
@@ -26,6 +34,7 @@ from swingdesk.domain.events import (
 from swingdesk.domain.market import MarketSnapshot
 from swingdesk.domain.orders import check_transition
 from swingdesk.domain.portfolio import PositionState, apply_fill
+from swingdesk.ports import BrokerOrder
 from swingdesk.store import tables as t
 from swingdesk.store.audit import GENESIS_HASH, AuditVerification, canonical_json, entry_hash
 from swingdesk.store.engine import WRITE, make_engine
@@ -320,6 +329,63 @@ class Tx:
             pos.updated_at = fill.ts_event
         return True
 
+    async def add_broker_order(
+        self,
+        order: BrokerOrder,
+        *,
+        decision_id: str | None,
+        intent: Intent,
+        external: bool,
+        now: datetime,
+    ) -> t.OrderRow:
+        """Store an order we learnt of from the broker (a stop leg, or an external order)."""
+        row = t.OrderRow(
+            client_order_id=order.client_order_id,
+            decision_id=decision_id,
+            ticker=order.ticker,
+            side=order.side.value,
+            intent=intent.value,
+            qty=order.qty,
+            type=order.type.value,
+            time_in_force=order.time_in_force.value,
+            stop_price=order.stop_price,
+            reference_price=None,
+            status=order.status.value,
+            filled_qty=Decimal(0) if not external else order.filled_qty,
+            filled_avg_price=None if not external else order.filled_avg_price,
+            broker_order_id=order.broker_order_id,
+            external=external,
+            created_at=now,
+            updated_at=now,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def set_position(
+        self, ticker: str, qty: Decimal, avg_price: Decimal, sector: str | None, now: datetime
+    ) -> None:
+        """Overwrite (or create) our position in ``ticker`` (reconciliation only)."""
+        pos = await self.session.get(t.PositionRow, ticker, with_for_update=True)
+        if pos is None:
+            self.session.add(
+                t.PositionRow(
+                    ticker=ticker,
+                    qty=qty,
+                    avg_price=avg_price,
+                    sector=sector,
+                    stop_price=None,
+                    opened_at=now,
+                    updated_at=now,
+                )
+            )
+        else:
+            pos.qty, pos.avg_price, pos.updated_at = qty, avg_price, now
+
+    async def delete_position(self, ticker: str) -> None:
+        """Remove our position in ``ticker`` (reconciliation only)."""
+        await self.session.execute(delete(t.PositionRow).where(t.PositionRow.ticker == ticker))
+
     async def trading_state(self) -> TradingState:
         """Return the trading state as this transaction sees it."""
         return await _current_state(self.session)
@@ -452,10 +518,49 @@ class Store:
         async with self.read() as s:
             return await s.get(t.OrderRow, client_order_id)
 
+    async def open_orders(self) -> list[t.OrderRow]:
+        """Return every order our books do not consider finished."""
+        terminal = [st.value for st in TERMINAL_STATUSES]
+        async with self.read() as s:
+            q = select(t.OrderRow).where(t.OrderRow.status.not_in(terminal))
+            return list((await s.scalars(q)).all())
+
+    async def known_order_ids(self, client_order_ids: Collection[str]) -> set[str]:
+        """Return which of these client order ids our books hold."""
+        ids, found = list(client_order_ids), set[str]()
+        async with self.read() as s:
+            for i in range(0, len(ids), 500):
+                q = select(t.OrderRow.client_order_id).where(
+                    t.OrderRow.client_order_id.in_(ids[i : i + 500])
+                )
+                found.update((await s.scalars(q)).all())
+        return found
+
+    async def open_stop_orders(self, ticker: str) -> list[t.OrderRow]:
+        """Return our working protective stops in ``ticker``."""
+        terminal = [st.value for st in TERMINAL_STATUSES]
+        async with self.read() as s:
+            q = select(t.OrderRow).where(
+                t.OrderRow.ticker == ticker,
+                t.OrderRow.side == OrderSide.SELL.value,
+                t.OrderRow.type == OrderType.STOP.value,
+                t.OrderRow.status.not_in(terminal),
+            )
+            return list((await s.scalars(q)).all())
+
     async def decision(self, decision_id: str) -> t.DecisionRow | None:
         """Return one decision row."""
         async with self.read() as s:
             return await s.get(t.DecisionRow, decision_id)
+
+    async def llm_spend_since(self, since: datetime) -> Decimal:
+        """Return the summed cost of the signals stored at or after ``since``, USD."""
+        async with self.read() as s:
+            # Summed in Python: SQLite keeps money as text and its SUM would go through float.
+            costs = await s.scalars(
+                select(t.SignalRow.cost_usd).where(t.SignalRow.ts_event >= since)
+            )
+            return sum(costs.all(), Decimal(0))
 
     async def audit_entries(
         self, *, limit: int = 20, before_seq: int | None = None

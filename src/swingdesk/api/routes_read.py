@@ -1,0 +1,144 @@
+"""The API's read routes: portfolio, risk, orders, journal, signals and market data."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from swingdesk.api.deps import DeskDep, ServicesDep, Trade, require_read
+from swingdesk.api.errors import ERROR_RESPONSES
+from swingdesk.api.schemas import (
+    AuditPage,
+    Deleted,
+    InsightsPage,
+    MarketHistory,
+    OrdersPage,
+    Portfolio,
+    Positions,
+    RiskOut,
+    SnapshotsPage,
+)
+from swingdesk.domain.enums import OrderStatus
+from swingdesk.domain.ticker import sanitize_ticker
+from swingdesk.marketdata.movers import Movers, Quote
+from swingdesk.services.market_views import market_history
+from swingdesk.services.views import (
+    audit_page,
+    insights_page,
+    orders_page,
+    risk_view,
+    snapshots_page,
+)
+
+reads = APIRouter(prefix="/api", dependencies=[Depends(require_read)], responses=ERROR_RESPONSES)
+Limit = Annotated[int, Query(ge=1, le=200, description="page size")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="items to skip")]
+TickerFilter = Annotated[str | None, Query(max_length=16, description="only this ticker")]
+
+
+def _ticker(raw: str | None) -> str | None:
+    return sanitize_ticker(raw) if raw is not None and raw != "" else None
+
+
+@reads.get("/portfolio", tags=["portfolio"], response_model=Portfolio)
+async def portfolio(services: ServicesDep) -> Response:
+    """Return equity, cash, buying power, water marks, day P&L and positions.
+
+    Marks are at most one second old; fills, orders and state changes show at once.
+    """
+    snap = await services.portfolio.get()
+    return Response(snap.body, media_type="application/json")
+
+
+@reads.get("/positions", tags=["portfolio"], response_model=Positions)
+async def positions(services: ServicesDep) -> dict[str, Any]:
+    """Return the open positions with marks, P&L, weight and stop."""
+    view = (await services.portfolio.get()).view
+    return {"as_of": view["as_of"], "positions": view["positions"]}
+
+
+@reads.get("/risk", tags=["portfolio"], response_model=RiskOut)
+async def risk(services: ServicesDep) -> dict[str, Any]:
+    """Return the limits, exposures per ticker and sector, drawdown, day P&L and state."""
+    snap = await services.portfolio.get()
+    return risk_view(snap.state, services.desk.risk.limits)
+
+
+@reads.get("/orders", tags=["portfolio"], response_model=OrdersPage)
+async def orders(
+    desk: DeskDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    status: Annotated[OrderStatus | None, Query(description="only this status")] = None,
+    ticker: TickerFilter = None,
+) -> dict[str, Any]:
+    """Return stored orders, newest first."""
+    return await orders_page(
+        desk.store,
+        limit=limit,
+        offset=offset,
+        status=status.value if status else None,
+        ticker=_ticker(ticker),
+    )
+
+
+@reads.get("/logs", tags=["journal"], response_model=AuditPage)
+async def logs(
+    desk: DeskDep,
+    limit: Limit = 20,
+    before_seq: Annotated[
+        int | None, Query(ge=1, le=2**62, description="entries older than this one")
+    ] = None,
+) -> dict[str, Any]:
+    """Return the audit journal, newest first (``next_before_seq`` pages back)."""
+    return await audit_page(desk.store, limit=limit, before_seq=before_seq)
+
+
+@reads.get("/insights", tags=["journal"], response_model=InsightsPage)
+async def insights(
+    desk: DeskDep, limit: Limit = 20, offset: Offset = 0, ticker: TickerFilter = None
+) -> dict[str, Any]:
+    """Return the analyst's signals, newest first."""
+    return await insights_page(desk.store, limit=limit, offset=offset, ticker=_ticker(ticker))
+
+
+@reads.get("/market-data", tags=["market"], response_model=SnapshotsPage)
+async def market_data(
+    desk: DeskDep, limit: Limit = 20, offset: Offset = 0, ticker: TickerFilter = None
+) -> dict[str, Any]:
+    """Return stored market snapshots, newest first."""
+    return await snapshots_page(desk.store, limit=limit, offset=offset, ticker=_ticker(ticker))
+
+
+@reads.delete("/market-data", tags=["market"], response_model=Deleted, dependencies=Trade)
+async def delete_market_data(desk: DeskDep) -> dict[str, int]:
+    """Delete stored snapshots that no decision refers to (decisions keep theirs)."""
+    return {"deleted": await desk.store.delete_snapshots()}
+
+
+@reads.get("/quote/{ticker}", tags=["market"], response_model=Quote)
+async def quote(ticker: str, services: ServicesDep) -> Quote:
+    """Return price, day change, 52-week range, volume and market cap of a ticker."""
+    desk = services.desk
+    clean = desk.pipeline.validate_ticker(ticker)
+    return await services.movers.quote(clean, desk.clock.now())
+
+
+@reads.get("/movers", tags=["market"], response_model=Movers)
+async def movers(
+    services: ServicesDep, n: Annotated[int, Query(ge=1, le=50, description="per list")] = 5
+) -> Movers:
+    """Return the day's top gainers, losers and most traded tickers of the universe."""
+    return await services.movers.top_movers(n, services.desk.clock.now())
+
+
+@reads.get("/market-history/{ticker}", tags=["market"], response_model=MarketHistory)
+async def history(
+    ticker: str,
+    desk: DeskDep,
+    days: Annotated[int, Query(ge=1, le=1000, description="daily bars to return")] = 120,
+) -> dict[str, Any]:
+    """Return daily OHLCV with SMA-20 and SMA-50 for charts."""
+    clean = desk.pipeline.validate_ticker(ticker)
+    return await market_history(desk.provider, clean, desk.clock.now(), days)

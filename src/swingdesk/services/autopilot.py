@@ -1,0 +1,150 @@
+"""The autopilot: periodic jobs (watchlist scans, reconciliation) as owned asyncio tasks.
+
+Each job is one task that sleeps its interval, checks its gate (market hours for scans),
+and runs. Jobs never overlap themselves. Stopping lets a running job finish (up to a grace
+period) before cancelling it, so a decision is never cut between "order stored" and "order
+sent"; the autopilot opens and closes nothing by itself beyond what each decision decides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from swingdesk.ports import Clock
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Job:
+    """One periodic job and what it last did."""
+
+    name: str
+    interval_s: float
+    run: Callable[[], Awaitable[object]]
+    gate: Callable[[], bool] | None = None
+    runs: int = 0
+    skipped: int = 0
+    failures: int = 0
+    running: bool = False
+    last_started: datetime | None = None
+    last_finished: datetime | None = None
+    last_error: str | None = None
+
+    def status(self) -> dict[str, Any]:
+        """Return the job's counters for the API."""
+        return {
+            "name": self.name,
+            "interval_s": self.interval_s,
+            "runs": self.runs,
+            "skipped": self.skipped,
+            "failures": self.failures,
+            "running": self.running,
+            "last_started": self.last_started.isoformat() if self.last_started else None,
+            "last_finished": self.last_finished.isoformat() if self.last_finished else None,
+            "last_error": self.last_error,
+        }
+
+
+class Autopilot:
+    """Owns one task per job; ``start`` and ``stop`` are the only ways they begin and end."""
+
+    def __init__(self, clock: Clock, *, grace_s: float = 30.0) -> None:
+        self.clock = clock
+        self.grace_s = grace_s
+        self.jobs: dict[str, Job] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stop = asyncio.Event()
+
+    def add_job(
+        self,
+        name: str,
+        interval_s: float,
+        run: Callable[[], Awaitable[object]],
+        *,
+        gate: Callable[[], bool] | None = None,
+    ) -> Job:
+        """Register a job; it first runs one interval after ``start``."""
+        if interval_s <= 0:
+            raise ValueError(f"interval must be positive, got {interval_s}")
+        if self._tasks:
+            raise RuntimeError("add jobs before the autopilot starts")
+        job = Job(name, interval_s, run, gate)
+        self.jobs[name] = job
+        return job
+
+    @property
+    def running(self) -> bool:
+        """Say whether the job tasks are alive."""
+        return any(not t.done() for t in self._tasks)
+
+    def start(self) -> None:
+        """Start every job's task (idempotent)."""
+        if self._tasks:
+            return
+        self._stop.clear()
+        self._tasks = [
+            asyncio.create_task(self._loop(job), name=f"autopilot:{job.name}")
+            for job in self.jobs.values()
+        ]
+        log.info("autopilot started: %s", ", ".join(self.jobs) or "no jobs")
+
+    async def stop(self) -> None:
+        """Stop scheduling, let running jobs finish within the grace period, then cancel."""
+        self._stop.set()
+        tasks, self._tasks = self._tasks, []
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=self.grace_s)
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        log.info("autopilot stopped")
+
+    async def run_now(self, name: str) -> None:
+        """Run one job once, now (tests and on-demand use); skips if it is already running."""
+        await self._run(self.jobs[name])
+
+    async def _loop(self, job: Job) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=job.interval_s)
+            if self._stop.is_set():
+                return
+            await self._run(job)
+
+    async def _run(self, job: Job) -> None:
+        if job.running:
+            job.skipped += 1
+            return
+        try:
+            if job.gate is not None and not job.gate():
+                job.skipped += 1
+                return
+        except Exception:
+            log.exception("autopilot job %s: its gate failed", job.name)
+            job.skipped += 1
+            return
+        job.running, job.last_started = True, self.clock.now()
+        try:
+            await job.run()
+            job.runs += 1
+            job.last_error = None
+        except Exception as exc:
+            job.failures += 1
+            job.last_error = f"{type(exc).__name__}: {exc}"
+            log.exception("autopilot job %s failed", job.name)
+        finally:
+            job.running, job.last_finished = False, self.clock.now()
+
+    def status(self) -> dict[str, Any]:
+        """Return whether the autopilot runs and each job's counters."""
+        return {"running": self.running, "jobs": [j.status() for j in self.jobs.values()]}

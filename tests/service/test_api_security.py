@@ -1,0 +1,118 @@
+"""Start-up refusals, stream tokens, the metrics key, and secrets kept out of the logs."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from tests.fakes.api import READ_KEY, TRADE_KEY, api_harness
+
+from swingdesk.adapters.clock import ManualClock
+from swingdesk.api.app import create_app
+from swingdesk.api.redaction import redact
+from swingdesk.api.security import KeyRing, Scope
+from swingdesk.config import Settings, load_settings
+from swingdesk.domain.errors import ConfigurationError
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"host": "0.0.0.0"}, "refusing to start without APP_API_KEY"),
+        ({"profile": "paper", "strategy_provider": "rules"}, "refusing to start"),
+        ({"api_key": "changeme"}, "placeholder"),
+        ({"api_key": "short-key"}, "placeholder or shorter"),
+        ({"api_key": "aaaaaaaaaaaaaaaaaaaaaaaa"}, "placeholder"),
+        ({"api_key": TRADE_KEY, "read_api_key": "your-api-key"}, "APP_READ_API_KEY"),
+        ({"api_key": TRADE_KEY, "read_api_key": TRADE_KEY}, "must differ"),
+    ],
+)
+def test_create_app_when_unsafe_then_refuses_to_start(
+    overrides: dict[str, str], message: str
+) -> None:
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match=message):
+        create_app(settings)
+
+
+def test_create_app_when_demo_on_loopback_without_key_then_open_with_loud_warning(
+    caplog: pytest.LogCaptureFixture, clock: ManualClock
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        create_app(Settings())
+    assert "OPEN to anyone" in caplog.text
+    assert KeyRing(Settings(), clock).scope_of(None) is Scope.TRADE
+
+
+def test_settings_when_secret_is_set_then_never_shown_publicly() -> None:
+    settings = load_settings(api_key=SecretStr(TRADE_KEY), read_api_key=SecretStr(READ_KEY))
+    assert TRADE_KEY not in str(settings.public())
+    assert READ_KEY not in str(settings.public())
+    assert TRADE_KEY not in repr(settings)
+
+
+def test_stream_token_when_tampered_or_expired_then_refused(clock: ManualClock) -> None:
+    keys = KeyRing(load_settings(api_key=TRADE_KEY, stream_token_ttl_s=60), clock)
+    token, expires = keys.issue_stream_token(Scope.READ)
+    assert expires == int(clock.now().timestamp()) + 60
+    assert keys.stream_token_scope(token) is Scope.READ
+    body, sig = token.split(".")
+    assert keys.stream_token_scope(body + "." + sig[::-1]) is Scope.NONE
+    assert keys.stream_token_scope("garbage") is Scope.NONE
+    other = KeyRing(load_settings(api_key="another-0123456789-key"), clock)
+    assert other.stream_token_scope(token) is Scope.NONE
+    clock.advance(61)
+    assert keys.stream_token_scope(token) is Scope.NONE
+
+
+async def test_metrics_when_key_configured_then_required_and_text_format(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    metrics_key = "metrics-0123456789-abcdef"
+    async with api_harness(tmp_path, clock, metrics_api_key=metrics_key) as h:
+        await h.trade.post("/api/trigger", json={"ticker": "AAPL"})
+        assert (await h.anon.get("/metrics")).status_code == 401
+        r = await h.anon.get("/metrics", headers={"Authorization": f"Bearer {metrics_key}"})
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/plain; version=0.0.4")
+        text = r.text
+        assert "# TYPE swingdesk_decisions_total counter" in text
+        assert 'swingdesk_http_request_duration_seconds_bucket{method="POST",' in text
+        assert 'route="/api/trigger",status="200",le="+Inf"} 1' in text
+        assert 'swingdesk_trading_state{state="ACTIVE"} 1' in text
+        assert "swingdesk_llm_latency_ms_count" in text
+
+
+async def test_logs_when_trigger_runs_then_no_key_or_vendor_secret_appears(
+    tmp_path: Path, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    alpaca, openai = "alpaca-secret-ABCDEFGH12345678", "sk-openai-ZYXWVUTS87654321"
+    with caplog.at_level(logging.DEBUG):
+        async with api_harness(
+            tmp_path, clock, alpaca_secret_key=alpaca, openai_api_key=openai
+        ) as h:
+            await h.trade.post("/api/trigger", json={"ticker": "AAPL"})
+            await h.anon.get("/api/portfolio", headers={"X-API-Key": TRADE_KEY + "x"})
+            await h.anon.get(f"/api/stream?api_key={READ_KEY}x&token=abc.def")
+            # What uvicorn's access log would write for a browser stream with a key in the URL:
+            logging.getLogger("uvicorn.access").info(
+                '%s - "%s %s HTTP/%s" %d',
+                "127.0.0.1:5555",
+                "GET",
+                f"/api/stream?api_key={TRADE_KEY}",
+                "1.1",
+                200,
+            )
+            logging.getLogger("swingdesk.test").warning("config %s %s", alpaca, openai)
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "401 GET /api/portfolio" in text
+    assert "/api/stream?api_key=***" in text
+    for secret in (TRADE_KEY, READ_KEY, alpaca, openai):
+        assert secret not in text
+
+
+def test_redact_when_query_holds_secrets_then_masked() -> None:
+    assert redact("GET /api/stream?token=a.b&x=1") == "GET /api/stream?token=***&x=1"
+    assert redact("X-API-Key: abcdef") == "X-API-Key: ***"

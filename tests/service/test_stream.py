@@ -1,0 +1,154 @@
+"""The live stream over a real loopback server: order, latency bound, resumption by id."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from tests.fakes.api import (
+    READ_KEY,
+    TRADE_KEY,
+    ApiHarness,
+    SseEvent,
+    api_harness,
+    loopback_server,
+    read_events,
+)
+
+from swingdesk.adapters.memory_bus import InMemoryEventBus
+from swingdesk.api.metrics import Metrics
+from swingdesk.api.stream import StreamHub
+from swingdesk.ports import BusMessage
+
+
+@pytest.fixture
+async def served(tmp_path: Path) -> AsyncIterator[tuple[ApiHarness, str]]:
+    async with api_harness(tmp_path) as h, loopback_server(h.app) as url:
+        yield h, url
+
+
+async def _collect(
+    events: AsyncIterator[SseEvent], until: int, *, timeout_s: float
+) -> list[SseEvent]:
+    got: list[SseEvent] = []
+    async with asyncio.timeout(timeout_s):
+        async for ev in events:
+            got.append(ev)
+            if ev.id is not None and ev.id >= until:
+                return got
+    return got
+
+
+async def test_stream_when_trigger_runs_then_its_events_arrive_in_order_within_1s(
+    served: tuple[ApiHarness, str],
+) -> None:
+    h, url = served
+    async with (
+        httpx.AsyncClient(base_url=url, headers={"X-API-Key": TRADE_KEY}) as client,
+        client.stream("GET", "/api/stream", headers={"X-API-Key": READ_KEY}) as resp,
+    ):
+        assert resp.status_code == 200
+        assert resp.headers["content-type"].startswith("text/event-stream")
+        events = read_events(resp.aiter_lines())
+        trig = await client.post("/api/trigger", json={"ticker": "AAPL"})
+        assert trig.status_code == 200
+        did = trig.json()["decision_id"]
+        last_audit = (await client.get("/api/logs", params={"limit": 1})).json()["items"][0]
+        # The trigger returned, so everything was published: all of it must arrive within 1 s.
+        got = await _collect(events, h.desk.bus.last_seq, timeout_s=1.0)
+    ids = [e.id for e in got if e.id is not None]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+    mine = [e for e in got if e.data.get("decision_id") == did]
+    kinds = [e.data["kind"] for e in mine if e.event == "audit"]
+    assert kinds[:2] == ["decision.started", "market.snapshot"]
+    assert "signal_created" in [e.event for e in mine]
+    assert [e.event for e in mine].index("signal_created") > 1
+    assert any(e.event == "audit" and e.data["seq"] == last_audit["seq"] for e in got)
+
+
+async def test_stream_when_reconnecting_with_last_event_id_then_missed_events_replayed(
+    served: tuple[ApiHarness, str],
+) -> None:
+    h, url = served
+    async with httpx.AsyncClient(base_url=url, headers={"X-API-Key": TRADE_KEY}) as client:
+        async with client.stream("GET", "/api/stream") as resp:
+            events = read_events(resp.aiter_lines())
+            await client.post("/api/halt", json={"reason": "first"})
+            first = await _collect(events, h.desk.bus.last_seq, timeout_s=2.0)
+        seen = max(e.id for e in first if e.id is not None)
+        await client.post("/api/resume", json={"reason": "while away"})
+        missed_until = h.desk.bus.last_seq
+        assert missed_until > seen
+        async with client.stream(
+            "GET", "/api/stream", headers={"Last-Event-ID": str(seen)}
+        ) as resp:
+            again = await _collect(read_events(resp.aiter_lines()), missed_until, timeout_s=2.0)
+    ids = [e.id for e in again if e.id is not None]
+    assert ids == list(range(seen + 1, missed_until + 1))
+    changes = [e.data["current"] for e in again if e.event == "trading_state_changed"]
+    assert changes == ["ACTIVE"]
+
+
+async def test_stream_when_token_or_query_key_then_accepted_and_bad_token_401(
+    served: tuple[ApiHarness, str],
+) -> None:
+    _, url = served
+    async with httpx.AsyncClient(base_url=url) as client:
+        token = (await client.post("/api/stream-token", headers={"X-API-Key": READ_KEY})).json()[
+            "token"
+        ]
+        for params in ({"token": token}, {"api_key": READ_KEY}):
+            async with client.stream("GET", "/api/stream", params=params) as resp:
+                assert resp.status_code == 200
+        for params in ({"token": token + "x"}, {"api_key": "nope"}, {}):
+            r = await client.get("/api/stream", params=params)
+            assert r.status_code == 401
+            assert r.json()["error"]["code"] == "UNAUTHORIZED"
+
+
+async def _drain(hub: StreamHub, after: int | None, n_frames: int) -> bytes:
+    out = b""
+    frames = hub.frames(after, keepalive_s=0.05)
+    async for chunk in frames:
+        out += chunk
+        if out.count(b"\n\n") >= n_frames:
+            break
+    await frames.aclose()  # type: ignore[attr-defined]
+    return out
+
+
+async def test_hub_when_last_id_is_older_than_the_buffer_then_resync_is_announced() -> None:
+    bus = InMemoryEventBus()
+    hub = StreamHub(bus, Metrics(), replay=3)
+    for i in range(1, 6):
+        hub.dispatch(BusMessage(i, "audit", {"n": i}))
+    out = await _drain(hub, 0, 5)
+    assert b"event: resync" in out
+    assert b"id: 3\n" in out
+    assert b"id: 2\n" not in out
+
+
+async def test_hub_when_last_id_is_from_an_earlier_process_then_reset() -> None:
+    hub = StreamHub(InMemoryEventBus(), Metrics())
+    hub.dispatch(BusMessage(1, "audit", {}))
+    out = await _drain(hub, 99, 2)
+    assert b"event: reset" in out
+
+
+async def test_hub_when_idle_then_keep_alive_comments_are_sent() -> None:
+    hub = StreamHub(InMemoryEventBus(), Metrics())
+    out = await _drain(hub, None, 3)
+    assert out.count(b": keep-alive\n\n") >= 2
+
+
+async def test_hub_when_a_client_falls_behind_then_it_is_disconnected() -> None:
+    hub = StreamHub(InMemoryEventBus(), Metrics(), client_queue=2)
+    q, _ = hub.attach(None)
+    for i in range(1, 5):
+        hub.dispatch(BusMessage(i, "audit", {}))
+    assert q not in hub._clients
+    assert b"" in [q.get_nowait() for _ in range(q.qsize())]
