@@ -158,7 +158,10 @@ class Settings(BaseSettings):
         default=None, description="scan the watchlist on a schedule (default: on in demo only)"
     )
     scan_interval_s: int = Field(
-        default=300, ge=5, description="seconds between autopilot scans of the watchlist"
+        default=60, ge=5, description="seconds between autopilot scans of the watchlist"
+    )
+    scan_start_delay_s: float = Field(
+        default=5, ge=0, description="seconds after start-up before the first autopilot scan"
     )
     scan_concurrency: int = Field(
         default=4, ge=1, le=32, description="tickers one scan decides at the same time"

@@ -123,6 +123,22 @@ async def test_autopilot_when_stopping_mid_job_then_the_job_finishes(clock: Manu
     assert finished == [True]
 
 
+async def test_autopilot_when_first_delay_is_short_then_first_run_comes_before_interval(
+    clock: ManualClock,
+) -> None:
+    pilot = Autopilot(clock)
+    ran = asyncio.Event()
+
+    async def scan() -> None:
+        ran.set()
+
+    pilot.add_job("scan", 3600, scan, first_after_s=0)
+    pilot.start()
+    await asyncio.wait_for(ran.wait(), timeout=2)
+    await pilot.stop()
+    assert pilot.status()["jobs"][0]["runs"] == 1
+
+
 async def test_autopilot_when_a_job_fails_then_it_is_counted_and_keeps_running(
     clock: ManualClock,
 ) -> None:

@@ -78,7 +78,11 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
 
     if scan_job:
         autopilot.add_job(
-            "scan", settings.scan_interval_s, scan_watchlist, gate=lambda: market_is_open(desk)
+            "scan",
+            settings.scan_interval_s,
+            scan_watchlist,
+            gate=lambda: market_is_open(desk),
+            first_after_s=settings.scan_start_delay_s,
         )
     sync = desk.sync
     if sync is not None:

@@ -29,6 +29,7 @@ class Job:
     interval_s: float
     run: Callable[[], Awaitable[object]]
     gate: Callable[[], bool] | None = None
+    first_after_s: float | None = None
     runs: int = 0
     skipped: int = 0
     failures: int = 0
@@ -69,13 +70,14 @@ class Autopilot:
         run: Callable[[], Awaitable[object]],
         *,
         gate: Callable[[], bool] | None = None,
+        first_after_s: float | None = None,
     ) -> Job:
-        """Register a job; it first runs one interval after ``start``."""
+        """Register a job; it first runs ``first_after_s`` (default: one interval) after start."""
         if interval_s <= 0:
             raise ValueError(f"interval must be positive, got {interval_s}")
         if self._tasks:
             raise RuntimeError("add jobs before the autopilot starts")
-        job = Job(name, interval_s, run, gate)
+        job = Job(name, interval_s, run, gate, first_after_s)
         self.jobs[name] = job
         return job
 
@@ -114,9 +116,11 @@ class Autopilot:
         await self._run(self.jobs[name])
 
     async def _loop(self, job: Job) -> None:
+        wait_s = job.interval_s if job.first_after_s is None else job.first_after_s
         while not self._stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), timeout=job.interval_s)
+                await asyncio.wait_for(self._stop.wait(), timeout=wait_s)
+            wait_s = job.interval_s
             if self._stop.is_set():
                 return
             await self._run(job)
