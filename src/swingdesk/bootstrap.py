@@ -229,7 +229,9 @@ async def build_desk(
     )
     risk = RiskManager(settings.risk_limits())
     control = TradingControl(store, bus, clock)
-    portfolio = PortfolioService(broker, store, SectorLookup(provider))
+    portfolio = PortfolioService(
+        broker, store, SectorLookup(provider), reuse_s=settings.portfolio_reuse_s
+    )
     execution = ExecutionAgent(
         broker,
         store,

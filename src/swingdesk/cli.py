@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -12,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from swingdesk import aio
 from swingdesk.bootstrap import Desk, build_desk
 from swingdesk.config import load_settings
 from swingdesk.domain.errors import InputError, NotFoundError, SwingdeskError
@@ -42,7 +42,7 @@ def _run(work: Callable[[Desk], Awaitable[T]]) -> T:
             await desk.close()
 
     try:
-        return asyncio.run(main())
+        return aio.run(main())
     except SwingdeskError as exc:
         err.print(f"[red]error[/red] [{exc.code}] {exc.message}", highlight=False)
         raise typer.Exit(2 if isinstance(exc, InputError | NotFoundError) else 1) from None

@@ -160,6 +160,12 @@ class Settings(BaseSettings):
     scan_interval_s: int = Field(
         default=60, ge=5, description="seconds between autopilot scans of the watchlist"
     )
+    portfolio_reuse_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="seconds a portfolio read may be reused to list the analyst's feasible "
+        "actions (risk always reads the account fresh)",
+    )
     scan_start_delay_s: float = Field(
         default=5, ge=0, description="seconds after start-up before the first autopilot scan"
     )

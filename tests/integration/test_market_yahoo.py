@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import yfinance as yf
@@ -34,9 +33,11 @@ def _bars(
     return out
 
 
-@pytest.fixture(autouse=True)
-def _yf_cache(tmp_path: Path) -> None:
-    yf.set_tz_cache_location(str(tmp_path / "yf"))
+@pytest.fixture(autouse=True, scope="session")
+def _yf_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # yfinance keeps its SQLite caches open process-wide: point them once, at a private
+    # folder, instead of moving them per test (a moved cache can report "database is locked").
+    yf.set_tz_cache_location(str(tmp_path_factory.mktemp("yf")))
 
 
 @pytest.fixture

@@ -246,7 +246,7 @@ async def test_config_when_read_then_no_secret_appears(h: ApiHarness) -> None:
     text = r.text
     assert TRADE_KEY not in text
     assert READ_KEY not in text
-    assert r.json()["scan_interval_s"] == 300
+    assert r.json()["scan_interval_s"] == 60
 
 
 async def test_risk_when_read_then_limits_and_exposures_are_shown(h: ApiHarness) -> None:

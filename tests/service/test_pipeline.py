@@ -244,3 +244,25 @@ async def test_trigger_when_ticker_is_invalid_or_unknown_then_error_and_nothing_
         await desk.pipeline.run("ZZZZ")
     assert await count(desk.store, t.DecisionRow) == 0
     assert await count(desk.store, t.AuditRow) == 0
+
+
+async def test_trigger_when_two_buys_race_for_one_sector_slot_then_only_one_is_approved(
+    db_url: str, clock: ManualClock
+) -> None:
+    import asyncio
+
+    from swingdesk.risk.limits import RiskLimits
+
+    # Each entry is 5% of equity; the sector cap of 6% has room for one of them only.
+    h = await build_harness(db_url, clock, RiskLimits(max_sector_pct=Decimal("0.06")))
+    try:
+        h.strategy.script += [(Action.BUY, 0.8), (Action.BUY, 0.8)]
+        a, b = await asyncio.gather(h.pipeline.run("AAPL"), h.pipeline.run("MSFT"))
+        statuses = sorted([a.status.value, b.status.value])
+        assert statuses == ["ordered", "rejected"]
+        denied = a if a.status is DecisionStatus.REJECTED else b
+        assert [v["code"] for v in denied.summary()["risk"]["violations"]] == [
+            "SECTOR_CONCENTRATION"
+        ]
+    finally:
+        await h.store.close()

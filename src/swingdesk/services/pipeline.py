@@ -7,6 +7,7 @@ transaction rolls back and the decision is marked failed at that stage, with the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +18,7 @@ from swingdesk.domain.enums import Action, DecisionStatus, TradingState
 from swingdesk.domain.errors import SwingdeskError, UnknownTickerError
 from swingdesk.domain.events import Event, RiskApproved, RiskRejected, SignalCreated
 from swingdesk.domain.market import MarketSnapshot
+from swingdesk.domain.portfolio import PortfolioState
 from swingdesk.domain.ticker import sanitize_ticker
 from swingdesk.events_out import publish
 from swingdesk.execution.agent import ExecutionAgent, ExecutionReport
@@ -137,6 +139,7 @@ class DecisionPipeline:
         self.store = store
         self.bus = bus
         self.clock = clock
+        self.book_lock = asyncio.Lock()
 
     def validate_ticker(self, raw: str) -> str:
         """Return the clean ticker or raise InvalidTickerError / UnknownTickerError."""
@@ -199,13 +202,7 @@ class DecisionPipeline:
         await publish(self.bus, [], audits)
 
         out.failed_stage = "portfolio"
-        portfolio = await self.portfolio.current(now)
-        reason = assess_account(portfolio, self.risk.limits)
-        if reason is not None:
-            await self.control.change(
-                TradingState.REDUCING, reason=reason, actor="risk", decision_id=did
-            )
-            portfolio = portfolio.model_copy(update={"trading_state": TradingState.REDUCING})
+        portfolio = await self._assessed(await self.portfolio.recent(now), did)
 
         out.failed_stage = "strategy"
         signal = await self.strategy.evaluate_context(did, snap, portfolio, now)
@@ -234,6 +231,31 @@ class DecisionPipeline:
             out.status, out.failed_stage = DecisionStatus.HOLD, None
             return
 
+        # Risk and execution run one decision at a time on a fresh portfolio, so that two
+        # concurrent approvals can never both fit under a limit that only one of them fits.
+        async with self.book_lock:
+            try:
+                await self._risk_and_execute(out, snap, signal, now)
+            finally:
+                self.portfolio.invalidate()
+
+    async def _assessed(self, portfolio: PortfolioState, did: UUID) -> PortfolioState:
+        """Move the desk to REDUCING when the account breaches a limit; return what risk sees."""
+        reason = assess_account(portfolio, self.risk.limits)
+        if reason is None:
+            return portfolio
+        await self.control.change(
+            TradingState.REDUCING, reason=reason, actor="risk", decision_id=did
+        )
+        self.portfolio.invalidate()
+        return portfolio.model_copy(update={"trading_state": TradingState.REDUCING})
+
+    async def _risk_and_execute(
+        self, out: DecisionOutcome, snap: MarketSnapshot, signal: SignalCreated, now: datetime
+    ) -> None:
+        did, ticker = out.decision_id, out.ticker
+        out.failed_stage = "portfolio"
+        portfolio = await self._assessed(await self.portfolio.current(now), did)
         out.failed_stage = "risk"
         verdict = self.risk.evaluate_signal(signal, portfolio, snap, now)
         approved = isinstance(verdict, RiskApproved)

@@ -23,11 +23,32 @@ class PortfolioService:
     """The account as the broker reports it, plus what only we know (state, marks, stops)."""
 
     def __init__(
-        self, broker: Broker, store: Store, sector_of: Callable[[str], str | None]
+        self,
+        broker: Broker,
+        store: Store,
+        sector_of: Callable[[str], str | None],
+        *,
+        reuse_s: float = 0.0,
     ) -> None:
         self.broker = broker
         self.store = store
         self.sector_of = sector_of
+        self.reuse_s = reuse_s
+        self._last: PortfolioState | None = None
+
+    async def recent(self, now: datetime) -> PortfolioState:
+        """Return a portfolio at most ``reuse_s`` old, for choosing the analyst's options.
+
+        Risk never uses this: it always calls ``current`` under the pipeline's book lock.
+        """
+        last = self._last
+        if last is not None and 0 <= (now - last.as_of).total_seconds() < self.reuse_s:
+            return last
+        return await self.current(now)
+
+    def invalidate(self) -> None:
+        """Forget the reusable portfolio (after our own orders, fills or state changes)."""
+        self._last = None
 
     async def current(self, now: datetime, *, record: bool = True) -> PortfolioState:
         """Return the portfolio now; tracks the high-water mark and start-of-day equity.
@@ -68,7 +89,7 @@ class PortfolioService:
                     stop_price=mine.stop_price if mine else None,
                 )
             )
-        return PortfolioState(
+        self._last = PortfolioState(
             cash=account.cash,
             buying_power=max(account.buying_power, Decimal(0)),
             high_water_mark=new_hwm,
@@ -78,3 +99,4 @@ class PortfolioService:
             last_order_at=facts.last_order_at,
             as_of=now,
         )
+        return self._last

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from swingdesk.domain.enums import (
@@ -131,16 +131,21 @@ class Tx:
         error_code: str | None = None,
         error_message: str | None = None,
     ) -> None:
-        """Record how far a decision got."""
-        row = await self.session.get(t.DecisionRow, str(decision_id))
-        if row is None:
-            raise LookupError(f"decision {decision_id} is not stored")
-        row.status, row.updated_at = status.value, now
-        row.failed_stage, row.error_code, row.error_message = (
-            failed_stage,
-            error_code,
-            error_message,
+        """Record how far a decision got (one UPDATE, no read)."""
+        result = await self.session.execute(
+            update(t.DecisionRow)
+            .where(t.DecisionRow.decision_id == str(decision_id))
+            .values(
+                status=status.value,
+                updated_at=now,
+                failed_stage=failed_stage,
+                error_code=error_code,
+                error_message=error_message,
+            )
+            .execution_options(synchronize_session=False)
         )
+        if getattr(result, "rowcount", 1) == 0:
+            raise LookupError(f"decision {decision_id} is not stored")
 
     async def add_snapshot(
         self, decision_id: UUID | None, snap: MarketSnapshot, now: datetime
