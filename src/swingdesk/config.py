@@ -160,6 +160,11 @@ class Settings(BaseSettings):
     scan_interval_s: int = Field(
         default=60, ge=5, description="seconds between autopilot scans of the watchlist"
     )
+    sim_stop_check_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="seconds between the simulated broker's checks of its held stop orders",
+    )
     portfolio_reuse_s: float = Field(
         default=1.0,
         ge=0,

@@ -209,10 +209,51 @@ async def test_app_when_desk_has_a_sync_worker_then_reconciliation_is_scheduled_
     try:
         async with app.router.lifespan_context(app):
             pilot = app.state.services.autopilot
-            assert set(pilot.jobs) == {"reconcile"}
+            assert set(pilot.jobs) == {"reconcile", "broker_stops"}
             desk.not_ready["reconciliation"] = "start-up reconciliation with the broker failed"
             await pilot.run_now("reconcile")
             assert pilot.jobs["reconcile"].runs == 1
             assert "reconciliation" not in desk.not_ready
+    finally:
+        await desk.close()
+
+
+async def test_app_when_simulated_stop_is_crossed_then_the_stops_job_fills_it(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    from decimal import Decimal
+    from uuid import uuid4
+
+    from swingdesk.api.app import create_app
+    from swingdesk.domain.enums import Intent, OrderSide, OrderStatus
+    from swingdesk.domain.events import OrderRequest
+
+    fresh_database(tmp_path)
+    settings = load_settings(data_dir=tmp_path)
+    desk = await build_desk(settings, clock=clock, migrate_db=False)
+    app = create_app(settings, desk=desk, autopilot=False)
+    try:
+        async with app.router.lifespan_context(app):
+            price = await desk.provider.last_price("AAPL", clock.now())
+            # A stop above the market is crossed at once: the next tick must fill it.
+            entry = OrderRequest(
+                decision_id=uuid4(),
+                ts_event=clock.now(),
+                client_order_id="sd-o-test-stop",
+                ticker="AAPL",
+                side=OrderSide.BUY,
+                intent=Intent.BUY_TO_OPEN,
+                qty=Decimal(3),
+                stop_price=(price + 10).quantize(Decimal("0.01")),
+                reference_price=price,
+                risk_event_id=uuid4(),
+            )
+            await desk.broker.submit_order(entry)
+            assert [p.qty for p in await desk.broker.get_positions()] == [Decimal(3)]
+            await app.state.services.autopilot.run_now("broker_stops")
+            assert await desk.broker.get_positions() == []
+            orders = await desk.broker.list_orders(open_only=False)
+            legs = [leg for o in orders for leg in o.legs] + [o for o in orders if o.stop_price]
+            assert any(o.status is OrderStatus.FILLED and o.side is OrderSide.SELL for o in legs)
     finally:
         await desk.close()

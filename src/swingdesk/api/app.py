@@ -84,6 +84,14 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
             gate=lambda: market_is_open(desk),
             first_after_s=settings.scan_start_delay_s,
         )
+    process_stops = getattr(desk.broker, "process_stops", None)
+    if process_stops is not None:
+        # The simulated broker has no exchange of its own: this tick is what makes its held
+        # protective stops fire when the price crosses them (reconciliation books the fills).
+        async def stops_tick() -> object:
+            return await process_stops(desk.clock.now())
+
+        autopilot.add_job("broker_stops", settings.sim_stop_check_s, stops_tick)
     sync = desk.sync
     if sync is not None:
 
