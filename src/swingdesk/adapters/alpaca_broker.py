@@ -12,7 +12,6 @@ This adapter never retries: the ExecutionAgent's RetryPolicy does, once.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,6 +22,7 @@ import httpx
 from alpaca.trading.models import Calendar, Clock, Order, Position, TradeAccount
 from pydantic import SecretStr, ValidationError
 
+from swingdesk.adapters.alpaca_http import retry_after_s
 from swingdesk.domain.enums import OrderSide, OrderStatus, OrderType, TimeInForce
 from swingdesk.domain.errors import (
     ConfigurationError,
@@ -270,7 +270,7 @@ def _error(resp: httpx.Response, method: str) -> Exception:
     text = message.lower()
     if status == 429:
         return TemporaryError(
-            f"Alpaca rate limit: {message}", retry_after_s=_retry_after(resp), details=details
+            f"Alpaca rate limit: {message}", retry_after_s=retry_after_s(resp), details=details
         )
     if status >= 500:
         # A POST that failed server-side may still have placed the order: look it up.
@@ -289,20 +289,6 @@ def _error(resp: httpx.Response, method: str) -> Exception:
         return DuplicateOrderError(message, details=details)
     return RejectedError(f"Alpaca {status}: {message}", details=details)
 
-
-def _retry_after(resp: httpx.Response) -> float | None:
-    after = resp.headers.get("Retry-After")
-    if after is not None:
-        try:
-            return max(0.0, float(after))
-        except ValueError:
-            pass
-    reset = resp.headers.get("X-Ratelimit-Reset")
-    if reset is not None:
-        try:
-            return max(0.0, float(reset) - time.time())
-        except ValueError:
-            return None
     return None
 
 

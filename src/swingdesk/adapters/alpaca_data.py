@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -44,6 +43,7 @@ import httpx
 import pandas as pd
 from pydantic import SecretStr
 
+from swingdesk.adapters.alpaca_http import retry_after_s
 from swingdesk.adapters.simulated_universe import UNIVERSE
 from swingdesk.domain.clock import ensure_utc
 from swingdesk.domain.enums import DataSource
@@ -116,21 +116,6 @@ def _frame(symbol: str, items: list[Any]) -> pd.DataFrame:
     out = out[out["close"].notna()]
     return out[~out.index.duplicated(keep="last")].sort_index()
 
-
-def _retry_after(resp: httpx.Response) -> float | None:
-    """Return the wait Alpaca asks for: Retry-After seconds, or until X-RateLimit-Reset."""
-    after = resp.headers.get("Retry-After")
-    if after is not None:
-        try:
-            return max(0.0, float(after))
-        except ValueError:
-            pass
-    reset = resp.headers.get("X-RateLimit-Reset")
-    if reset is not None:
-        try:
-            return max(0.0, float(reset) - time.time())
-        except ValueError:
-            return None
     return None
 
 
@@ -237,7 +222,7 @@ class AlpacaMarket:
                 raise TemporaryError(f"cannot reach Alpaca market data: {exc!r}") from exc
             if resp.status_code == 429:
                 self.rate_limited += 1
-                hint = _retry_after(resp)
+                hint = retry_after_s(resp)
                 wait = self.backoff_s * 2 ** (attempt - 1) if hint is None else hint
                 wait = min(wait, self.max_backoff_s)
                 log.warning(
