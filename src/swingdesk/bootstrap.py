@@ -196,6 +196,7 @@ async def build_desk(
     clock: Clock | None = None,
     migrate_db: bool = True,
     reconcile: bool = True,
+    provider: MarketData | None = None,
 ) -> Desk:
     """Wire a desk for ``settings``; refuses combinations this version cannot run.
 
@@ -214,7 +215,8 @@ async def build_desk(
         migrate.upgrade(url)
     store = Store.from_url(url)
     bus = InMemoryEventBus()
-    provider = _market_provider(settings)
+    # A backtest passes its own provider (prices at the open while a session is in progress).
+    provider = provider or _market_provider(settings)
     # Snapshots are cached per (ticker, instant): a backtest step asks several times.
     market = MarketDataAgent(
         provider, TradingCalendar(), cache_ttl_s=60.0 if provider.source is DataSource.CSV else 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -300,6 +301,68 @@ def scan(
             r.get("decision_id", ""),
         )
     out.print(table)
+
+
+@app.command()
+def backtest(
+    data: Annotated[Path | None, typer.Option(help="Directory of TICKER.csv files.")] = None,
+    tickers: Annotated[str, typer.Option(help="Comma-separated tickers, e.g. AAPL,MSFT.")] = "",
+    start: Annotated[str, typer.Option(help="First session, YYYY-MM-DD.")] = "",
+    end: Annotated[str, typer.Option(help="Last session, YYYY-MM-DD.")] = "",
+    initial_cash: Annotated[str, typer.Option(help="Starting cash, USD.")] = "100000",
+    slippage_bps: Annotated[str, typer.Option(help="Fill slippage, basis points.")] = "5",
+    commission: Annotated[str, typer.Option(help="Commission per order, USD.")] = "0",
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the result here.")] = None,
+    simulated: Annotated[bool, typer.Option(help="Replay the simulated market.")] = False,
+    universe: Annotated[str, typer.Option(help="'all' for every ticker in the data.")] = "",
+    report: Annotated[Path | None, typer.Option(help="Write an HTML report here.")] = None,
+    strategy: Annotated[str, typer.Option(help="rules (llm-replay: not yet).")] = "rules",
+) -> None:
+    """Replay history day by day through the same pipeline (CSV data, rules analyst)."""
+    from datetime import date
+    from decimal import Decimal, InvalidOperation
+
+    from swingdesk.backtest.runner import BacktestParams, run_backtest
+    from swingdesk.domain.ticker import sanitize_ticker
+
+    missing = [
+        name
+        for name, wanted in (
+            ("--simulated", simulated),
+            ("--universe", bool(universe)),
+            ("--report", report is not None),
+            ("--strategy llm-replay", strategy != "rules"),
+        )
+        if wanted
+    ]
+    if missing:
+        err.print(f"[red]error[/red] [NOT_IMPLEMENTED] {', '.join(missing)}: not implemented yet")
+        raise typer.Exit(2)
+    try:
+        if data is None or not tickers or not start or not end:
+            raise ValueError("--data, --tickers, --start and --end are required")
+        params = BacktestParams(
+            data_dir=data,
+            tickers=tuple(sanitize_ticker(t) for t in tickers.split(",") if t.strip()),
+            start=date.fromisoformat(start),
+            end=date.fromisoformat(end),
+            initial_cash=Decimal(initial_cash),
+            slippage_bps=Decimal(slippage_bps),
+            commission=Decimal(commission),
+        )
+    except (ValueError, InvalidOperation, SwingdeskError) as exc:
+        msg = exc.message if isinstance(exc, SwingdeskError) else str(exc)
+        err.print(f"[red]error[/red] [INVALID_INPUT] {msg}", highlight=False)
+        raise typer.Exit(2) from None
+    try:
+        result = aio.run(run_backtest(params))
+    except SwingdeskError as exc:
+        err.print(f"[red]error[/red] [{exc.code}] {exc.message}", highlight=False)
+        raise typer.Exit(2 if isinstance(exc, InputError | NotFoundError) else 1) from None
+    if json_out is not None:
+        json_out.write_text(result.to_json())
+    for key, value in result.metrics().items():
+        out.print(f"{key:<26} {value}", highlight=False)
 
 
 @db_app.command("upgrade")

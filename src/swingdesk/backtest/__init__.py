@@ -1,0 +1,1 @@
+"""Backtests: replay trading days through the live pipeline with simulated adapters."""
