@@ -23,7 +23,6 @@ from swingdesk.domain.enums import (
     OrderType,
     TimeInForce,
 )
-from swingdesk.domain.errors import TemporaryError
 from swingdesk.domain.events import OrderRequest, SignalCreated
 from swingdesk.domain.market import MarketSnapshot
 from swingdesk.domain.portfolio import PortfolioState
@@ -159,24 +158,6 @@ class LLMClient(Protocol):
     async def close(self) -> None:
         """Release the client's connections."""
         ...
-
-
-class LLMTimeoutError(TemporaryError):
-    """The model did not answer within the timeout."""
-
-    code = "LLM_TIMEOUT"
-
-
-class LLMRateLimitError(TemporaryError):
-    """The provider kept answering 429 after the SDK's retries."""
-
-    code = "LLM_RATE_LIMIT"
-
-
-class LLMUnavailableError(TemporaryError):
-    """Connection failure or 5xx after the SDK's retries."""
-
-    code = "LLM_ERROR"
 
 
 @dataclass(frozen=True, slots=True)

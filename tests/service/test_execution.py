@@ -165,11 +165,11 @@ async def test_execute_when_stored_order_never_sent_and_now_stale_then_rejected_
 ) -> None:
     a = await approve(desk.store, "AAPL", desk.clock.now())
     desk.execution.ready = True
-    from swingdesk.execution.agent import _request_from_approval
+    from swingdesk.execution.agent import order_request_for
 
     coid = f"sd-o-{a.decision_id.hex}"
     async with desk.store.tx() as tx:  # stored, then the process died before the broker call
-        await tx.add_order(_request_from_approval(a, coid, desk.clock.now()))
+        await tx.add_order(order_request_for(a, coid, desk.clock.now()))
     desk.clock.advance(timedelta(minutes=10).total_seconds())
     report = await desk.execution.execute(a, sector=None)
     assert (report.status, report.error_code) == (OrderStatus.REJECTED, "STALE_SIGNAL")

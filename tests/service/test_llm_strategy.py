@@ -14,9 +14,13 @@ from tests.fakes.llm_fixtures import GOOD_JSON, NOW, ScriptedLLM, book, reply, s
 
 from swingdesk.adapters.llm_cache import FileResponseCache
 from swingdesk.domain.enums import Action
-from swingdesk.domain.errors import RejectedError
+from swingdesk.domain.errors import (
+    LLMRateLimitError,
+    LLMTimeoutError,
+    LLMUnavailableError,
+    RejectedError,
+)
 from swingdesk.domain.events import SignalCreated
-from swingdesk.ports import LLMRateLimitError, LLMTimeoutError, LLMUnavailableError
 from swingdesk.strategy.agent import StrategyAgent
 from swingdesk.strategy.budget import BudgetGuard, ModelPrice, ny_day_start, price_for
 from swingdesk.strategy.llm import CacheMode, LLMStrategy

@@ -13,13 +13,15 @@ from typing import Any
 
 import anthropic
 
-from swingdesk.domain.errors import RejectedError
-from swingdesk.ports import (
+from swingdesk.domain.errors import (
     LLMRateLimitError,
-    LLMReply,
-    LLMRequest,
     LLMTimeoutError,
     LLMUnavailableError,
+    RejectedError,
+)
+from swingdesk.ports import (
+    LLMReply,
+    LLMRequest,
 )
 
 DEFAULT_MODEL = "claude-haiku-4-5"

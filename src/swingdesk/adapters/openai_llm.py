@@ -16,13 +16,15 @@ from typing import Any
 
 import openai
 
-from swingdesk.domain.errors import RejectedError
-from swingdesk.ports import (
+from swingdesk.domain.errors import (
     LLMRateLimitError,
-    LLMReply,
-    LLMRequest,
     LLMTimeoutError,
     LLMUnavailableError,
+    RejectedError,
+)
+from swingdesk.ports import (
+    LLMReply,
+    LLMRequest,
 )
 
 log = logging.getLogger(__name__)

@@ -36,7 +36,7 @@ from swingdesk.domain.enums import OrderSide, OrderStatus
 from swingdesk.domain.errors import InputError
 from swingdesk.domain.events import RiskApproved, RiskRejected
 from swingdesk.domain.ids import client_order_id_for
-from swingdesk.execution.agent import ExecutionAgent, ExecutionReport, _request_from_approval
+from swingdesk.execution.agent import ExecutionAgent, ExecutionReport, order_request_for
 from swingdesk.execution.retry import RetryPolicy
 from swingdesk.marketdata.calendar import TradingCalendar, day_number
 from swingdesk.services.pipeline import DecisionPipeline
@@ -213,7 +213,7 @@ class NextOpenExecution(ExecutionAgent):
         """Queue the approval; `send_queued` places it at the next open."""
         self.queue.append((approval, sector))
         coid = client_order_id_for(approval.decision_id, approval.intent)
-        request = _request_from_approval(approval, coid, self.clock.now())
+        request = order_request_for(approval, coid, self.clock.now())
         return ExecutionReport(request, OrderStatus.NEW, Decimal(0), None)
 
     async def send_queued(self) -> list[ExecutionReport]:

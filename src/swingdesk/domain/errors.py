@@ -99,3 +99,21 @@ class InsufficientFundsError(RejectedError):
     """The broker refused the order for lack of buying power."""
 
     code = "INSUFFICIENT_BUYING_POWER"
+
+
+class LLMTimeoutError(TemporaryError):
+    """The model did not answer within the timeout."""
+
+    code = "LLM_TIMEOUT"
+
+
+class LLMRateLimitError(TemporaryError):
+    """The provider kept answering 429 after the SDK's retries."""
+
+    code = "LLM_RATE_LIMIT"
+
+
+class LLMUnavailableError(TemporaryError):
+    """Connection failure or 5xx after the SDK's retries."""
+
+    code = "LLM_ERROR"

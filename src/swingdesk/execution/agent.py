@@ -100,7 +100,7 @@ class ExecutionAgent:
         existing = await self.store.order(coid)
         now = self.clock.now()
         if existing is None:
-            request = _request_from_approval(approval, coid, now)
+            request = order_request_for(approval, coid, now)
             stale = now - approval.ts_event > self.stale_after
             await self._store_request(request, rejected_as=STALE_SIGNAL if stale else None)
             report = ExecutionReport(request, OrderStatus.NEW, Decimal(0), None, [request])
@@ -278,7 +278,8 @@ class ExecutionAgent:
         report.error_code = exc.code
 
 
-def _request_from_approval(approval: RiskApproved, coid: str, now: datetime) -> OrderRequest:
+def order_request_for(approval: RiskApproved, coid: str, now: datetime) -> OrderRequest:
+    """Translate an approval into the order request stored (and sent) under ``coid``."""
     return OrderRequest(
         decision_id=approval.decision_id,
         ts_event=now,

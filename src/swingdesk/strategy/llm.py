@@ -19,15 +19,14 @@ from typing import Protocol
 from uuid import UUID
 
 from swingdesk.domain.enums import Action
+from swingdesk.domain.errors import LLMRateLimitError, LLMTimeoutError
 from swingdesk.domain.events import SignalCreated
 from swingdesk.domain.market import MarketSnapshot
 from swingdesk.domain.portfolio import PortfolioState
 from swingdesk.ports import (
     LLMClient,
-    LLMRateLimitError,
     LLMReply,
     LLMRequest,
-    LLMTimeoutError,
 )
 from swingdesk.strategy.budget import BudgetGuard, ModelPrice, estimate_tokens, price_for
 from swingdesk.strategy.prompts import RenderedPrompt, render
