@@ -1,0 +1,213 @@
+"""The reference engine: replay trading days through the live DecisionPipeline.
+
+Parity with live comes from swapping adapters, not from a second implementation: a
+ManualClock, the CSV provider (which shows a daily bar only once its session has closed)
+and the simulated broker on a temporary SQLite file. For each session D:
+
+1. at D's open, orders approved after D-1's close are sent through the real ExecutionAgent;
+   the broker's price source answers the session's open while a session is in progress,
+   so they fill at D's open plus slippage;
+2. at D's close, held protective stops are checked against D's (open, low) bar and the
+   fills booked by the reconciler;
+3. a minute after D's close, every ticker runs through the pipeline (seeing bars up to D);
+   approved orders are queued for the next open instead of sent at once.
+
+It is slow (a database round trip per stage) and exact; ``engine`` is the fast one and a
+test proves both agree.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from swingdesk.adapters.clock import ManualClock
+from swingdesk.adapters.csv_market import CsvMarket
+from swingdesk.adapters.simulated_broker import SimulatedBroker
+from swingdesk.backtest.result import BacktestParams, BacktestResult, DayRecord, Fill, TradeBook
+from swingdesk.bootstrap import SectorLookup, build_desk
+from swingdesk.config import Settings
+from swingdesk.domain.enums import OrderSide, OrderStatus
+from swingdesk.domain.errors import InputError
+from swingdesk.domain.events import RiskApproved, RiskRejected
+from swingdesk.domain.ids import client_order_id_for
+from swingdesk.execution.agent import ExecutionAgent, ExecutionReport, order_request_for
+from swingdesk.execution.retry import RetryPolicy
+from swingdesk.marketdata.calendar import TradingCalendar, day_number
+from swingdesk.services.pipeline import DecisionPipeline
+
+_PRICE_Q = Decimal("0.0001")
+
+
+class SessionPriceCsvMarket(CsvMarket):
+    """The CSV provider whose last price is the session's open while a session is running.
+
+    With daily bars the open is the only price known during a session; after the close it
+    is the close, as before. Snapshots use the bars themselves and still see closed ones only.
+    """
+
+    async def last_price(self, ticker: str, now: datetime) -> Decimal:
+        """Return the running session's open, else the last close at or before ``now``."""
+        cal: TradingCalendar = self._calendar
+        if cal.is_open(now):
+            bars, end = self.bars_until(ticker, now)
+            today = day_number(cal.exchange_date(now))
+            if end < bars.days.size and int(bars.days[end]) == today:
+                return Decimal(repr(float(bars.open[end]))).quantize(_PRICE_Q)
+        return await super().last_price(ticker, now)
+
+    def bar(self, ticker: str, day: date) -> tuple[Decimal, Decimal] | None:
+        """Return (open, low) of ``ticker`` on ``day``, None without a bar that day."""
+        bars = self._bars[ticker]
+        j = int(np.searchsorted(bars.days, day_number(day)))
+        if j >= bars.days.size or int(bars.days[j]) != day_number(day):
+            return None
+        return Decimal(repr(float(bars.open[j]))), Decimal(repr(float(bars.low[j])))
+
+
+class NextOpenExecution(ExecutionAgent):
+    """An ExecutionAgent that holds approvals until the next session's open."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue: list[tuple[RiskApproved, str | None]] = []
+
+    async def execute(self, approval: RiskApproved, *, sector: str | None) -> ExecutionReport:
+        """Queue the approval; `send_queued` places it at the next open."""
+        self.queue.append((approval, sector))
+        coid = client_order_id_for(approval.decision_id, approval.intent)
+        request = order_request_for(approval, coid, self.clock.now())
+        return ExecutionReport(request, OrderStatus.NEW, Decimal(0), None)
+
+    async def send_queued(self) -> list[ExecutionReport]:
+        """Place every queued approval now, in approval order."""
+        queued, self.queue = self.queue, []
+        reports = []
+        for approval, sector in queued:
+            reports.append(await super().execute(approval, sector=sector))
+        return reports
+
+
+def _settings(params: BacktestParams, workdir: Path) -> Settings:
+    return Settings(
+        profile="backtest",
+        market_provider="csv",
+        strategy_provider="rules",
+        broker="simulated",
+        csv_dir=_data_dir(params),
+        data_dir=workdir,
+        database_url=f"sqlite:///{workdir / 'backtest.db'}",
+        sim_initial_cash_usd=params.initial_cash,
+        sim_slippage_bps=params.slippage_bps,
+        sim_commission_usd=params.commission,
+    )
+
+
+@dataclass
+class _Parts:
+    pipeline: DecisionPipeline
+    execution: NextOpenExecution
+    broker: SimulatedBroker
+    sync: Any
+
+
+def desk_parts(desk: Any) -> _Parts:
+    """Return the desk's pipeline rebuilt with a next-open ExecutionAgent."""
+    if not isinstance(desk.broker, SimulatedBroker):
+        raise InputError("a backtest needs the simulated broker")
+    execution = NextOpenExecution(
+        desk.broker,
+        desk.store,
+        desk.bus,
+        desk.clock,
+        retry=RetryPolicy(attempts=1),
+        # The approval waits overnight (or a weekend) for the open by design.
+        stale_after_s=7 * 86_400.0,
+        sector_of=SectorLookup(desk.provider),
+    )
+    p = desk.pipeline
+    pipeline = DecisionPipeline(
+        market=p.market, strategy=p.strategy, risk=p.risk, execution=execution,
+        portfolio=p.portfolio, control=p.control, store=p.store, bus=p.bus, clock=p.clock,
+    )  # fmt: skip
+    return _Parts(pipeline, execution, desk.broker, desk.sync)
+
+
+async def _replay(
+    parts: _Parts,
+    params: BacktestParams,
+    provider: SessionPriceCsvMarket,
+    clock: ManualClock,
+    calendar: TradingCalendar,
+    sessions: list[date],
+) -> BacktestResult:
+    result = BacktestResult(params)
+    tickers = [parts.pipeline.validate_ticker(t) for t in params.tickers]
+    book = TradeBook(params.commission)
+    for day in sessions:
+        clock.set(calendar.session_open(day))
+        for report in await parts.execution.send_queued():
+            if report.status is OrderStatus.FILLED and report.filled_avg_price is not None:
+                fill = Fill(day, report.request.ticker, report.request.side.value,
+                            report.filled_qty, report.filled_avg_price, "market")  # fmt: skip
+                result.fills.append(fill)
+                book.add(fill, "signal")
+            else:
+                result.rejected_orders[report.error_code or report.status.value] += 1
+        clock.set(calendar.session_close(day))
+        bars = {t: b for t in tickers if (b := provider.bar(t, day)) is not None}
+        for order in await parts.broker.process_stops(clock.now(), bars=bars):
+            assert order.filled_avg_price is not None
+            fill = Fill(day, order.ticker, OrderSide.SELL.value, order.filled_qty,
+                        order.filled_avg_price, "stop")  # fmt: skip
+            result.fills.append(fill)
+            book.add(fill, "stop")
+        if parts.sync is not None:
+            await parts.sync.run_once()
+        clock.set(calendar.session_close(day) + timedelta(minutes=1))
+        for ticker in tickers:
+            outcome = await parts.pipeline.run(ticker, trigger="backtest")
+            result.decisions += 1
+            if isinstance(outcome.verdict, RiskApproved):
+                result.approvals += 1
+            elif isinstance(outcome.verdict, RiskRejected):
+                for check in outcome.verdict.violations:
+                    result.denials[check.code] += 1
+        account = await parts.broker.get_account()
+        positions = await parts.broker.get_positions()
+        exposure = sum((p.market_value for p in positions), Decimal(0))
+        result.days.append(DayRecord(day, account.equity, account.cash, exposure))
+    result.trades = book.closed
+    result.unsent_orders = len(parts.execution.queue)
+    result.open_positions = {p.ticker: p.qty for p in await parts.broker.get_positions()}
+    return result
+
+
+async def run_pipeline_backtest(params: BacktestParams) -> BacktestResult:
+    """Replay ``params.start``..``params.end`` through the pipeline; return the record."""
+    if params.end < params.start:
+        raise InputError(f"--end {params.end} is before --start {params.start}")
+    calendar = TradingCalendar(start=min(params.start, date(2010, 1, 1)))
+    sessions = calendar.sessions_between(params.start, params.end)
+    if not sessions:
+        raise InputError(f"no trading session between {params.start} and {params.end}")
+    provider = SessionPriceCsvMarket(_data_dir(params), calendar=calendar)
+    with tempfile.TemporaryDirectory(prefix="swingdesk-backtest-") as tmp:
+        clock = ManualClock(calendar.session_open(sessions[0]) - timedelta(hours=1))
+        desk = await build_desk(_settings(params, Path(tmp)), clock=clock, provider=provider)
+        try:
+            return await _replay(desk_parts(desk), params, provider, clock, calendar, sessions)
+        finally:
+            await desk.close()
+
+
+def _data_dir(params: BacktestParams) -> Path:
+    if params.data_dir is None:
+        raise InputError("the pipeline replay needs --data")
+    return params.data_dir

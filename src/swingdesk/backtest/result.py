@@ -1,0 +1,188 @@
+"""What a backtest is asked to do and what it produced: parameters, daily records, fills,
+round-trip trades, metrics and the deterministic JSON document.
+
+Both engines (``replay``: the live DecisionPipeline day by day; ``engine``: the same pure
+strategy, risk and fill code driven from vectorised data) fill the same ``BacktestResult``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from swingdesk.backtest import metrics as m
+from swingdesk.domain.enums import OrderSide
+
+
+@dataclass(frozen=True)
+class BacktestParams:
+    """What to replay and with which account."""
+
+    data_dir: Path | None
+    tickers: tuple[str, ...]
+    start: date
+    end: date
+    initial_cash: Decimal = Decimal(100_000)
+    slippage_bps: Decimal = Decimal(5)
+    commission: Decimal = Decimal(0)
+    #: "rules" (the desk's rule analyst), "crossover" (SMA-20/50) or "llm-replay".
+    strategy: str = "rules"
+    #: "auto" picks the fast engine for rule strategies and the pipeline replay otherwise.
+    engine: str = "auto"
+    #: Replay the simulated market instead of ``data_dir``.
+    simulated: bool = False
+    #: Every ticker of the data instead of ``tickers``.
+    universe_all: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DayRecord:
+    """The account after one session's decisions, marked at that session's close."""
+
+    day: date
+    equity: Decimal
+    cash: Decimal
+    exposure: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """One execution at the broker."""
+
+    day: date
+    ticker: str
+    side: str
+    qty: Decimal
+    price: Decimal
+    kind: str  # "market" or "stop"
+
+
+@dataclass
+class BacktestResult:
+    """Everything a backtest produced."""
+
+    params: BacktestParams
+    days: list[DayRecord] = field(default_factory=list)
+    fills: list[Fill] = field(default_factory=list)
+    trades: list[m.Trade] = field(default_factory=list)
+    decisions: int = 0
+    approvals: int = 0
+    denials: Counter[str] = field(default_factory=Counter)
+    rejected_orders: Counter[str] = field(default_factory=Counter)
+    unsent_orders: int = 0
+    open_positions: dict[str, Decimal] = field(default_factory=dict)
+
+    def metrics(self) -> dict[str, Any]:
+        """Return the performance figures of the run."""
+        sessions = [d.day for d in self.days]
+        equity = [d.equity for d in self.days]
+        dd = m.max_drawdown(sessions, equity)
+        pf = m.profit_factor(self.trades)
+        return {
+            "total_return": _r(m.total_return(equity)),
+            "cagr": _r(m.cagr(equity)),
+            "volatility": _r(m.volatility(equity)),
+            "sharpe": _r(m.sharpe(equity)),
+            "sortino": _r(m.sortino(equity)),
+            "max_drawdown": _r(dd.depth),
+            "max_drawdown_peak": None if dd.peak is None else dd.peak.isoformat(),
+            "max_drawdown_trough": None if dd.trough is None else dd.trough.isoformat(),
+            "trades": len(self.trades),
+            "win_rate": _r(m.win_rate(self.trades)),
+            "profit_factor": None if pf is None else _r(pf),
+            "average_holding_days": _r(m.average_holding_days(self.trades, sessions)),
+            "decisions": self.decisions,
+            "approvals": self.approvals,
+            "denials_by_code": dict(sorted(self.denials.items())),
+            "rejected_orders_by_code": dict(sorted(self.rejected_orders.items())),
+            "unsent_orders_at_end": self.unsent_orders,
+            "final_equity": str(equity[-1]) if equity else None,
+        }
+
+    def to_json(self) -> str:
+        """Return the result as deterministic JSON (sorted keys, Decimals as strings)."""
+        p = self.params
+        doc = {
+            "params": {
+                "tickers": list(p.tickers),
+                "start": p.start.isoformat(),
+                "end": p.end.isoformat(),
+                "initial_cash": str(p.initial_cash),
+                "slippage_bps": str(p.slippage_bps),
+                "commission": str(p.commission),
+            },
+            "metrics": self.metrics(),
+            "days": [
+                {
+                    "date": d.day.isoformat(),
+                    "equity": str(d.equity),
+                    "cash": str(d.cash),
+                    "exposure": str(d.exposure),
+                }
+                for d in self.days
+            ],
+            "fills": [
+                {
+                    "date": f.day.isoformat(),
+                    "ticker": f.ticker,
+                    "side": f.side,
+                    "qty": str(f.qty),
+                    "price": str(f.price),
+                    "kind": f.kind,
+                }
+                for f in self.fills
+            ],
+            "trades": [
+                {
+                    "ticker": t.ticker,
+                    "entry_date": t.entry_date.isoformat(),
+                    "exit_date": t.exit_date.isoformat(),
+                    "shares": str(t.shares),
+                    "entry_price": str(t.entry_price),
+                    "exit_price": str(t.exit_price),
+                    "pnl": str(t.pnl),
+                    "exit_reason": t.exit_reason,
+                }
+                for t in self.trades
+            ],
+            "open_positions": {k: str(v) for k, v in sorted(self.open_positions.items())},
+        }
+        return json.dumps(doc, sort_keys=True, indent=2) + "\n"
+
+
+def _r(x: float) -> float:
+    return round(x, 6)
+
+
+class TradeBook:
+    """Pairs sells with earlier buys (first in, first out) into round trips."""
+
+    def __init__(self, commission: Decimal) -> None:
+        self.commission = commission
+        self.lots: dict[str, list[tuple[date, Decimal, Decimal]]] = {}
+        self.closed: list[m.Trade] = []
+
+    def add(self, fill: Fill, reason: str) -> None:
+        """Open a lot on a buy; close lots on a sell."""
+        if fill.side == OrderSide.BUY.value:
+            self.lots.setdefault(fill.ticker, []).append((fill.day, fill.qty, fill.price))
+            return
+        left = fill.qty
+        lots = self.lots.get(fill.ticker, [])
+        while left > 0 and lots:
+            entry_day, qty, price = lots[0]
+            take = min(qty, left)
+            pnl = (fill.price - price) * take - 2 * self.commission
+            self.closed.append(
+                m.Trade(fill.ticker, entry_day, fill.day, take, price, fill.price, pnl, reason)
+            )
+            left -= take
+            if take == qty:
+                lots.pop(0)
+            else:
+                lots[0] = (entry_day, qty - take, price)
