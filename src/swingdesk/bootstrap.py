@@ -155,7 +155,8 @@ def _strategy(settings: Settings, llm: LLMClient | None, store: Store) -> Strate
     if llm is None:
         return RulesStrategy()
     from swingdesk.adapters.llm_cache import FileResponseCache
-    from swingdesk.strategy.budget import BudgetGuard, ModelPrice, ny_day_start, price_for
+    from swingdesk.domain.exchange_time import ny_day_start
+    from swingdesk.strategy.budget import BudgetGuard, ModelPrice, price_for
     from swingdesk.strategy.llm import CacheMode, LLMStrategy
 
     prices = {

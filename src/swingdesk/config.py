@@ -165,6 +165,11 @@ class Settings(BaseSettings):
         gt=0,
         description="seconds between the simulated broker's checks of its held stop orders",
     )
+    equity_mark_interval_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="seconds between stored equity marks (the dashboard's equity curve) in serve",
+    )
     portfolio_reuse_s: float = Field(
         default=1.0,
         ge=0,

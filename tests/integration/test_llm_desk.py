@@ -17,8 +17,8 @@ from swingdesk.bootstrap import build_desk
 from swingdesk.config import load_settings
 from swingdesk.domain.enums import Action
 from swingdesk.domain.errors import ConfigurationError
+from swingdesk.domain.exchange_time import ny_day_start
 from swingdesk.services.explain import explain_decision
-from swingdesk.strategy.budget import ny_day_start
 from swingdesk.strategy.llm import LLMStrategy
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from tests.fakes.api import ApiHarness, api_harness
 
 from swingdesk.adapters.clock import ManualClock
+from swingdesk.domain.enums import Action, TradingState
+from swingdesk.domain.events import SignalCreated
 
 READS: list[tuple[str, str]] = [
     ("GET", "/api/portfolio"),
@@ -283,3 +286,41 @@ async def test_request_when_body_is_not_utf8_json_then_422_envelope(h: ApiHarnes
     )
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "INVALID_INPUT"
+
+
+async def test_risk_when_a_denial_today_then_counted_with_vix_and_largest_position(
+    h: ApiHarness,
+) -> None:
+    state = (await h.desk.portfolio.current(h.desk.clock.now())).model_copy(
+        update={"trading_state": TradingState.HALTED}
+    )
+    signal = SignalCreated(
+        ts_event=h.desk.clock.now(), decision_id=uuid4(), ticker="MSFT", action=Action.BUY,
+        confidence=0.9, rationale="test", model="test",
+    )  # fmt: skip
+    snap = await h.desk.market.snapshot("MSFT", h.desk.clock.now())
+    verdict = h.desk.risk.evaluate_signal(signal, state, snap, h.desk.clock.now())
+    async with h.desk.store.tx() as tx:
+        await tx.add_decision(signal.decision_id, "MSFT", "test", h.desk.clock.now())
+        await tx.add_signal(signal)
+        await tx.add_verdict(verdict)
+    body = (await h.read.get("/api/risk")).json()
+    assert body["denials_today"]["HALTED"] == 1
+    assert body["max_vix"] == "35"
+    assert body["vix"] is not None
+    assert float(body["vix"]) > 0
+    assert body["largest_position_pct"] is None
+
+
+async def test_equity_history_when_marks_stored_then_oldest_first_and_limited(
+    h: ApiHarness, clock: ManualClock
+) -> None:
+    for _ in range(3):
+        await h.desk.portfolio.current(clock.now(), mark=True)
+        clock.advance(60)
+    body = (await h.read.get("/api/equity-history", params={"limit": 2})).json()
+    points = body["points"]
+    assert len(points) == 2
+    assert points[0]["ts"] < points[1]["ts"]
+    assert points[-1]["equity"] == "100000.00"
+    assert (await h.read.get("/api/equity-history", params={"limit": 0})).status_code == 422

@@ -21,8 +21,9 @@ from swingdesk.domain.errors import (
     RejectedError,
 )
 from swingdesk.domain.events import SignalCreated
+from swingdesk.domain.exchange_time import ny_day_start
 from swingdesk.strategy.agent import StrategyAgent
-from swingdesk.strategy.budget import BudgetGuard, ModelPrice, ny_day_start, price_for
+from swingdesk.strategy.budget import BudgetGuard, ModelPrice, price_for
 from swingdesk.strategy.llm import CacheMode, LLMStrategy
 from swingdesk.strategy.schema import (
     LLM_BUDGET,

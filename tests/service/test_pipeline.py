@@ -130,10 +130,12 @@ async def test_trigger_when_halted_then_denied_halted_until_resumed(desk: Harnes
     await desk.control.halt("manual test halt", actor="test")
     desk.strategy.script += [(Action.BUY, 0.9), (Action.BUY, 0.9)]
     out = await desk.pipeline.run("AAPL")
-    # BUY is infeasible while HALTED, so the analyst's BUY comes back as HOLD.
+    # Nothing is feasible while HALTED: the analyst is not even asked (its BUY stays queued).
     assert out.status is DecisionStatus.HOLD
     assert out.signal is not None
-    assert out.signal.reason_code == "NOT_FEASIBLE"
+    assert out.signal.reason_code == "HALTED"
+    assert out.signal.action is Action.HOLD
+    assert len(desk.strategy.script) == 2
     with pytest.raises(ConflictError):
         await desk.control.halt("again", actor="test")
     await desk.control.resume("all clear", actor="test")

@@ -92,6 +92,15 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
             return await process_stops(desk.clock.now())
 
         autopilot.add_job("broker_stops", settings.sim_stop_check_s, stops_tick)
+
+    async def equity_mark() -> object:
+        # A stored mark per interval draws the equity curve; it also moves the water mark.
+        state = await desk.portfolio.current(desk.clock.now(), mark=True)
+        return {"equity": str(state.equity)}
+
+    autopilot.add_job(
+        "equity_mark", settings.equity_mark_interval_s, equity_mark, first_after_s=1.0
+    )
     sync = desk.sync
     if sync is not None:
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -11,6 +12,7 @@ from swingdesk.api.errors import ERROR_RESPONSES
 from swingdesk.api.schemas import (
     AuditPage,
     Deleted,
+    EquityHistory,
     InsightsPage,
     MarketHistory,
     OrdersPage,
@@ -20,17 +22,21 @@ from swingdesk.api.schemas import (
     SnapshotsPage,
 )
 from swingdesk.domain.enums import OrderStatus
+from swingdesk.domain.errors import SwingdeskError
+from swingdesk.domain.exchange_time import ny_day_start
 from swingdesk.domain.ticker import sanitize_ticker
 from swingdesk.marketdata.movers import Movers, Quote
 from swingdesk.services.market_views import market_history
 from swingdesk.services.views import (
     audit_page,
+    equity_point,
     insights_page,
     orders_page,
     risk_view,
     snapshots_page,
 )
 
+log = logging.getLogger(__name__)
 reads = APIRouter(prefix="/api", dependencies=[Depends(require_read)], responses=ERROR_RESPONSES)
 Limit = Annotated[int, Query(ge=1, le=200, description="page size")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="items to skip")]
@@ -61,8 +67,26 @@ async def positions(services: ServicesDep) -> dict[str, Any]:
 @reads.get("/risk", tags=["portfolio"], response_model=RiskOut)
 async def risk(services: ServicesDep) -> dict[str, Any]:
     """Return the limits, exposures per ticker and sector, drawdown, day P&L and state."""
+    desk = services.desk
     snap = await services.portfolio.get()
-    return risk_view(snap.state, services.desk.risk.limits)
+    now = desk.clock.now()
+    try:
+        vix = await desk.provider.vix(now)
+    except SwingdeskError as exc:  # the panel shows "unknown"; risk fails closed on its own
+        log.warning("VIX unavailable for the risk view: %s", exc.code)
+        vix = None
+    denials = await desk.store.denials_since(ny_day_start(now))
+    return risk_view(snap.state, desk.risk.limits, vix=vix, denials_today=denials)
+
+
+@reads.get("/equity-history", tags=["portfolio"], response_model=EquityHistory)
+async def equity_history(
+    desk: DeskDep,
+    limit: Annotated[int, Query(ge=1, le=5000, description="newest marks to return")] = 500,
+) -> dict[str, Any]:
+    """Return the account's stored equity marks, oldest first, for the equity curve."""
+    rows = await desk.store.equity_history(limit=limit)
+    return {"points": [equity_point(r) for r in rows]}
 
 
 @reads.get("/orders", tags=["portfolio"], response_model=OrdersPage)

@@ -222,6 +222,25 @@ class RiskOut(_Out):
     limits: dict[str, Any]
     tickers: list[Exposure]
     sectors: list[Exposure]
+    largest_position_pct: str | None = Field(
+        description="the largest position as % of equity (null without positions)"
+    )
+    vix: str | None = Field(description="the latest VIX the market data knows (null if unknown)")
+    max_vix: str
+    denials_today: dict[str, int] = Field(
+        description="failed checks of today's risk denials (New York session day), by code"
+    )
+
+
+class EquityPoint(_Out):
+    ts: str
+    equity: Money
+    cash: Money
+    high_water_mark: Money
+
+
+class EquityHistory(_Out):
+    points: list[EquityPoint] = Field(description="account marks, oldest first")
 
 
 # --- pages -----------------------------------------------------------------------------

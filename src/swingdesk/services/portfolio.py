@@ -5,18 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
+from swingdesk.domain.exchange_time import ny_date_iso
 from swingdesk.domain.portfolio import PortfolioState, PositionState
 from swingdesk.ports import Broker
 from swingdesk.store.store import Store
 
-NEW_YORK = ZoneInfo("America/New_York")
-
-
-def session_date(now: datetime) -> str:
-    """Return the New York calendar date of ``now`` (the trading day it belongs to)."""
-    return now.astimezone(NEW_YORK).date().isoformat()
+#: The trading day ``now`` belongs to, as stored with account snapshots.
+session_date = ny_date_iso
 
 
 class PortfolioService:
@@ -50,8 +46,13 @@ class PortfolioService:
         """Forget the reusable portfolio (after our own orders, fills or state changes)."""
         self._last = None
 
-    async def current(self, now: datetime, *, record: bool = True) -> PortfolioState:
+    async def current(
+        self, now: datetime, *, record: bool = True, mark: bool = False
+    ) -> PortfolioState:
         """Return the portfolio now; tracks the high-water mark and start-of-day equity.
+
+        A snapshot of the account is stored when the water mark or the day changes, and
+        always with ``mark`` (the periodic equity mark that draws the equity curve).
 
         Raises whatever the broker raises: callers fail closed when the account is unknown.
         """
@@ -63,7 +64,7 @@ class PortfolioService:
         equity = account.equity
         new_hwm = equity if hwm is None else max(hwm, equity)
         new_sod = equity if sod is None else sod
-        if record and (hwm is None or sod is None or new_hwm != hwm):
+        if record and (mark or hwm is None or sod is None or new_hwm != hwm):
             async with self.store.tx() as tx:
                 await tx.add_account_snapshot(
                     now=now,

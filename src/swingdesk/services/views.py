@@ -53,9 +53,17 @@ def _str(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def risk_view(p: PortfolioState, limits: RiskLimits) -> dict[str, Any]:
-    """Render limits next to current exposures per ticker and sector, drawdown and day P&L."""
+def risk_view(
+    p: PortfolioState,
+    limits: RiskLimits,
+    *,
+    vix: Decimal | None = None,
+    denials_today: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    """Render limits next to current exposures per ticker and sector, drawdown, day P&L,
+    VIX and today's denials by code."""
     equity = p.equity
+    largest = max((pos.market_value for pos in p.positions), default=None)
     by_sector: dict[str, Decimal] = {}
     tickers = []
     for pos in p.positions:
@@ -80,6 +88,12 @@ def risk_view(p: PortfolioState, limits: RiskLimits) -> dict[str, Any]:
         "day_loss_pct": _pct(p.day_loss_pct),
         "max_daily_loss_pct": _pct(limits.max_daily_loss_pct),
         "limits": limits.model_dump(mode="json"),
+        "largest_position_pct": (
+            _pct(largest / equity) if largest is not None and equity > 0 else None
+        ),
+        "vix": None if vix is None else str(vix),
+        "max_vix": str(limits.max_vix),
+        "denials_today": dict(denials_today or {}),
         "tickers": tickers,
         "sectors": [
             {
@@ -90,6 +104,16 @@ def risk_view(p: PortfolioState, limits: RiskLimits) -> dict[str, Any]:
             }
             for sector, value in sorted(by_sector.items())
         ],
+    }
+
+
+def equity_point(row: t.AccountSnapshotRow) -> dict[str, str]:
+    """Render one stored account mark for the equity curve."""
+    return {
+        "ts": row.ts.isoformat(),
+        "equity": str(cents(row.equity)),
+        "cash": str(cents(row.cash)),
+        "high_water_mark": str(cents(row.high_water_mark)),
     }
 
 

@@ -113,6 +113,32 @@ class Store:
                 last_order_at={ticker: ts for ticker, ts in last_orders.all()},  # noqa: C416
             )
 
+    async def equity_history(self, *, limit: int) -> list[t.AccountSnapshotRow]:
+        """Return the newest ``limit`` account snapshots, oldest first (for equity curves)."""
+        async with self.read() as s:
+            q = (
+                select(t.AccountSnapshotRow)
+                .order_by(t.AccountSnapshotRow.snapshot_id.desc())
+                .limit(limit)
+            )
+            return list(reversed((await s.scalars(q)).all()))
+
+    async def denials_since(self, since: datetime) -> dict[str, int]:
+        """Count the failed checks of risk denials made at or after ``since``, by code."""
+        async with self.read() as s:
+            q = (
+                select(t.RiskCheckRow.code, func.count())
+                .join(t.RiskVerdictRow, t.RiskVerdictRow.event_id == t.RiskCheckRow.verdict_id)
+                .where(
+                    t.RiskVerdictRow.approved.is_(False),
+                    t.RiskVerdictRow.ts_event >= since,
+                    t.RiskCheckRow.passed.is_(False),
+                )
+                .group_by(t.RiskCheckRow.code)
+                .order_by(t.RiskCheckRow.code)
+            )
+            return {code: int(n) for code, n in (await s.execute(q)).all()}
+
     async def orders(self, *, limit: int = 50) -> list[t.OrderRow]:
         """Return the newest orders first."""
         async with self.read() as s:

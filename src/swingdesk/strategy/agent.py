@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from swingdesk.domain.enums import Action
+from swingdesk.domain.enums import Action, TradingState
 from swingdesk.domain.events import SignalCreated
 from swingdesk.domain.market import MarketSnapshot
 from swingdesk.domain.portfolio import PortfolioState
@@ -30,6 +30,8 @@ from swingdesk.strategy.rules import DEFAULT_PARAMS, RuleDecision, RuleParams, d
 NOT_FEASIBLE = "NOT_FEASIBLE"
 #: Reason code of a HOLD that replaced a strategy failure or a malformed signal.
 STRATEGY_ERROR = "STRATEGY_ERROR"
+#: Reason code of the HOLD every decision gets while the desk is HALTED.
+DESK_HALTED = "HALTED"
 
 RULES_MODEL = "rules-v1"
 
@@ -119,8 +121,28 @@ class StrategyAgent:
         portfolio: PortfolioState,
         now: datetime,
     ) -> SignalCreated:
-        """Return the strategy's signal for one decision, as a feasible HOLD when it misbehaves."""
+        """Return the strategy's signal for one decision, as a feasible HOLD when it misbehaves.
+
+        While the desk is HALTED nothing can be acted on, so the strategy is not consulted
+        (no model spend) and the decision holds with reason ``HALTED``.
+        """
         feasible = feasible_actions(portfolio, snapshot.ticker)
+        if portfolio.trading_state is TradingState.HALTED:
+            return SignalCreated(
+                ts_event=now,
+                decision_id=decision_id,
+                ticker=snapshot.ticker,
+                action=Action.HOLD,
+                confidence=0.0,
+                rationale=(
+                    "Holding: the desk is HALTED; the analyst was not consulted and no order "
+                    "can be placed until trading resumes."
+                ),
+                model=self.name,
+                latency_ms=0.0,
+                reason_code=DESK_HALTED,
+                feasible_actions=feasible,
+            )
         start = time.perf_counter()
         try:
             signal: object = await self.strategy.evaluate(

@@ -11,11 +11,9 @@ import asyncio
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-NEW_YORK = ZoneInfo("America/New_York")
 _PER_TOKEN = Decimal(1_000_000)
 # A token is rarely fewer than 3 characters of English or JSON; dividing by 3 over-estimates.
 _CHARS_PER_TOKEN_LOW = 3
@@ -45,12 +43,6 @@ def price_for(prices: Mapping[str, ModelPrice], model: str) -> ModelPrice | None
         return prices[model]
     matches = [name for name in prices if model.startswith(name)]
     return prices[max(matches, key=len)] if matches else None
-
-
-def ny_day_start(now: datetime) -> datetime:
-    """Return midnight in New York of ``now``'s New York date, in UTC."""
-    local = now.astimezone(NEW_YORK).date()
-    return datetime.combine(local, time(0), tzinfo=NEW_YORK).astimezone(UTC)
 
 
 def estimate_tokens(text: str) -> int:

@@ -164,6 +164,10 @@ def test_evaluate_when_model_returns_any_string_then_valid_feasible_signal_and_n
     assert isinstance(signal, SignalCreated)
     assert signal.action in signal.feasible_actions
     assert 0.0 <= signal.confidence <= 1.0
+    if state is TradingState.HALTED:
+        # A halted desk never asks the model: nothing it said could be acted on.
+        assert (signal.action, signal.reason_code, signal.raw_output) == (Action.HOLD, "HALTED", "")
+        return
     if text:
         assert signal.raw_output == text
     if signal.reason_code is None:
