@@ -24,6 +24,7 @@ from swingdesk.services.control import TradingControl
 from swingdesk.services.pipeline import DecisionPipeline
 from swingdesk.services.portfolio import PortfolioService
 from swingdesk.store import migrate
+from swingdesk.store.book_lock import BookLock
 from swingdesk.store.store import Store
 from swingdesk.strategy.agent import RulesStrategy, StrategyAgent
 
@@ -268,6 +269,7 @@ async def build_desk(
         store=store,
         bus=bus,
         clock=clock,
+        book_lock=BookLock(store.engine),
     )
     desk = Desk(
         settings=settings,

@@ -268,3 +268,30 @@ async def test_trigger_when_two_buys_race_for_one_sector_slot_then_only_one_is_a
         ]
     finally:
         await h.store.close()
+
+
+async def test_trigger_when_two_processes_race_for_one_sector_slot_then_only_one_is_approved(
+    db_url: str, clock: ManualClock
+) -> None:
+    import asyncio
+
+    from swingdesk.risk.limits import RiskLimits
+
+    # Two desks on one database stand for `swingdesk serve` and a `swingdesk trigger` beside
+    # it: separate engines and process locks, one book. Only the database lock serialises them.
+    limits = RiskLimits(max_sector_pct=Decimal("0.06"))
+    first = await build_harness(db_url, clock, limits)
+    second = await build_harness(db_url, clock, limits)
+    try:
+        assert first.pipeline.book_lock.scope in {"postgres", "sqlite-file"}
+        first.strategy.script.append((Action.BUY, 0.8))
+        second.strategy.script.append((Action.BUY, 0.8))
+        a, b = await asyncio.gather(first.pipeline.run("AAPL"), second.pipeline.run("MSFT"))
+        assert sorted([a.status.value, b.status.value]) == ["ordered", "rejected"]
+        denied = a if a.status is DecisionStatus.REJECTED else b
+        assert [v["code"] for v in denied.summary()["risk"]["violations"]] == [
+            "SECTOR_CONCENTRATION"
+        ]
+    finally:
+        await first.store.close()
+        await second.store.close()

@@ -7,7 +7,6 @@ transaction rolls back and the decision is marked failed at that stage, with the
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +25,7 @@ from swingdesk.ports import Clock, EventBus, MarketDataService
 from swingdesk.risk.manager import RiskManager, assess_account
 from swingdesk.services.control import TradingControl
 from swingdesk.services.portfolio import PortfolioService
+from swingdesk.store.book_lock import BookLock
 from swingdesk.store.store import Store, Tx
 from swingdesk.strategy.agent import StrategyAgent
 
@@ -129,6 +129,7 @@ class DecisionPipeline:
         store: Store,
         bus: EventBus,
         clock: Clock,
+        book_lock: BookLock | None = None,
     ) -> None:
         self.market = market
         self.strategy = strategy
@@ -139,7 +140,8 @@ class DecisionPipeline:
         self.store = store
         self.bus = bus
         self.clock = clock
-        self.book_lock = asyncio.Lock()
+        #: Serialises risk and execution; across processes when built on the database.
+        self.book_lock = book_lock or BookLock()
 
     def validate_ticker(self, raw: str) -> str:
         """Return the clean ticker or raise InvalidTickerError / UnknownTickerError."""
@@ -233,7 +235,7 @@ class DecisionPipeline:
 
         # Risk and execution run one decision at a time on a fresh portfolio, so that two
         # concurrent approvals can never both fit under a limit that only one of them fits.
-        async with self.book_lock:
+        async with self.book_lock.hold():
             try:
                 await self._risk_and_execute(out, snap, signal, now)
             finally:
