@@ -75,8 +75,7 @@ class StreamHub:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        for q in list(self._clients):
-            self._close(q)
+        self.close_clients()
 
     async def _pump(self) -> None:
         sub = self.bus.subscribe()
@@ -104,6 +103,11 @@ class StreamHub:
                 listener(msg)
             except Exception:
                 log.exception("stream listener failed")
+
+    def close_clients(self) -> None:
+        """End every client's stream now (they reconnect by themselves with Last-Event-ID)."""
+        for q in list(self._clients):
+            self._close(q)
 
     def _close(self, q: asyncio.Queue[bytes]) -> None:
         self._clients.discard(q)

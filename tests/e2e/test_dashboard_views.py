@@ -1,0 +1,84 @@
+"""The dashboard's views: a phone-sized screen without sideways scrolling; the ticker view."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from tests.fakes.browser import PHONE, ConsoleWatch, new_page, open_ticker, sign_in
+from tests.fakes.desk_server import TRADE_KEY, DeskServer
+
+
+@pytest.fixture
+def phone(browser: Browser, console: ConsoleWatch) -> Iterator[Page]:
+    """Yield a page the size of a phone (390 x 844, touch, light)."""
+    yield from new_page(
+        browser,
+        console,
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        color_scheme="light",
+    )
+
+
+def test_dashboard_when_phone_sized_then_nothing_overflows_sideways(
+    phone: Page, desk: DeskServer, console: ConsoleWatch, screens: Path
+) -> None:
+    sign_in(phone, console, desk.url, TRADE_KEY)
+    expect(phone.get_by_test_id("equity")).to_have_text(re.compile(r"\d"))
+    expect(phone.get_by_test_id("price-chart").locator("canvas").first).to_be_visible()
+
+    width = phone.evaluate("() => document.scrollingElement.scrollWidth")
+    assert width <= PHONE["width"] + 1, f"page is {width} px wide on a {PHONE['width']} px screen"
+    # Single column: the side panels sit below the ticker view, not beside it.
+    ticker = phone.locator("section.ticker-view").bounding_box()
+    risk = phone.get_by_test_id("risk-panel").bounding_box()
+    assert ticker is not None
+    assert risk is not None
+    assert risk["y"] >= ticker["y"] + ticker["height"] - 1
+    phone.screenshot(path=screens / "phone.png")
+
+
+def test_ticker_view_when_opened_then_quote_chart_and_stages_come_from_the_api(
+    page: Page, desk: DeskServer, console: ConsoleWatch, api: httpx.Client, screens: Path
+) -> None:
+    # A ticker the desk holds shows the most: entry markers and the protective stop line.
+    positions = api.get("/api/portfolio").raise_for_status().json()["positions"]
+    ticker = positions[0]["ticker"] if positions else "NVDA"
+    quote = api.get(f"/api/quote/{ticker}").raise_for_status().json()
+    sign_in(page, console, desk.url, TRADE_KEY)
+    open_ticker(page, ticker)
+
+    card = page.get_by_test_id("quote-card")
+    expect(card).to_contain_text(quote["name"])
+    expect(card).to_contain_text(quote["sector"])
+    expect(page.get_by_test_id("price-chart").locator("canvas").first).to_be_visible()
+    expect(page.get_by_test_id("pipeline-stages")).to_be_visible()
+    # Opening a ticker scrolls to it; scroll back so the sticky header does not cover it.
+    page.evaluate("() => window.scrollTo({top: 0, behavior: 'instant'})")
+    assert page.evaluate("() => window.scrollY") == 0
+    page.wait_for_timeout(300)  # the chart draws on the next animation frame
+    page.locator("section.ticker-view").screenshot(path=screens / "ticker.png")
+
+
+def test_ticker_when_unknown_then_an_error_toast_shows_its_code(
+    page: Page, desk: DeskServer, console: ConsoleWatch
+) -> None:
+    sign_in(page, console, desk.url, TRADE_KEY)
+    box = page.get_by_test_id("ticker-input")
+    box.fill("ZZZZ")
+    box.press("Enter")
+
+    toast = page.get_by_test_id("app-error").first
+    expect(toast).to_be_visible()
+    expect(toast).to_contain_text("UNKNOWN_TICKER")
+    expect(page.get_by_test_id("auth-error")).to_have_count(0)
+    # Chromium logs the refused requests; nothing else may be logged.
+    refused = console.forgive(re.compile(r"status of 422 .*/api/(quote|market-history)/ZZZZ"))
+    assert refused, "expected the quote and history requests to be refused"

@@ -1,0 +1,142 @@
+/** The dashboard: header, controls, portfolio, risk, live feed, ticker view and movers. */
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback, useLayoutEffect, useState } from "react";
+
+import { api, keys } from "./api/client";
+import { pollUnlessRefused } from "./lib/auth";
+import { Controls } from "./components/Controls";
+import { ExplainView } from "./components/ExplainView";
+import { Header } from "./components/Header";
+import { LiveFeed } from "./components/LiveFeed";
+import { MoversPanel } from "./components/MoversPanel";
+import { Notices } from "./components/Notices";
+import { PortfolioPanel } from "./components/PortfolioPanel";
+import { RiskPanel } from "./components/RiskPanel";
+import { TickerView } from "./components/TickerView";
+import {
+  loadThemeChoice,
+  otherTheme,
+  resolveTheme,
+  saveThemeChoice,
+  systemPrefersDark,
+  type Theme,
+} from "./lib/theme";
+import { StreamProvider, useStreamState } from "./state/liveStream";
+
+const POLL_PORTFOLIO_MS = 15_000;
+const POLL_MOVERS_MS = 30_000;
+const POLL_EQUITY_MS = 60_000;
+const EQUITY_POINTS = 1000;
+
+function Dashboard({
+  theme,
+  onToggleTheme,
+  onKeyChanged,
+}: {
+  theme: Theme;
+  onToggleTheme: () => void;
+  onKeyChanged: () => void;
+}) {
+  const stream = useStreamState();
+  const [ticker, setTicker] = useState<string | null>(null);
+  const [explainId, setExplainId] = useState<string | null>(null);
+
+  const config = useQuery({ queryKey: keys.config, queryFn: api.config, staleTime: 300_000 });
+  const portfolio = useQuery({
+    queryKey: keys.portfolio,
+    queryFn: api.portfolio,
+    refetchInterval: pollUnlessRefused(POLL_PORTFOLIO_MS),
+  });
+  const risk = useQuery({
+    queryKey: keys.risk,
+    queryFn: api.risk,
+    refetchInterval: pollUnlessRefused(POLL_PORTFOLIO_MS),
+  });
+  const equity = useQuery({
+    queryKey: keys.equity,
+    queryFn: () => api.equityHistory(EQUITY_POINTS),
+    refetchInterval: pollUnlessRefused(POLL_EQUITY_MS),
+  });
+  const movers = useQuery({
+    queryKey: keys.movers,
+    queryFn: () => api.movers(5),
+    refetchInterval: pollUnlessRefused(POLL_MOVERS_MS),
+  });
+
+  // Open the largest position (or the day's most active ticker) until the trader picks one.
+  const fallback =
+    portfolio.data?.positions[0]?.ticker ?? movers.data?.most_active[0]?.ticker ?? null;
+  const shown = ticker ?? fallback;
+  const openTicker = useCallback((t: string) => {
+    setTicker(t);
+    document.getElementById("ticker-title")?.scrollIntoView({ behavior: "smooth", block: "start" });
+  }, []);
+
+  return (
+    <>
+      <Header
+        portfolio={portfolio.data}
+        config={config.data}
+        status={stream.status}
+        theme={theme}
+        onToggleTheme={onToggleTheme}
+      />
+      <Notices />
+      <main className="grid">
+        <div className="col col-main">
+          {shown ? (
+            <TickerView ticker={shown} onOpenTicker={openTicker} portfolio={portfolio.data} theme={theme} />
+          ) : (
+            <section className="panel">
+              <h2 id="ticker-title">Ticker</h2>
+              <p className="muted">Loading…</p>
+            </section>
+          )}
+          <PortfolioPanel
+            portfolio={portfolio.data}
+            history={equity.data}
+            theme={theme}
+            onOpenTicker={openTicker}
+          />
+        </div>
+        <div className="col col-side">
+          <Controls tradingState={portfolio.data?.trading_state} onKeyChanged={onKeyChanged} />
+          <RiskPanel risk={risk.data} />
+          <LiveFeed items={stream.items} onOpenDecision={setExplainId} />
+          <MoversPanel movers={movers.data} onOpenTicker={openTicker} />
+        </div>
+      </main>
+      {explainId && <ExplainView decisionId={explainId} onClose={() => setExplainId(null)} />}
+    </>
+  );
+}
+
+export function App() {
+  const client = useQueryClient();
+  const [keyVersion, setKeyVersion] = useState(0);
+  const [theme, setTheme] = useState<Theme>(() => resolveTheme(loadThemeChoice(), systemPrefersDark()));
+
+  // A layout effect runs before the charts' effects, which read the theme's CSS variables.
+  useLayoutEffect(() => {
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+
+  const onKeyChanged = useCallback(() => {
+    setKeyVersion((v) => v + 1);
+    void client.invalidateQueries();
+  }, [client]);
+
+  const toggleTheme = useCallback(() => {
+    setTheme((t) => {
+      const next = otherTheme(t);
+      saveThemeChoice(next);
+      return next;
+    });
+  }, []);
+
+  return (
+    <StreamProvider keyVersion={keyVersion}>
+      <Dashboard theme={theme} onToggleTheme={toggleTheme} onKeyChanged={onKeyChanged} />
+    </StreamProvider>
+  );
+}

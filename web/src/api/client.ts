@@ -1,0 +1,110 @@
+/**
+ * The typed API client: generated types (schema.d.ts from the service's OpenAPI) plus
+ * openapi-fetch. Every call sends the tab's API key, if any, and throws ApiError on failure.
+ */
+import createClient, { type Middleware } from "openapi-fetch";
+
+import { ApiError, apiErrorFrom, loadApiKey } from "../lib/auth";
+import type { components, paths } from "./schema";
+
+type Schemas = components["schemas"];
+export type Portfolio = Schemas["Portfolio"];
+export type Position = Schemas["PositionOut"];
+export type Risk = Schemas["RiskOut"];
+export type Exposure = Schemas["Exposure"];
+export type EquityHistory = Schemas["EquityHistory"];
+export type Order = Schemas["OrderOut"];
+export type AuditEntry = Schemas["AuditEntry"];
+export type Insight = Schemas["Insight"];
+export type Quote = Schemas["Quote"];
+export type Movers = Schemas["Movers"];
+export type MarketHistory = Schemas["MarketHistory"];
+export type Bar = Schemas["Bar"];
+export type DecisionSummary = Schemas["DecisionSummary"];
+export type DecisionRecord = Schemas["DecisionRecord"];
+export type ScanResult = Schemas["ScanResult"];
+export type TradingStateChange = Schemas["TradingStateOut"];
+export type Config = Schemas["ConfigOut"] & {
+  market_provider?: string;
+  broker?: string;
+  strategy_provider?: string;
+};
+
+const withKey: Middleware = {
+  onRequest({ request }) {
+    const key = loadApiKey();
+    if (key) request.headers.set("X-API-Key", key);
+    return request;
+  },
+};
+
+const client = createClient<paths>({ baseUrl: "" });
+client.use(withKey);
+
+interface Result<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+function unwrap<T>(result: Result<T>): T {
+  const { data, error, response } = result;
+  if (!response.ok || error !== undefined) {
+    throw apiErrorFrom(response.status, error, response.statusText);
+  }
+  if (data === undefined) throw new ApiError(response.status, "EMPTY", "empty response");
+  return data;
+}
+
+/** The dashboard's view of the API: one function per call it makes. */
+export const api = {
+  config: async (): Promise<Config> => unwrap(await client.GET("/api/config")) as Config,
+  portfolio: async () => unwrap(await client.GET("/api/portfolio")),
+  risk: async () => unwrap(await client.GET("/api/risk")),
+  equityHistory: async (limit: number) =>
+    unwrap(await client.GET("/api/equity-history", { params: { query: { limit } } })),
+  orders: async (ticker: string, limit = 50) =>
+    unwrap(await client.GET("/api/orders", { params: { query: { ticker, limit } } })),
+  logs: async (limit = 50) =>
+    unwrap(await client.GET("/api/logs", { params: { query: { limit } } })),
+  insights: async (limit = 30) =>
+    unwrap(await client.GET("/api/insights", { params: { query: { limit } } })),
+  movers: async (n = 5) => unwrap(await client.GET("/api/movers", { params: { query: { n } } })),
+  quote: async (ticker: string) =>
+    unwrap(await client.GET("/api/quote/{ticker}", { params: { path: { ticker } } })),
+  marketHistory: async (ticker: string, days: number) =>
+    unwrap(
+      await client.GET("/api/market-history/{ticker}", {
+        params: { path: { ticker }, query: { days } },
+      }),
+    ),
+  decision: async (decisionId: string) =>
+    unwrap(
+      await client.GET("/api/decisions/{decision_id}", {
+        params: { path: { decision_id: decisionId } },
+      }),
+    ),
+  trigger: async (ticker: string) =>
+    unwrap(await client.POST("/api/trigger", { body: { ticker } })),
+  scan: async () => unwrap(await client.POST("/api/scan", { body: null })),
+  halt: async (reason: string) => unwrap(await client.POST("/api/halt", { body: { reason } })),
+  resume: async (reason: string) =>
+    unwrap(await client.POST("/api/resume", { body: { reason } })),
+  streamToken: async () => unwrap(await client.POST("/api/stream-token")),
+};
+
+/** Query keys, in one place so the stream can invalidate exactly what an event changes. */
+export const keys = {
+  config: ["config"] as const,
+  portfolio: ["portfolio"] as const,
+  risk: ["risk"] as const,
+  equity: ["equity-history"] as const,
+  orders: (ticker: string) => ["orders", ticker] as const,
+  ordersAll: ["orders"] as const,
+  logs: ["logs"] as const,
+  insights: ["insights"] as const,
+  movers: ["movers"] as const,
+  quote: (ticker: string) => ["quote", ticker] as const,
+  history: (ticker: string) => ["market-history", ticker] as const,
+  decision: (id: string) => ["decision", id] as const,
+};
