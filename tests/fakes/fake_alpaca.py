@@ -6,24 +6,38 @@ headers, 404 40410000, 5xx) and an order lifecycle: a market order is answered `
 and fills right after; an OTO entry's stop leg stays ``held`` until ``set_price`` crosses
 it. Fault injection: per-request probabilities of 429, 500, 504 after accepting, a read
 timeout after accepting, and a dropped connection.
+
+Partial fills: ``partial_next`` makes the next market orders fill only in part (the order
+stays ``partially_filled``, ``filled_avg_price`` over the filled part); ``fill_partial``
+and ``fill_rest`` fill more later; ``end_rest`` cancels or expires the unfilled remainder
+(a cancel we send, or a day order at the close). An OTO stop leg stays ``held`` while its
+parent is only partly filled (Alpaca activates legs on the complete fill); what becomes of
+it when the parent ends partly filled is ``leg_on_partial_end``: ``cancel`` (the leg is
+canceled with its parent), ``resize`` (it becomes active for the filled qty) or ``keep``
+(it becomes active for the original qty: more shares than held).
 """
 
 from __future__ import annotations
 
-import json
 import random
-import socket
 import threading
-import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-KEY, SECRET = "PKTESTKEY0000000000", "test-secret-0000000000000000000000000000"
+from tests.fakes.fake_alpaca_wire import KEY as KEY
+from tests.fakes.fake_alpaca_wire import SECRET as SECRET
+from tests.fakes.fake_alpaca_wire import (
+    account_body,
+    calendar_body,
+    clock_body,
+    handler_for,
+    position_body,
+)
+
 OPEN = {"new", "accepted", "held", "partially_filled", "pending_new", "pending_cancel"}
 
 
@@ -124,6 +138,10 @@ class FakeAlpaca:
         self.created: list[str] = []  # client order ids, in creation order (duplicates show)
         self.faults = faults or Faults()
         self.auto_fill = True
+        #: The next market orders fill only partly: one (qty, price) per order, in turn.
+        self.partial_next: list[tuple[Decimal, Decimal]] = []
+        #: What a held stop leg becomes when its parent ends partly filled (see the module).
+        self.leg_on_partial_end = "cancel"
         self.market_open = True
         self.reject_when_closed = False
         self.forced: list[tuple[int, Any, dict[str, str]]] = []  # next replies, verbatim
@@ -131,7 +149,7 @@ class FakeAlpaca:
         self.faulted: dict[str, int] = {}
         self.lock = threading.RLock()
         self._rng = random.Random(self.faults.seed)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -164,11 +182,17 @@ class FakeAlpaca:
                 if (
                     o.symbol == symbol
                     and o.type == "stop"
-                    and o.status == "held"
+                    and o.status in ("held", "new", "accepted")
                     and o.stop_price is not None
                     and price <= o.stop_price
+                    and self._active(o)
                 ):
                     self._fill(o, price)
+
+    def _active(self, o: FakeOrder) -> bool:
+        """A held leg is armed only once its parent has filled completely."""
+        parent = self.orders.get(o.parent) if o.parent else None
+        return o.status != "held" or parent is None or parent.status == "filled"
 
     def fill_all(self) -> None:
         """Fill every accepted market order (when ``auto_fill`` is off)."""
@@ -177,7 +201,43 @@ class FakeAlpaca:
                 if o.status == "accepted" and o.type == "market":
                     self._fill(o, self.price(o.symbol))
 
-    def set_position(self, symbol: str, qty: Decimal, avg: Decimal | None = None) -> None:
+    def order(self, client_order_id: str) -> FakeOrder:
+        """Return one order by its client order id."""
+        with self.lock:
+            return self.by_client_id[client_order_id]
+
+    def fill_partial(self, client_order_id: str, qty: Decimal, price: Decimal) -> None:
+        """Fill ``qty`` more shares of a working order at ``price``."""
+        with self.lock:
+            o = self.by_client_id[client_order_id]
+            if o.status not in OPEN or qty <= 0 or o.filled_qty + qty > o.qty:
+                raise ValueError(f"cannot fill {qty} of {o.client_order_id} ({o.status})")
+            self._execute(o, qty, price)
+
+    def fill_rest(self, client_order_id: str, price: Decimal) -> None:
+        """Fill the unfilled remainder of a working order at ``price``."""
+        with self.lock:
+            o = self.by_client_id[client_order_id]
+            self.fill_partial(client_order_id, o.qty - o.filled_qty, price)
+
+    def end_rest(self, client_order_id: str, status: str = "canceled") -> None:
+        """End a working order with its remainder unfilled (``canceled`` or ``expired``)."""
+        with self.lock:
+            self._end(self.by_client_id[client_order_id], status)
+
+    def _end(self, o: FakeOrder, status: str) -> None:
+        o.status = status
+        for leg in o.legs:
+            if leg.status != "held":
+                continue
+            if o.filled_qty == 0 or self.leg_on_partial_end == "cancel":
+                leg.status = "canceled"
+            else:
+                leg.status = "new"
+                if self.leg_on_partial_end == "resize":
+                    leg.qty = o.filled_qty
+
+    def setposition_body(self, symbol: str, qty: Decimal, avg: Decimal | None = None) -> None:
         """Change a position behind the client's back (drift tests)."""
         with self.lock:
             if qty == 0:
@@ -192,26 +252,34 @@ class FakeAlpaca:
 
     # --- the books --------------------------------------------------------------------
     def _fill(self, o: FakeOrder, price: Decimal) -> None:
+        self._execute(o, o.qty - o.filled_qty, price)
+
+    def _execute(self, o: FakeOrder, n: Decimal, price: Decimal) -> None:
+        """Trade ``n`` shares of ``o`` at ``price``: position, cash, filled qty and avg."""
         qty, avg = self.positions.get(o.symbol, (Decimal(0), Decimal(0)))
         if o.side == "buy":
-            self.cash -= o.qty * price
-            new_qty = qty + o.qty
-            self.positions[o.symbol] = (new_qty, (qty * avg + o.qty * price) / new_qty)
+            self.cash -= n * price
+            new_qty = qty + n
+            self.positions[o.symbol] = (new_qty, (qty * avg + n * price) / new_qty)
         else:
-            self.cash += o.qty * price
-            left = qty - o.qty
+            self.cash += n * price
+            left = qty - n
             if left == 0:
                 self.positions.pop(o.symbol, None)
             else:
                 self.positions[o.symbol] = (left, avg)
-        o.status, o.filled_qty, o.filled_avg_price = "filled", o.qty, price
+        value = o.filled_qty * (o.filled_avg_price or Decimal(0)) + n * price
+        o.filled_qty += n
+        o.filled_avg_price = value / o.filled_qty
+        o.status = "filled" if o.filled_qty == o.qty else "partially_filled"
 
     def _reserved(self, symbol: str) -> Decimal:
+        """Shares working sells hold back (a leg waiting for its parent's fill holds none)."""
         return sum(
             (
                 o.qty - o.filled_qty
                 for o in self.orders.values()
-                if o.symbol == symbol and o.side == "sell" and o.status in OPEN
+                if o.symbol == symbol and o.side == "sell" and o.status in OPEN and self._active(o)
             ),
             Decimal(0),
         )
@@ -254,6 +322,11 @@ class FakeAlpaca:
             created_at=now,
             order_class=body.get("order_class") or "simple",
         )
+        if order.type == "stop":
+            if body.get("stop_price") is None:
+                return 422, {"code": 40010001, "message": "stop_price is required"}
+            order.stop_price = Decimal(f"{Decimal(str(body['stop_price'])).normalize():f}")
+            order.status = "new"
         stop = (body.get("stop_loss") or {}).get("stop_price")
         if order.order_class in ("oto", "bracket") and stop is not None:
             leg = FakeOrder(
@@ -277,7 +350,10 @@ class FakeAlpaca:
         self.by_client_id[coid] = order
         self.created.append(coid)
         reply = order.body()
-        if self.auto_fill and order.type == "market":
+        if order.type == "market" and self.partial_next:
+            part_qty, part_price = self.partial_next.pop(0)
+            self._execute(order, part_qty, part_price)
+        elif self.auto_fill and order.type == "market":
             self._fill(order, price)
         return 200, reply
 
@@ -293,10 +369,11 @@ class FakeAlpaca:
         """Answer one request (no faults here)."""
         if method == "GET" and path == "/v2/account":
             value = sum((q * self.price(s) for s, (q, _) in self.positions.items()), Decimal(0))
-            return 200, _account(self.cash, self.cash + value)
+            return 200, account_body(self.cash, self.cash + value)
         if method == "GET" and path == "/v2/positions":
             return 200, [
-                _position(s, q, a, self.price(s)) for s, (q, a) in sorted(self.positions.items())
+                position_body(s, q, a, self.price(s))
+                for s, (q, a) in sorted(self.positions.items())
             ]
         if method == "POST" and path == "/v2/orders":
             return self._submit(body or {})
@@ -316,12 +393,12 @@ class FakeAlpaca:
             if method == "DELETE":
                 if found.status not in OPEN:
                     return 422, {"code": 42210000, "message": "order is not cancelable"}
-                found.status = "canceled"
+                self._end(found, "canceled")
                 return 204, None
         if method == "GET" and path == "/v2/clock":
-            return 200, _clock(self.market_open)
+            return 200, clock_body(self.market_open)
         if method == "GET" and path == "/v2/calendar":
-            return 200, _calendar(query.get("start"), query.get("end"))
+            return 200, calendar_body(query.get("start"), query.get("end"))
         return 404, {"code": 40410000, "message": f"endpoint not found: {method} {path}"}
 
     def pick_fault(self) -> str | None:
@@ -339,164 +416,3 @@ class FakeAlpaca:
                 return name
             r -= p
         return None
-
-
-def _account(cash: Decimal, equity: Decimal) -> dict[str, Any]:
-    return {
-        "id": "11111111-2222-3333-4444-555555555555",
-        "account_number": "PA0FAKE0000",
-        "status": "ACTIVE",
-        "crypto_status": "ACTIVE",
-        "currency": "USD",
-        "buying_power": str(cash),
-        "cash": str(cash),
-        "portfolio_value": str(equity),
-        "equity": str(equity),
-        "last_equity": str(equity),
-        "pattern_day_trader": False,
-        "trading_blocked": False,
-        "transfers_blocked": False,
-        "account_blocked": False,
-        "created_at": "2024-01-02T15:00:00Z",
-        "trade_suspended_by_user": False,
-        "multiplier": "1",
-        "shorting_enabled": False,
-        "daytrade_count": 0,
-    }
-
-
-def _position(symbol: str, qty: Decimal, avg: Decimal, price: Decimal) -> dict[str, Any]:
-    return {
-        "asset_id": str(uuid.uuid5(uuid.NAMESPACE_DNS, symbol)),
-        "symbol": symbol,
-        "exchange": "NASDAQ",
-        "asset_class": "us_equity",
-        "asset_marginable": True,
-        "avg_entry_price": str(avg),
-        "qty": str(qty),
-        "qty_available": str(qty),
-        "side": "long" if qty > 0 else "short",
-        "market_value": str(qty * price),
-        "cost_basis": str(qty * avg),
-        "unrealized_pl": str(qty * (price - avg)),
-        "current_price": str(price),
-        "lastday_price": str(price),
-        "change_today": "0",
-    }
-
-
-def _clock(is_open: bool) -> dict[str, Any]:
-    now = datetime.now(UTC).replace(microsecond=0)
-    return {
-        "timestamp": now.isoformat(),
-        "is_open": is_open,
-        "next_open": (now + timedelta(hours=16)).isoformat(),
-        "next_close": (now + timedelta(hours=6)).isoformat(),
-    }
-
-
-def _calendar(start: str | None, end: str | None) -> list[dict[str, str]]:
-    day = datetime.fromisoformat(start or "2026-11-23").date()
-    last = datetime.fromisoformat(end or start or "2026-11-27").date()
-    out = []
-    while day <= last:
-        if day.weekday() < 5:
-            out.append(
-                {
-                    "date": day.isoformat(),
-                    "open": "09:30",
-                    "close": "16:00",
-                    "session_open": "0400",
-                    "session_close": "2000",
-                    "settlement_date": (day + timedelta(days=1)).isoformat(),
-                }
-            )
-        day += timedelta(days=1)
-    return out
-
-
-def _handler(fake: FakeAlpaca) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def setup(self) -> None:
-            """Send small replies at once (no Nagle delay)."""
-            super().setup()
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Stay quiet."""
-
-        def _serve(self, method: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            parts = urlsplit(self.path)
-            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-            with fake.lock:
-                fake.requests += 1
-                if (
-                    self.headers.get("APCA-API-KEY-ID") != KEY
-                    or self.headers.get("APCA-API-SECRET-KEY") != SECRET
-                ):
-                    return self._reply(403, {"message": "forbidden."})
-                if fake.forced:
-                    status, body, headers = fake.forced.pop(0)
-                    return self._reply(status, body, headers)
-                fault = fake.pick_fault()
-                if fault == "drop":
-                    self.close_connection = True
-                    return None
-                if fault == "rate_limit":
-                    reset = str(int(time.time()) + 1)
-                    return self._reply(
-                        429,
-                        {"code": 42910000, "message": "rate limit exceeded"},
-                        {
-                            "X-Ratelimit-Limit": "200",
-                            "X-Ratelimit-Remaining": "0",
-                            "X-Ratelimit-Reset": reset,
-                        },
-                    )
-                if fault == "server_error":
-                    return self._reply(500, {"code": 50010000, "message": "internal server error"})
-                body = json.loads(raw) if raw else None
-                status, reply = fake.route(method, parts.path, query, body)
-            if fault == "gateway_timeout_after_accept":
-                return self._reply(504, "<html><body>504 Gateway Time-out</body></html>")
-            if fault == "timeout_after_accept":
-                time.sleep(fake.faults.hang_s)
-                self.close_connection = True
-                return None
-            return self._reply(status, reply)
-
-        def _reply(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-            if isinstance(body, str):
-                data, ctype = body.encode(), "text/html"
-            else:
-                data = b"" if body is None else json.dumps(body).encode()
-                ctype = "application/json"
-            self.send_response(status)
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(data)))
-            # Headers and body in one write: two small writes meet delayed ACKs (40 ms).
-            self._headers_buffer.append(b"\r\n" + data)
-            try:
-                self.flush_headers()
-            except OSError:
-                self.close_connection = True  # the client gave up (its read timeout)
-
-        def do_GET(self) -> None:
-            """Serve a GET."""
-            self._serve("GET")
-
-        def do_POST(self) -> None:
-            """Serve a POST."""
-            self._serve("POST")
-
-        def do_DELETE(self) -> None:
-            """Serve a DELETE."""
-            self._serve("DELETE")
-
-    return Handler

@@ -15,6 +15,7 @@ from alpaca.trading.requests import (
     GetOrdersRequest,
     MarketOrderRequest,
     StopLossRequest,
+    StopOrderRequest,
 )
 from tests.fakes.fake_alpaca import KEY, SECRET, FakeAlpaca
 
@@ -101,3 +102,38 @@ def test_sdk_when_cancelling_the_held_stop_then_it_is_canceled(sdk: TradingClien
     leg = order.legs[0]  # type: ignore[union-attr,index]
     sdk.cancel_order_by_id(leg.id)
     assert sdk.get_order_by_id(leg.id).status is OrderStatus.CANCELED  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("policy", "leg_after"), [("cancel", "canceled"), ("resize", "new")])
+def test_sdk_when_partly_filled_then_canceled_then_bodies_validate_and_leg_follows_policy(
+    sdk: TradingClient, fake: FakeAlpaca, policy: str, leg_after: str
+) -> None:
+    fake.leg_on_partial_end = policy
+    fake.partial_next.append((Decimal(4), Decimal("100.5")))
+    order = sdk.submit_order(oto("sd-o-part"))
+    found = sdk.get_order_by_client_id("sd-o-part")
+    assert found.status is OrderStatus.PARTIALLY_FILLED  # type: ignore[union-attr]
+    assert (found.qty, found.filled_qty) == ("10", "4")  # type: ignore[union-attr]
+    assert found.filled_avg_price == "100.5"  # type: ignore[union-attr]
+    assert found.legs[0].status is OrderStatus.HELD  # type: ignore[union-attr,index]
+    fake.set_price("AAPL", Decimal(90))  # a held leg is not armed by a partial fill
+    assert [(p.symbol, p.qty) for p in sdk.get_all_positions()] == [("AAPL", "4")]  # type: ignore[union-attr]
+    sdk.cancel_order_by_id(order.id)  # type: ignore[union-attr]
+    ended = sdk.get_order_by_client_id("sd-o-part")
+    assert ended.status is OrderStatus.CANCELED  # type: ignore[union-attr]
+    leg = ended.legs[0]  # type: ignore[union-attr,index]
+    assert leg.status.value == leg_after
+    assert leg.qty == ("4" if policy == "resize" else "10")
+
+
+def test_sdk_when_submitting_a_standalone_stop_then_it_is_working(sdk: TradingClient) -> None:
+    sdk.submit_order(
+        MarketOrderRequest(symbol="AAPL", qty=5, side=OrderSide.BUY, time_in_force=TimeInForce.DAY)
+    )
+    stop = sdk.submit_order(
+        StopOrderRequest(
+            symbol="AAPL", qty=5, side=OrderSide.SELL, time_in_force=TimeInForce.GTC, stop_price=90
+        )
+    )
+    assert stop.status is OrderStatus.NEW  # type: ignore[union-attr]
+    assert stop.stop_price == "90"  # type: ignore[union-attr]

@@ -198,7 +198,8 @@ class AlpacaPaperBroker:
         return out
 
     async def submit_order(self, request: OrderRequest) -> BrokerOrder:
-        """Submit a market order keyed by its client order id; an entry carries its stop."""
+        """Submit an order keyed by its client order id: a market order (an entry carries
+        its protective stop as an OTO leg) or a standalone stop."""
         body: dict[str, Any] = {
             "symbol": request.ticker,
             "qty": str(request.qty),
@@ -207,7 +208,10 @@ class AlpacaPaperBroker:
             "time_in_force": request.time_in_force.value,
             "client_order_id": request.client_order_id,
         }
-        if request.side is OrderSide.BUY and request.stop_price is not None:
+        if request.type is OrderType.STOP:
+            # A standalone protective stop (a replacement for a leg that no longer fits).
+            body["stop_price"] = str(request.stop_price)
+        elif request.side is OrderSide.BUY and request.stop_price is not None:
             body["order_class"] = "oto"
             body["stop_loss"] = {"stop_price": str(request.stop_price)}
         return _order(await self._json("POST", "/v2/orders", body=body))

@@ -21,6 +21,7 @@ from swingdesk.domain.events import Event, OrderRequest, OrderResponseStatus, Ri
 from swingdesk.domain.ids import client_order_id_for
 from swingdesk.events_out import publish
 from swingdesk.execution.booking import Booker, SectorOf
+from swingdesk.execution.protection import StopKeeper, ended_partly_filled
 from swingdesk.execution.retry import RetryPolicy
 from swingdesk.ports import Broker, BrokerOrder, Clock, EventBus
 from swingdesk.store import tables as t
@@ -80,6 +81,7 @@ class ExecutionAgent:
         self.fill_polls = fill_polls
         self.fill_poll_s = fill_poll_s
         self.booker = Booker(store, bus, clock, sector_of)
+        self.stops = StopKeeper(self)
         #: False until the start-up reconciliation succeeded (set by the SyncWorker).
         self.ready = True
         #: Held while an order is in flight, so that reconciliation never sees half a booking.
@@ -164,7 +166,7 @@ class ExecutionAgent:
     ) -> None:
         """Book the order; while it is still working, poll it a few times for its fill."""
         for poll in range(self.fill_polls + 1):
-            report.events += await self.booker.book(order, sector=sector)
+            report.events += await self.settle(order, sector=sector)
             report.status, report.filled_qty = order.status, order.filled_qty
             report.filled_avg_price = order.filled_avg_price
             if order.status not in _WORKING or poll == self.fill_polls:
@@ -200,7 +202,7 @@ class ExecutionAgent:
             return OrderStatus(row.status) if row else OrderStatus.REJECTED
         found = await self._lookup(client_order_id)
         if found is not None:
-            await self.booker.book(found)
+            await self.settle(found)
             return found.status
         if self.clock.now() - row.created_at > self.stale_after:
             report = ExecutionReport(
@@ -209,6 +211,18 @@ class ExecutionAgent:
             await self._reject(report, NOT_RECEIVED, "the broker never received this order")
             return OrderStatus.REJECTED
         return OrderStatus(row.status)
+
+    async def settle(self, order: BrokerOrder, *, sector: str | None = None) -> list[Event]:
+        """Book the broker's report of an order of ours; when it has just ended partly
+        filled, first make the protective stops cover exactly the shares held (before the
+        booking, so a crash in between repeats the check instead of skipping it)."""
+        if ended_partly_filled(order):
+            row = await self.store.order(order.client_order_id)
+            if row is not None and not row.external and not OrderStatus(row.status).is_terminal:
+                await self.stops.protect(order, row)
+                # Its legs may have been canceled meanwhile: book the broker's fresh view.
+                order = await self._lookup(order.client_order_id) or order
+        return await self.booker.book(order, sector=sector)
 
     async def _store_request(self, request: OrderRequest, *, rejected_as: str | None) -> None:
         """Persist the order (the idempotency key) before anything is sent."""

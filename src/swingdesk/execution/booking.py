@@ -98,6 +98,17 @@ class Booker:
                 row.status, row.updated_at = order.status.value, now
                 row.filled_qty, row.filled_avg_price = order.filled_qty, order.filled_avg_price
             return
+        if order.qty > 0 and order.qty != row.qty:
+            # Alpaca may resize a stop leg to the filled part of its parent.
+            await tx.audit(
+                "order.qty_changed",
+                f"broker reports {row.client_order_id} for {order.qty} (was {row.qty})",
+                now=now,
+                decision_id=did,
+                actor="broker",
+                payload={"client_order_id": row.client_order_id, "qty": str(order.qty)},
+            )
+            row.qty = order.qty
         booked_qty, booked_avg = row.filled_qty, row.filled_avg_price or Decimal(0)
         if order.status.value != row.status or order.broker_order_id != row.broker_order_id:
             status = OrderResponseStatus(

@@ -138,7 +138,7 @@ class SyncWorker:
             await self._import(order)
             report.imported.append(order.client_order_id)
         for order in plan.to_refresh:
-            await self.execution.booker.book(order)
+            await self.execution.settle(order)
             report.refreshed += 1
         for coid in plan.to_look_up:
             await self.execution.resolve(coid)
