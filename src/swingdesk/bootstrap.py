@@ -183,7 +183,7 @@ def _strategy(settings: Settings, llm: LLMClient | None, store: Store) -> Strate
     return LLMStrategy(
         llm,
         prices=prices,
-        cache=FileResponseCache(settings.data_dir / "llm_cache"),
+        cache=FileResponseCache(settings.llm_cache_dir or settings.data_dir / "llm_cache"),
         cache_mode=CacheMode(settings.llm_cache_mode),
         budget=budget,
         timeout_s=settings.llm_timeout_s,

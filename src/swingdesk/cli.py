@@ -306,63 +306,52 @@ def scan(
 @app.command()
 def backtest(
     data: Annotated[Path | None, typer.Option(help="Directory of TICKER.csv files.")] = None,
+    simulated: Annotated[bool, typer.Option(help="Replay the simulated market instead.")] = False,
     tickers: Annotated[str, typer.Option(help="Comma-separated tickers, e.g. AAPL,MSFT.")] = "",
+    universe: Annotated[str, typer.Option(help="'all': every ticker in the data.")] = "",
     start: Annotated[str, typer.Option(help="First session, YYYY-MM-DD.")] = "",
     end: Annotated[str, typer.Option(help="Last session, YYYY-MM-DD.")] = "",
+    strategy: Annotated[str, typer.Option(help="rules, crossover or llm-replay.")] = "rules",
+    engine: Annotated[str, typer.Option(help="auto, fast or pipeline.")] = "auto",
     initial_cash: Annotated[str, typer.Option(help="Starting cash, USD.")] = "100000",
     slippage_bps: Annotated[str, typer.Option(help="Fill slippage, basis points.")] = "5",
     commission: Annotated[str, typer.Option(help="Commission per order, USD.")] = "0",
+    earnings_unknown: Annotated[
+        str, typer.Option(help="No known earnings date: block (as live) or allow new longs.")
+    ] = "block",
+    risk_profile: Annotated[
+        str, typer.Option(help="desk (every rule) or buying-power-only.")
+    ] = "desk",
+    seed: Annotated[int, typer.Option(help="Seed of the simulated market.")] = 42,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the result here.")] = None,
-    simulated: Annotated[bool, typer.Option(help="Replay the simulated market.")] = False,
-    universe: Annotated[str, typer.Option(help="'all' for every ticker in the data.")] = "",
     report: Annotated[Path | None, typer.Option(help="Write an HTML report here.")] = None,
-    strategy: Annotated[str, typer.Option(help="rules (llm-replay: not yet).")] = "rules",
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
-    """Replay history day by day through the same pipeline (CSV data, rules analyst)."""
-    from datetime import date
-    from decimal import Decimal, InvalidOperation
+    """Replay history day by day through the desk's strategy, risk and execution code."""
+    from swingdesk.backtest.command import build_params, summary_lines, terminal_progress
+    from swingdesk.backtest.report import render
+    from swingdesk.backtest.runner import run_backtest
+    from swingdesk.domain.errors import ConfigurationError
 
-    from swingdesk.backtest.runner import BacktestParams, run_backtest
-    from swingdesk.domain.ticker import sanitize_ticker
-
-    missing = [
-        name
-        for name, wanted in (
-            ("--simulated", simulated),
-            ("--universe", bool(universe)),
-            ("--report", report is not None),
-            ("--strategy llm-replay", strategy != "rules"),
-        )
-        if wanted
-    ]
-    if missing:
-        err.print(f"[red]error[/red] [NOT_IMPLEMENTED] {', '.join(missing)}: not implemented yet")
-        raise typer.Exit(2)
     try:
-        if data is None or not tickers or not start or not end:
-            raise ValueError("--data, --tickers, --start and --end are required")
-        params = BacktestParams(
-            data_dir=data,
-            tickers=tuple(sanitize_ticker(t) for t in tickers.split(",") if t.strip()),
-            start=date.fromisoformat(start),
-            end=date.fromisoformat(end),
-            initial_cash=Decimal(initial_cash),
-            slippage_bps=Decimal(slippage_bps),
-            commission=Decimal(commission),
-        )
-    except (ValueError, InvalidOperation, SwingdeskError) as exc:
-        msg = exc.message if isinstance(exc, SwingdeskError) else str(exc)
-        err.print(f"[red]error[/red] [INVALID_INPUT] {msg}", highlight=False)
-        raise typer.Exit(2) from None
-    try:
-        result = aio.run(run_backtest(params))
+        params = build_params(
+            data=data, simulated=simulated, tickers=tickers, universe=universe, start=start,
+            end=end, strategy=strategy, engine=engine, initial_cash=initial_cash,
+            slippage_bps=slippage_bps, commission=commission, earnings_unknown=earnings_unknown,
+            risk_profile=risk_profile, seed=seed,
+        )  # fmt: skip
+        with terminal_progress(err, enabled=not quiet) as progress:
+            result = aio.run(run_backtest(params, progress=progress))
     except SwingdeskError as exc:
         err.print(f"[red]error[/red] [{exc.code}] {exc.message}", highlight=False)
-        raise typer.Exit(2 if isinstance(exc, InputError | NotFoundError) else 1) from None
+        bad_input = isinstance(exc, InputError | NotFoundError | ConfigurationError)
+        raise typer.Exit(2 if bad_input else 1) from None
     if json_out is not None:
         json_out.write_text(result.to_json())
-    for key, value in result.metrics().items():
-        out.print(f"{key:<26} {value}", highlight=False)
+    if report is not None:
+        report.write_text(render(result), encoding="utf-8")
+    for line in summary_lines(result):
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 @db_app.command("upgrade")
@@ -395,9 +384,8 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
 ) -> None:
     """Run the API service (and everything behind it) in one process."""
-    import uvicorn
-
     from swingdesk.api.app import create_app
+    from swingdesk.api.server import serve as run_server
 
     overrides: dict[str, Any] = {}
     if host:
@@ -405,12 +393,7 @@ def serve(
     if port:
         overrides["port"] = port
     settings = load_settings(**overrides)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-    )
+    run_server(create_app(settings), settings)
 
 
 def main() -> None:

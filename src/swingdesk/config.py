@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -287,6 +288,14 @@ class Settings(BaseSettings):
         pattern="^(off|read_through|replay_only)$",
         description="response cache under data_dir/llm_cache; replay_only never calls the model",
     )
+    llm_cache_dir: Path | None = Field(
+        default=None, description="where model replies are cached; unset means data_dir/llm_cache"
+    )
+    llm_knowledge_cutoff: date | None = Field(
+        default=None,
+        description="the model's training-data cutoff (YYYY-MM-DD); backtest decisions dated "
+        "before it are flagged contaminated; unset means a built-in value for known models",
+    )
 
     # Execution and reconciliation (the Alpaca adapter only ever talks to the paper endpoint).
     alpaca_api_key: SecretStr | None = Field(
@@ -328,7 +337,13 @@ class Settings(BaseSettings):
     )
 
     @field_validator(
-        "llm_daily_budget_usd", "llm_model", "openai_base_url", "anthropic_base_url", mode="before"
+        "llm_daily_budget_usd",
+        "llm_model",
+        "openai_base_url",
+        "anthropic_base_url",
+        "llm_cache_dir",
+        "llm_knowledge_cutoff",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -61,7 +63,9 @@ async def test_backtest_when_deciding_then_no_bar_after_the_decision_day_is_seen
         return frame
 
     monkeypatch.setattr(SessionPriceCsvMarket, "daily_bars", spy)
-    await run_backtest(_params(root))
+    # The reference engine reads bars through the provider; the fast engine's parity with
+    # it is test_backtest_parity's subject.
+    await run_backtest(replace(_params(root), engine="pipeline"))
     cal = TradingCalendar(start=date(2023, 1, 1))
     assert len(seen) >= 3 * 45  # three tickers, 45 sessions
     for now, last in seen:
@@ -75,3 +79,8 @@ async def test_backtest_when_run_twice_then_json_is_byte_identical(tmp_path: Pat
     second = (await run_backtest(_params(root))).to_json()
     assert first == second
     assert '"exit_reason": "stop"' in first
+    # The runner's additions are part of the document, and as deterministic.
+    doc = json.loads(first)
+    assert doc["benchmark"]["days"]
+    assert doc["skipped"] == {}
+    assert {"turnover", "exposure_average", "exposure_max"} <= set(doc["metrics"])

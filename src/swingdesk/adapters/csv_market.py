@@ -293,6 +293,10 @@ class CsvMarket:
         self._get(ticker)
         return self._profiles.get(ticker) or TickerProfile(ticker, ticker, "")
 
+    def bars(self, ticker: str) -> Bars:
+        """Return the ticker's whole validated history (for vectorised backtests)."""
+        return self._get(ticker)
+
     def bars_until(self, ticker: str, now: datetime) -> tuple[Bars, int]:
         """Return the ticker's history and how many bars had closed by ``now``."""
         bars = self._get(ticker)

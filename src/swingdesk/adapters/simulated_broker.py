@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import uuid4
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +30,25 @@ from swingdesk.store.store import Store
 
 PriceSource = Callable[[str, datetime], Awaitable[Decimal]]
 _BPS = Decimal(10_000)
+
+
+def market_fill_price(price: Decimal, side: OrderSide, slippage: Decimal) -> Decimal:
+    """Return the fill of a market order at ``price``: slippage (a fraction) against us."""
+    sign = 1 if side is OrderSide.BUY else -1
+    return price4(price * (1 + sign * slippage))
+
+
+def bar_stop_fill(
+    bar_open: Decimal, bar_low: Decimal, stop: Decimal, slippage: Decimal
+) -> Decimal | None:
+    """Return the fill of a sell stop on a daily bar, None when the low stays above it.
+
+    It triggers when the low reaches the stop and fills at the stop, or at the open when
+    the bar gapped below it, less slippage.
+    """
+    if bar_low > stop:
+        return None
+    return price4(min(bar_open, stop) * (1 - slippage))
 
 
 class SimulatedBroker:
@@ -54,24 +73,33 @@ class SimulatedBroker:
         self._slippage = slippage_bps / _BPS
         self._commission = commission
 
-    async def _cash(self) -> Decimal:
-        async with self._store.read() as s:
-            row = await s.get(t.SimAccountRow, 1)
-            return row.cash if row else self._initial_cash
-
     async def get_account(self) -> BrokerAccount:
         """Return cash, buying power (cash: no margin) and equity at current prices."""
-        cash = await self._cash()
-        positions = await self.get_positions()
+        cash, positions = await self._book()
         equity = cash + sum((p.market_value for p in positions), Decimal(0))
         return BrokerAccount(cash=cash, buying_power=max(cash, Decimal(0)), equity=equity)
 
     async def get_positions(self) -> list[BrokerPosition]:
         """Return open positions valued at the current simulated price."""
+        return (await self._book())[1]
+
+    async def _book(self) -> tuple[Decimal, list[BrokerPosition]]:
+        """Read cash and positions in ONE statement, so a fill being booked meanwhile is
+        seen whole or not at all (two reads could pair the old cash with the new position,
+        inflating equity and with it the high-water mark)."""
+        cash_now = select(t.SimAccountRow.cash).where(t.SimAccountRow.id == 1).scalar_subquery()
+        one_row = select(literal(1).label("one")).subquery()
+        q = (
+            select(cash_now, t.SimPositionRow)
+            .select_from(one_row)
+            .outerjoin(t.SimPositionRow, true())
+            .order_by(t.SimPositionRow.ticker)
+        )
         async with self._store.read() as s:
-            rows = list(
-                (await s.scalars(select(t.SimPositionRow).order_by(t.SimPositionRow.ticker))).all()
-            )
+            result = (await s.execute(q)).all()
+        # The account row appears with the first trade; until then the cash is the start.
+        cash = result[0][0] if result[0][0] is not None else self._initial_cash
+        rows = [row for _, row in result if row is not None]
         now = self._clock.now()
         out = []
         for row in rows:
@@ -85,7 +113,7 @@ class SimulatedBroker:
                     current_price=price,
                 )
             )
-        return out
+        return cash, out
 
     async def submit_order(self, request: OrderRequest) -> BrokerOrder:
         """Accept a market order and fill it at once at the current price plus slippage."""
@@ -93,8 +121,7 @@ class SimulatedBroker:
             raise RejectedError(f"the simulated broker takes market orders, not {request.type}")
         now = self._clock.now()
         price = await self._prices(request.ticker, now)
-        sign = 1 if request.side is OrderSide.BUY else -1
-        fill_price = price4(price * (1 + sign * self._slippage))
+        fill_price = market_fill_price(price, request.side, self._slippage)
         try:
             async with self._store.tx() as tx:
                 s = tx.session
@@ -250,15 +277,15 @@ class SimulatedBroker:
                 if bars is not None:
                     if leg.ticker not in bars:
                         continue
-                    bar_open, bar_low = bars[leg.ticker]
-                    if bar_low > leg.stop_price:
+                    fill = bar_stop_fill(*bars[leg.ticker], leg.stop_price, self._slippage)
+                    if fill is None:
                         continue
-                    trigger = min(bar_open, leg.stop_price)
+                    price = fill
                 else:
                     trigger = await self._prices(leg.ticker, now)
                     if trigger > leg.stop_price:
                         continue
-                price = price4(trigger * (1 - self._slippage))
+                    price = price4(trigger * (1 - self._slippage))
                 account = await s.get(t.SimAccountRow, 1, with_for_update=True)
                 position = await s.get(t.SimPositionRow, leg.ticker, with_for_update=True)
                 if account is None or position is None:

@@ -117,3 +117,62 @@ def average_holding_days(trades: Sequence[Trade], sessions: Sequence[date]) -> f
     index = {d: i for i, d in enumerate(sessions)}
     held = [index[t.exit_date] - index[t.entry_date] for t in trades]
     return sum(held) / len(held)
+
+
+def turnover(traded_notional: Decimal, equity: Sequence[Decimal]) -> float:
+    """Return traded notional over average equity, annualised (252 sessions a year).
+
+    Buys and sells both count, so buying a book worth the equity and selling it again
+    within the year is a turnover of 2.0.
+    """
+    if not equity:
+        return 0.0
+    average = sum(equity, Decimal(0)) / len(equity)
+    if average <= 0:
+        return 0.0
+    return float(traded_notional / average) * TRADING_DAYS / len(equity)
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """Gross market value over equity: the mean over all sessions and the largest."""
+
+    average: float
+    maximum: float
+
+
+def exposure(gross: Sequence[Decimal], equity: Sequence[Decimal]) -> Exposure:
+    """Return the average and maximum of gross exposure / equity over the sessions."""
+    shares = [float(g / e) for g, e in zip(gross, equity, strict=True) if e > 0]
+    if not shares:
+        return Exposure(0.0, 0.0)
+    return Exposure(sum(shares) / len(shares), max(shares))
+
+
+def monthly_returns(
+    days: Sequence[date], equity: Sequence[Decimal], start: Decimal
+) -> dict[tuple[int, int], float]:
+    """Return each calendar month's return, compounded from the daily equity.
+
+    A month's return is its last close over the previous month's last close (``start``,
+    the equity before the first session, for the first month), minus one.
+    """
+    out: dict[tuple[int, int], float] = {}
+    base = start
+    for i, (day, value) in enumerate(zip(days, equity, strict=True)):
+        last_of_month = i + 1 == len(days) or (days[i + 1].year, days[i + 1].month) != (
+            day.year,
+            day.month,
+        )
+        if last_of_month:
+            out[(day.year, day.month)] = float(value / base - 1) if base else 0.0
+            base = value
+    return out
+
+
+def yearly_from_monthly(monthly: dict[tuple[int, int], float]) -> dict[int, float]:
+    """Return each year's return, compounding its months."""
+    growth: dict[int, float] = {}
+    for (year, _), r in sorted(monthly.items()):
+        growth[year] = growth.get(year, 1.0) * (1 + r)
+    return {y: g - 1 for y, g in growth.items()}

@@ -10,7 +10,9 @@ and the simulated broker on a temporary SQLite file. For each session D:
 2. at D's close, held protective stops are checked against D's (open, low) bar and the
    fills booked by the reconciler;
 3. a minute after D's close, every ticker runs through the pipeline (seeing bars up to D);
-   approved orders are queued for the next open instead of sent at once.
+   approved orders are queued for the next open instead of sent at once. Risk sees the
+   queued entries as if filled at their reference price (``risk.pending``), so two
+   approvals of one evening cannot jointly spend the same cash or fill the same sector.
 
 It is slow (a database round trip per stage) and exact; ``engine`` is the fast one and a
 test proves both agree.
@@ -30,19 +32,33 @@ import numpy as np
 from swingdesk.adapters.clock import ManualClock
 from swingdesk.adapters.csv_market import CsvMarket
 from swingdesk.adapters.simulated_broker import SimulatedBroker
-from swingdesk.backtest.result import BacktestParams, BacktestResult, DayRecord, Fill, TradeBook
+from swingdesk.backtest.result import (
+    BacktestParams,
+    BacktestResult,
+    DayRecord,
+    Fill,
+    Progress,
+    TradeBook,
+)
+from swingdesk.backtest.setup import data_dir, risk_limits_for, settings_for, strategy_for
 from swingdesk.bootstrap import SectorLookup, build_desk
-from swingdesk.config import Settings
-from swingdesk.domain.enums import OrderSide, OrderStatus
+from swingdesk.domain.enums import Intent, OrderSide, OrderStatus
 from swingdesk.domain.errors import InputError
 from swingdesk.domain.events import RiskApproved, RiskRejected
 from swingdesk.domain.ids import client_order_id_for
+from swingdesk.domain.portfolio import PortfolioState
 from swingdesk.execution.agent import ExecutionAgent, ExecutionReport, order_request_for
 from swingdesk.execution.retry import RetryPolicy
 from swingdesk.marketdata.calendar import TradingCalendar, day_number
+from swingdesk.risk.manager import RiskManager
+from swingdesk.risk.pending import PendingEntry, with_pending_entries
 from swingdesk.services.pipeline import DecisionPipeline
+from swingdesk.services.portfolio import PortfolioService
+from swingdesk.strategy.agent import StrategyAgent
 
 _PRICE_Q = Decimal("0.0001")
+#: An approval waits overnight (or a long weekend) for the open by design; older is stale.
+NEXT_OPEN_STALE_S = 7 * 86_400.0
 
 
 class SessionPriceCsvMarket(CsvMarket):
@@ -85,6 +101,14 @@ class NextOpenExecution(ExecutionAgent):
         request = order_request_for(approval, coid, self.clock.now())
         return ExecutionReport(request, OrderStatus.NEW, Decimal(0), None)
 
+    def pending_entries(self) -> list[PendingEntry]:
+        """Return the queued entries, in approval order, as risk must see them."""
+        return [
+            PendingEntry(a.ticker, a.qty, a.reference_price, sector)
+            for a, sector in self.queue
+            if a.intent is Intent.BUY_TO_OPEN
+        ]
+
     async def send_queued(self) -> list[ExecutionReport]:
         """Place every queued approval now, in approval order."""
         queued, self.queue = self.queue, []
@@ -94,19 +118,20 @@ class NextOpenExecution(ExecutionAgent):
         return reports
 
 
-def _settings(params: BacktestParams, workdir: Path) -> Settings:
-    return Settings(
-        profile="backtest",
-        market_provider="csv",
-        strategy_provider="rules",
-        broker="simulated",
-        csv_dir=_data_dir(params),
-        data_dir=workdir,
-        database_url=f"sqlite:///{workdir / 'backtest.db'}",
-        sim_initial_cash_usd=params.initial_cash,
-        sim_slippage_bps=params.slippage_bps,
-        sim_commission_usd=params.commission,
-    )
+class PendingAwarePortfolio(PortfolioService):
+    """The portfolio service that shows queued entries as if filled (``risk.pending``)."""
+
+    def __init__(self, inner: PortfolioService, execution: NextOpenExecution) -> None:
+        super().__init__(inner.broker, inner.store, inner.sector_of, reuse_s=inner.reuse_s)
+        self.execution = execution
+
+    async def current(
+        self, now: datetime, *, record: bool = True, mark: bool = False
+    ) -> PortfolioState:
+        """Return the broker's portfolio with the queued entries booked at their reference."""
+        base = await super().current(now, record=record, mark=mark)
+        self._last = with_pending_entries(base, self.execution.pending_entries())
+        return self._last
 
 
 @dataclass
@@ -117,8 +142,9 @@ class _Parts:
     sync: Any
 
 
-def desk_parts(desk: Any) -> _Parts:
-    """Return the desk's pipeline rebuilt with a next-open ExecutionAgent."""
+def desk_parts(desk: Any, params: BacktestParams) -> _Parts:
+    """Return the desk's pipeline rebuilt for the run: next-open execution, the run's
+    strategy and risk limits, and a portfolio that shows queued entries."""
     if not isinstance(desk.broker, SimulatedBroker):
         raise InputError("a backtest needs the simulated broker")
     execution = NextOpenExecution(
@@ -127,15 +153,24 @@ def desk_parts(desk: Any) -> _Parts:
         desk.bus,
         desk.clock,
         retry=RetryPolicy(attempts=1),
-        # The approval waits overnight (or a weekend) for the open by design.
-        stale_after_s=7 * 86_400.0,
+        stale_after_s=NEXT_OPEN_STALE_S,
         sector_of=SectorLookup(desk.provider),
     )
     p = desk.pipeline
     pipeline = DecisionPipeline(
-        market=p.market, strategy=p.strategy, risk=p.risk, execution=execution,
-        portfolio=p.portfolio, control=p.control, store=p.store, bus=p.bus, clock=p.clock,
-    )  # fmt: skip
+        market=p.market,
+        # llm-replay keeps the desk's LLM analyst (replay-only cache, see backtest/llm_replay).
+        strategy=p.strategy
+        if params.strategy == "llm-replay"
+        else StrategyAgent(strategy_for(params)),
+        risk=RiskManager(risk_limits_for(params, p.risk.limits)),
+        execution=execution,
+        portfolio=PendingAwarePortfolio(p.portfolio, execution),
+        control=p.control,
+        store=p.store,
+        bus=p.bus,
+        clock=p.clock,
+    )
     return _Parts(pipeline, execution, desk.broker, desk.sync)
 
 
@@ -146,11 +181,12 @@ async def _replay(
     clock: ManualClock,
     calendar: TradingCalendar,
     sessions: list[date],
+    progress: Progress | None,
 ) -> BacktestResult:
     result = BacktestResult(params)
     tickers = [parts.pipeline.validate_ticker(t) for t in params.tickers]
     book = TradeBook(params.commission)
-    for day in sessions:
+    for done, day in enumerate(sessions, start=1):
         clock.set(calendar.session_open(day))
         for report in await parts.execution.send_queued():
             if report.status is OrderStatus.FILLED and report.filled_avg_price is not None:
@@ -162,7 +198,8 @@ async def _replay(
                 result.rejected_orders[report.error_code or report.status.value] += 1
         clock.set(calendar.session_close(day))
         bars = {t: b for t in tickers if (b := provider.bar(t, day)) is not None}
-        for order in await parts.broker.process_stops(clock.now(), bars=bars):
+        stopped = await parts.broker.process_stops(clock.now(), bars=bars)
+        for order in sorted(stopped, key=lambda o: o.ticker):
             assert order.filled_avg_price is not None
             fill = Fill(day, order.ticker, OrderSide.SELL.value, order.filled_qty,
                         order.filled_avg_price, "stop")  # fmt: skip
@@ -183,13 +220,17 @@ async def _replay(
         positions = await parts.broker.get_positions()
         exposure = sum((p.market_value for p in positions), Decimal(0))
         result.days.append(DayRecord(day, account.equity, account.cash, exposure))
+        if progress is not None:
+            progress(done, len(sessions))
     result.trades = book.closed
     result.unsent_orders = len(parts.execution.queue)
     result.open_positions = {p.ticker: p.qty for p in await parts.broker.get_positions()}
     return result
 
 
-async def run_pipeline_backtest(params: BacktestParams) -> BacktestResult:
+async def run_pipeline_backtest(
+    params: BacktestParams, *, progress: Progress | None = None
+) -> BacktestResult:
     """Replay ``params.start``..``params.end`` through the pipeline; return the record."""
     if params.end < params.start:
         raise InputError(f"--end {params.end} is before --start {params.start}")
@@ -197,17 +238,14 @@ async def run_pipeline_backtest(params: BacktestParams) -> BacktestResult:
     sessions = calendar.sessions_between(params.start, params.end)
     if not sessions:
         raise InputError(f"no trading session between {params.start} and {params.end}")
-    provider = SessionPriceCsvMarket(_data_dir(params), calendar=calendar)
+    if params.strategy != "llm-replay":
+        strategy_for(params)  # refuse an unknown strategy before building anything
+    provider = SessionPriceCsvMarket(data_dir(params), calendar=calendar)
     with tempfile.TemporaryDirectory(prefix="swingdesk-backtest-") as tmp:
         clock = ManualClock(calendar.session_open(sessions[0]) - timedelta(hours=1))
-        desk = await build_desk(_settings(params, Path(tmp)), clock=clock, provider=provider)
+        desk = await build_desk(settings_for(params, Path(tmp)), clock=clock, provider=provider)
         try:
-            return await _replay(desk_parts(desk), params, provider, clock, calendar, sessions)
+            parts = desk_parts(desk, params)
+            return await _replay(parts, params, provider, clock, calendar, sessions, progress)
         finally:
             await desk.close()
-
-
-def _data_dir(params: BacktestParams) -> Path:
-    if params.data_dir is None:
-        raise InputError("the pipeline replay needs --data")
-    return params.data_dir

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -16,7 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from swingdesk.backtest import metrics as m
+from swingdesk.backtest.benchmark import Benchmark
+from swingdesk.backtest.contamination import Contamination
 from swingdesk.domain.enums import OrderSide
+
+#: Called after each session with (sessions done, sessions in total).
+Progress = Callable[[int, int], None]
+
+STRATEGIES = ("rules", "crossover", "llm-replay")
+ENGINES = ("auto", "fast", "pipeline")
+EARNINGS_UNKNOWN = ("block", "allow")
+RISK_PROFILES = ("desk", "buying-power-only")
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,12 @@ class BacktestParams:
     simulated: bool = False
     #: Every ticker of the data instead of ``tickers``.
     universe_all: bool = False
+    #: With no known next earnings date: "block" new longs (as live) or "allow" them.
+    earnings_unknown: str = "block"
+    #: "desk" (every risk rule as configured) or "buying-power-only" (other gates off).
+    risk_profile: str = "desk"
+    #: Seed of the simulated market (``simulated`` only).
+    sim_seed: int = 42
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,26 +93,34 @@ class BacktestResult:
     rejected_orders: Counter[str] = field(default_factory=Counter)
     unsent_orders: int = 0
     open_positions: dict[str, Decimal] = field(default_factory=dict)
+    # Filled by the runner, around the engines:
+    #: Tickers left out, with the reason (too little history, a file that fails validation).
+    skipped: dict[str, str] = field(default_factory=dict)
+    #: Equal-weight buy-and-hold of the backtested tickers over the same sessions.
+    benchmark: Benchmark | None = None
+    #: llm-replay only: decisions the model may have answered from memory.
+    contamination: Contamination | None = None
+    #: "csv" or "simulated".
+    data_source: str = "csv"
+    #: "fast" or "pipeline": the engine that ran.
+    engine_used: str = ""
 
     def metrics(self) -> dict[str, Any]:
         """Return the performance figures of the run."""
         sessions = [d.day for d in self.days]
         equity = [d.equity for d in self.days]
-        dd = m.max_drawdown(sessions, equity)
         pf = m.profit_factor(self.trades)
+        notional = sum((f.qty * f.price for f in self.fills), Decimal(0))
+        exposure = m.exposure([d.exposure for d in self.days], equity)
         return {
-            "total_return": _r(m.total_return(equity)),
-            "cagr": _r(m.cagr(equity)),
-            "volatility": _r(m.volatility(equity)),
-            "sharpe": _r(m.sharpe(equity)),
-            "sortino": _r(m.sortino(equity)),
-            "max_drawdown": _r(dd.depth),
-            "max_drawdown_peak": None if dd.peak is None else dd.peak.isoformat(),
-            "max_drawdown_trough": None if dd.trough is None else dd.trough.isoformat(),
+            **return_metrics(sessions, equity),
             "trades": len(self.trades),
             "win_rate": _r(m.win_rate(self.trades)),
             "profit_factor": None if pf is None else _r(pf),
             "average_holding_days": _r(m.average_holding_days(self.trades, sessions)),
+            "turnover": _r(m.turnover(notional, equity)),
+            "exposure_average": _r(exposure.average),
+            "exposure_max": _r(exposure.maximum),
             "decisions": self.decisions,
             "approvals": self.approvals,
             "denials_by_code": dict(sorted(self.denials.items())),
@@ -104,18 +129,13 @@ class BacktestResult:
             "final_equity": str(equity[-1]) if equity else None,
         }
 
-    def to_json(self) -> str:
-        """Return the result as deterministic JSON (sorted keys, Decimals as strings)."""
-        p = self.params
-        doc = {
-            "params": {
-                "tickers": list(p.tickers),
-                "start": p.start.isoformat(),
-                "end": p.end.isoformat(),
-                "initial_cash": str(p.initial_cash),
-                "slippage_bps": str(p.slippage_bps),
-                "commission": str(p.commission),
-            },
+    def to_doc(self) -> dict[str, Any]:
+        """Return the result as a JSON-ready dict (Decimals as strings)."""
+        return {
+            "params": params_doc(self.params),
+            "data_source": self.data_source,
+            "engine_used": self.engine_used,
+            "skipped": dict(sorted(self.skipped.items())),
             "metrics": self.metrics(),
             "days": [
                 {
@@ -151,8 +171,67 @@ class BacktestResult:
                 for t in self.trades
             ],
             "open_positions": {k: str(v) for k, v in sorted(self.open_positions.items())},
+            "benchmark": None if self.benchmark is None else benchmark_doc(self.benchmark),
+            "contamination": None if self.contamination is None else self.contamination.to_doc(),
         }
-        return json.dumps(doc, sort_keys=True, indent=2) + "\n"
+
+    def to_json(self) -> str:
+        """Return the result as deterministic JSON (sorted keys, Decimals as strings)."""
+        return json.dumps(self.to_doc(), sort_keys=True, indent=2) + "\n"
+
+
+def params_doc(p: BacktestParams) -> dict[str, Any]:
+    """Return the parameters as they go into the JSON (no local paths: they vary per run)."""
+    return {
+        "tickers": list(p.tickers),
+        "start": p.start.isoformat(),
+        "end": p.end.isoformat(),
+        "initial_cash": str(p.initial_cash),
+        "slippage_bps": str(p.slippage_bps),
+        "commission": str(p.commission),
+        "strategy": p.strategy,
+        "engine": p.engine,
+        "universe": "all" if p.universe_all else "list",
+        "simulated": p.simulated,
+        "sim_seed": p.sim_seed if p.simulated else None,
+        "earnings_unknown": p.earnings_unknown,
+        "risk_profile": p.risk_profile,
+    }
+
+
+def return_metrics(sessions: Sequence[date], equity: Sequence[Decimal]) -> dict[str, Any]:
+    """Return the figures shared by the strategy and its benchmark."""
+    dd = m.max_drawdown(sessions, equity)
+    return {
+        "total_return": _r(m.total_return(equity)),
+        "cagr": _r(m.cagr(equity)),
+        "volatility": _r(m.volatility(equity)),
+        "sharpe": _r(m.sharpe(equity)),
+        "sortino": _r(m.sortino(equity)),
+        "max_drawdown": _r(dd.depth),
+        "max_drawdown_peak": None if dd.peak is None else dd.peak.isoformat(),
+        "max_drawdown_trough": None if dd.trough is None else dd.trough.isoformat(),
+    }
+
+
+def benchmark_doc(b: Benchmark) -> dict[str, Any]:
+    """Return the benchmark's JSON section: its figures, per-day equity and purchases."""
+    return {
+        "method": "equal-weight buy and hold of the backtested tickers",
+        "metrics": {
+            **return_metrics(*b.curve()),
+            "final_equity": str(b.equity[-1]) if b.equity else None,
+        },
+        "days": [
+            {"date": d.isoformat(), "equity": str(e)}
+            for d, e in zip(b.sessions, b.equity, strict=True)
+        ],
+        "entries": {
+            t: {"date": e.day.isoformat(), "price": str(e.price), "shares": str(e.shares)}
+            for t, e in sorted(b.entries.items())
+        },
+        "never_bought": list(b.never_bought),
+    }
 
 
 def _r(x: float) -> float:

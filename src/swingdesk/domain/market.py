@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +27,8 @@ class MarketSnapshot(BaseModel):
     atr_14: NonNegDec | None = None
     sma_20: PosDec | None = None
     sma_50: PosDec | None = None
+    prev_sma_20: PosDec | None = Field(default=None, description="SMA-20 one bar earlier")
+    prev_sma_50: PosDec | None = Field(default=None, description="SMA-50 one bar earlier")
     adv_20: NonNegDec | None = Field(
         default=None, description="20-day average daily volume, shares"
     )
@@ -40,6 +43,25 @@ class MarketSnapshot(BaseModel):
     missing: tuple[str, ...] = Field(
         default=(), description="fields the provider could not obtain (fail closed on these)"
     )
+
+    @classmethod
+    def trusted(cls, **fields: Any) -> Self:
+        """Build a snapshot from values that already pass every validator, without re-running
+        them; anything else goes through the validating constructor.
+
+        For ``make_snapshot`` only, whose values are rounded, finite Decimals (prices and
+        SMAs checked positive), ints, dates and flags, every field given in declaration
+        order. The one value a validator would change, ``as_of``, is taken as it is only when
+        it is already in UTC. The result equals what the constructor would build.
+        """
+        if fields.keys() != _FIELDS or fields["as_of"].tzinfo is not UTC:
+            return cls(**fields)
+        snap = cls.__new__(cls)
+        _object_setattr(snap, "__dict__", fields)
+        _object_setattr(snap, "__pydantic_fields_set__", set(fields))
+        _object_setattr(snap, "__pydantic_extra__", None)
+        _object_setattr(snap, "__pydantic_private__", None)
+        return snap
 
     def unavailable(self) -> list[str]:
         """List what risk needs for a new long but cannot trust."""
@@ -56,6 +78,9 @@ class MarketSnapshot(BaseModel):
             gaps.append("stale")
         return gaps
 
+
+_FIELDS = MarketSnapshot.model_fields.keys()
+_object_setattr = object.__setattr__
 
 # The seed called it MarketContext; both names refer to the same type.
 MarketContext = MarketSnapshot

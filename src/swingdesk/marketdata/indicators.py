@@ -11,6 +11,12 @@ sits on bar n-1 and is the simple mean of TR_0..TR_{n-1} (Wilder's own seeding);
 ATR_t = (ATR_{t-1} * (n-1) + TR_t) / n. TA-Lib's ``ATR`` differs only in the seed: it
 drops TR_0, so its first value sits on bar n and averages TR_1..TR_n. Pass ``talib=True``
 for that variant. The two converge, the seed's weight shrinking by (n-1)/n per bar.
+
+Sums are taken strictly left to right (never numpy's pairwise reduction), so a value
+depends only on the bars of its own window and on nothing else: the SMA of bar t is the
+same float whether it is computed from a 60-bar snapshot window or from the whole history.
+``trailing_atr_values`` gives, for every bar, the ATR the snapshot computes from its
+``window``-bar lookback. The backtest engine relies on both to reproduce snapshots exactly.
 """
 
 from __future__ import annotations
@@ -18,7 +24,6 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from numpy.lib.stride_tricks import sliding_window_view
 
 SMA_SHORT = 20
 SMA_LONG = 50
@@ -37,13 +42,25 @@ def _check_window(n: int) -> None:
         raise ValueError(f"window must be at least 1 bar, got {n}")
 
 
+def rolling_sum_values(values: FloatArray, n: int) -> FloatArray:
+    """Return the left-to-right sum of every full trailing ``n``-value window."""
+    _check_window(n)
+    rows = values.size - n + 1
+    if rows <= 0:
+        return np.empty(0, dtype=np.float64)
+    # One vector add per window offset: ((v0 + v1) + v2) + ..., the same float for a window
+    # wherever it sits; unlike a running cumsum, a NaN stays local to its own windows.
+    total = np.array(values[:rows], dtype=np.float64)
+    for k in range(1, n):
+        total += values[k : k + rows]
+    return total
+
+
 def rolling_mean_values(values: FloatArray, n: int) -> FloatArray:
     """Return the mean of each trailing ``n``-value window, NaN until the window is full."""
-    _check_window(n)
     out = np.full(values.shape, np.nan, dtype=np.float64)
     if values.size >= n:
-        # A window view instead of a running cumsum keeps a NaN local to its own windows.
-        out[n - 1 :] = sliding_window_view(values, n).mean(axis=1)
+        out[n - 1 :] = rolling_sum_values(values, n) / n
     return out
 
 
@@ -84,8 +101,49 @@ def atr_wilder_values(
     seed_at = first + n - 1
     out = np.full(tr.shape, np.nan, dtype=np.float64)
     if tr.size > seed_at:
-        seed = float(tr[first : seed_at + 1].mean())
+        seed = float(np.cumsum(tr[first : seed_at + 1])[-1]) / n
         out[seed_at:] = _wilder_smooth(tr[seed_at + 1 :], seed, 1.0 / n)
+    return out
+
+
+def trailing_atr_values(
+    high: FloatArray, low: FloatArray, close: FloatArray, n: int = ATR_PERIOD, *, window: int
+) -> FloatArray:
+    """Return for each bar t ``atr_wilder_values`` of the ``window`` bars ending at t, at t.
+
+    That is the ATR a snapshot computes from a ``window``-bar lookback: the window's first
+    bar has no previous close (its true range is high - low), the seed is its first ``n``
+    true ranges. Exactly the same floats, vectorised over every bar (``window`` <= 256).
+    """
+    _check_window(n)
+    if not n <= window <= 256:
+        raise ValueError(f"window must be between {n} and 256 bars, got {window}")
+    size = high.size
+    out = np.full(size, np.nan, dtype=np.float64)
+    if size < n:
+        return out
+    tr = true_range_values(high, low, close)
+    alpha = 1.0 / n
+    # Bars before the first full window: their window starts at bar 0, like the whole array's.
+    head = min(size, window - 1)
+    out[:head] = atr_wilder_values(high[:head], low[:head], close[:head], n)
+    rows = size - window + 1
+    if rows <= 0:
+        return out
+    # Window starting at s: true ranges hl[s], tr[s+1], ..., tr[s+window-1].
+    seed = np.array(high[:rows] - low[:rows], dtype=np.float64)
+    for k in range(1, n):
+        seed += tr[k : k + rows]
+    seed /= n
+    steps = window - n
+    if steps == 0:
+        out[window - 1 :] = seed
+        return out
+    pw = (1.0 - alpha) ** np.arange(1, steps + 1)
+    acc = tr[n : n + rows] / pw[0]
+    for k in range(1, steps):
+        acc += tr[n + k : n + k + rows] / pw[k]
+    out[window - 1 :] = pw[-1] * (seed + alpha * acc)
     return out
 
 

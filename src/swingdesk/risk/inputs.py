@@ -111,8 +111,16 @@ class LimitTexts:
         self.adv_tail = f" shares (minimum {limits.min_adv_shares:,.0f})"
         blackout = Decimal(limits.earnings_blackout_days)
         self.blackout_days = blackout
-        self.earnings_unknown = _failed_closed(
-            RiskCode.EARNINGS_BLACKOUT, blackout, "earnings date unknown"
+        self.earnings_unknown = (
+            RiskCheck(
+                code=RiskCode.EARNINGS_BLACKOUT.value,
+                passed=True,
+                value=None,
+                limit=blackout,
+                message="earnings date unknown; allowed by the allow-unknown-earnings setting",
+            )
+            if limits.allow_unknown_earnings
+            else _failed_closed(RiskCode.EARNINGS_BLACKOUT, blackout, "earnings date unknown")
         )
         self.earnings_none = RiskCheck(
             code=RiskCode.EARNINGS_BLACKOUT.value,

@@ -24,7 +24,9 @@ class RiskLimits(BaseModel):
         default=Decimal(5_000_000), description="minimum 20-day average daily volume, shares"
     )
     earnings_blackout_days: int = Field(
-        default=3, ge=0, description="no new longs this many trading days before earnings"
+        default=3,
+        ge=-1,
+        description="no new longs this many trading days before earnings (-1: no blackout)",
     )
     max_vix: PosDec = Field(default=Decimal(35), description="no new longs above this VIX")
     max_ticker_pct: PosDec = Field(
@@ -41,6 +43,11 @@ class RiskLimits(BaseModel):
     )
     min_confidence: NonNegDec = Field(
         default=Decimal("0.6"), description="minimum analyst confidence for any order"
+    )
+    allow_unknown_earnings: bool = Field(
+        default=False,
+        description="let new longs pass the earnings blackout when no report date is known "
+        "(default: fail closed, no new long without a known date)",
     )
     cooldown_s: NonNegDec = Field(
         default=Decimal(10), description="seconds after an order before another in that ticker"

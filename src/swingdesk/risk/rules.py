@@ -129,6 +129,8 @@ def market_data(r: RiskInput) -> RiskCheck:
     ):
         return r.texts.data_complete
     gaps = m.unavailable()
+    if r.limits.allow_unknown_earnings and "next_earnings" in gaps:
+        gaps.remove("next_earnings")  # the earnings gate says so in its own check
     value = ", ".join(gaps) if gaps else "complete"
     return _check(
         _MARKET_DATA,

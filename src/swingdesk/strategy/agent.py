@@ -21,7 +21,7 @@ from uuid import UUID
 from swingdesk.domain.enums import Action, TradingState
 from swingdesk.domain.events import SignalCreated
 from swingdesk.domain.market import MarketSnapshot
-from swingdesk.domain.portfolio import PortfolioState
+from swingdesk.domain.portfolio import PortfolioState, PositionState
 from swingdesk.ports import Strategy
 from swingdesk.strategy.feasible import explain_infeasible, feasible_actions
 from swingdesk.strategy.rules import DEFAULT_PARAMS, RuleDecision, RuleParams, decide
@@ -39,9 +39,13 @@ RULES_MODEL = "rules-v1"
 _MAX_ERROR_CHARS = 2000
 
 
+# One encoder for every call: ``json.dumps`` with options builds a new one each time.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> str:
     """Serialise ``value`` to compact JSON with sorted keys, so equal inputs hash equally."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 def sha256_hex(text: str) -> str:
@@ -57,6 +61,47 @@ class RulesStrategy:
     def __init__(self, params: RuleParams = DEFAULT_PARAMS) -> None:
         """Keep the rule thresholds; the defaults are documented on ``RuleParams``."""
         self.params = params
+        self._params_json = asdict(params)
+        # The last decision and what it was made from (kept alive, so ``is`` is sound).
+        self._last: tuple[MarketSnapshot, PositionState | None, RuleDecision] | None = None
+        self._params_text: tuple[dict[str, Any], str] | None = None
+
+    def decide(self, snapshot: MarketSnapshot, position: PositionState | None) -> RuleDecision:
+        """Return the rule's decision for one snapshot and the position held in it."""
+        return decide(snapshot, position, self.params)
+
+    def decision(self, snapshot: MarketSnapshot, position: PositionState | None) -> RuleDecision:
+        """Return ``decide``'s answer, reusing the last one for the very same (immutable) inputs.
+
+        A caller that screens out HOLDs before asking for the signal (the backtest engine)
+        thus decides each snapshot once; the decision is a pure function of its inputs.
+        """
+        last = self._last
+        if last is not None and last[0] is snapshot and last[1] is position:
+            return last[2]
+        result = self.decide(snapshot, position)
+        self._last = (snapshot, position, result)
+        return result
+
+    def params_json(self) -> dict[str, Any]:
+        """Return the thresholds as recorded in the prompt (and its hash)."""
+        return self._params_json
+
+    def prompt_json(self, inputs: dict[str, str]) -> str:
+        """Return the prompt, ``canonical_json({"rule", "inputs", "params"})``, character for
+        character; the params are part of it, so a changed threshold changes the hash.
+
+        The params' JSON is encoded once per ``params_json()`` object (strategies keep theirs,
+        built from frozen thresholds) and spliced between the sorted keys.
+        """
+        params = self.params_json()
+        cached = self._params_text
+        if cached is None or cached[0] is not params:
+            cached = self._params_text = (params, canonical_json(params))
+        return (
+            f'{{"inputs":{canonical_json(inputs)},"params":{cached[1]},'
+            f'"rule":{canonical_json(self.name)}}}'
+        )
 
     async def evaluate(
         self,
@@ -68,11 +113,8 @@ class RulesStrategy:
     ) -> SignalCreated:
         """Return the rule's signal, or HOLD with NOT_FEASIBLE when the desk cannot act on it."""
         start = time.perf_counter()
-        decision = decide(snapshot, portfolio.position(snapshot.ticker), self.params)
-        # The params are part of the prompt: a changed threshold must change the hash.
-        prompt = canonical_json(
-            {"rule": self.name, "inputs": decision.inputs, "params": asdict(self.params)}
-        )
+        decision = self.decision(snapshot, portfolio.position(snapshot.ticker))
+        prompt = self.prompt_json(decision.inputs)
         raw_output = canonical_json(_decision_json(decision))
         action, confidence = decision.action, decision.confidence
         rationale, reason_code = decision.rationale, decision.reason_code

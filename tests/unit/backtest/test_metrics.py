@@ -48,3 +48,29 @@ def test_trade_stats_when_wins_and_losses_then_match_hand_values() -> None:
     assert m.profit_factor(trades[:1]) is None
     assert m.average_holding_days(trades, D) == pytest.approx((2 + 3 + 1) / 3)
     assert m.win_rate([]) == 0.0
+
+
+def test_turnover_when_book_traded_twice_then_annualised_over_average_equity() -> None:
+    equity = [Decimal(1000)] * 4
+    # 2,000 traded over 4 sessions on an average equity of 1,000: 2.0 per 4 sessions.
+    assert m.turnover(Decimal(2000), equity) == pytest.approx(2.0 * 252 / 4)
+    assert m.turnover(Decimal(5), []) == 0.0
+
+
+def test_exposure_when_gross_varies_then_average_and_max_of_gross_over_equity() -> None:
+    gross = [Decimal(0), Decimal(500), Decimal(1000)]
+    equity = [Decimal(1000), Decimal(1000), Decimal(800)]
+    ex = m.exposure(gross, equity)
+    assert ex.average == pytest.approx((0 + 0.5 + 1.25) / 3)
+    assert ex.maximum == pytest.approx(1.25)
+    assert m.exposure([], []) == m.Exposure(0.0, 0.0)
+
+
+def test_monthly_returns_when_months_end_then_compound_from_month_end_closes() -> None:
+    days = [date(2024, 1, 30), date(2024, 1, 31), date(2024, 2, 1), date(2024, 2, 29),
+            date(2024, 3, 1)]  # fmt: skip
+    equity = [Decimal(v) for v in (100, 110, 120, 90, 99)]
+    monthly = m.monthly_returns(days, equity, Decimal(100))
+    assert monthly == pytest.approx({(2024, 1): 0.1, (2024, 2): 90 / 110 - 1, (2024, 3): 0.1})
+    # The year compounds its months: 99 / 100 - 1.
+    assert m.yearly_from_monthly(monthly) == pytest.approx({2024: -0.01})

@@ -1,0 +1,153 @@
+"""The fast engine's market: indicator arrays computed once per ticker, and entry candidates.
+
+Everything here depends only on the data, never on the account, so it is vectorised. The
+figures of a ticker at the evening of a session are read from arrays that are bit-identical
+to what ``MarketDataAgent`` computes from its lookback window (see ``indicators``), and the
+snapshot is then built by the same ``make_snapshot``.
+
+Candidates are a necessary condition for a BUY, evaluated on raw floats with a margin that
+covers the rounding of the snapshot's Decimals: a ticker-day outside them cannot produce a
+BUY, so its decision is a HOLD the engine counts without building it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import numpy.typing as npt
+
+from swingdesk.adapters.csv_market import Bars, CsvMarket
+from swingdesk.marketdata.agent import DEFAULT_LOOKBACK
+from swingdesk.marketdata.indicators import (
+    ADV_PERIOD,
+    ATR_PERIOD,
+    SMA_LONG,
+    SMA_SHORT,
+    FloatArray,
+    rolling_mean_values,
+    trailing_atr_values,
+)
+from swingdesk.marketdata.snapshot import Figures
+from swingdesk.ports import TickerProfile
+from swingdesk.strategy.agent import RulesStrategy
+from swingdesk.strategy.crossover import CrossoverStrategy
+
+Mask = npt.NDArray[np.bool_]
+
+#: Slack for the Decimal rounding of price (4 places), SMAs (6) and ATR (4) in a comparison.
+_TOL = 1e-3
+#: A crossing compares two SMAs rounded to 6 places.
+_CROSS_TOL = 1e-5
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One ticker's history with its indicators; ``ends[d]`` = bars closed by session d."""
+
+    ticker: str
+    profile: TickerProfile
+    bars: Bars
+    atr: FloatArray
+    sma_20: FloatArray
+    sma_50: FloatArray
+    adv_20: FloatArray
+    ends: npt.NDArray[np.int64]
+    candidate: Mask
+    #: Per bar: close, ATR-14, SMA-20, SMA-50, ADV-20, volume (one row read per snapshot).
+    table: FloatArray
+
+    def figures(self, end: int) -> Figures:
+        """Return the figures of the newest of the first ``end`` bars (none when ``end`` is 0)."""
+        if end == 0:
+            return Figures(None, None, None, None, None, None, None, None, None)
+        t = end - 1
+        close, atr, sma_20, sma_50, adv_20, volume = self.table[t].tolist()
+        if t == 0:
+            return Figures(close, None, atr, sma_20, sma_50, None, None, adv_20, volume)
+        prev_close, _, prev_20, prev_50, _, _ = self.table[t - 1].tolist()
+        return Figures(close, prev_close, atr, sma_20, sma_50, prev_20, prev_50, adv_20, volume)
+
+    def last_bar(self, end: int) -> date | None:
+        """Return the session of the newest of the first ``end`` bars."""
+        if end == 0:
+            return None
+        return date.fromordinal(int(self.bars.days[end - 1]) + _EPOCH_ORDINAL)
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def build_series(
+    market: CsvMarket,
+    tickers: tuple[str, ...],
+    session_days: npt.NDArray[np.int64],
+    strategy: RulesStrategy,
+) -> list[Series]:
+    """Return every ticker's indicator arrays and per-session candidate mask."""
+    out = []
+    for ticker in tickers:
+        bars = market.bars(ticker)
+        atr = trailing_atr_values(
+            bars.high, bars.low, bars.close, ATR_PERIOD, window=DEFAULT_LOOKBACK
+        )
+        sma_20 = rolling_mean_values(bars.close, SMA_SHORT)
+        sma_50 = rolling_mean_values(bars.close, SMA_LONG)
+        adv_20 = rolling_mean_values(bars.volume, ADV_PERIOD)
+        ends = np.searchsorted(bars.days, session_days, side="right").astype(np.int64)
+        per_bar = candidate_bars(strategy, bars.close, atr, sma_20, sma_50)
+        # A session before the first bar has no price: no entry can be judged.
+        candidate = np.where(ends > 0, per_bar[np.maximum(ends - 1, 0)], False)
+        table = np.column_stack([bars.close, atr, sma_20, sma_50, adv_20, bars.volume])
+        out.append(
+            Series(ticker, market.profile(ticker), bars, atr, sma_20, sma_50, adv_20, ends,
+                   candidate, np.asarray(table, dtype=np.float64))
+        )  # fmt: skip
+    return out
+
+
+def candidate_bars(
+    strategy: RulesStrategy,
+    close: FloatArray,
+    atr: FloatArray,
+    sma_20: FloatArray,
+    sma_50: FloatArray,
+) -> Mask:
+    """Return, per bar, whether the strategy could BUY on a snapshot whose newest bar it is."""
+    if isinstance(strategy, CrossoverStrategy):
+        return crossover_candidates(sma_20, sma_50)
+    return rules_candidates(strategy, close, atr, sma_20, sma_50)
+
+
+def rules_candidates(
+    strategy: RulesStrategy,
+    close: FloatArray,
+    atr: FloatArray,
+    sma_20: FloatArray,
+    sma_50: FloatArray,
+) -> Mask:
+    """Necessary conditions of ``rules._entry`` for a BUY: an uptrend, and the price between
+    ``pullback_atr`` ATRs below and ``max_extension_atr`` ATRs above the SMA-20."""
+    p = strategy.params
+    tol = _TOL + 1e-9 * np.abs(close)
+    with np.errstate(invalid="ignore"):
+        gap = close - sma_20
+        mask = (
+            (close - sma_50 > -tol)
+            & (sma_20 - sma_50 > -tol)
+            & (gap >= -p.pullback_atr * atr - tol * (1 + p.pullback_atr))
+            & (gap <= p.max_extension_atr * atr + tol * (1 + p.max_extension_atr))
+        )
+    return np.asarray(mask, dtype=np.bool_)
+
+
+def crossover_candidates(sma_20: FloatArray, sma_50: FloatArray) -> Mask:
+    """Necessary conditions for a crossover BUY: above today, not above the bar before."""
+    mask = np.zeros(sma_20.size, dtype=np.bool_)
+    if sma_20.size > 1:
+        with np.errstate(invalid="ignore"):
+            above = sma_20[1:] - sma_50[1:] > -_CROSS_TOL
+            was_not = sma_20[:-1] - sma_50[:-1] < _CROSS_TOL
+        mask[1:] = above & was_not
+    return mask

@@ -1,0 +1,305 @@
+"""The fast engine: the pipeline replay's decisions, verdicts and fills, without its database.
+
+It runs the same day as ``replay`` does (orders sent at the open, stops on the session's
+bar, decisions a minute after the close) and calls the same code at every step that
+matters: ``make_snapshot`` for the snapshot, the strategy's own ``decide`` and the real
+``StrategyAgent`` for the signal, ``assess_account`` and the real ``RiskManager`` on a
+``PortfolioState`` equal to what ``PortfolioService`` would build (high-water mark and
+start-of-day equity in simulated time, queued entries shown by ``risk.pending``), and the
+simulated broker's own fill and stop prices. What it skips is only what cannot change an
+outcome: the database round trips, and the decisions of tickers that are not held and
+whose indicators rule a BUY out (``data.candidate``), which are HOLDs, counted as such.
+A test proves both engines give identical results.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from uuid import uuid4
+
+import numpy as np
+
+from swingdesk.adapters.simulated_broker import bar_stop_fill, market_fill_price
+from swingdesk.backtest.data import Series, build_series
+from swingdesk.backtest.replay import NEXT_OPEN_STALE_S, SessionPriceCsvMarket
+from swingdesk.backtest.result import (
+    BacktestParams,
+    BacktestResult,
+    DayRecord,
+    Fill,
+    Progress,
+    TradeBook,
+)
+from swingdesk.backtest.setup import data_dir, risk_limits_for, settings_for, strategy_for
+from swingdesk.domain.enums import Action, Intent, OrderSide, TradingState
+from swingdesk.domain.errors import InputError, UnknownTickerError
+from swingdesk.domain.events import RiskApproved
+from swingdesk.domain.market import MarketSnapshot
+from swingdesk.domain.portfolio import PortfolioState, PositionState
+from swingdesk.domain.ticker import sanitize_ticker
+from swingdesk.execution.agent import STALE_SIGNAL
+from swingdesk.marketdata.calendar import TradingCalendar, day_number
+from swingdesk.marketdata.snapshot import make_snapshot
+from swingdesk.risk.manager import RiskManager, assess_account
+from swingdesk.risk.pending import PendingEntry, with_pending_entries
+from swingdesk.strategy.agent import RulesStrategy, StrategyAgent
+
+_INSUFFICIENT = "INSUFFICIENT_BUYING_POWER"
+_ZERO = Decimal(0)
+
+
+@dataclass(slots=True)
+class _Position:
+    qty: Decimal
+    avg_price: Decimal
+    stop: Decimal | None
+    sector: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedMarket:
+    """A CSV market loaded for a run, with its session calendar."""
+
+    provider: SessionPriceCsvMarket
+    calendar: TradingCalendar
+    sessions: list[date]
+    load_s: float
+
+
+def load_market(params: BacktestParams) -> LoadedMarket:
+    """Load and validate the run's CSV data (timed apart from the run)."""
+    if params.end < params.start:
+        raise InputError(f"--end {params.end} is before --start {params.start}")
+    calendar = TradingCalendar(start=min(params.start, date(2010, 1, 1)))
+    sessions = calendar.sessions_between(params.start, params.end)
+    if not sessions:
+        raise InputError(f"no trading session between {params.start} and {params.end}")
+    start = time.perf_counter()
+    provider = SessionPriceCsvMarket(data_dir(params), calendar=calendar)
+    return LoadedMarket(provider, calendar, sessions, time.perf_counter() - start)
+
+
+async def run_fast_backtest(
+    params: BacktestParams, *, progress: Progress | None = None
+) -> BacktestResult:
+    """Backtest ``params`` with the fast engine; the result equals the pipeline replay's."""
+    strategy_for(params)  # refuse an unknown strategy before loading anything
+    return await run_on_market(load_market(params), params, progress=progress)
+
+
+async def run_on_market(
+    market: LoadedMarket, params: BacktestParams, *, progress: Progress | None = None
+) -> BacktestResult:
+    """Backtest ``params`` over an already loaded market."""
+    strategy = strategy_for(params)
+    universe = set(market.provider.universe())
+    tickers = tuple(sanitize_ticker(t) for t in params.tickers)
+    for t in tickers:
+        if t not in universe:
+            raise UnknownTickerError(
+                f"unknown ticker {t!r}: not in the csv market's universe", details={"ticker": t}
+            )
+    limits = risk_limits_for(params, settings_for(params, data_dir(params)).risk_limits())
+    days = np.array([day_number(d) for d in market.sessions], dtype=np.int64)
+    series = build_series(market.provider, tickers, days, strategy)
+    run = _Run(market, params, strategy, RiskManager(limits), series)
+    for done, day in enumerate(market.sessions, start=1):
+        await run.session(done - 1, day)
+        if progress is not None:
+            progress(done, len(market.sessions))
+    return run.finish()
+
+
+class _Run:
+    """The account and order queue of one fast run, advanced one session at a time."""
+
+    def __init__(
+        self,
+        market: LoadedMarket,
+        params: BacktestParams,
+        strategy: RulesStrategy,
+        risk: RiskManager,
+        series: list[Series],
+    ) -> None:
+        self.provider = market.provider
+        self.calendar = market.calendar
+        # The market-data stage's own calendar, as bootstrap builds it.
+        self.agent_calendar = TradingCalendar()
+        self.params = params
+        self.strategy = strategy
+        self.agent = StrategyAgent(strategy)
+        self.risk = risk
+        self.series = series
+        self.index = {s.ticker: i for i, s in enumerate(series)}
+        self.candidates = np.array([s.candidate for s in series], dtype=np.bool_).reshape(
+            len(series), -1
+        )
+        self.slippage = params.slippage_bps / Decimal(10_000)
+        self.commission = params.commission
+        self.result = BacktestResult(params)
+        self.book = TradeBook(params.commission)
+        self.cash = params.initial_cash
+        self.positions: dict[str, _Position] = {}
+        self.queue: list[tuple[RiskApproved, str | None]] = []
+        self.last_order_at: dict[str, datetime] = {}
+        self.hwm: Decimal | None = None
+        self.sod: tuple[date, Decimal] | None = None
+        self.state = TradingState.ACTIVE
+        self.stale_after = timedelta(seconds=NEXT_OPEN_STALE_S)
+
+    async def session(self, d: int, day: date) -> None:
+        """Run session ``day`` (index ``d``): open, close, evening decisions, day record."""
+        if self.queue:
+            await self._send_queued(day, self.calendar.session_open(day))
+        self._process_stops(day)
+        await self._evening(d, day, self.calendar.session_close(day) + timedelta(minutes=1))
+
+    # --- the open and the close -------------------------------------------------------
+
+    async def _send_queued(self, day: date, now: datetime) -> None:
+        queued, self.queue = self.queue, []
+        for approval, sector in queued:
+            ticker = approval.ticker
+            self.last_order_at[ticker] = now  # the order row is stored before anything else
+            if now - approval.ts_event > self.stale_after:
+                self.result.rejected_orders[STALE_SIGNAL] += 1
+                continue
+            price = await self.provider.last_price(ticker, now)
+            qty = approval.qty
+            if approval.intent is Intent.SELL_TO_CLOSE:
+                fill = market_fill_price(price, OrderSide.SELL, self.slippage)
+                self.cash += qty * fill - self.commission
+                del self.positions[ticker]  # its stop is canceled first
+            else:
+                fill = market_fill_price(price, OrderSide.BUY, self.slippage)
+                cost = qty * fill + self.commission
+                if cost > self.cash:
+                    self.result.rejected_orders[_INSUFFICIENT] += 1
+                    continue
+                self.cash -= cost
+                self.positions[ticker] = _Position(qty, fill, approval.stop_price, sector)
+            record = Fill(day, ticker, approval.side.value, qty, fill, "market")
+            self.result.fills.append(record)
+            self.book.add(record, "signal")
+
+    def _process_stops(self, day: date) -> None:
+        for ticker in sorted(self.positions):
+            pos = self.positions[ticker]
+            if pos.stop is None:
+                continue
+            bar = self.provider.bar(ticker, day)
+            if bar is None:
+                continue
+            fill = bar_stop_fill(bar[0], bar[1], pos.stop, self.slippage)
+            if fill is None:
+                continue
+            self.cash += pos.qty * fill - self.commission
+            del self.positions[ticker]
+            record = Fill(day, ticker, OrderSide.SELL.value, pos.qty, fill, "stop")
+            self.result.fills.append(record)
+            self.book.add(record, "stop")
+
+    # --- the evening ------------------------------------------------------------------
+
+    async def _portfolio(self, day: date, now: datetime) -> tuple[PortfolioState, Decimal]:
+        """Return the account as ``PortfolioService.current`` builds it, and its exposure."""
+        positions = []
+        for ticker in sorted(self.positions):
+            pos = self.positions[ticker]
+            mark = await self.provider.last_price(ticker, now)
+            positions.append(
+                PositionState(
+                    ticker=ticker,
+                    qty=pos.qty,
+                    avg_price=pos.avg_price,
+                    market_price=mark,
+                    sector=pos.sector or self.provider.profile(ticker).sector,
+                    stop_price=pos.stop,
+                )
+            )
+        exposure = sum((p.qty * p.market_price for p in positions), _ZERO)
+        equity = self.cash + exposure
+        self.hwm = equity if self.hwm is None else max(self.hwm, equity)
+        if self.sod is None or self.sod[0] != day:
+            self.sod = (day, equity)
+        portfolio = PortfolioState(
+            cash=self.cash,
+            buying_power=max(self.cash, _ZERO),
+            high_water_mark=self.hwm,
+            start_of_day_equity=self.sod[1],
+            positions=tuple(positions),
+            trading_state=self.state,
+            last_order_at=dict(self.last_order_at),
+            as_of=now,
+        )
+        return portfolio, exposure
+
+    async def _evening(self, d: int, day: date, now: datetime) -> None:
+        result = self.result
+        base, exposure = await self._portfolio(day, now)
+        if assess_account(base, self.risk.limits) is not None:
+            self.state = TradingState.REDUCING
+            base = base.model_copy(update={"trading_state": self.state})
+        vix = await self.provider.vix(now)
+        active = self.state is TradingState.ACTIVE
+        pending: list[PendingEntry] = []
+        portfolio = base
+        # Every ticker is decided; one not held can only BUY, and only on a candidate day,
+        # so the others are HOLDs, counted without being built.
+        result.decisions += len(self.series)
+        chosen = {self.index[t] for t in self.positions}
+        if active:
+            chosen.update(np.flatnonzero(self.candidates[:, d]).tolist())
+        for i in sorted(chosen):
+            s = self.series[i]
+            snap = await self._snapshot(s, int(s.ends[d]), vix, now)
+            if self.strategy.decision(snap, portfolio.position(s.ticker)).action is Action.HOLD:
+                continue
+            signal = await self.agent.evaluate_context(uuid4(), snap, portfolio, now)
+            if signal.action is Action.HOLD:
+                continue
+            verdict = self.risk.evaluate_signal(signal, portfolio, snap, now)
+            if not isinstance(verdict, RiskApproved):
+                for check in verdict.violations:
+                    result.denials[check.code] += 1
+                continue
+            result.approvals += 1
+            self.queue.append((verdict, snap.sector))
+            if verdict.intent is Intent.BUY_TO_OPEN:
+                pending.append(
+                    PendingEntry(verdict.ticker, verdict.qty, verdict.reference_price, snap.sector)
+                )
+                portfolio = with_pending_entries(base, pending)
+        result.days.append(DayRecord(day, self.cash + exposure, self.cash, exposure))
+
+    async def _snapshot(self, s: Series, end: int, vix: object, now: datetime) -> MarketSnapshot:
+        try:
+            earnings: object = await self.provider.next_earnings(s.ticker, now)
+        except Exception as exc:  # the agent gathers with return_exceptions=True
+            # Dropping the traceback breaks the frame <-> exception cycle the collector
+            # would otherwise have to find, thousands of times per run.
+            earnings = exc.with_traceback(None)
+        return make_snapshot(
+            s.ticker,
+            s.profile,
+            s.figures(end),
+            vix=vix,
+            earnings=earnings,
+            last_bar=s.last_bar(end),
+            live=False,
+            now=now,
+            calendar=self.agent_calendar,
+            source=self.provider.source,
+            trusted=True,
+        )
+
+    def finish(self) -> BacktestResult:
+        """Return the result once every session has run."""
+        result = self.result
+        result.trades = self.book.closed
+        result.unsent_orders = len(self.queue)
+        result.open_positions = {t: p.qty for t, p in sorted(self.positions.items())}
+        return result

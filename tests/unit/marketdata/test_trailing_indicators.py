@@ -1,0 +1,54 @@
+"""Indicators over a whole history equal, bit for bit, those of each snapshot's lookback window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from swingdesk.marketdata.indicators import (
+    atr_wilder_values,
+    rolling_mean_values,
+    rolling_sum_values,
+    trailing_atr_values,
+)
+
+
+def _bars(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    close = np.round(100 * np.exp(np.cumsum(rng.normal(0, 0.02, n))), 4)
+    high = np.round(close * (1 + rng.uniform(0, 0.03, n)), 4)
+    low = np.round(close * (1 - rng.uniform(0, 0.03, n)), 4)
+    return high, low, close
+
+
+@pytest.mark.parametrize(("n", "seed"), [(5, 1), (14, 2), (59, 3), (60, 4), (61, 5), (700, 6)])
+def test_trailing_atr_when_compared_with_each_window_then_bit_identical(n: int, seed: int) -> None:
+    h, lo, c = _bars(n, seed)
+    full = trailing_atr_values(h, lo, c, 14, window=60)
+    for t in range(n):
+        s = max(0, t - 59)
+        window = atr_wilder_values(h[s : t + 1], lo[s : t + 1], c[s : t + 1], 14)[-1]
+        assert np.array_equal(full[t], window, equal_nan=True), t
+
+
+def test_rolling_mean_when_compared_with_each_window_then_bit_identical() -> None:
+    _, _, c = _bars(300, 7)
+    for n in (20, 50):
+        full = rolling_mean_values(c, n)
+        for t in range(300):
+            window = rolling_mean_values(c[max(0, t - 59) : t + 1], n)[-1]
+            assert np.array_equal(full[t], window, equal_nan=True)
+
+
+def test_rolling_sum_when_nan_inside_then_only_its_windows_are_nan() -> None:
+    values = np.array([1.0, 2.0, np.nan, 4.0, 5.0, 6.0, 7.0])
+    sums = rolling_sum_values(values, 2)
+    assert np.isnan(sums[1])
+    assert np.isnan(sums[2])
+    assert sums.tolist()[3:] == [9.0, 11.0, 13.0]
+
+
+def test_trailing_atr_when_window_out_of_range_then_refused() -> None:
+    h, lo, c = _bars(30, 8)
+    with pytest.raises(ValueError, match="window"):
+        trailing_atr_values(h, lo, c, 14, window=300)
