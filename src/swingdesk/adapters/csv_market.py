@@ -215,6 +215,19 @@ def _read_table(path: Path, needed: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
+def ticker_files(directory: Path) -> dict[str, Path]:
+    """Return every ``TICKER.csv`` of ``directory`` by ticker (upper-case stems only)."""
+    files: dict[str, Path] = {}
+    for path in sorted(directory.glob("*.csv")):
+        if path.stem.lower() in RESERVED or path.stem != path.stem.upper():
+            continue
+        try:
+            files[sanitize_ticker(path.stem)] = path
+        except InvalidTickerError:
+            continue  # not a ticker file (e.g. dropped_rows.csv)
+    return files
+
+
 class CsvMarket:
     """The MarketData port over a directory of CSV files, all validated at construction."""
 
@@ -224,14 +237,7 @@ class CsvMarket:
         directory = Path(directory)
         if not directory.is_dir():
             raise ConfigurationError(f"CSV market directory {directory} does not exist")
-        files: dict[str, Path] = {}
-        for path in sorted(directory.glob("*.csv")):
-            if path.stem.lower() in RESERVED or path.stem != path.stem.upper():
-                continue
-            try:
-                files[sanitize_ticker(path.stem)] = path
-            except InvalidTickerError:
-                continue  # not a ticker file (e.g. dropped_rows.csv)
+        files = ticker_files(directory)
         if not files:
             raise ConfigurationError(f"no TICKER.csv files in {directory}")
         self.directory = directory

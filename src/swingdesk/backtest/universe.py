@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from swingdesk.adapters.csv_market import RESERVED, Bars, CsvDataError, load_bars
-from swingdesk.domain.errors import ConfigurationError, InputError, InvalidTickerError
-from swingdesk.domain.ticker import sanitize_ticker
+from swingdesk.adapters.csv_market import ticker_files as csv_ticker_files
+from swingdesk.domain.errors import ConfigurationError, InputError
 from swingdesk.marketdata.calendar import day_number
 
 #: Bars needed up to the end date: SMA-50 today and yesterday.
@@ -41,15 +41,7 @@ def ticker_files(directory: Path) -> dict[str, Path]:
     """Return every TICKER.csv of ``directory`` by ticker (the CSV provider's naming rule)."""
     if not directory.is_dir():
         raise InputError(f"data directory {directory} does not exist")
-    files: dict[str, Path] = {}
-    for path in sorted(directory.glob("*.csv")):
-        if path.stem.lower() in RESERVED or path.stem != path.stem.upper():
-            continue
-        try:
-            files[sanitize_ticker(path.stem)] = path
-        except InvalidTickerError:
-            continue  # not a ticker file
-    return files
+    return csv_ticker_files(directory)
 
 
 def _load_valid(files: dict[str, Path], skipped: dict[str, str]) -> dict[str, Bars]:
