@@ -4,62 +4,35 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from swingdesk.database_urls import async_url, redact_url, sync_url
 from swingdesk.domain.errors import ConfigurationError
+from swingdesk.profiles import (
+    PROFILE_DEFAULTS,
+    BrokerProvider,
+    MarketProvider,
+    Profile,
+    StrategyProvider,
+)
 from swingdesk.risk.limits import RiskLimits
 
-
-class Profile(StrEnum):
-    """Which world the desk runs in."""
-
-    DEMO = "demo"
-    PAPER = "paper"
-    BACKTEST = "backtest"
-
-
-class MarketProvider(StrEnum):
-    """Where prices come from."""
-
-    SIMULATED = "simulated"
-    CSV = "csv"
-    YAHOO = "yahoo"
-    ALPACA = "alpaca"
-
-
-class StrategyProvider(StrEnum):
-    """Who proposes trades."""
-
-    RULES = "rules"
-    OPENAI = "openai"
-    ANTHROPIC = "anthropic"
-
-
-class BrokerProvider(StrEnum):
-    """Who holds the account."""
-
-    SIMULATED = "simulated"
-    ALPACA = "alpaca"
-
-
-_PROFILE_DEFAULTS: dict[Profile, dict[str, str]] = {
-    Profile.DEMO: {
-        "market_provider": "simulated",
-        "strategy_provider": "rules",
-        "broker": "simulated",
-    },
-    Profile.PAPER: {"market_provider": "yahoo", "strategy_provider": "openai", "broker": "alpaca"},
-    Profile.BACKTEST: {
-        "market_provider": "csv",
-        "strategy_provider": "rules",
-        "broker": "simulated",
-    },
-}
+# Re-exported: callers import the choices and URL helpers from the settings module.
+__all__ = [
+    "BrokerProvider",
+    "MarketProvider",
+    "Profile",
+    "Settings",
+    "StrategyProvider",
+    "async_url",
+    "load_settings",
+    "redact_url",
+    "sync_url",
+]
 
 
 class Settings(BaseSettings):
@@ -361,7 +334,7 @@ class Settings(BaseSettings):
                 profile = Profile(str(raw).lower())
             except ValueError:
                 return data  # the field validator reports the bad profile
-            for key, value in _PROFILE_DEFAULTS[profile].items():
+            for key, value in PROFILE_DEFAULTS[profile].items():
                 if data.get(key) in (None, ""):
                     data[key] = value
         return data
@@ -421,30 +394,6 @@ class Settings(BaseSettings):
         )
         out["database"] = redact_url(self.effective_database_url)
         return out
-
-
-def async_url(url: str) -> str:
-    """Map a plain database URL to the async driver swingdesk uses."""
-    if url.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    if url.startswith("sqlite:///"):
-        return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
-    return url
-
-
-def sync_url(url: str) -> str:
-    """Map an async database URL to its synchronous twin (for Alembic)."""
-    return url.replace("sqlite+aiosqlite://", "sqlite://", 1)
-
-
-def redact_url(url: str) -> str:
-    """Hide the password in a database URL."""
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    creds, host = rest.rsplit("@", 1)
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in creds else url
 
 
 def load_settings(**overrides: Any) -> Settings:
