@@ -149,6 +149,8 @@ class _Run:
         self.sod: tuple[date, Decimal] | None = None
         self.state = TradingState.ACTIVE
         self.stale_after = timedelta(seconds=NEXT_OPEN_STALE_S)
+        # Per ticker: (the exchange date asked, the next report the provider answered).
+        self.next_report: dict[str, tuple[date, date]] = {}
 
     async def session(self, d: int, day: date) -> None:
         """Run session ``day`` (index ``d``): open, close, evening decisions, day record."""
@@ -244,6 +246,7 @@ class _Run:
             self.state = TradingState.REDUCING
             base = base.model_copy(update={"trading_state": self.state})
         vix = await self.provider.vix(now)
+        today = self.calendar.exchange_date(now)
         active = self.state is TradingState.ACTIVE
         pending: list[PendingEntry] = []
         portfolio = base
@@ -255,7 +258,7 @@ class _Run:
             chosen.update(np.flatnonzero(self.candidates[:, d]).tolist())
         for i in sorted(chosen):
             s = self.series[i]
-            snap = await self._snapshot(s, int(s.ends[d]), vix, now)
+            snap = await self._snapshot(s, int(s.ends[d]), vix, today, now)
             if self.strategy.decision(snap, portfolio.position(s.ticker)).action is Action.HOLD:
                 continue
             signal = await self.agent.evaluate_context(uuid4(), snap, portfolio, now)
@@ -275,13 +278,29 @@ class _Run:
                 portfolio = with_pending_entries(base, pending)
         result.days.append(DayRecord(day, self.cash + exposure, self.cash, exposure))
 
-    async def _snapshot(self, s: Series, end: int, vix: object, now: datetime) -> MarketSnapshot:
+    async def _next_earnings(self, ticker: str, today: date, now: datetime) -> object:
+        """Return the provider's next report on or after ``today``, or what it raised.
+
+        A report the provider named on an earlier day is still the next one on any day up to
+        and including it (none can come between), so it is asked again only after it passed.
+        """
+        known = self.next_report.get(ticker)
+        if known is not None and known[0] <= today <= known[1]:
+            return known[1]
         try:
-            earnings: object = await self.provider.next_earnings(s.ticker, now)
+            earnings = await self.provider.next_earnings(ticker, now)
         except Exception as exc:  # the agent gathers with return_exceptions=True
             # Dropping the traceback breaks the frame <-> exception cycle the collector
             # would otherwise have to find, thousands of times per run.
-            earnings = exc.with_traceback(None)
+            return exc.with_traceback(None)
+        if type(earnings) is date:
+            self.next_report[ticker] = (today, earnings)
+        return earnings
+
+    async def _snapshot(
+        self, s: Series, end: int, vix: object, today: date, now: datetime
+    ) -> MarketSnapshot:
+        earnings = await self._next_earnings(s.ticker, today, now)
         return make_snapshot(
             s.ticker,
             s.profile,

@@ -39,6 +39,33 @@ class Event(BaseModel):
     event_id: UUID = Field(default_factory=uuid4)
     ts_event: UtcDatetime
 
+    @classmethod
+    def trusted(cls, **fields: Any) -> Self:
+        """Build an event from values that already pass every validator, without re-running them.
+
+        For the desk's own hot paths only: the risk manager, whose values come from validated
+        events, snapshots, portfolios and limits through arithmetic that keeps them finite
+        and in range, and the rules analyst's signals (checked in range before). Both pass a
+        ``ts_event`` that is already a UTC datetime. Running the validators again cost as
+        much as all the rules together. Anything else builds events with the normal
+        constructor, which rejects NaN, negatives, naive timestamps and unknown fields. The
+        result equals what the constructor would build: same fields, defaults, field order
+        and fields-set.
+        """
+        layout = _LAYOUTS.get(cls) or _layout(cls)
+        values = {**layout.template, **fields}
+        if len(values) != len(layout.template) or not layout.required <= fields.keys():
+            raise TypeError(f"{cls.__name__}.trusted needs exactly the fields of the model")
+        for name, factory in layout.factories:
+            if name not in fields:
+                values[name] = factory()
+        event = cls.__new__(cls)
+        _object_setattr(event, "__dict__", values)
+        _object_setattr(event, "__pydantic_fields_set__", set(fields))
+        _object_setattr(event, "__pydantic_extra__", None)
+        _object_setattr(event, "__pydantic_private__", None)
+        return event
+
 
 class DecisionEvent(Event):
     """An event that belongs to one decision."""
@@ -181,32 +208,6 @@ class _RiskVerdict(DecisionEvent):
     def violations(self) -> tuple[RiskCheck, ...]:
         """Return the checks that failed."""
         return tuple(c for c in self.checks if not c.passed)
-
-    @classmethod
-    def trusted(cls, **fields: Any) -> Self:
-        """Build a verdict from values that already pass every validator, without re-running them.
-
-        For the risk manager only: its values come from validated events, snapshots,
-        portfolios and limits through arithmetic that keeps them finite and in range, and
-        it passes a ``ts_event`` that is already a UTC datetime. Running the validators again
-        cost as much as all the rules together. Anything else builds verdicts with the normal
-        constructor, which rejects NaN, negatives, naive timestamps and unknown fields. The
-        result equals what the constructor would build: same fields, defaults, field order
-        and fields-set.
-        """
-        layout = _LAYOUTS.get(cls) or _layout(cls)
-        values = {**layout.template, **fields}
-        if len(values) != len(layout.template) or not layout.required <= fields.keys():
-            raise TypeError(f"{cls.__name__}.trusted needs exactly the fields of the model")
-        for name, factory in layout.factories:
-            if name not in fields:
-                values[name] = factory()
-        event = cls.__new__(cls)
-        _object_setattr(event, "__dict__", values)
-        _object_setattr(event, "__pydantic_fields_set__", set(fields))
-        _object_setattr(event, "__pydantic_extra__", None)
-        _object_setattr(event, "__pydantic_private__", None)
-        return event
 
 
 _object_setattr = object.__setattr__

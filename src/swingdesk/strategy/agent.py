@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -127,7 +127,15 @@ class RulesStrategy:
                 f"Rule said: {decision.rationale}"
             )
             action, confidence, reason_code = Action.HOLD, 0.0, NOT_FEASIBLE
-        return SignalCreated(
+        feasible = tuple(feasible)
+        # Every value is already what validation would make of it, unless a caller or a
+        # subclass hands in something to coerce or refuse: then the model validates.
+        build = (
+            SignalCreated.trusted
+            if _plain(now, decision_id, self.name, action, confidence, feasible)
+            else SignalCreated
+        )
+        return build(
             ts_event=now,
             decision_id=decision_id,
             ticker=snapshot.ticker,
@@ -141,7 +149,7 @@ class RulesStrategy:
             tokens_out=0,
             cost_usd=Decimal(0),
             reason_code=reason_code,
-            feasible_actions=tuple(feasible),
+            feasible_actions=feasible,
             prompt=prompt,
             raw_output=raw_output,
         )
@@ -241,6 +249,28 @@ class StrategyAgent:
             feasible_actions=feasible,
             raw_output=error,
         )
+
+
+def _plain(
+    now: object,
+    decision_id: object,
+    model: object,
+    action: object,
+    confidence: object,
+    feasible: tuple[object, ...],
+) -> bool:
+    """Say whether a signal's fields need no validation: a UTC datetime, a UUID, a str, an
+    Action, a float confidence in [0, 1] and Actions only (strings would be coerced)."""
+    return (
+        type(now) is datetime
+        and now.tzinfo is UTC
+        and type(decision_id) is UUID
+        and type(model) is str
+        and type(action) is Action
+        and type(confidence) is float
+        and 0.0 <= confidence <= 1.0
+        and all(type(a) is Action for a in feasible)
+    )
 
 
 def _decision_json(decision: RuleDecision) -> dict[str, Any]:
