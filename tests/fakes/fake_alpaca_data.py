@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
 import threading
 import time
 from collections import Counter
@@ -28,6 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 from tests.fakes.fake_alpaca import KEY, SECRET
+from tests.fakes.loopback_http import LoopbackHandler
 
 NY = ZoneInfo("America/New_York")
 FEEDS = {"iex", "sip", "delayed_sip", "otc"}
@@ -141,18 +141,8 @@ class FakeAlpacaData:
 
 
 def _handler(st: FakeAlpacaDataState) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def setup(self) -> None:
-            """Send small replies at once (no Nagle delay)."""
-            super().setup()
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Stay quiet."""
-
-        def do_GET(self) -> None:
+    class Handler(LoopbackHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server names)
             """Serve a GET."""
             parts = urlsplit(self.path)
             query = {k: v[-1] for k, v in parse_qs(parts.query).items()}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -11,6 +10,8 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.loopback_http import LoopbackHandler
 
 if TYPE_CHECKING:
     from tests.fakes.fake_alpaca import FakeAlpaca
@@ -93,17 +94,7 @@ def calendar_body(start: str | None, end: str | None) -> list[dict[str, str]]:
 
 
 def handler_for(fake: FakeAlpaca) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def setup(self) -> None:
-            """Send small replies at once (no Nagle delay)."""
-            super().setup()
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Stay quiet."""
-
+    class Handler(LoopbackHandler):
         def _serve(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
@@ -164,15 +155,15 @@ def handler_for(fake: FakeAlpaca) -> type[BaseHTTPRequestHandler]:
             except OSError:
                 self.close_connection = True  # the client gave up (its read timeout)
 
-        def do_GET(self) -> None:
+        def do_GET(self) -> None:  # noqa: N802 (http.server names)
             """Serve a GET."""
             self._serve("GET")
 
-        def do_POST(self) -> None:
+        def do_POST(self) -> None:  # noqa: N802 (http.server names)
             """Serve a POST."""
             self._serve("POST")
 
-        def do_DELETE(self) -> None:
+        def do_DELETE(self) -> None:  # noqa: N802 (http.server names)
             """Serve a DELETE."""
             self._serve("DELETE")
 
