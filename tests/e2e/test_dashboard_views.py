@@ -60,8 +60,13 @@ def test_ticker_view_when_opened_then_quote_chart_and_stages_come_from_the_api(
     expect(card).to_contain_text(quote["sector"])
     expect(page.get_by_test_id("price-chart").locator("canvas").first).to_be_visible()
     expect(page.get_by_test_id("pipeline-stages")).to_be_visible()
-    # Opening a ticker scrolls to it; scroll back so the sticky header does not cover it.
-    page.evaluate("() => window.scrollTo({top: 0, behavior: 'instant'})")
+    # Opening a ticker scrolls to it (smoothly, so it may still be moving); scroll back until
+    # it stays at the top, so the sticky header does not cover the screenshot.
+    page.wait_for_function(
+        "() => { window.scrollTo({top: 0, behavior: 'instant'}); return window.scrollY === 0; }",
+        polling=100,
+        timeout=5000,
+    )
     assert page.evaluate("() => window.scrollY") == 0
     page.wait_for_timeout(300)  # the chart draws on the next animation frame
     page.locator("section.ticker-view").screenshot(path=screens / "ticker.png")
