@@ -296,16 +296,19 @@ async def test_risk_when_a_denial_today_then_counted_with_vix_and_largest_positi
     )
     signal = SignalCreated(
         ts_event=h.desk.clock.now(), decision_id=uuid4(), ticker="MSFT", action=Action.BUY,
-        confidence=0.9, rationale="test", model="test",
+        confidence=0.3, rationale="test", model="test",
     )  # fmt: skip
     snap = await h.desk.market.snapshot("MSFT", h.desk.clock.now())
     verdict = h.desk.risk.evaluate_signal(signal, state, snap, h.desk.clock.now())
+    assert {"HALTED", "LOW_CONFIDENCE"} <= {c.code for c in verdict.violations}
     async with h.desk.store.tx() as tx:
         await tx.add_decision(signal.decision_id, "MSFT", "test", h.desk.clock.now())
         await tx.add_signal(signal)
         await tx.add_verdict(verdict)
     body = (await h.read.get("/api/risk")).json()
-    assert body["denials_today"]["HALTED"] == 1
+    # Counted under its first failing stage, the desk (a HALTED desk is not ACTIVE either),
+    # and not also under its low confidence, a trade check.
+    assert body["denials_today"] == {"HALTED": 1, "REDUCING": 1}
     assert body["max_vix"] == "35"
     assert body["vix"] is not None
     assert float(body["vix"]) > 0

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -17,6 +20,7 @@ from swingdesk.domain.enums import (
     OrderType,
     TradingState,
 )
+from swingdesk.risk.stages import stopping_codes
 from swingdesk.store import tables as t
 from swingdesk.store.audit import GENESIS_HASH, AuditVerification, entry_hash
 from swingdesk.store.engine import WRITE, make_engine
@@ -124,20 +128,24 @@ class Store:
             return list(reversed((await s.scalars(q)).all()))
 
     async def denials_since(self, since: datetime) -> dict[str, int]:
-        """Count the failed checks of risk denials made at or after ``since``, by code."""
+        """Count the risk denials made at or after ``since`` by code, each under the failed
+        checks of its first failing stage (``risk.stages``), as a backtest counts them."""
         async with self.read() as s:
             q = (
-                select(t.RiskCheckRow.code, func.count())
+                select(t.RiskCheckRow.verdict_id, t.RiskCheckRow.code)
                 .join(t.RiskVerdictRow, t.RiskVerdictRow.event_id == t.RiskCheckRow.verdict_id)
                 .where(
                     t.RiskVerdictRow.approved.is_(False),
                     t.RiskVerdictRow.ts_event >= since,
                     t.RiskCheckRow.passed.is_(False),
                 )
-                .group_by(t.RiskCheckRow.code)
-                .order_by(t.RiskCheckRow.code)
+                .order_by(t.RiskCheckRow.verdict_id, t.RiskCheckRow.position)
             )
-            return {code: int(n) for code, n in (await s.execute(q)).all()}
+            rows = (await s.execute(q)).all()
+        counts: Counter[str] = Counter()
+        for _, failed in groupby(rows, key=itemgetter(0)):
+            counts.update(stopping_codes(code for _, code in failed))
+        return dict(sorted(counts.items()))
 
     async def orders(self, *, limit: int = 50) -> list[t.OrderRow]:
         """Return the newest orders first."""
