@@ -48,6 +48,8 @@ _PARSER_LINE = re.compile(r"line (\d+)")
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
+#: ``next_earnings_days`` where earnings.csv cannot name the next report.
+NO_KNOWN_REPORT = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,16 +344,32 @@ class CsvMarket:
 
     async def next_earnings(self, ticker: str, now: datetime) -> date | None:
         """Return the next report on or after today; TemporaryError when the file cannot say."""
-        self._get(ticker)
         today = day_number(self._calendar.exchange_date(ensure_utc(now)))
-        days = self._earnings.get(ticker)
-        j = -1 if days is None else int(np.searchsorted(days, today, side="left"))
-        # Absent, before the file's coverage or past the ticker's last known report: unknown.
-        if days is None or self._earnings_from is None or today < self._earnings_from:
+        report = int(self.next_earnings_days(ticker, np.array([today], dtype=np.int64))[0])
+        if report == NO_KNOWN_REPORT:
+            start = self._earnings_from
+            if ticker in self._earnings and start is not None and today >= start:
+                raise TemporaryError(f"earnings.csv has no report for {ticker} after this date")
             raise TemporaryError(f"earnings.csv has no dates for {ticker} around this date")
-        if j >= days.size:
-            raise TemporaryError(f"earnings.csv has no report for {ticker} after this date")
-        return pd.Timestamp(int(days[j]), unit="D").date()
+        return pd.Timestamp(report, unit="D").date()
+
+    def next_earnings_days(self, ticker: str, today: Ints) -> Ints:
+        """Return, per day number in ``today``, the next report's day number on or after it,
+        or ``NO_KNOWN_REPORT`` where the file cannot say: no dates for the ticker, a day
+        before the file's coverage, or past the ticker's last known report.
+
+        ``next_earnings`` answers through this, and so does a backtest for a whole history
+        at once.
+        """
+        self._get(ticker)
+        days = self._earnings.get(ticker)
+        out = np.full(today.shape, NO_KNOWN_REPORT, dtype=np.int64)
+        if days is None or self._earnings_from is None:
+            return out
+        j = np.searchsorted(days, today, side="left")
+        known = (today >= self._earnings_from) & (j < days.size)
+        out[known] = days[j[known]]
+        return out
 
     def _get(self, ticker: str) -> Bars:
         bars = self._bars.get(ticker)

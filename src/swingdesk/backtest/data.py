@@ -7,7 +7,10 @@ snapshot is then built by the same ``make_snapshot``.
 
 Candidates are a necessary condition for a BUY, evaluated on raw floats with a margin that
 covers the rounding of the snapshot's Decimals: a ticker-day outside them cannot produce a
-BUY, so its decision is a HOLD the engine counts without building it.
+BUY, so its decision is a HOLD the engine counts without building it. Sure buys are the
+converse, a sufficient condition with the same margin: on such a ticker-day the rule
+analyst, holding nothing, BUYs (``screen`` uses them; anything in between is decided by
+the rule itself).
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ class Series:
     adv_20: FloatArray
     ends: npt.NDArray[np.int64]
     candidate: Mask
+    #: Per session: the rule analyst certainly BUYs when nothing is held (see ``sure_buys``).
+    sure_buy: Mask
     #: Per bar: close, ATR-14, SMA-20, SMA-50, ADV-20, volume (one row read per snapshot).
     table: FloatArray
 
@@ -98,11 +103,14 @@ def build_series(
         ends = np.searchsorted(bars.days, session_days, side="right").astype(np.int64)
         per_bar = candidate_bars(strategy, bars.close, atr, sma_20, sma_50)
         # A session before the first bar has no price: no entry can be judged.
-        candidate = np.where(ends > 0, per_bar[np.maximum(ends - 1, 0)], False)
+        newest = np.maximum(ends - 1, 0)
+        candidate = np.where(ends > 0, per_bar[newest], False)
+        sure_bar = sure_buys(strategy, bars.close, atr, sma_20, sma_50) & per_bar
+        sure_buy = np.where(ends > 0, sure_bar[newest], False)
         table = np.column_stack([bars.close, atr, sma_20, sma_50, adv_20, bars.volume])
         out.append(
             Series(ticker, market.profile(ticker), bars, atr, sma_20, sma_50, adv_20, ends,
-                   candidate, np.asarray(table, dtype=np.float64))
+                   candidate, sure_buy, np.asarray(table, dtype=np.float64))
         )  # fmt: skip
     return out
 
@@ -140,6 +148,46 @@ def rules_candidates(
             & (gap <= p.max_extension_atr * atr + tol * (1 + p.max_extension_atr))
         )
     return np.asarray(mask, dtype=np.bool_)
+
+
+def sure_buys(
+    strategy: RulesStrategy,
+    close: FloatArray,
+    atr: FloatArray,
+    sma_20: FloatArray,
+    sma_50: FloatArray,
+) -> Mask:
+    """Return, per bar, whether the rule analyst certainly BUYs on a snapshot whose newest bar
+    it is, holding nothing: the conditions of ``rules._entry`` for a pullback or a breakout,
+    each met by more than the rounding of the snapshot's Decimals can move it.
+
+    Only for the stock rule analyst; any other strategy (a subclass could decide otherwise)
+    gets no sure buys, so every one of its candidates is decided by the strategy itself.
+    """
+    sure = np.zeros(close.size, dtype=np.bool_)
+    if type(strategy) is not RulesStrategy or close.size < 2:
+        return sure
+    p = strategy.params
+    prev_close = close[:-1]
+    price, s20, s50, a = close[1:], sma_20[1:], sma_50[1:], atr[1:]
+    tol = _TOL + 1e-9 * np.abs(price)
+    with np.errstate(invalid="ignore"):
+        gap = price - s20
+        # Every figure the rule and the market checks read rounds to a usable value.
+        usable = (
+            (price > tol) & (prev_close > tol) & (s20 > tol) & (s50 > tol) & (a > tol)
+            & np.isfinite(price + prev_close + s20 + s50 + a)
+        )  # fmt: skip
+        uptrend = (price - s50 > tol) & (s20 - s50 > tol)
+        pullback = np.abs(gap) <= p.pullback_atr * a - tol * (1 + p.pullback_atr)
+        breakout = (
+            (gap > p.breakout_atr * a + tol * (1 + p.breakout_atr))  # breakout_atr >= pullback_atr
+            & (gap <= p.max_extension_atr * a - tol * (1 + p.max_extension_atr))
+            # day change = (price / prev_close - 1) rounded to 6 places, and it must be > 0
+            & (price - prev_close > tol + 1e-6 * prev_close)
+        )
+        sure[1:] = usable & uptrend & (pullback | breakout)
+    return sure
 
 
 def crossover_candidates(sma_20: FloatArray, sma_50: FloatArray) -> Mask:

@@ -8,8 +8,10 @@ matters: ``make_snapshot`` for the snapshot, the strategy's own ``decide`` and t
 start-of-day equity in simulated time, queued entries shown by ``risk.pending``), and the
 simulated broker's own fill and stop prices. What it skips is only what cannot change an
 outcome: the database round trips, and the decisions of tickers that are not held and
-whose indicators rule a BUY out (``data.candidate``), which are HOLDs, counted as such.
-A test proves both engines give identical results.
+whose indicators rule a BUY out (``data.candidate``), which are HOLDs, counted as such, and
+the BUYs surely denied at the market stage whatever the account (``screen``), counted under
+their market codes. Tests prove both engines give identical results, and the screen none
+but its own.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 import numpy as np
+import numpy.typing as npt
 
 from swingdesk.adapters.simulated_broker import bar_stop_fill, market_fill_price
 from swingdesk.backtest.data import Series, build_series
@@ -33,6 +36,7 @@ from swingdesk.backtest.result import (
     Progress,
     TradeBook,
 )
+from swingdesk.backtest.screen import MarketScreen, market_codes
 from swingdesk.backtest.setup import data_dir, risk_limits_for, settings_for, strategy_for
 from swingdesk.domain.enums import Action, Intent, OrderSide, TradingState
 from swingdesk.domain.errors import InputError, UnknownTickerError
@@ -42,9 +46,10 @@ from swingdesk.domain.portfolio import PortfolioState, PositionState
 from swingdesk.domain.ticker import sanitize_ticker
 from swingdesk.execution.agent import STALE_SIGNAL
 from swingdesk.marketdata.calendar import TradingCalendar, day_number
-from swingdesk.marketdata.snapshot import make_snapshot
+from swingdesk.marketdata.snapshot import VIX_Q, dec, make_snapshot
 from swingdesk.risk.manager import RiskManager, assess_account
 from swingdesk.risk.pending import PendingEntry, with_pending_entries
+from swingdesk.risk.stages import stopping_codes
 from swingdesk.strategy.agent import RulesStrategy, StrategyAgent
 
 _INSUFFICIENT = "INSUFFICIENT_BUYING_POWER"
@@ -91,9 +96,16 @@ async def run_fast_backtest(
 
 
 async def run_on_market(
-    market: LoadedMarket, params: BacktestParams, *, progress: Progress | None = None
+    market: LoadedMarket,
+    params: BacktestParams,
+    *,
+    progress: Progress | None = None,
+    screen: bool = True,
 ) -> BacktestResult:
-    """Backtest ``params`` over an already loaded market."""
+    """Backtest ``params`` over an already loaded market.
+
+    ``screen=False`` decides every candidate in full, the market screen's reference.
+    """
     strategy = strategy_for(params)
     universe = set(market.provider.universe())
     tickers = tuple(sanitize_ticker(t) for t in params.tickers)
@@ -106,6 +118,10 @@ async def run_on_market(
     days = np.array([day_number(d) for d in market.sessions], dtype=np.int64)
     series = build_series(market.provider, tickers, days, strategy)
     run = _Run(market, params, strategy, RiskManager(limits), series)
+    if screen:
+        run.screen = MarketScreen.build(
+            series, market.provider, run.agent_calendar, limits, market.sessions
+        )
     for done, day in enumerate(market.sessions, start=1):
         await run.session(done - 1, day)
         if progress is not None:
@@ -151,6 +167,7 @@ class _Run:
         self.stale_after = timedelta(seconds=NEXT_OPEN_STALE_S)
         # Per ticker: (the exchange date asked, the next report the provider answered).
         self.next_report: dict[str, tuple[date, date]] = {}
+        self.screen: MarketScreen | None = None
 
     async def session(self, d: int, day: date) -> None:
         """Run session ``day`` (index ``d``): open, close, evening decisions, day record."""
@@ -255,7 +272,10 @@ class _Run:
         result.decisions += len(self.series)
         chosen = {self.index[t] for t in self.positions}
         if active:
-            chosen.update(np.flatnonzero(self.candidates[:, d]).tolist())
+            picks = self.candidates[:, d]
+            if self.screen is not None:
+                picks = self._screen_out(picks, d, dec(vix, VIX_Q), chosen)
+            chosen.update(np.flatnonzero(picks).tolist())
         for i in sorted(chosen):
             s = self.series[i]
             snap = await self._snapshot(s, int(s.ends[d]), vix, today, now)
@@ -266,8 +286,7 @@ class _Run:
                 continue
             verdict = self.risk.evaluate_signal(signal, portfolio, snap, now)
             if not isinstance(verdict, RiskApproved):
-                for check in verdict.violations:
-                    result.denials[check.code] += 1
+                result.denials.update(stopping_codes(c.code for c in verdict.violations))
                 continue
             result.approvals += 1
             self.queue.append((verdict, snap.sector))
@@ -277,6 +296,25 @@ class _Run:
                 )
                 portfolio = with_pending_entries(base, pending)
         result.days.append(DayRecord(day, self.cash + exposure, self.cash, exposure))
+
+    def _screen_out(
+        self, picks: npt.NDArray[np.bool_], d: int, vix: Decimal | None, held: set[int]
+    ) -> npt.NDArray[np.bool_]:
+        """Count the candidates surely denied at the market stage; return the others.
+
+        A held ticker is never screened: holding it, the analyst decides an exit.
+        """
+        assert self.screen is not None
+        assert self.state is TradingState.ACTIVE  # the desk stage passes (see screen)
+        stopped, fails = self.screen.stopped(d, vix)
+        keep = np.array([i not in held for i in stopped.tolist()], dtype=np.bool_)
+        if stopped.size == 0 or not keep.any():
+            return picks
+        stopped, fails = stopped[keep], fails[keep]
+        self.result.denials.update(market_codes(fails))
+        picks = picks.copy()
+        picks[stopped] = False
+        return picks
 
     async def _next_earnings(self, ticker: str, today: date, now: datetime) -> object:
         """Return the provider's next report on or after ``today``, or what it raised.

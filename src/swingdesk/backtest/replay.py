@@ -52,6 +52,7 @@ from swingdesk.execution.retry import RetryPolicy
 from swingdesk.marketdata.calendar import TradingCalendar, day_number
 from swingdesk.risk.manager import RiskManager
 from swingdesk.risk.pending import PendingEntry, with_pending_entries
+from swingdesk.risk.stages import stopping_codes
 from swingdesk.services.pipeline import DecisionPipeline
 from swingdesk.services.portfolio import PortfolioService
 from swingdesk.strategy.agent import StrategyAgent
@@ -214,8 +215,7 @@ async def _replay(
             if isinstance(outcome.verdict, RiskApproved):
                 result.approvals += 1
             elif isinstance(outcome.verdict, RiskRejected):
-                for check in outcome.verdict.violations:
-                    result.denials[check.code] += 1
+                result.denials.update(stopping_codes(c.code for c in outcome.verdict.violations))
         account = await parts.broker.get_account()
         positions = await parts.broker.get_positions()
         exposure = sum((p.market_value for p in positions), Decimal(0))

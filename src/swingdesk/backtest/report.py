@@ -192,7 +192,11 @@ def render(result: BacktestResult) -> str:
         _section("drawdown", "Drawdown", dd),
         _section("monthly", "Monthly returns", _monthly(doc)),
         _section("trades", "Trades", _trades(doc)),
-        _section("denials", "Denials by risk code", _counts("denials", metrics["denials_by_code"])),
+        _section(
+            "denials",
+            "Denials by risk code (first failing stage)",
+            _counts("denials", metrics["denials_by_code"]),
+        ),
         _section(
             "rejections",
             "Orders rejected by the broker",

@@ -1,4 +1,5 @@
-"""The fast engine's prefilter: every ticker-day that can BUY is a candidate."""
+"""The fast engine's prefilters: every ticker-day that can BUY is a candidate, and every
+sure buy is a BUY."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def test_candidates_when_every_day_decided_then_every_buy_is_a_candidate(
     sessions = CAL.sessions_between(date(2020, 1, 2), date(2021, 12, 31))
     days = np.array([day_number(d) for d in sessions], dtype=np.int64)
     series = build_series(market, tuple(names), days, strategy)
-    buys = candidates = 0
+    buys = candidates = sure = 0
     for s in series:
         for d, day in enumerate(sessions):
             now = CAL.session_close(day) + timedelta(minutes=1)
@@ -59,7 +60,14 @@ def test_candidates_when_every_day_decided_then_every_buy_is_a_candidate(
             buy = strategy.decide(snap, None).action is Action.BUY
             buys += buy
             candidates += bool(s.candidate[d])
+            sure += bool(s.sure_buy[d])
             assert not buy or s.candidate[d], (s.ticker, day)
+            assert buy or not s.sure_buy[d], (s.ticker, day)
     assert buys > 10
     # A prefilter that lets everything through would be correct but useless.
     assert candidates < len(series) * len(sessions) // 2
+    if type(strategy) is RulesStrategy:
+        # Sure buys leave only the near-threshold days to the rule itself.
+        assert sure > 0.8 * buys, (sure, buys)
+    else:  # a strategy the prefilter does not know gets no sure buys
+        assert sure == 0
