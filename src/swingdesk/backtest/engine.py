@@ -10,8 +10,8 @@ simulated broker's own fill and stop prices. What it skips is only what cannot c
 outcome: the database round trips, and the decisions of tickers that are not held and
 whose indicators rule a BUY out (``data.candidate``), which are HOLDs, counted as such, and
 the BUYs surely denied at the market stage whatever the account (``screen``), counted under
-their market codes. Tests prove both engines give identical results, and the screen none
-but its own.
+their market codes. Tests prove both engines give identical results, and that the fast
+engine's are the same with the screen and without it.
 """
 
 from __future__ import annotations
