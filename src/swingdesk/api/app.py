@@ -20,16 +20,19 @@ from swingdesk.api.metrics import Metrics
 from swingdesk.api.middleware import EdgeMiddleware
 from swingdesk.api.redaction import install_redaction
 from swingdesk.api.routes import api, ops, stream
+from swingdesk.api.routes_backtest import backtests
 from swingdesk.api.routes_read import reads
 from swingdesk.api.security import KeyRing, TriggerLimiter, check_startup_security
 from swingdesk.api.stream import PortfolioPublisher, StreamHub
 from swingdesk.bootstrap import Desk, build_desk
-from swingdesk.config import Settings
+from swingdesk.config import MarketProvider, Settings
 from swingdesk.marketdata.agent import CONTINUOUS_SOURCES
 from swingdesk.marketdata.movers import MarketMovers
 from swingdesk.services.autopilot import Autopilot
+from swingdesk.services.backtests import BacktestService
 from swingdesk.services.scan import scan
 from swingdesk.services.watchlist import Watchlist
+from swingdesk.store.backtests import BacktestRuns
 
 log = logging.getLogger(__name__)
 #: The built dashboard, when the package ships one.
@@ -126,6 +129,13 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
         autopilot=autopilot,
         movers=MarketMovers(desk.provider, desk.market.calendar),
         portfolio=PortfolioCache(desk),
+        backtests=BacktestService(
+            BacktestRuns(desk.store),
+            desk.clock,
+            # Backtests replay the service's CSV data; any other market, the simulated one.
+            csv_dir=settings.csv_dir if settings.market_provider is MarketProvider.CSV else None,
+            default_seed=settings.sim_seed,
+        ),
     )
 
 
@@ -148,6 +158,7 @@ def create_app(
         run_autopilot = settings.autopilot_on if autopilot is None else autopilot
         services = build_services(app.state.desk, settings, metrics, scan_job=run_autopilot)
         app.state.services = services
+        await services.backtests.recover()
         publisher = PortfolioPublisher(app.state.desk.bus, services.portfolio)
         services.hub.add_listener(services.portfolio.on_message)
         services.hub.add_listener(publisher.on_message)
@@ -164,6 +175,7 @@ def create_app(
             yield
         finally:
             await services.autopilot.stop()
+            await services.backtests.stop()
             await publisher.stop()
             await services.hub.stop()
             if desk is None:
@@ -180,6 +192,7 @@ def create_app(
     app.include_router(ops)
     app.include_router(api)
     app.include_router(reads)
+    app.include_router(backtests)
     app.include_router(stream)
     origins = settings.cors_origins
     if origins:

@@ -17,6 +17,7 @@ from swingdesk.bootstrap import Desk
 from swingdesk.config import Settings
 from swingdesk.marketdata.movers import MarketMovers
 from swingdesk.services.autopilot import Autopilot
+from swingdesk.services.backtests import BacktestService
 from swingdesk.services.watchlist import Watchlist
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ class Services:
     autopilot: Autopilot
     movers: MarketMovers
     portfolio: PortfolioCache
+    backtests: BacktestService
 
 
 def get_desk(request: Request) -> Desk:

@@ -75,7 +75,9 @@ class EdgeMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", ()))
-                headers.extend(SECURITY_HEADERS)
+                # A route may set a stricter policy of its own (the backtest report's CSP).
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
                 if api:
                     headers.append(NO_STORE)
                 message["headers"] = headers

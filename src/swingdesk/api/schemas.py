@@ -228,7 +228,8 @@ class RiskOut(_Out):
     vix: str | None = Field(description="the latest VIX the market data knows (null if unknown)")
     max_vix: str
     denials_today: dict[str, int] = Field(
-        description="failed checks of today's risk denials (New York session day), by code"
+        description="today's risk denials (New York session day) by code, each counted under "
+        "the failed checks of its first failing stage: desk, market, trade"
     )
 
 

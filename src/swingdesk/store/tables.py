@@ -310,3 +310,28 @@ class SimOrderRow(Base):
     filled_avg_price: Mapped[Decimal | None] = mapped_column(Money)
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class BacktestRunRow(Base):
+    """A backtest started from the API: its parameters, state and, once done, its result.
+
+    The result document and the HTML report are deferred: lists read only the summary.
+    """
+
+    __tablename__ = "backtest_runs"
+    __table_args__ = (
+        CheckConstraint("status IN ('running', 'done', 'failed')", name="status_known"),
+    )
+
+    run_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: The request's parameters (JSON).
+    params: Mapped[str] = mapped_column(Text)
+    #: The headline figures and the benchmark's (JSON), once done.
+    summary: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    result_json: Mapped[str | None] = mapped_column(Text, deferred=True)
+    report_html: Mapped[str | None] = mapped_column(Text, deferred=True)

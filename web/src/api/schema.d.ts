@@ -4,6 +4,72 @@
  */
 
 export interface paths {
+    "/api/backtests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Backtests
+         * @description Return backtest runs, newest first, with status, parameters and summary (or error).
+         */
+        get: operations["list_backtests_api_backtests_get"];
+        put?: never;
+        /**
+         * Start Backtest
+         * @description Start a backtest on the service's data (CSV directory, else the simulated market).
+         *
+         *     One runs at a time, in a separate process; poll ``GET /api/backtests/{run_id}``.
+         */
+        post: operations["start_backtest_api_backtests_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/backtests/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Backtest
+         * @description Return one run and, once done, its full result document (as ``--json`` writes it).
+         */
+        get: operations["get_backtest_api_backtests__run_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/backtests/{run_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Backtest Report
+         * @description Return the run's self-contained HTML report (inline styles and SVG, no script).
+         */
+        get: operations["backtest_report_api_backtests__run_id__report_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/config": {
         parameters: {
             query?: never;
@@ -506,6 +572,202 @@ export interface components {
             /** Next Before Seq */
             next_before_seq: number | null;
         };
+        /**
+         * BacktestRequest
+         * @description Replay ``start``..``end`` on the service's market data (CSV directory or simulated).
+         */
+        BacktestRequest: {
+            /**
+             * Commission
+             * @description USD per order
+             * @default 0
+             */
+            commission: number | string;
+            /**
+             * End
+             * Format: date
+             * @description last session, YYYY-MM-DD
+             * @example 2024-12-31
+             */
+            end: string;
+            /**
+             * Initial Cash
+             * @description starting cash, USD
+             * @default 100000
+             */
+            initial_cash: number | string;
+            /**
+             * Seed
+             * @description seed of the simulated market (simulated data only; default: the service's)
+             */
+            seed?: number | null;
+            /**
+             * Slippage Bps
+             * @description basis points
+             * @default 5
+             */
+            slippage_bps: number | string;
+            /**
+             * Start
+             * Format: date
+             * @description first session, YYYY-MM-DD
+             * @example 2023-01-03
+             */
+            start: string;
+            /**
+             * Strategy
+             * @description the desk's rule analyst, or the SMA-20/50 crossover
+             * @default rules
+             * @enum {string}
+             */
+            strategy: "rules" | "crossover";
+            /**
+             * Tickers
+             * @example [
+             *       "AAPL",
+             *       "MSFT",
+             *       "JPM"
+             *     ]
+             */
+            tickers?: string[] | null;
+            /**
+             * Universe
+             * @description 'all': every ticker of the data instead of ``tickers``
+             */
+            universe?: "all" | null;
+        };
+        /**
+         * BacktestRunDetail
+         * @description One run with its full result document (the ``--json`` output) once done.
+         */
+        BacktestRunDetail: {
+            /** Created At */
+            created_at: string;
+            error: components["schemas"]["ErrorDetail"] | null;
+            /** Finished At */
+            finished_at: string | null;
+            params: components["schemas"]["BacktestRunParams"];
+            /**
+             * Report Url
+             * @description the HTML report, once done
+             */
+            report_url: string | null;
+            /** Result */
+            result: {
+                [key: string]: unknown;
+            } | null;
+            /** Run Id */
+            run_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "done" | "failed";
+            summary: components["schemas"]["BacktestSummary"] | null;
+        };
+        /**
+         * BacktestRunOut
+         * @description One run: its state, parameters and, when done, its summary (or its error).
+         */
+        BacktestRunOut: {
+            /** Created At */
+            created_at: string;
+            error: components["schemas"]["ErrorDetail"] | null;
+            /** Finished At */
+            finished_at: string | null;
+            params: components["schemas"]["BacktestRunParams"];
+            /**
+             * Report Url
+             * @description the HTML report, once done
+             */
+            report_url: string | null;
+            /** Run Id */
+            run_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "done" | "failed";
+            summary: components["schemas"]["BacktestSummary"] | null;
+        };
+        /**
+         * BacktestRunParams
+         * @description What a run was asked to do.
+         */
+        BacktestRunParams: {
+            /** Commission */
+            commission: string;
+            /**
+             * Data Source
+             * @enum {string}
+             */
+            data_source: "csv" | "simulated";
+            /** End */
+            end: string;
+            /** Initial Cash */
+            initial_cash: string;
+            /** Seed */
+            seed: number | null;
+            /** Slippage Bps */
+            slippage_bps: string;
+            /** Start */
+            start: string;
+            /** Strategy */
+            strategy: string;
+            /** Tickers */
+            tickers: string[] | null;
+            /** Universe */
+            universe: "all" | null;
+        };
+        /** BacktestRunsPage */
+        BacktestRunsPage: {
+            /** Items */
+            items: components["schemas"]["BacktestRunOut"][];
+            /** Limit */
+            limit: number;
+            /** Next Offset */
+            next_offset: number | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /**
+         * BacktestSummary
+         * @description The headline figures of a finished run and of its buy-and-hold benchmark.
+         */
+        BacktestSummary: {
+            /** Benchmark Cagr */
+            benchmark_cagr: number | null;
+            /** Benchmark Max Drawdown */
+            benchmark_max_drawdown: number | null;
+            /** Benchmark Sharpe */
+            benchmark_sharpe: number | null;
+            /** Benchmark Total Return */
+            benchmark_total_return: number | null;
+            /** Cagr */
+            cagr: number | null;
+            /** Final Equity */
+            final_equity: string | null;
+            /** Max Drawdown */
+            max_drawdown: number | null;
+            /** Sharpe */
+            sharpe: number | null;
+            /**
+             * Skipped
+             * @description tickers left out (too little history, bad data)
+             */
+            skipped: number;
+            /**
+             * Tickers
+             * @description tickers backtested
+             */
+            tickers: number;
+            /** Total Return */
+            total_return: number | null;
+            /** Trades */
+            trades: number;
+        };
         /** Bar */
         Bar: {
             /** Close */
@@ -938,7 +1200,7 @@ export interface components {
             day_pnl: string;
             /**
              * Denials Today
-             * @description failed checks of today's risk denials (New York session day), by code
+             * @description today's risk denials (New York session day) by code, each counted under the failed checks of its first failing stage: desk, market, trade
              */
             denials_today: {
                 [key: string]: number;
@@ -1167,6 +1429,387 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_backtests_api_backtests_get: {
+        parameters: {
+            query?: {
+                /** @description page size */
+                limit?: number;
+                /** @description items to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacktestRunsPage"];
+                };
+            };
+            /** @description missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description the read key on an endpoint that needs the trade key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description no such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid input (INVALID_INPUT, INVALID_TICKER, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description cooldown or rate limit; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description a dependency is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    start_backtest_api_backtests_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BacktestRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacktestRunOut"];
+                };
+            };
+            /** @description missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description the read key on an endpoint that needs the trade key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description no such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description a backtest is already running (BACKTEST_RUNNING) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid input (INVALID_INPUT, INVALID_TICKER, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description cooldown or rate limit; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description a dependency is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_backtest_api_backtests__run_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacktestRunDetail"];
+                };
+            };
+            /** @description missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description the read key on an endpoint that needs the trade key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description no such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid input (INVALID_INPUT, INVALID_TICKER, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description cooldown or rate limit; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description a dependency is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    backtest_report_api_backtests__run_id__report_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description the read key on an endpoint that needs the trade key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description no such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description the run has not finished, or failed (REPORT_NOT_READY) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid input (INVALID_INPUT, INVALID_TICKER, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description cooldown or rate limit; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description a dependency is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     config_api_config_get: {
         parameters: {
             query?: never;

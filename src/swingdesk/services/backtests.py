@@ -1,0 +1,238 @@
+"""Backtests started from the API: validate, store, run one at a time off the event loop.
+
+The run itself is the CLI's (``backtest.runner.run_backtest``, same parameters, same JSON
+and report) in a child process (``backtest_worker``). The data is the service's: its CSV
+directory when the market provider is CSV, otherwise the simulated market.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Protocol
+from uuid import uuid4
+
+from swingdesk.backtest.result import BacktestParams
+from swingdesk.backtest.runner import check_params
+from swingdesk.domain.errors import ConflictError, InputError, UnknownTickerError
+from swingdesk.domain.ticker import sanitize_ticker
+from swingdesk.ports import Clock
+from swingdesk.services.backtest_worker import Outcome, ProcessWorker
+from swingdesk.store.backtests import INTERRUPTED, BacktestRun, BacktestRuns
+
+log = logging.getLogger(__name__)
+
+
+class BacktestRunningError(ConflictError):
+    """A backtest is already running: one at a time."""
+
+    code = "BACKTEST_RUNNING"
+
+
+class ReportNotReadyError(ConflictError):
+    """The run has no report (still running, or failed)."""
+
+    code = "REPORT_NOT_READY"
+
+
+class Worker(Protocol):
+    """Runs one backtest to its outcome (blocking) and can be ended from another thread."""
+
+    def run(self, params: BacktestParams) -> Outcome:
+        """Run ``params``; return the outcome."""
+        ...
+
+    def terminate(self) -> None:
+        """End the running backtest, if any."""
+        ...
+
+
+@dataclass(frozen=True)
+class BacktestSpec:
+    """What the caller asked for (validated shape; the data source is the service's)."""
+
+    tickers: tuple[str, ...] | None
+    universe_all: bool
+    start: date
+    end: date
+    strategy: str
+    initial_cash: Decimal
+    slippage_bps: Decimal
+    commission: Decimal
+    seed: int | None
+
+
+class BacktestService:
+    """Starts backtests, one at a time, and records each run from start to result."""
+
+    def __init__(
+        self,
+        runs: BacktestRuns,
+        clock: Clock,
+        *,
+        csv_dir: Path | None,
+        default_seed: int,
+        worker: Worker | None = None,
+    ) -> None:
+        self.runs = runs
+        self.clock = clock
+        self.csv_dir = csv_dir
+        self.default_seed = default_seed
+        self.worker: Worker = worker or ProcessWorker()
+        self.running: str | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._starting = asyncio.Lock()
+        self._stopping = False
+        #: Called with the run id after each run ends (tests wait on it).
+        self.on_finished: Callable[[str], Awaitable[None]] | None = None
+
+    @property
+    def data_source(self) -> str:
+        """Return "csv" or "simulated": what the runs replay."""
+        return "csv" if self.csv_dir is not None else "simulated"
+
+    async def recover(self) -> int:
+        """Mark runs a stopped process left ``running`` as failed (INTERRUPTED)."""
+        count = await self.runs.interrupt_running(self.clock.now())
+        if count:
+            log.warning("%d backtest run(s) interrupted by a restart marked failed", count)
+        return count
+
+    def params_for(self, spec: BacktestSpec) -> BacktestParams:
+        """Return the runner's parameters for ``spec``; raise InputError on what cannot work."""
+        if spec.strategy not in ("rules", "crossover"):
+            raise InputError(f"strategy must be rules or crossover, got {spec.strategy!r}")
+        if spec.seed is not None and self.csv_dir is not None:
+            raise InputError("seed applies to the simulated market only; this service uses CSV")
+        tickers = tuple(dict.fromkeys(sanitize_ticker(t) for t in spec.tickers or ()))
+        known = self._known_tickers()
+        for ticker in tickers:
+            if ticker not in known:
+                raise UnknownTickerError(
+                    f"{ticker} is not in the backtest data ({self.data_source})"
+                )
+        params = BacktestParams(
+            data_dir=self.csv_dir,
+            tickers=tickers,
+            start=spec.start,
+            end=spec.end,
+            initial_cash=spec.initial_cash,
+            slippage_bps=spec.slippage_bps,
+            commission=spec.commission,
+            strategy=spec.strategy,
+            simulated=self.csv_dir is None,
+            universe_all=spec.universe_all,
+            sim_seed=self.default_seed if spec.seed is None else spec.seed,
+        )
+        check_params(params)
+        return params
+
+    def _known_tickers(self) -> set[str]:
+        if self.csv_dir is None:
+            from swingdesk.adapters.simulated_universe import UNIVERSE
+
+            return {t.ticker for t in UNIVERSE}
+        from swingdesk.backtest.universe import ticker_files
+
+        return set(ticker_files(self.csv_dir))
+
+    async def start(self, spec: BacktestSpec) -> BacktestRun:
+        """Validate, store the run as running and start it; 409 while another one runs."""
+        params = self.params_for(spec)
+        async with self._starting:
+            if self._stopping:
+                raise ConflictError("the service is stopping; no new backtest starts")
+            if self.running is not None:
+                raise BacktestRunningError(
+                    f"backtest {self.running} is still running; one runs at a time",
+                    details={"running": self.running},
+                )
+            run_id = str(uuid4())
+            run = await self.runs.add(run_id, self._params_doc(spec, params), self.clock.now())
+            self.running = run_id
+            self._task = asyncio.create_task(self._run(run_id, params), name=f"backtest-{run_id}")
+        return run
+
+    def _params_doc(self, spec: BacktestSpec, params: BacktestParams) -> dict[str, Any]:
+        return {
+            "tickers": list(params.tickers) if not spec.universe_all else None,
+            "universe": "all" if spec.universe_all else None,
+            "start": spec.start.isoformat(),
+            "end": spec.end.isoformat(),
+            "strategy": spec.strategy,
+            "initial_cash": str(spec.initial_cash),
+            "slippage_bps": str(spec.slippage_bps),
+            "commission": str(spec.commission),
+            "seed": params.sim_seed if params.simulated else None,
+            "data_source": self.data_source,
+        }
+
+    async def _run(self, run_id: str, params: BacktestParams) -> None:
+        try:
+            outcome = await asyncio.to_thread(self.worker.run, params)
+            now = self.clock.now()
+            if self._stopping:
+                await self._interrupted(run_id)
+            elif outcome.ok:
+                assert outcome.summary is not None
+                assert outcome.result_json is not None
+                await self.runs.finish(
+                    run_id,
+                    summary=outcome.summary,
+                    result_json=outcome.result_json,
+                    report_html=outcome.report_html or "",
+                    now=now,
+                )
+                log.info("backtest %s done", run_id)
+            else:
+                await self.runs.fail(
+                    run_id,
+                    code=outcome.error_code or "INTERNAL",
+                    message=outcome.error_message or "",
+                    now=now,
+                )
+                log.warning("backtest %s failed: %s", run_id, outcome.error_code)
+        except asyncio.CancelledError:
+            await asyncio.shield(self._interrupted(run_id))
+            raise
+        except Exception as exc:
+            log.exception("backtest %s could not be recorded", run_id)
+            await self.runs.fail(
+                run_id, code="INTERNAL", message=type(exc).__name__, now=self.clock.now()
+            )
+        finally:
+            self.running = None
+            if self.on_finished is not None:
+                await self.on_finished(run_id)
+
+    async def _interrupted(self, run_id: str) -> None:
+        await self.runs.fail(
+            run_id,
+            code=INTERRUPTED,
+            message="the service stopped before the backtest finished",
+            now=self.clock.now(),
+        )
+
+    async def wait(self) -> None:
+        """Wait for the running backtest, if any, to end (tests, shutdown)."""
+        task = self._task
+        if task is not None and not task.done():
+            await asyncio.wait({task})
+
+    async def stop(self) -> None:
+        """End a running backtest (its run is marked failed, INTERRUPTED)."""
+        task = self._task
+        if task is None or task.done():
+            return
+        self._stopping = True
+        self.worker.terminate()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=10)
+        except TimeoutError:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
