@@ -52,6 +52,8 @@ def test_ticker_view_when_opened_then_quote_chart_and_stages_come_from_the_api(
     positions = api.get("/api/portfolio").raise_for_status().json()["positions"]
     ticker = positions[0]["ticker"] if positions else "NVDA"
     quote = api.get(f"/api/quote/{ticker}").raise_for_status().json()
+    # With reduced motion the app scrolls to the ticker at once, not over a few hundred ms.
+    page.emulate_media(reduced_motion="reduce")
     sign_in(page, console, desk.url, TRADE_KEY)
     open_ticker(page, ticker)
 
@@ -60,13 +62,10 @@ def test_ticker_view_when_opened_then_quote_chart_and_stages_come_from_the_api(
     expect(card).to_contain_text(quote["sector"])
     expect(page.get_by_test_id("price-chart").locator("canvas").first).to_be_visible()
     expect(page.get_by_test_id("pipeline-stages")).to_be_visible()
-    # Opening a ticker scrolls to it (smoothly, so it may still be moving); scroll back until
-    # it stays at the top, so the sticky header does not cover the screenshot.
-    page.wait_for_function(
-        "() => { window.scrollTo({top: 0, behavior: 'instant'}); return window.scrollY === 0; }",
-        polling=100,
-        timeout=5000,
-    )
+    expect(page.locator("#ticker-title")).to_be_in_viewport()
+    # Opening a ticker scrolled to it; back to the top, so the sticky header does not cover
+    # the screenshot.
+    page.evaluate("() => window.scrollTo({top: 0, behavior: 'instant'})")
     assert page.evaluate("() => window.scrollY") == 0
     page.wait_for_timeout(300)  # the chart draws on the next animation frame
     page.locator("section.ticker-view").screenshot(path=screens / "ticker.png")

@@ -1,9 +1,14 @@
-/** The dashboard: header, controls, portfolio, risk, live feed, ticker view and movers. */
+/**
+ * The dashboard: header, then one of two views: the desk (controls, portfolio, risk, live
+ * feed, ticker view and movers) or the backtests (form, runs, report). `#backtests` in the
+ * address opens the second, so it can be linked and survives a reload.
+ */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useCallback, useLayoutEffect, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useState } from "react";
 
 import { api, keys } from "./api/client";
 import { pollUnlessRefused } from "./lib/auth";
+import { BacktestsView } from "./components/BacktestsView";
 import { Controls } from "./components/Controls";
 import { ExplainView } from "./components/ExplainView";
 import { Header } from "./components/Header";
@@ -13,6 +18,7 @@ import { Notices } from "./components/Notices";
 import { PortfolioPanel } from "./components/PortfolioPanel";
 import { RiskPanel } from "./components/RiskPanel";
 import { TickerView } from "./components/TickerView";
+import { ViewTabs, viewFromHash, type View } from "./components/ViewTabs";
 import {
   loadThemeChoice,
   otherTheme,
@@ -38,6 +44,7 @@ function Dashboard({
   onKeyChanged: () => void;
 }) {
   const stream = useStreamState();
+  const [view, setView] = useState<View>(() => viewFromHash(window.location.hash));
   const [ticker, setTicker] = useState<string | null>(null);
   const [explainId, setExplainId] = useState<string | null>(null);
 
@@ -67,9 +74,18 @@ function Dashboard({
   const fallback =
     portfolio.data?.positions[0]?.ticker ?? movers.data?.most_active[0]?.ticker ?? null;
   const shown = ticker ?? fallback;
+  useEffect(() => {
+    const follow = (): void => setView(viewFromHash(window.location.hash));
+    window.addEventListener("hashchange", follow);
+    return () => window.removeEventListener("hashchange", follow);
+  }, []);
   const openTicker = useCallback((t: string) => {
     setTicker(t);
-    document.getElementById("ticker-title")?.scrollIntoView({ behavior: "smooth", block: "start" });
+    // Smooth unless the reader asked the system for less motion.
+    const still = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches ?? false;
+    document
+      .getElementById("ticker-title")
+      ?.scrollIntoView({ behavior: still ? "auto" : "smooth", block: "start" });
   }, []);
 
   return (
@@ -82,30 +98,35 @@ function Dashboard({
         onToggleTheme={onToggleTheme}
       />
       <Notices />
-      <main className="grid">
-        <div className="col col-main">
-          {shown ? (
-            <TickerView ticker={shown} onOpenTicker={openTicker} portfolio={portfolio.data} theme={theme} />
-          ) : (
-            <section className="panel">
-              <h2 id="ticker-title">Ticker</h2>
-              <p className="muted">Loading…</p>
-            </section>
-          )}
-          <PortfolioPanel
-            portfolio={portfolio.data}
-            history={equity.data}
-            theme={theme}
-            onOpenTicker={openTicker}
-          />
-        </div>
-        <div className="col col-side">
-          <Controls tradingState={portfolio.data?.trading_state} onKeyChanged={onKeyChanged} />
-          <RiskPanel risk={risk.data} />
-          <LiveFeed items={stream.items} onOpenDecision={setExplainId} />
-          <MoversPanel movers={movers.data} onOpenTicker={openTicker} />
-        </div>
-      </main>
+      <ViewTabs view={view} />
+      {view === "backtests" ? (
+        <BacktestsView />
+      ) : (
+        <main className="grid">
+          <div className="col col-main">
+            {shown ? (
+              <TickerView ticker={shown} onOpenTicker={openTicker} portfolio={portfolio.data} theme={theme} />
+            ) : (
+              <section className="panel">
+                <h2 id="ticker-title">Ticker</h2>
+                <p className="muted">Loading…</p>
+              </section>
+            )}
+            <PortfolioPanel
+              portfolio={portfolio.data}
+              history={equity.data}
+              theme={theme}
+              onOpenTicker={openTicker}
+            />
+          </div>
+          <div className="col col-side">
+            <Controls tradingState={portfolio.data?.trading_state} onKeyChanged={onKeyChanged} />
+            <RiskPanel risk={risk.data} />
+            <LiveFeed items={stream.items} onOpenDecision={setExplainId} />
+            <MoversPanel movers={movers.data} onOpenTicker={openTicker} />
+          </div>
+        </main>
+      )}
       {explainId && <ExplainView decisionId={explainId} onClose={() => setExplainId(null)} />}
     </>
   );

@@ -24,6 +24,11 @@ export type DecisionSummary = Schemas["DecisionSummary"];
 export type DecisionRecord = Schemas["DecisionRecord"];
 export type ScanResult = Schemas["ScanResult"];
 export type TradingStateChange = Schemas["TradingStateOut"];
+export type BacktestRequest = Schemas["BacktestRequest"];
+export type BacktestRun = Schemas["BacktestRunOut"];
+export type BacktestRunDetail = Schemas["BacktestRunDetail"];
+export type BacktestRunsPage = Schemas["BacktestRunsPage"];
+export type BacktestSummary = Schemas["BacktestSummary"];
 export type Config = Schemas["ConfigOut"] & {
   market_provider?: string;
   broker?: string;
@@ -91,6 +96,21 @@ export const api = {
   resume: async (reason: string) =>
     unwrap(await client.POST("/api/resume", { body: { reason } })),
   streamToken: async () => unwrap(await client.POST("/api/stream-token")),
+  backtests: async (limit = 50) =>
+    unwrap(await client.GET("/api/backtests", { params: { query: { limit } } })),
+  backtest: async (runId: string) =>
+    unwrap(await client.GET("/api/backtests/{run_id}", { params: { path: { run_id: runId } } })),
+  startBacktest: async (body: BacktestRequest) =>
+    unwrap(await client.POST("/api/backtests", { body })),
+  /** The run's HTML report as text: shown in a sandboxed iframe (srcdoc), since a frame's
+   * own request could not carry the X-API-Key header. */
+  backtestReport: async (runId: string): Promise<string> => {
+    const result = await client.GET("/api/backtests/{run_id}/report", {
+      params: { path: { run_id: runId } },
+      parseAs: "text",
+    });
+    return unwrap(result as Result<string>);
+  },
 };
 
 /** Query keys, in one place so the stream can invalidate exactly what an event changes. */
@@ -107,4 +127,6 @@ export const keys = {
   quote: (ticker: string) => ["quote", ticker] as const,
   history: (ticker: string) => ["market-history", ticker] as const,
   decision: (id: string) => ["decision", id] as const,
+  backtests: ["backtests"] as const,
+  backtestReport: (id: string) => ["backtest-report", id] as const,
 };

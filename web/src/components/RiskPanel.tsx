@@ -100,7 +100,9 @@ export function RiskPanel({ risk }: { risk: Risk | undefined }) {
           ))}
         </div>
       )}
-      <h3>Denials today</h3>
+      <h3 title="Each denial counts under the failed checks of its first failing stage: desk, then market, then trade.">
+        Denials today
+      </h3>
       {denials.length === 0 ? (
         <p className="muted">No denials today.</p>
       ) : (
