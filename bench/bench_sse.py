@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from fastapi import Request
+from fastapi import APIRouter, Request
 
 from _common import summary, write
 from bench_api import free_port
@@ -43,16 +43,21 @@ def serve(port: int, data_dir: str) -> None:
     settings = load_settings(data_dir=Path(data_dir), api_key=KEY, port=port)
     app = create_app(settings, autopilot=False)
 
-    @app.post("/bench/burst")
+    bench = APIRouter()
+
+    @bench.post("/bench/burst")
     async def burst(request: Request, n: int = 100) -> dict[str, int]:
         bus = request.app.state.desk.bus
         for i in range(n):
             await bus.publish("bench", {"sent": time.time(), "i": i})
         return {"published": n}
 
-    @app.get("/bench/clients")
+    @bench.get("/bench/clients")
     async def clients(request: Request) -> dict[str, int]:
         return {"clients": request.app.state.services.metrics.sse_clients}
+
+    # Ahead of the dashboard, which is mounted at "/" and would answer these paths itself.
+    app.router.routes[:0] = bench.routes
 
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
