@@ -40,6 +40,9 @@ class Tx:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.audited: list[t.AuditRow] = []
+        # The chain's head, locked by the first entry of this transaction (held until commit,
+        # so no other writer can move it): later entries continue from it without a read.
+        self._head: t.AuditHeadRow | None = None
 
     async def audit(
         self,
@@ -53,10 +56,13 @@ class Tx:
     ) -> t.AuditRow:
         """Append one entry to the hash-chained journal."""
         s = self.session
-        head = await s.get(t.AuditHeadRow, 1, with_for_update=True)
+        head = self._head
         if head is None:
-            head = t.AuditHeadRow(id=1, seq=0, hash=GENESIS_HASH)
-            s.add(head)
+            head = await s.get(t.AuditHeadRow, 1, with_for_update=True)
+            if head is None:
+                head = t.AuditHeadRow(id=1, seq=0, hash=GENESIS_HASH)
+                s.add(head)
+            self._head = head
         seq = head.seq + 1
         entry_id = str(uuid4())
         body = canonical_json(payload or {})
