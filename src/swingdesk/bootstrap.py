@@ -23,6 +23,7 @@ from swingdesk.risk.manager import RiskManager
 from swingdesk.services.control import TradingControl
 from swingdesk.services.pipeline import DecisionPipeline
 from swingdesk.services.portfolio import PortfolioService
+from swingdesk.services.relay import OutboxRelay
 from swingdesk.store import migrate
 from swingdesk.store.book_lock import BookLock
 from swingdesk.store.store import Store
@@ -52,6 +53,10 @@ class Desk:
     llm: LLMClient | None = None
     #: Reconciliation with the broker (start-up, `swingdesk reconcile`, every sync_interval_s).
     sync: SyncWorker | None = None
+    #: Publishes committed outbox messages on the bus.
+    relay: OutboxRelay | None = None
+    #: Keeps risk and execution serial across processes (also held by reconciliation).
+    book_lock: BookLock | None = None
 
     async def close(self) -> None:
         """Release connections."""
@@ -217,6 +222,9 @@ async def build_desk(
         migrate.upgrade(url)
     store = Store.from_url(url)
     bus = InMemoryEventBus()
+    relay = OutboxRelay(store, bus)
+    store.publish_to(relay)
+    await relay.start()
     # A backtest passes its own provider (prices at the open while a session is in progress).
     provider = provider or _market_provider(settings)
     # Snapshots are cached per (ticker, instant): a backtest step asks several times.
@@ -248,7 +256,10 @@ async def build_desk(
         ),
         stale_after_s=settings.stale_signal_max_age_s,
         sector_of=SectorLookup(provider),
+        fallback_stop_pct=settings.protection_fallback_stop_pct,
     )
+    book_lock = BookLock(store.engine)
+    store.closing(book_lock.close)
     sync = SyncWorker(
         broker,
         store,
@@ -258,6 +269,8 @@ async def build_desk(
         execution,
         max_drift_pct=settings.reconcile_max_drift_pct,
         interval_s=settings.sync_interval_s,
+        book_lock=book_lock,
+        decision_timeout_s=settings.decision_interrupt_after_s,
     )
     pipeline = DecisionPipeline(
         market=market,
@@ -269,7 +282,7 @@ async def build_desk(
         store=store,
         bus=bus,
         clock=clock,
-        book_lock=BookLock(store.engine),
+        book_lock=book_lock,
     )
     desk = Desk(
         settings=settings,
@@ -286,6 +299,8 @@ async def build_desk(
         pipeline=pipeline,
         llm=llm,
         sync=sync,
+        relay=relay,
+        book_lock=book_lock,
     )
     if reconcile and await sync.startup() is None:
         desk.not_ready["reconciliation"] = "start-up reconciliation with the broker failed"

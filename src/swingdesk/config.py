@@ -125,6 +125,17 @@ class Settings(BaseSettings):
     stream_keepalive_s: float = Field(
         default=15.0, gt=0, description="seconds between SSE keep-alive comments"
     )
+    stream_poll_s: float = Field(
+        default=1.0,
+        gt=0,
+        description="seconds between the stream relay's looks at the outbox for commits no "
+        "one handed over (another process's, or one whose acknowledgement was lost)",
+    )
+    stream_outbox_keep: int = Field(
+        default=100_000,
+        ge=1000,
+        description="outbox messages kept for clients resuming with Last-Event-ID, count",
+    )
     max_body_bytes: int = Field(
         default=65_536, ge=1024, description="largest request body accepted, bytes"
     )
@@ -301,6 +312,19 @@ class Settings(BaseSettings):
     )
     sync_interval_s: float = Field(
         default=60.0, gt=0, description="seconds between reconciliations with the broker"
+    )
+    decision_interrupt_after_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="seconds after which reconciliation settles a decision still pending "
+        "(its process died mid-way); longer than any decision takes",
+    )
+    protection_fallback_stop_pct: Decimal = Field(
+        default=Decimal("0.08"),
+        gt=0,
+        lt=1,
+        description="for shares held with no recorded stop price (adopted from the broker), "
+        "the protective stop's distance below the current price, fraction",
     )
     reconcile_max_drift_pct: Decimal = Field(
         default=Decimal("0.05"),

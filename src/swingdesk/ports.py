@@ -198,6 +198,8 @@ class BrokerOrder:
     submitted_at: datetime
     stop_price: Decimal | None = None
     legs: tuple[BrokerOrder, ...] = ()
+    #: Set for an order placed by amount (Alpaca's ``notional``): ``qty`` is then 0.
+    notional: Decimal | None = None
 
 
 class Broker(Protocol):
@@ -234,22 +236,38 @@ class Broker(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class BusMessage:
-    """One message on the event bus."""
+    """One message on the event bus.
+
+    ``seq`` is the message's place in the outbox (gap-free, in commit order) and ``epoch``
+    identifies the database that numbered it; together they are the stream id, unique across
+    restarts. A transient message (a portfolio mark) has ``seq`` 0: it is not replayed.
+    """
 
     seq: int
     topic: str
     payload: dict[str, Any]
+    epoch: int = 0
+
+    @property
+    def id(self) -> str | None:
+        """Return the stream id (``<seq>-<epoch>``), None for a transient message."""
+        return f"{self.seq}-{self.epoch}" if self.seq else None
 
 
 class EventBus(Protocol):
-    """Publishes events after they are stored; subscribers get them in order."""
+    """Carries committed events to subscribers, in order."""
 
-    async def publish(self, topic: str, payload: dict[str, Any]) -> BusMessage:
-        """Publish one message to every subscriber."""
+    @property
+    def last_seq(self) -> int:
+        """Return the sequence number of the newest message carried (0 before any)."""
         ...
 
-    def subscribe(self, after_seq: int | None = None) -> AsyncIterator[BusMessage]:
-        """Yield messages as they come, first replaying any kept ones after ``after_seq``."""
+    async def publish(self, message: BusMessage) -> None:
+        """Deliver one message to every subscriber."""
+        ...
+
+    def subscribe(self) -> AsyncIterator[BusMessage]:
+        """Yield messages as they are published."""
         ...
 
 

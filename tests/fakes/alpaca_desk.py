@@ -19,6 +19,7 @@ from swingdesk.execution.retry import FAST_RETRY, RetryPolicy
 from swingdesk.execution.sync import SyncWorker
 from swingdesk.ports import Clock
 from swingdesk.services.control import TradingControl
+from swingdesk.services.relay import OutboxRelay
 from swingdesk.store import migrate
 from swingdesk.store.store import Store
 
@@ -64,6 +65,9 @@ async def build_alpaca_desk(
         migrate.upgrade(db_url)
     store = Store.from_url(db_url)
     bus = InMemoryEventBus()
+    relay = OutboxRelay(store, bus)
+    store.publish_to(relay)
+    await relay.start()
     broker = alpaca_broker(url, read_timeout_s=read_timeout_s)
     agent = ExecutionAgent(
         broker,

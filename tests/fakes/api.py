@@ -106,24 +106,27 @@ async def loopback_server(app: FastAPI) -> AsyncIterator[str]:
 class SseEvent:
     """One parsed server-sent event."""
 
-    id: int | None
+    id: int | None  # the outbox sequence part of the stream id
     event: str
     data: Any
+    raw_id: str | None = None  # the stream id as sent: ``<seq>-<epoch>``
 
 
 async def read_events(lines: AsyncIterator[str]) -> AsyncIterator[SseEvent]:
     """Parse SSE lines into events (comments and retry lines are skipped)."""
     ev_id: int | None = None
+    raw: str | None = None
     name, data = "message", []
     async for line in lines:
         if line == "":
             if data:
-                yield SseEvent(ev_id, name, json.loads("\n".join(data)))
-            ev_id, name, data = None, "message", []
+                yield SseEvent(ev_id, name, json.loads("\n".join(data)), raw)
+            ev_id, raw, name, data = None, None, "message", []
         elif line.startswith(":") or line.startswith("retry:"):
             continue
         elif line.startswith("id:"):
-            ev_id = int(line[3:].strip())
+            raw = line[3:].strip()
+            ev_id = int(raw.split("-", 1)[0])
         elif line.startswith("event:"):
             name = line[6:].strip()
         elif line.startswith("data:"):

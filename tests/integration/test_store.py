@@ -146,13 +146,30 @@ async def test_verify_audit_when_rehashed_after_edit_then_link_break_is_reported
     assert any("entry 3" in p and "link" in p for p in report.problems)
 
 
-async def test_set_decision_status_when_decision_exists_then_status_is_stored(store: Store) -> None:
+async def test_conclude_decision_when_pending_then_status_is_stored(store: Store) -> None:
     did = uuid4()
     async with store.tx() as tx:
         await tx.add_decision(did, "MSFT", "test", T0)
     async with store.tx() as tx:
-        await tx.set_decision_status(did, DecisionStatus.HOLD, T0)
+        assert await tx.conclude_decision(did, DecisionStatus.HOLD, T0)
     row = await store.decision(str(did))
     assert row is not None
     assert row.status == "hold"
     assert row.created_at == T0
+
+
+async def test_conclude_decision_when_already_ordered_then_never_overwritten(
+    store: Store,
+) -> None:
+    did = uuid4()
+    async with store.tx() as tx:
+        await tx.add_decision(did, "MSFT", "test", T0)
+        assert await tx.conclude_decision(did, DecisionStatus.ORDERED, T0)
+    async with store.tx() as tx:
+        concluded = await tx.conclude_decision(
+            did, DecisionStatus.FAILED, T0, failed_stage="unknown", error_code="INTERNAL"
+        )
+    assert concluded is False
+    row = await store.decision(str(did))
+    assert row is not None
+    assert (row.status, row.failed_stage, row.error_code) == ("ordered", None, None)

@@ -23,6 +23,7 @@ from swingdesk.risk.manager import RiskManager
 from swingdesk.services.control import TradingControl
 from swingdesk.services.pipeline import DecisionPipeline
 from swingdesk.services.portfolio import PortfolioService
+from swingdesk.services.relay import OutboxRelay
 from swingdesk.store import migrate
 from swingdesk.store.book_lock import BookLock
 from swingdesk.store.store import Store
@@ -139,6 +140,9 @@ async def build_harness(
     migrate.upgrade(db_url)
     store = Store.from_url(db_url)
     bus = InMemoryEventBus()
+    relay = OutboxRelay(store, bus)
+    store.publish_to(relay)
+    await relay.start()
     market = FakeMarket(clock)
     strategy = ScriptedStrategy()
     broker = SimulatedBroker(
@@ -148,6 +152,8 @@ async def build_harness(
     control = TradingControl(store, bus, clock)
     portfolio = PortfolioService(broker, store, SECTORS.get)
     execution = ExecutionAgent(broker, store, bus, clock)
+    book_lock = BookLock(store.engine)
+    store.closing(book_lock.close)
     pipeline = DecisionPipeline(
         market=market,
         strategy=StrategyAgent(strategy),
@@ -158,7 +164,7 @@ async def build_harness(
         store=store,
         bus=bus,
         clock=clock,
-        book_lock=BookLock(store.engine),
+        book_lock=book_lock,
     )
     return Harness(
         clock, store, bus, market, strategy, broker, risk, control, portfolio, execution, pipeline

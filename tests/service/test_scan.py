@@ -209,7 +209,13 @@ async def test_app_when_desk_has_a_sync_worker_then_reconciliation_is_scheduled_
     try:
         async with app.router.lifespan_context(app):
             pilot = app.state.services.autopilot
-            assert set(pilot.jobs) == {"reconcile", "broker_stops", "equity_mark"}
+            assert set(pilot.jobs) == {
+                "reconcile",
+                "broker_stops",
+                "equity_mark",
+                "stream_relay",
+                "outbox_prune",
+            }
             desk.not_ready["reconciliation"] = "start-up reconciliation with the broker failed"
             await pilot.run_now("reconcile")
             assert pilot.jobs["reconcile"].runs == 1

@@ -20,7 +20,7 @@ from tests.fakes.api import (
 
 from swingdesk.adapters.memory_bus import InMemoryEventBus
 from swingdesk.api.metrics import Metrics
-from swingdesk.api.stream import StreamHub
+from swingdesk.api.stream import StreamHub, StreamPosition, parse_event_id
 from swingdesk.ports import BusMessage
 
 
@@ -79,12 +79,13 @@ async def test_stream_when_reconnecting_with_last_event_id_then_missed_events_re
             events = read_events(resp.aiter_lines())
             await client.post("/api/halt", json={"reason": "first"})
             first = await _collect(events, h.desk.bus.last_seq, timeout_s=2.0)
-        seen = max(e.id for e in first if e.id is not None)
+        last = max((e for e in first if e.id is not None), key=lambda e: e.id or 0)
+        seen = last.id or 0
         await client.post("/api/resume", json={"reason": "while away"})
         missed_until = h.desk.bus.last_seq
         assert missed_until > seen
         async with client.stream(
-            "GET", "/api/stream", headers={"Last-Event-ID": str(seen)}
+            "GET", "/api/stream", headers={"Last-Event-ID": last.raw_id or ""}
         ) as resp:
             again = await _collect(read_events(resp.aiter_lines()), missed_until, timeout_s=2.0)
     ids = [e.id for e in again if e.id is not None]
@@ -110,7 +111,7 @@ async def test_stream_when_token_or_query_key_then_accepted_and_bad_token_401(
             assert r.json()["error"]["code"] == "UNAUTHORIZED"
 
 
-async def _drain(hub: StreamHub, after: int | None, n_frames: int) -> bytes:
+async def _drain(hub: StreamHub, after: StreamPosition | None, n_frames: int) -> bytes:
     out = b""
     frames = hub.frames(after, keepalive_s=0.05)
     async for chunk in frames:
@@ -121,22 +122,49 @@ async def _drain(hub: StreamHub, after: int | None, n_frames: int) -> bytes:
     return out
 
 
-async def test_hub_when_last_id_is_older_than_the_buffer_then_resync_is_announced() -> None:
+async def test_hub_when_last_id_is_older_than_the_buffer_and_no_history_then_resync() -> None:
     bus = InMemoryEventBus()
-    hub = StreamHub(bus, Metrics(), replay=3)
+    hub = StreamHub(bus, Metrics(), replay=3, epoch=7)
     for i in range(1, 6):
-        hub.dispatch(BusMessage(i, "audit", {"n": i}))
-    out = await _drain(hub, 0, 5)
+        hub.dispatch(BusMessage(i, "audit", {"n": i}, 7))
+    out = await _drain(hub, StreamPosition(0, 7), 5)
     assert b"event: resync" in out
-    assert b"id: 3\n" in out
-    assert b"id: 2\n" not in out
+    assert b"id: 3-7\n" in out
+    assert b"id: 2-7\n" not in out
 
 
-async def test_hub_when_last_id_is_from_an_earlier_process_then_reset() -> None:
-    hub = StreamHub(InMemoryEventBus(), Metrics())
-    hub.dispatch(BusMessage(1, "audit", {}))
-    out = await _drain(hub, 99, 2)
+async def test_hub_when_last_id_is_older_than_the_buffer_then_replayed_from_history() -> None:
+    kept = [BusMessage(i, "audit", {"n": i}, 7) for i in range(1, 6)]
+
+    async def history(after: int, limit: int) -> list[BusMessage]:
+        return [m for m in kept if m.seq > after][:limit]
+
+    hub = StreamHub(InMemoryEventBus(), Metrics(), replay=2, epoch=7, history=history)
+    for m in kept:
+        hub.dispatch(m)
+    out = await _drain(hub, StreamPosition(1, 7), 5)
+    assert b"resync" not in out
+    ids = [line for line in out.split(b"\n") if line.startswith(b"id:")]
+    assert ids == [b"id: 2-7", b"id: 3-7", b"id: 4-7", b"id: 5-7"]
+
+
+async def test_hub_when_last_id_is_from_another_database_then_reset() -> None:
+    hub = StreamHub(InMemoryEventBus(), Metrics(), epoch=7)
+    hub.dispatch(BusMessage(1, "audit", {}, 7))
+    out = await _drain(hub, StreamPosition(1, 8), 2)
     assert b"event: reset" in out
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["99", "1-2-3", "-1-7", "\u00b2-7", "1" * 5000 + "-7", "7-" + "1" * 5000, "", " ", "a-b"],
+)
+def test_event_id_when_malformed_or_huge_then_treated_as_absent(raw: str) -> None:
+    assert parse_event_id(raw) is None
+
+
+def test_event_id_when_well_formed_then_parsed() -> None:
+    assert parse_event_id(" 12-345 ") == StreamPosition(12, 345)
 
 
 async def test_hub_when_idle_then_keep_alive_comments_are_sent() -> None:
@@ -147,8 +175,8 @@ async def test_hub_when_idle_then_keep_alive_comments_are_sent() -> None:
 
 async def test_hub_when_a_client_falls_behind_then_it_is_disconnected() -> None:
     hub = StreamHub(InMemoryEventBus(), Metrics(), client_queue=2)
-    q, _ = hub.attach(None)
+    q = hub.attach()
     for i in range(1, 5):
         hub.dispatch(BusMessage(i, "audit", {}))
     assert q not in hub._clients
-    assert b"" in [q.get_nowait() for _ in range(q.qsize())]
+    assert b"" in [q.get_nowait()[1] for _ in range(q.qsize())]

@@ -28,6 +28,7 @@ from swingdesk.bootstrap import Desk, build_desk
 from swingdesk.config import MarketProvider, Settings
 from swingdesk.marketdata.agent import CONTINUOUS_SOURCES
 from swingdesk.marketdata.movers import MarketMovers
+from swingdesk.ports import BusMessage
 from swingdesk.services.autopilot import Autopilot
 from swingdesk.services.backtests import BacktestService
 from swingdesk.services.scan import scan
@@ -64,7 +65,13 @@ def market_is_open(desk: Desk) -> bool:
 
 def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job: bool) -> Services:
     """Build what the API needs around a desk (keys, limits, stream, scheduled jobs)."""
-    hub = StreamHub(desk.bus, metrics)
+    store = desk.store
+
+    async def history(after_seq: int, limit: int) -> list[BusMessage]:
+        rows = await store.outbox_after(after_seq, limit=limit)
+        return [BusMessage(m.seq, m.topic, m.payload, m.epoch) for m in rows]
+
+    hub = StreamHub(desk.bus, metrics, history=history)
     watchlist = Watchlist(settings.data_dir / "watchlist.json", desk.provider.universe)
     autopilot = Autopilot(desk.clock)
 
@@ -95,6 +102,16 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
             return await process_stops(desk.clock.now())
 
         autopilot.add_job("broker_stops", settings.sim_stop_check_s, stops_tick)
+
+    relay = desk.relay
+    if relay is not None:
+        # Commits no one handed to the relay: another process's, or a lost acknowledgement.
+        autopilot.add_job("stream_relay", settings.stream_poll_s, relay.catch_up)
+
+        async def prune_outbox() -> object:
+            return {"pruned": await store.prune_outbox(keep=settings.stream_outbox_keep)}
+
+        autopilot.add_job("outbox_prune", 600.0, prune_outbox, first_after_s=60.0)
 
     async def equity_mark() -> object:
         # A stored mark per interval draws the equity curve; it also moves the water mark.
@@ -159,6 +176,9 @@ def create_app(
         services = build_services(app.state.desk, settings, metrics, scan_job=run_autopilot)
         app.state.services = services
         await services.backtests.recover()
+        # Stream ids continue from the outbox, so a client's Last-Event-ID from before a
+        # restart resumes where it left off.
+        services.hub.last_seq, services.hub.epoch = await app.state.desk.store.outbox_head()
         publisher = PortfolioPublisher(app.state.desk.bus, services.portfolio)
         services.hub.add_listener(services.portfolio.on_message)
         services.hub.add_listener(publisher.on_message)

@@ -38,6 +38,7 @@ from swingdesk.api.schemas import (
     WatchlistRequest,
 )
 from swingdesk.api.security import Scope
+from swingdesk.api.stream import parse_event_id
 from swingdesk.services.explain import explain_decision
 from swingdesk.services.scan import scan
 
@@ -192,7 +193,14 @@ async def live(
         Query(description="the API key (compatibility; leaks into access logs, prefer token)"),
     ] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-    last_id_query: Annotated[int | None, Query(alias="last_event_id", ge=0)] = None,
+    last_id_query: Annotated[
+        str | None,
+        Query(
+            alias="last_event_id",
+            max_length=40,
+            description="resume after this stream id (`<seq>-<epoch>`), as Last-Event-ID",
+        ),
+    ] = None,
 ) -> StreamingResponse:
     """Stream events as they happen (SSE); resume after ``Last-Event-ID``."""
     keys = services.keys
@@ -205,9 +213,7 @@ async def live(
         scope = Scope.TRADE
     if scope is Scope.NONE:
         raise unauthorized(request, "missing" if not (key or token or api_key) else "wrong")
-    after: int | None = last_id_query
-    if last_event_id is not None and last_event_id.strip().isdigit():
-        after = int(last_event_id.strip())
+    after = parse_event_id(last_event_id) or parse_event_id(last_id_query)
     return StreamingResponse(
         services.hub.frames(after, keepalive_s=settings.stream_keepalive_s),
         media_type="text/event-stream",

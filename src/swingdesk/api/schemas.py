@@ -167,6 +167,9 @@ class TradingStateOut(_Out):
     current: str
     reason: str
     actor: str
+    cause: str | None = Field(
+        default=None, description="a stable code when the desk changed the state itself"
+    )
 
 
 # --- portfolio and risk ---------------------------------------------------------------

@@ -1,10 +1,13 @@
 """The live stream: one bus subscription per process, fanned out to every SSE client.
 
-The hub encodes each message once (``id``, ``event``, ``data`` lines) and keeps the last
-``replay`` frames, so a client reconnecting with ``Last-Event-ID`` gets what it missed
-(bounded; older gaps are announced with a ``resync`` event). A client that falls too far
-behind is disconnected rather than silently losing events; its EventSource reconnects
-with ``Last-Event-ID`` and catches up from the replay buffer.
+Every durable message carries its stream id, ``<outbox seq>-<epoch>``: the outbox numbers
+messages gap-free in commit order and the epoch names the database, so an id stays valid
+across restarts. A client reconnecting with ``Last-Event-ID`` gets what it missed, from the
+hub's ring of recent frames or, further back, from the outbox itself; a ``resync`` event
+says when the gap is older than what is kept, a ``reset`` when the id is from another
+database. Transient messages (portfolio marks) carry no id and are not replayed. A client
+that falls too far behind is disconnected rather than silently losing events; its
+EventSource reconnects with ``Last-Event-ID`` and catches up.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from swingdesk.api.cache import PortfolioCache
@@ -26,12 +31,35 @@ log = logging.getLogger(__name__)
 PORTFOLIO_TOPICS = frozenset({"fill", "order_status", "trading_state_changed"})
 RETRY_MS = 3000
 _CLOSE = b""
+#: ``<seq>-<epoch>``, ASCII digits only and bounded, so no header can cost a big-int parse.
+_EVENT_ID = re.compile(r"(\d{1,18})-(\d{1,10})", re.ASCII)
+#: Reads committed messages after a sequence number (the outbox), for replay.
+History = Callable[[int, int], Awaitable[list[BusMessage]]]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamPosition:
+    """Where a client's stream stopped: the last message's sequence and epoch."""
+
+    seq: int
+    epoch: int
+
+
+def parse_event_id(raw: str | None) -> StreamPosition | None:
+    """Return the position a ``Last-Event-ID`` names; None when absent or malformed."""
+    if raw is None:
+        return None
+    match = _EVENT_ID.fullmatch(raw.strip())
+    if match is None:
+        return None
+    return StreamPosition(int(match[1]), int(match[2]))
 
 
 def encode(msg: BusMessage) -> bytes:
-    """Return one SSE frame for a bus message."""
+    """Return one SSE frame for a bus message (with its id when it has one)."""
     data = json.dumps(msg.payload, separators=(",", ":"), default=str)
-    return f"id: {msg.seq}\nevent: {msg.topic}\ndata: {data}\n\n".encode()
+    head = f"id: {msg.id}\n" if msg.id else ""
+    return f"{head}event: {msg.topic}\ndata: {data}\n\n".encode()
 
 
 def control_frame(event: str, data: dict[str, Any]) -> bytes:
@@ -49,14 +77,21 @@ class StreamHub:
         *,
         replay: int = 1000,
         client_queue: int = 5000,
+        history: History | None = None,
+        history_max: int = 5000,
+        epoch: int = 0,
     ) -> None:
         self.bus = bus
         self.metrics = metrics
         self._ring: deque[tuple[int, bytes]] = deque(maxlen=replay)
-        self._clients: set[asyncio.Queue[bytes]] = set()
+        self._clients: set[asyncio.Queue[tuple[int, bytes]]] = set()
         self._client_queue = client_queue
         self._task: asyncio.Task[None] | None = None
         self._listeners: list[Callable[[BusMessage], None]] = []
+        self._history = history
+        self._history_max = history_max
+        #: The epoch of the database whose messages this hub carries.
+        self.epoch = epoch
         self.last_seq = 0
 
     def add_listener(self, listener: Callable[[BusMessage], None]) -> None:
@@ -90,14 +125,16 @@ class StreamHub:
     def dispatch(self, msg: BusMessage) -> None:
         """Encode one message once and queue it for every client."""
         frame = encode(msg)
-        self.last_seq = msg.seq
-        self._ring.append((msg.seq, frame))
+        if msg.seq:
+            self.epoch = msg.epoch or self.epoch
+            self.last_seq = max(self.last_seq, msg.seq)
+            self._ring.append((msg.seq, frame))
         for q in list(self._clients):
             if q.qsize() >= self._client_queue:
                 log.warning("stream client too slow; disconnecting it (it will resume by id)")
                 self._close(q)
             else:
-                q.put_nowait(frame)
+                q.put_nowait((msg.seq, frame))
         for listener in self._listeners:
             try:
                 listener(msg)
@@ -109,44 +146,73 @@ class StreamHub:
         for q in list(self._clients):
             self._close(q)
 
-    def _close(self, q: asyncio.Queue[bytes]) -> None:
+    def _close(self, q: asyncio.Queue[tuple[int, bytes]]) -> None:
         self._clients.discard(q)
-        q.put_nowait(_CLOSE)  # unbounded queue: the close marker always gets through
+        q.put_nowait((0, _CLOSE))  # unbounded queue: the close marker always gets through
 
-    def attach(self, last_event_id: int | None) -> tuple[asyncio.Queue[bytes], list[bytes]]:
-        """Register a client; return its queue and the frames to send first (replay)."""
-        first: list[bytes] = [f"retry: {RETRY_MS}\n\n".encode()]
-        if last_event_id is not None:
-            oldest = self._ring[0][0] if self._ring else self.last_seq + 1
-            if last_event_id > self.last_seq:
-                # The id comes from an earlier process (restart): start over.
-                first.append(control_frame("reset", {"last_seq": self.last_seq}))
-            else:
-                if last_event_id + 1 < oldest:
-                    first.append(
-                        control_frame(
-                            "resync", {"missed_from": last_event_id + 1, "replay_from": oldest}
-                        )
-                    )
-                first.extend(frame for seq, frame in self._ring if seq > last_event_id)
-        q: asyncio.Queue[bytes] = asyncio.Queue()
+    def attach(self) -> asyncio.Queue[tuple[int, bytes]]:
+        """Register a client; from now on every frame is queued for it."""
+        q: asyncio.Queue[tuple[int, bytes]] = asyncio.Queue()
         self._clients.add(q)
         self.metrics.sse_clients = len(self._clients)
-        return q, first
+        return q
 
-    def detach(self, q: asyncio.Queue[bytes]) -> None:
+    def detach(self, q: asyncio.Queue[tuple[int, bytes]]) -> None:
         """Forget a client."""
         self._clients.discard(q)
         self.metrics.sse_clients = len(self._clients)
 
+    async def replay(self, after: StreamPosition | None) -> tuple[list[bytes], int]:
+        """Return the frames a client resuming ``after`` missed, and the last seq they cover.
+
+        ``reset`` when the id is from another database; ``resync`` when what it missed is
+        no longer kept (or too much to replay): the client then refetches its views.
+        """
+        if after is None:
+            return [], self.last_seq
+        if after.epoch != self.epoch:
+            return [control_frame("reset", {"last_id": self._last_id()})], self.last_seq
+        if after.seq >= self.last_seq:
+            # Nothing missed (a client ahead of this hub skips what it has already seen).
+            return [], after.seq
+        oldest = self._ring[0][0] if self._ring else self.last_seq + 1
+        if after.seq + 1 >= oldest:
+            return [f for seq, f in self._ring if seq > after.seq], self.last_seq
+        missed = await self._from_history(after.seq)
+        if missed is None:
+            notice = {"missed_from": after.seq + 1, "replay_from": oldest}
+            ring = [f for _, f in self._ring]
+            return [control_frame("resync", notice), *ring], self.last_seq
+        last = missed[-1].seq if missed else after.seq
+        frames = [encode(m) for m in missed]
+        frames += [f for seq, f in self._ring if seq > last]
+        return frames, max(last, self.last_seq)
+
+    async def _from_history(self, after_seq: int) -> list[BusMessage] | None:
+        """Return the messages after ``after_seq`` from the outbox; None if not all kept."""
+        if self._history is None:
+            return None
+        try:
+            missed = await self._history(after_seq, self._history_max + 1)
+        except Exception:
+            log.warning("stream replay from the outbox failed", exc_info=True)
+            return None
+        if len(missed) > self._history_max or (missed and missed[0].seq != after_seq + 1):
+            return None
+        return missed
+
+    def _last_id(self) -> str | None:
+        return f"{self.last_seq}-{self.epoch}" if self.last_seq else None
+
     async def frames(
-        self, last_event_id: int | None, *, keepalive_s: float, max_batch: int = 256
+        self, after: StreamPosition | None, *, keepalive_s: float, max_batch: int = 256
     ) -> AsyncIterator[bytes]:
         """Yield one client's bytes: replay, then live frames in batches, and keep-alives."""
-        q, first = self.attach(last_event_id)
-        getter: asyncio.Future[bytes] | None = None
+        q = self.attach()  # first, so nothing published during the replay read is missed
+        getter: asyncio.Future[tuple[int, bytes]] | None = None
         try:
-            yield b"".join(first)
+            first, sent = await self.replay(after)
+            yield b"".join([f"retry: {RETRY_MS}\n\n".encode(), *first])
             while True:
                 # One pending get at a time, never cancelled on a keep-alive: no frame is lost.
                 getter = getter or asyncio.ensure_future(q.get())
@@ -154,17 +220,22 @@ class StreamHub:
                 if not done:
                     yield b": keep-alive\n\n"
                     continue
-                frame, getter = getter.result(), None
-                if not frame:
-                    return
-                batch = [frame]
-                while not q.empty() and len(batch) < max_batch:
-                    nxt = q.get_nowait()
-                    if not nxt:
-                        yield b"".join(batch)
+                item, getter = getter.result(), None
+                batch: list[bytes] = []
+                while True:
+                    seq, frame = item
+                    if not frame:
+                        if batch:
+                            yield b"".join(batch)
                         return
-                    batch.append(nxt)
-                yield b"".join(batch)
+                    if not seq or seq > sent:  # replayed already: skip
+                        batch.append(frame)
+                        sent = max(sent, seq)
+                    if q.empty() or len(batch) >= max_batch:
+                        break
+                    item = q.get_nowait()
+                if batch:
+                    yield b"".join(batch)
         finally:
             if getter is not None:
                 getter.cancel()
@@ -197,7 +268,8 @@ class PortfolioPublisher:
             self._dirty = False
             try:
                 self.cache.invalidate()
-                await self.bus.publish("portfolio", (await self.cache.get()).view)
+                view = (await self.cache.get()).view
+                await self.bus.publish(BusMessage(0, "portfolio", view))
             except Exception:
                 log.exception("could not publish the portfolio")
                 return

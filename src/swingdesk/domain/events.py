@@ -321,3 +321,5 @@ class TradingStateChanged(Event):
     current: TradingState
     reason: str
     actor: str
+    #: A stable code when the desk changed the state itself (e.g. RECONCILE_UNSETTLED).
+    cause: str | None = None

@@ -16,7 +16,8 @@ T = TradingState
 STATE_TRANSITIONS: Final[dict[TradingState, frozenset[TradingState]]] = {
     T.ACTIVE: frozenset({T.REDUCING, T.HALTED}),
     T.REDUCING: frozenset({T.ACTIVE, T.HALTED}),
-    T.HALTED: frozenset({T.ACTIVE}),
+    # Back to REDUCING too: a halt lifted by the desk itself restores what it interrupted.
+    T.HALTED: frozenset({T.ACTIVE, T.REDUCING}),
 }
 
 
@@ -28,6 +29,7 @@ def change_state(
     actor: str,
     now: datetime,
     decision_id: UUID | None = None,
+    cause: str | None = None,
 ) -> TradingStateChanged:
     """Return the audited event for a state change, refusing moves the table forbids."""
     reason = reason.strip()
@@ -47,4 +49,5 @@ def change_state(
         current=target,
         reason=reason,
         actor=actor,
+        cause=cause,
     )

@@ -9,8 +9,8 @@ from uuid import UUID
 from sqlalchemy import select
 
 from swingdesk.domain.errors import InputError, NotFoundError
-from swingdesk.events_out import audit_payload
 from swingdesk.store import tables as t
+from swingdesk.store.audit import audit_payload
 from swingdesk.store.store import Store
 
 

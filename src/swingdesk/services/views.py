@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from swingdesk.domain.money import cents
 from swingdesk.domain.portfolio import PortfolioState
-from swingdesk.events_out import audit_payload
 from swingdesk.risk.limits import RiskLimits
 from swingdesk.store import tables as t
+from swingdesk.store.audit import audit_payload
 from swingdesk.store.store import Store
 
 

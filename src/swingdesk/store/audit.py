@@ -7,8 +7,11 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
+
+if TYPE_CHECKING:
+    from swingdesk.store.tables import AuditRow
 
 GENESIS_HASH = "0" * 64
 
@@ -67,3 +70,17 @@ class AuditVerification:
     def ok(self) -> bool:
         """Say whether the chain is intact."""
         return not self.problems
+
+
+def audit_payload(row: AuditRow) -> dict[str, object]:
+    """Render an audit entry for the API and the stream."""
+    return {
+        "seq": row.seq,
+        "entry_id": row.entry_id,
+        "ts": row.ts.isoformat(),
+        "kind": row.kind,
+        "decision_id": row.decision_id,
+        "actor": row.actor,
+        "message": row.message,
+        "payload": json.loads(row.payload),
+    }

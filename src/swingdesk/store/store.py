@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
+from typing import Protocol
+from uuid import UUID
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from swingdesk.domain.enums import (
     TERMINAL_STATUSES,
@@ -25,9 +30,18 @@ from swingdesk.store import tables as t
 from swingdesk.store.audit import GENESIS_HASH, AuditVerification, entry_hash
 from swingdesk.store.engine import WRITE, make_engine
 from swingdesk.store.queries import current_state, positions
-from swingdesk.store.unit_of_work import Tx
+from swingdesk.store.unit_of_work import OutboxMessage, Tx
 
-__all__ = ["BookFacts", "Store", "Tx"]
+__all__ = ["BookFacts", "OutboxMessage", "Publisher", "Store", "Tx"]
+log = logging.getLogger(__name__)
+
+
+class Publisher(Protocol):
+    """Receives the outbox messages of each committed transaction, in commit order."""
+
+    async def committed(self, messages: list[OutboxMessage]) -> None:
+        """Publish messages that have just been committed."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -47,27 +61,51 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._publishers: list[Publisher] = []
+        self._closers: list[Callable[[], Awaitable[None]]] = []
+
+    def publish_to(self, publisher: Publisher) -> None:
+        """Hand every committed transaction's outbox messages to ``publisher``, in order."""
+        self._publishers.append(publisher)
 
     @classmethod
     def from_url(cls, url: str) -> Store:
         """Create a Store for an async database URL."""
         return cls(make_engine(url))
 
+    def closing(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Run ``close`` when the store closes (what holds connections of its own)."""
+        self._closers.append(close)
+
     async def close(self) -> None:
         """Release every connection."""
+        for close in self._closers:
+            await close()
         await self.engine.dispose()
 
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[Tx]:
-        """Open a write transaction; it commits on success and rolls back on any error."""
+        """Open a write transaction; it commits on success and rolls back on any error.
+
+        The events it recorded and its audit entries are written to the outbox inside the
+        transaction and handed to the publishers only after the commit.
+        """
         async with self.sessions() as session:
             await session.connection(execution_options={WRITE: True})
             try:
-                yield Tx(session)
+                tx = Tx(session)
+                yield tx
+                messages = await tx.write_outbox()
                 await session.commit()
             except BaseException:
                 await session.rollback()
                 raise
+        for publisher in self._publishers if messages else ():
+            try:
+                await publisher.committed(messages)
+            except Exception:
+                # Committed is committed: the relay's catch-up delivers what this missed.
+                log.exception("publishing committed messages failed")
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -176,17 +214,67 @@ class Store:
                 found.update((await s.scalars(q)).all())
         return found
 
-    async def open_stop_orders(self, ticker: str) -> list[t.OrderRow]:
-        """Return our working protective stops in ``ticker``."""
+    async def open_stop_orders(self, ticker: str | None) -> list[t.OrderRow]:
+        """Return the working sell stops in ``ticker`` (every ticker for None)."""
         terminal = [st.value for st in TERMINAL_STATUSES]
         async with self.read() as s:
             q = select(t.OrderRow).where(
-                t.OrderRow.ticker == ticker,
                 t.OrderRow.side == OrderSide.SELL.value,
-                t.OrderRow.type == OrderType.STOP.value,
+                t.OrderRow.type.in_([OrderType.STOP.value, OrderType.TRAILING_STOP.value]),
                 t.OrderRow.status.not_in(terminal),
             )
+            if ticker is not None:
+                q = q.where(t.OrderRow.ticker == ticker)
             return list((await s.scalars(q)).all())
+
+    async def entries_without_legs(self, *, limit: int = 200) -> list[str]:
+        """Return our newest entries with a stop whose leg we have not stored (yet)."""
+        leg = aliased(t.OrderRow)
+        async with self.read() as s:
+            q = (
+                select(t.OrderRow.client_order_id)
+                .where(
+                    t.OrderRow.external.is_(False),
+                    t.OrderRow.side == OrderSide.BUY.value,
+                    t.OrderRow.stop_price.is_not(None),
+                    ~select(leg.client_order_id)
+                    .where(leg.parent_client_order_id == t.OrderRow.client_order_id)
+                    .exists(),
+                )
+                .order_by(t.OrderRow.created_at.desc())
+                .limit(limit)
+            )
+            return list((await s.scalars(q)).all())
+
+    async def last_state_change(self) -> t.TradingStateRow | None:
+        """Return the newest trading-state change."""
+        async with self.read() as s:
+            return await s.scalar(
+                select(t.TradingStateRow).order_by(t.TradingStateRow.seq.desc()).limit(1)
+            )
+
+    async def opening_decision(self, ticker: str) -> str | None:
+        """Return the decision of our newest entry order in ``ticker`` (None if none)."""
+        async with self.read() as s:
+            return await s.scalar(
+                select(t.OrderRow.decision_id)
+                .where(
+                    t.OrderRow.ticker == ticker,
+                    t.OrderRow.intent == "BUY_TO_OPEN",
+                    t.OrderRow.external.is_(False),
+                    t.OrderRow.decision_id.is_not(None),
+                )
+                .order_by(t.OrderRow.created_at.desc())
+                .limit(1)
+            )
+
+    async def pending_decisions(self, *, before: datetime) -> list[UUID]:
+        """Return the decisions still pending that started before ``before``."""
+        async with self.read() as s:
+            q = select(t.DecisionRow.decision_id).where(
+                t.DecisionRow.status == "pending", t.DecisionRow.created_at < before
+            )
+            return [UUID(d) for d in (await s.scalars(q)).all()]
 
     async def decision(self, decision_id: str) -> t.DecisionRow | None:
         """Return one decision row."""
@@ -252,6 +340,40 @@ class Store:
         if head is None and report.entries:
             report.problems.append("the chain head is missing")
         return report
+
+    async def outbox_head(self) -> tuple[int, int]:
+        """Return the newest outbox sequence number and the database's stream epoch."""
+        async with self.read() as s:
+            head = await s.get(t.AuditHeadRow, 1)
+        return (head.outbox_seq or 0, head.epoch or 0) if head is not None else (0, 0)
+
+    async def outbox_after(self, seq: int, *, limit: int = 1000) -> list[OutboxMessage]:
+        """Return committed outbox messages after ``seq``, oldest first."""
+        async with self.read() as s:
+            epoch = await s.scalar(select(t.AuditHeadRow.epoch).where(t.AuditHeadRow.id == 1))
+            rows = await s.scalars(
+                select(t.OutboxRow)
+                .where(t.OutboxRow.seq > seq)
+                .order_by(t.OutboxRow.seq)
+                .limit(limit)
+            )
+            return [
+                OutboxMessage(r.seq, r.topic, json.loads(r.payload), epoch or 0) for r in rows.all()
+            ]
+
+    async def outbox_oldest(self) -> int | None:
+        """Return the oldest sequence number still kept in the outbox."""
+        async with self.read() as s:
+            return await s.scalar(select(func.min(t.OutboxRow.seq)))
+
+    async def prune_outbox(self, *, keep: int) -> int:
+        """Delete all but the newest ``keep`` outbox messages; return how many went."""
+        newest, _ = await self.outbox_head()
+        async with self.tx() as tx:
+            result = await tx.session.execute(
+                delete(t.OutboxRow).where(t.OutboxRow.seq <= newest - keep)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
 
     async def delete_snapshots(self) -> int:
         """Delete stored market snapshots not tied to a decision; return how many."""

@@ -32,6 +32,10 @@ NAMING = {
 }
 
 UUID_LEN = 36
+#: Alpaca accepts client order ids up to 128 characters; orders placed elsewhere may use them.
+CLIENT_ORDER_ID_LEN = 128
+#: Broker symbols are longer than our tickers (options: ``AAPL240119C00150000``, crypto).
+SYMBOL_LEN = 32
 
 
 class Base(DeclarativeBase):
@@ -143,13 +147,16 @@ class OrderRow(Base):
 
     __tablename__ = "orders"
     __table_args__ = (
-        CheckConstraint("qty > 0", name="qty_positive"),
+        # An order placed elsewhere may have no qty (Alpaca's ``notional`` orders).
+        CheckConstraint("qty > 0 OR external", name="qty_positive"),
         CheckConstraint("filled_qty >= 0", name="filled_qty_non_negative"),
     )
 
-    client_order_id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    client_order_id: Mapped[str] = mapped_column(String(CLIENT_ORDER_ID_LEN), primary_key=True)
     decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.decision_id"), index=True)
-    ticker: Mapped[str] = mapped_column(String(12), index=True)
+    #: The entry a protective stop leg belongs to (None for entries, closes, replacements).
+    parent_client_order_id: Mapped[str | None] = mapped_column(String(CLIENT_ORDER_ID_LEN))
+    ticker: Mapped[str] = mapped_column(String(SYMBOL_LEN), index=True)
     side: Mapped[str] = mapped_column(String(8))
     intent: Mapped[str] = mapped_column(String(16))
     qty: Mapped[Decimal] = mapped_column(Money)
@@ -164,6 +171,8 @@ class OrderRow(Base):
     external: Mapped[bool] = mapped_column(Boolean, default=False)
     error_code: Mapped[str | None] = mapped_column(String(64))
     message: Mapped[str | None] = mapped_column(Text)
+    #: Set on an order placed elsewhere by amount rather than quantity (qty is then 0).
+    notional: Mapped[Decimal | None] = mapped_column(Money)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -174,7 +183,9 @@ class OrderEventRow(Base):
     __tablename__ = "order_events"
 
     event_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
-    client_order_id: Mapped[str] = mapped_column(ForeignKey("orders.client_order_id"), index=True)
+    client_order_id: Mapped[str] = mapped_column(
+        String(CLIENT_ORDER_ID_LEN), ForeignKey("orders.client_order_id"), index=True
+    )
     status: Mapped[str] = mapped_column(String(20))
     ts_event: Mapped[datetime] = mapped_column(UtcDateTime)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -187,9 +198,11 @@ class FillRow(Base):
 
     fill_id: Mapped[str] = mapped_column(String(96), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(UUID_LEN), unique=True)
-    client_order_id: Mapped[str] = mapped_column(ForeignKey("orders.client_order_id"), index=True)
+    client_order_id: Mapped[str] = mapped_column(
+        String(CLIENT_ORDER_ID_LEN), ForeignKey("orders.client_order_id"), index=True
+    )
     decision_id: Mapped[str | None] = mapped_column(String(UUID_LEN), index=True)
-    ticker: Mapped[str] = mapped_column(String(12), index=True)
+    ticker: Mapped[str] = mapped_column(String(SYMBOL_LEN), index=True)
     side: Mapped[str] = mapped_column(String(8))
     qty: Mapped[Decimal] = mapped_column(Money)
     price: Mapped[Decimal] = mapped_column(Money)
@@ -203,7 +216,7 @@ class PositionRow(Base):
     __tablename__ = "positions"
     __table_args__ = (CheckConstraint("qty > 0", name="qty_positive"),)
 
-    ticker: Mapped[str] = mapped_column(String(12), primary_key=True)
+    ticker: Mapped[str] = mapped_column(String(SYMBOL_LEN), primary_key=True)
     qty: Mapped[Decimal] = mapped_column(Money)
     avg_price: Mapped[Decimal] = mapped_column(Money)
     sector: Mapped[str | None] = mapped_column(String(64))
@@ -239,6 +252,8 @@ class TradingStateRow(Base):
     current: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(64))
+    #: A stable code for why, when the desk changed the state itself (e.g. RECONCILE_UNSETTLED).
+    cause: Mapped[str | None] = mapped_column(String(32))
     ts_event: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -261,13 +276,35 @@ class AuditRow(Base):
 
 
 class AuditHeadRow(Base):
-    """The newest audit entry: one row, locked while appending so the chain stays linear."""
+    """The journal's head: one row, locked by every writing transaction that journals
+    anything, so the audit chain stays linear and the outbox sequence follows commit order."""
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+    #: The newest outbox sequence number (0 before the first message).
+    outbox_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: A random number fixed when the database was created: stream ids carry it, so an id
+    #: from another database (a restore, a reset) is recognised instead of misread.
+    epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class OutboxRow(Base):
+    """Every message for the event bus, written in the transaction that caused it.
+
+    The sequence is allocated under the journal head's lock, so it is gap-free and in
+    commit order: a relay reading ``seq > last`` never skips a committed message, and a
+    message whose commit acknowledgement was lost is still delivered.
+    """
+
+    __tablename__ = "outbox"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    topic: Mapped[str] = mapped_column(String(48))
+    payload: Mapped[str] = mapped_column(Text)
+    ts: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class SimAccountRow(Base):
@@ -297,7 +334,7 @@ class SimOrderRow(Base):
     __table_args__ = (UniqueConstraint("client_order_id"),)
 
     broker_order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    client_order_id: Mapped[str] = mapped_column(String(48))
+    client_order_id: Mapped[str] = mapped_column(String(CLIENT_ORDER_ID_LEN))
     parent_id: Mapped[str | None] = mapped_column(String(64), index=True)
     ticker: Mapped[str] = mapped_column(String(12), index=True)
     side: Mapped[str] = mapped_column(String(8))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -11,12 +12,15 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from swingdesk.domain.enums import (
+    Action,
     DecisionStatus,
     Intent,
+    OrderSide,
     OrderStatus,
     TradingState,
 )
 from swingdesk.domain.events import (
+    Event,
     FillEvent,
     OrderRequest,
     OrderResponseStatus,
@@ -30,19 +34,77 @@ from swingdesk.domain.orders import check_transition
 from swingdesk.domain.portfolio import PositionState, apply_fill
 from swingdesk.ports import BrokerOrder
 from swingdesk.store import tables as t
-from swingdesk.store.audit import GENESIS_HASH, canonical_json, entry_hash
+from swingdesk.store.audit import GENESIS_HASH, audit_payload, canonical_json, entry_hash
 from swingdesk.store.queries import current_state
 
 
+@dataclass(frozen=True, slots=True)
+class DecisionStages:
+    """Which stages of a decision are stored."""
+
+    signal_action: Action | None
+    verdict_approved: bool | None
+    has_order: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A message committed to the outbox: published on the bus once the commit is done."""
+
+    seq: int
+    topic: str
+    payload: dict[str, Any]
+    epoch: int
+
+
 class Tx:
-    """One unit of work: everything added commits together or not at all."""
+    """One unit of work: everything added commits together or not at all.
+
+    Events recorded here (``record``) and every audit entry become outbox messages in the
+    same transaction; the Store hands them to its publisher after the commit, so nothing is
+    published that did not commit, and nothing committed is lost to the stream.
+    """
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.audited: list[t.AuditRow] = []
-        # The chain's head, locked by the first entry of this transaction (held until commit,
-        # so no other writer can move it): later entries continue from it without a read.
+        self._events: list[Event] = []
+        # The journal's head, locked by the first entry of this transaction (held until
+        # commit, so no other writer can move it): later entries continue from it.
         self._head: t.AuditHeadRow | None = None
+
+    async def lock_head(self) -> t.AuditHeadRow:
+        """Lock the journal head for the rest of the transaction (serialises writers)."""
+        head = self._head
+        if head is None:
+            head = await self.session.get(t.AuditHeadRow, 1, with_for_update=True)
+            if head is None:
+                head = t.AuditHeadRow(id=1, seq=0, hash=GENESIS_HASH, outbox_seq=0, epoch=0)
+                self.session.add(head)
+            self._head = head
+        return head
+
+    def record(self, *events: Event) -> None:
+        """Collect domain events to publish once this transaction has committed."""
+        self._events.extend(events)
+
+    async def write_outbox(self) -> list[OutboxMessage]:
+        """Write the recorded events, then the audit entries, to the outbox (before commit)."""
+        if not self._events and not self.audited:
+            return []
+        head = await self.lock_head()
+        messages: list[OutboxMessage] = []
+        bodies = [(_topic(ev), ev.model_dump(mode="json"), ev.ts_event) for ev in self._events]
+        bodies += [("audit", audit_payload(row), row.ts) for row in self.audited]
+        seq = head.outbox_seq or 0
+        for topic, payload, ts in bodies:
+            seq += 1
+            self.session.add(
+                t.OutboxRow(seq=seq, topic=topic, payload=canonical_json(payload), ts=ts)
+            )
+            messages.append(OutboxMessage(seq, topic, payload, head.epoch or 0))
+        head.outbox_seq = seq
+        return messages
 
     async def audit(
         self,
@@ -56,13 +118,7 @@ class Tx:
     ) -> t.AuditRow:
         """Append one entry to the hash-chained journal."""
         s = self.session
-        head = self._head
-        if head is None:
-            head = await s.get(t.AuditHeadRow, 1, with_for_update=True)
-            if head is None:
-                head = t.AuditHeadRow(id=1, seq=0, hash=GENESIS_HASH)
-                s.add(head)
-            self._head = head
+        head = await self.lock_head()
         seq = head.seq + 1
         entry_id = str(uuid4())
         body = canonical_json(payload or {})
@@ -110,7 +166,7 @@ class Tx:
             )
         )
 
-    async def set_decision_status(
+    async def conclude_decision(
         self,
         decision_id: UUID,
         status: DecisionStatus,
@@ -119,11 +175,20 @@ class Tx:
         failed_stage: str | None = None,
         error_code: str | None = None,
         error_message: str | None = None,
-    ) -> None:
-        """Record how far a decision got (one UPDATE, no read)."""
+    ) -> bool:
+        """Record a pending decision's outcome; False if it already had one (kept as it is).
+
+        A decision moves once, from pending to its outcome: a late error can never turn an
+        ORDERED decision (an order the broker may hold) into a FAILED one.
+        """
+        if status is DecisionStatus.PENDING:
+            raise ValueError("a decision cannot be concluded as pending")
         result = await self.session.execute(
             update(t.DecisionRow)
-            .where(t.DecisionRow.decision_id == str(decision_id))
+            .where(
+                t.DecisionRow.decision_id == str(decision_id),
+                t.DecisionRow.status == DecisionStatus.PENDING.value,
+            )
             .values(
                 status=status.value,
                 updated_at=now,
@@ -133,8 +198,34 @@ class Tx:
             )
             .execution_options(synchronize_session=False)
         )
-        if getattr(result, "rowcount", 1) == 0:
+        if getattr(result, "rowcount", 1):
+            return True
+        if await self.decision_status(decision_id) is None:
             raise LookupError(f"decision {decision_id} is not stored")
+        return False
+
+    async def decision_stages(self, decision_id: UUID) -> DecisionStages:
+        """Return which stages a decision has stored (to settle an interrupted one)."""
+        did = str(decision_id)
+        action = await self.session.scalar(
+            select(t.SignalRow.action).where(t.SignalRow.decision_id == did)
+        )
+        approved = await self.session.scalar(
+            select(t.RiskVerdictRow.approved).where(t.RiskVerdictRow.decision_id == did)
+        )
+        order = await self.session.scalar(
+            select(t.OrderRow.client_order_id)
+            .where(t.OrderRow.decision_id == did, t.OrderRow.parent_client_order_id.is_(None))
+            .limit(1)
+        )
+        return DecisionStages(Action(action) if action else None, approved, order is not None)
+
+    async def decision_status(self, decision_id: UUID) -> DecisionStatus | None:
+        """Return a decision's status as this transaction sees it."""
+        value = await self.session.scalar(
+            select(t.DecisionRow.status).where(t.DecisionRow.decision_id == str(decision_id))
+        )
+        return DecisionStatus(value) if value is not None else None
 
     async def add_snapshot(
         self, decision_id: UUID | None, snap: MarketSnapshot, now: datetime
@@ -229,6 +320,13 @@ class Tx:
             )
         )
 
+    async def order_status(self, client_order_id: str) -> OrderStatus | None:
+        """Return an order's status as this transaction sees it (None if not stored)."""
+        value = await self.session.scalar(
+            select(t.OrderRow.status).where(t.OrderRow.client_order_id == client_order_id)
+        )
+        return OrderStatus(value) if value is not None else None
+
     async def apply_order_status(self, ev: OrderResponseStatus) -> t.OrderRow:
         """Move an order through the state table and keep the broker's report."""
         row = await self.session.get(t.OrderRow, ev.client_order_id, with_for_update=True)
@@ -254,11 +352,17 @@ class Tx:
 
     async def add_fill(
         self, fill: FillEvent, *, sector: str | None, stop_price: Decimal | None
-    ) -> bool:
-        """Record a fill and move our position by it; False if it was already recorded."""
+    ) -> Decimal | None:
+        """Record a fill and move our position by it; None if it was already recorded, else
+        the shares of a sell beyond our position (0 normally).
+
+        A sell may exceed our position when a reconciliation correction already adopted the
+        broker's books after that sale: the fill is recorded in full, the position only
+        goes to zero (never short), and the caller journals the excess.
+        """
         s = self.session
         if await s.get(t.FillRow, fill.fill_id) is not None:
-            return False
+            return None
         order = await s.get(t.OrderRow, fill.client_order_id, with_for_update=True)
         if order is None:
             raise LookupError(f"fill for unknown order {fill.client_order_id}")
@@ -294,14 +398,24 @@ class Tx:
             if pos is not None
             else None
         )
-        after = apply_fill(
-            current,
-            ticker=fill.ticker,
-            side=fill.side,
-            qty=fill.qty,
-            price=fill.price,
-            sector=sector,
-            stop_price=stop_price,
+        beyond = Decimal(0)
+        moved = fill.qty
+        if fill.side is OrderSide.SELL:
+            held = current.qty if current is not None else Decimal(0)
+            beyond = max(fill.qty - held, Decimal(0))
+            moved = fill.qty - beyond
+        after = (
+            current
+            if moved == 0
+            else apply_fill(
+                current,
+                ticker=fill.ticker,
+                side=fill.side,
+                qty=moved,
+                price=fill.price,
+                sector=sector,
+                stop_price=stop_price,
+            )
         )
         if after is None:
             if pos is not None:
@@ -321,7 +435,7 @@ class Tx:
         else:
             pos.qty, pos.avg_price, pos.stop_price = after.qty, after.avg_price, after.stop_price
             pos.updated_at = fill.ts_event
-        return True
+        return beyond
 
     async def add_broker_order(
         self,
@@ -331,11 +445,14 @@ class Tx:
         intent: Intent,
         external: bool,
         now: datetime,
+        parent_client_order_id: str | None = None,
     ) -> t.OrderRow:
         """Store an order we learnt of from the broker (a stop leg, or an external order)."""
         row = t.OrderRow(
             client_order_id=order.client_order_id,
             decision_id=decision_id,
+            parent_client_order_id=parent_client_order_id,
+            notional=order.notional,
             ticker=order.ticker,
             side=order.side.value,
             intent=intent.value,
@@ -376,6 +493,15 @@ class Tx:
         else:
             pos.qty, pos.avg_price, pos.updated_at = qty, avg_price, now
 
+    async def set_stop_price(self, ticker: str, stop_price: Decimal, now: datetime) -> None:
+        """Record the stop price protecting our position in ``ticker`` (if we hold one)."""
+        await self.session.execute(
+            update(t.PositionRow)
+            .where(t.PositionRow.ticker == ticker)
+            .values(stop_price=stop_price, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
     async def delete_position(self, ticker: str) -> None:
         """Remove our position in ``ticker`` (reconciliation only)."""
         await self.session.execute(delete(t.PositionRow).where(t.PositionRow.ticker == ticker))
@@ -396,6 +522,7 @@ class Tx:
                 current=ev.current.value,
                 reason=ev.reason,
                 actor=ev.actor,
+                cause=ev.cause,
                 ts_event=ev.ts_event,
             )
         )
@@ -423,3 +550,7 @@ class Tx:
                 start_of_day_equity=start_of_day_equity,
             )
         )
+
+
+def _topic(event: Event) -> str:
+    return str(getattr(event, "kind", type(event).__name__))

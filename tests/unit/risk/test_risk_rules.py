@@ -725,6 +725,8 @@ def test_state_table_when_read_then_matches_the_desk_rules() -> None:
         (TradingState.REDUCING, TradingState.ACTIVE),
         (TradingState.REDUCING, TradingState.HALTED),
         (TradingState.HALTED, TradingState.ACTIVE),
+        # A halt the desk lifts itself (reconciliation settled again) restores REDUCING.
+        (TradingState.HALTED, TradingState.REDUCING),
     }
 
 

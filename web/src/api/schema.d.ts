@@ -1361,6 +1361,11 @@ export interface components {
         TradingStateOut: {
             /** Actor */
             actor: string;
+            /**
+             * Cause
+             * @description a stable code when the desk changed the state itself
+             */
+            cause?: string | null;
             /** Current */
             current: string;
             /** Decision Id */
@@ -3436,7 +3441,8 @@ export interface operations {
                 token?: string | null;
                 /** @description the API key (compatibility; leaks into access logs, prefer token) */
                 api_key?: string | null;
-                last_event_id?: number | null;
+                /** @description resume after this stream id (`<seq>-<epoch>`), as Last-Event-ID */
+                last_event_id?: string | null;
             };
             header?: {
                 "Last-Event-ID"?: string | null;
