@@ -126,12 +126,22 @@ async def test_run_when_order_write_crashes_then_broker_is_never_called(
     assert await desk.broker.list_orders(open_only=False) == []
 
 
-async def test_run_when_fill_booking_crashes_then_order_stays_known_and_nothing_half_booked(
+async def test_run_when_fill_booking_crashes_then_decision_stays_ordered_and_nothing_half_booked(
     desk: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     crash_after(monkeypatch, "add_fill")
     out = await desk.pipeline.run("AAPL")
-    await assert_failed_at(desk, out, "execution")
+    # The order reached the broker: the decision's outcome is ORDERED and stays so (a FAILED
+    # decision could invite a retry, a second order); the error is journaled beside it.
+    assert out.status is DecisionStatus.ORDERED
+    assert (out.failed_stage, out.error_code) == ("execution", "INTERNAL")
+    row = await desk.store.decision(str(out.decision_id))
+    assert row is not None
+    assert (row.status, row.error_code) == ("ordered", None)
+    kinds = [a.kind for a in await desk.store.audit_entries(limit=50)]
+    assert "decision.error_after_outcome" in kinds
+    assert "decision.failed" not in kinds
+    assert (await desk.store.verify_audit()).ok
     # The order was stored before the broker call; the broker filled it; the booking of the
     # fill rolled back whole: no fill row, no position, and the order still says "new" so
     # that reconciliation (not a resubmission) settles it.

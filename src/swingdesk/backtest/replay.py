@@ -42,12 +42,18 @@ from swingdesk.backtest.result import (
 )
 from swingdesk.backtest.setup import data_dir, risk_limits_for, settings_for, strategy_for
 from swingdesk.bootstrap import SectorLookup, build_desk
-from swingdesk.domain.enums import Intent, OrderSide, OrderStatus
+from swingdesk.domain.enums import DecisionStatus, Intent, OrderSide, OrderStatus
 from swingdesk.domain.errors import InputError
 from swingdesk.domain.events import RiskApproved, RiskRejected
 from swingdesk.domain.ids import client_order_id_for
 from swingdesk.domain.portfolio import PortfolioState
-from swingdesk.execution.agent import ExecutionAgent, ExecutionReport, order_request_for
+from swingdesk.execution.agent import (
+    ExecutionAgent,
+    ExecutionReport,
+    Guard,
+    no_guard,
+    order_request_for,
+)
 from swingdesk.execution.retry import RetryPolicy
 from swingdesk.marketdata.calendar import TradingCalendar, day_number
 from swingdesk.risk.manager import RiskManager
@@ -95,8 +101,15 @@ class NextOpenExecution(ExecutionAgent):
         super().__init__(*args, **kwargs)
         self.queue: list[tuple[RiskApproved, str | None]] = []
 
-    async def execute(self, approval: RiskApproved, *, sector: str | None) -> ExecutionReport:
-        """Queue the approval; `send_queued` places it at the next open."""
+    async def execute(
+        self, approval: RiskApproved, *, sector: str | None, before_send: Guard = no_guard
+    ) -> ExecutionReport:
+        """Queue the approval (its decision is ORDERED now); `send_queued` places it at the
+        next open."""
+        async with self.store.tx() as tx:
+            await tx.conclude_decision(
+                approval.decision_id, DecisionStatus.ORDERED, approval.ts_event
+            )
         self.queue.append((approval, sector))
         coid = client_order_id_for(approval.decision_id, approval.intent)
         request = order_request_for(approval, coid, self.clock.now())

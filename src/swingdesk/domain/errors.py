@@ -53,6 +53,12 @@ class RejectedError(SwingdeskError):
     code = "REJECTED"
 
 
+class BookLockLostError(TemporaryError):
+    """The lock that keeps risk and execution serial was lost; the approval is not sent."""
+
+    code = "BOOK_LOCK_LOST"
+
+
 class InputError(SwingdeskError):
     """Invalid input from a user or client."""
 
@@ -117,3 +123,9 @@ class LLMUnavailableError(TemporaryError):
     """Connection failure or 5xx after the SDK's retries."""
 
     code = "LLM_ERROR"
+
+
+class DecisionConcludedError(ConflictError):
+    """The decision already has its outcome (e.g. settled as interrupted): nothing more runs."""
+
+    code = "DECISION_CONCLUDED"

@@ -19,13 +19,12 @@ from swingdesk.domain.events import Event, RiskApproved, RiskRejected, SignalCre
 from swingdesk.domain.market import MarketSnapshot
 from swingdesk.domain.portfolio import PortfolioState
 from swingdesk.domain.ticker import sanitize_ticker
-from swingdesk.events_out import publish
 from swingdesk.execution.agent import ExecutionAgent, ExecutionReport
 from swingdesk.ports import Clock, EventBus, MarketDataService
 from swingdesk.risk.manager import RiskManager, assess_account
 from swingdesk.services.control import TradingControl
 from swingdesk.services.portfolio import PortfolioService
-from swingdesk.store.book_lock import BookLock
+from swingdesk.store.book_lock import BookLease, BookLock
 from swingdesk.store.store import Store, Tx
 from swingdesk.strategy.agent import StrategyAgent
 
@@ -198,10 +197,8 @@ class DecisionPipeline:
                     "stale": snap.stale,
                 },
             )
-            audits = tx.audited
         out.snapshot = snap
         out.started = True
-        await publish(self.bus, [], audits)
 
         out.failed_stage = "portfolio"
         portfolio = await self._assessed(await self.portfolio.recent(now), did)
@@ -225,19 +222,18 @@ class DecisionPipeline:
                 },
             )
             if hold:
-                await tx.set_decision_status(did, DecisionStatus.HOLD, now)
-            audits = tx.audited
+                await tx.conclude_decision(did, DecisionStatus.HOLD, now)
+            tx.record(signal)
         out.signal = signal
-        await publish(self.bus, [signal], audits)
         if hold:
             out.status, out.failed_stage = DecisionStatus.HOLD, None
             return
 
         # Risk and execution run one decision at a time on a fresh portfolio, so that two
         # concurrent approvals can never both fit under a limit that only one of them fits.
-        async with self.book_lock.hold():
+        async with self.book_lock.hold() as lease:
             try:
-                await self._risk_and_execute(out, snap, signal, now)
+                await self._risk_and_execute(out, snap, signal, now, lease)
             finally:
                 self.portfolio.invalidate()
 
@@ -246,14 +242,24 @@ class DecisionPipeline:
         reason = assess_account(portfolio, self.risk.limits)
         if reason is None:
             return portfolio
+        # Only from ACTIVE: a concurrent decision may have moved the desk already.
         await self.control.change(
-            TradingState.REDUCING, reason=reason, actor="risk", decision_id=did
+            TradingState.REDUCING,
+            reason=reason,
+            actor="risk",
+            decision_id=did,
+            expected=TradingState.ACTIVE,
         )
         self.portfolio.invalidate()
         return portfolio.model_copy(update={"trading_state": TradingState.REDUCING})
 
     async def _risk_and_execute(
-        self, out: DecisionOutcome, snap: MarketSnapshot, signal: SignalCreated, now: datetime
+        self,
+        out: DecisionOutcome,
+        snap: MarketSnapshot,
+        signal: SignalCreated,
+        now: datetime,
+        lease: BookLease,
     ) -> None:
         did, ticker = out.decision_id, out.ticker
         out.failed_stage = "portfolio"
@@ -275,18 +281,19 @@ class DecisionPipeline:
                 payload={"violations": [c.as_dict(json=True) for c in verdict.violations]},
             )
             if not approved:
-                await tx.set_decision_status(did, DecisionStatus.REJECTED, now)
-            audits = tx.audited
+                await tx.conclude_decision(did, DecisionStatus.REJECTED, now)
+            tx.record(verdict)
         out.verdict = verdict
-        await publish(self.bus, [verdict], audits)
         if not isinstance(verdict, RiskApproved):
             out.status, out.failed_stage = DecisionStatus.REJECTED, None
             return
 
         out.failed_stage = "execution"
-        out.execution = await self.execution.execute(verdict, sector=snap.sector)
-        async with self.store.tx() as tx:
-            await tx.set_decision_status(did, DecisionStatus.ORDERED, self.clock.now())
+        # The order is stored, and the decision concluded ORDERED, in one unit of work; the
+        # lease is checked before that and again just before the broker hears of the order.
+        out.execution = await self.execution.execute(
+            verdict, sector=snap.sector, before_send=lease.verify
+        )
         out.status, out.failed_stage = DecisionStatus.ORDERED, None
 
     async def _fail(self, out: DecisionOutcome, stage: str, exc: Exception, trigger: str) -> None:
@@ -298,7 +305,7 @@ class DecisionPipeline:
         async with self.store.tx() as tx:
             if not out.started:
                 await self._start(tx, out.decision_id, out.ticker, trigger, now)
-            await tx.set_decision_status(
+            failed = await tx.conclude_decision(
                 out.decision_id,
                 DecisionStatus.FAILED,
                 now,
@@ -306,15 +313,18 @@ class DecisionPipeline:
                 error_code=code,
                 error_message=message,
             )
+            # A decision that already reached its outcome (an order was placed) keeps it:
+            # the error is journaled beside it, never written over it.
             await tx.audit(
-                "decision.failed",
-                f"decision failed at {stage}: {code}: {message}",
+                "decision.failed" if failed else "decision.error_after_outcome",
+                f"decision failed at {stage}: {code}: {message}"
+                if failed
+                else f"error after the decision's outcome, at {stage}: {code}: {message}",
                 now=now,
                 decision_id=out.decision_id,
                 actor="pipeline",
                 payload={"stage": stage, "code": code, "message": message},
             )
-            audits = tx.audited
-        await publish(self.bus, [], audits)
-        out.status, out.failed_stage = DecisionStatus.FAILED, stage
+            stored = await tx.decision_status(out.decision_id)
+        out.status, out.failed_stage = stored or DecisionStatus.FAILED, stage
         out.error_code, out.error_message = code, message
