@@ -144,6 +144,11 @@ class FakeAlpaca:
         self.leg_on_partial_end = "cancel"
         self.market_open = True
         self.reject_when_closed = False
+        #: List an open leg whose parent has ended as an order of its own, not nested under
+        #: the parent (how a leg can appear once its entry is no longer open).
+        self.legs_top_level = False
+        #: Refuse new sell stops with 403 (a replacement the broker rejects).
+        self.reject_stops = False
         self.forced: list[tuple[int, Any, dict[str, str]]] = []  # next replies, verbatim
         self.requests = 0
         self.faulted: dict[str, int] = {}
@@ -237,6 +242,22 @@ class FakeAlpaca:
                 if self.leg_on_partial_end == "resize":
                     leg.qty = o.filled_qty
 
+    def close_session(self) -> list[str]:
+        """The market closes: every working day order expires (an OTO leg has its parent's
+        time in force); good-till-canceled orders stay. Return the expired client ids."""
+        with self.lock:
+            expired = []
+            for o in self.orders.values():
+                if o.status in OPEN and o.time_in_force == "day":
+                    o.status = "expired"
+                    expired.append(o.client_order_id)
+            return expired
+
+    def cancel_by_broker(self, client_order_id: str) -> None:
+        """The broker cancels a working order on its own (a corporate action, a review)."""
+        with self.lock:
+            self.by_client_id[client_order_id].status = "canceled"
+
     def setposition_body(self, symbol: str, qty: Decimal, avg: Decimal | None = None) -> None:
         """Change a position behind the client's back (drift tests)."""
         with self.lock:
@@ -323,6 +344,8 @@ class FakeAlpaca:
             order_class=body.get("order_class") or "simple",
         )
         if order.type == "stop":
+            if self.reject_stops:
+                return 403, {"code": 40310000, "message": "stop orders are not accepted now"}
             if body.get("stop_price") is None:
                 return 422, {"code": 40010001, "message": "stop_price is required"}
             order.stop_price = Decimal(f"{Decimal(str(body['stop_price'])).normalize():f}")
@@ -357,10 +380,19 @@ class FakeAlpaca:
             self._fill(order, price)
         return 200, reply
 
-    def _list(self, status: str) -> list[dict[str, Any]]:
+    def _list(
+        self, status: str, *, direction: str = "desc", after: str | None = None
+    ) -> list[dict[str, Any]]:
         out = []
-        for o in sorted(self.parent_orders(), key=lambda o: o.created_at, reverse=True):
+        since = datetime.fromisoformat(after.replace("Z", "+00:00")) if after else None
+        ordered = sorted(self.parent_orders(), key=lambda o: o.created_at)
+        for o in ordered if direction == "asc" else reversed(ordered):
+            if since is not None and o.created_at <= since:
+                continue
             working = any(x.status in OPEN for x in [o, *o.legs])
+            if self.legs_top_level and status == "open" and o.status not in OPEN:
+                out += [leg.body() for leg in o.legs if leg.status in OPEN]
+                continue
             if status == "all" or (status == "open") == working:
                 out.append(o.body())
         return out
@@ -378,7 +410,12 @@ class FakeAlpaca:
         if method == "POST" and path == "/v2/orders":
             return self._submit(body or {})
         if method == "GET" and path == "/v2/orders":
-            return 200, self._list(query.get("status", "open"))[: int(query.get("limit", 50))]
+            listed = self._list(
+                query.get("status", "open"),
+                direction=query.get("direction", "desc"),
+                after=query.get("after"),
+            )
+            return 200, listed[: int(query.get("limit", 50))]
         if method == "GET" and path == "/v2/orders:by_client_order_id":
             found = self.by_client_id.get(query.get("client_order_id", ""))
             if found is None:

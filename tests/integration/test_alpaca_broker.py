@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
 import pytest
 from pydantic import SecretStr
 from tests.fakes.alpaca_desk import alpaca_broker
-from tests.fakes.fake_alpaca import FakeAlpaca, Faults
+from tests.fakes.fake_alpaca import FakeAlpaca, FakeOrder, Faults
 
 from swingdesk.adapters.alpaca_broker import (
     PAPER_URL,
@@ -229,3 +229,26 @@ async def test_get_positions_when_body_is_malformed_then_temporary_not_a_crash(
     fake.forced.append((200, "<html>ok?</html>", {}))
     with pytest.raises(TemporaryError):
         await broker.get_account()
+
+
+async def test_list_orders_when_more_open_than_a_page_then_every_one_is_returned(
+    broker: AlpacaPaperBroker, fake: FakeAlpaca
+) -> None:
+    """Alpaca answers at most 500 orders a request: the adapter pages by submission time."""
+    now = datetime.now(UTC)
+    for i in range(1_200):
+        order = FakeOrder(
+            id=str(uuid4()),
+            client_order_id=f"page-{i}",
+            symbol="AAPL",
+            side="buy",
+            qty=Decimal(1),
+            type="limit",
+            time_in_force="gtc",
+            status="new",
+            created_at=now + timedelta(microseconds=i // 3),  # several share an instant
+        )
+        fake.orders[order.id] = order
+        fake.by_client_id[order.client_order_id] = order
+    listed = await broker.list_orders()
+    assert sorted(o.client_order_id for o in listed) == sorted(f"page-{i}" for i in range(1_200))

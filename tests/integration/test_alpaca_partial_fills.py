@@ -153,7 +153,10 @@ async def test_entry_when_partly_filled_then_rest_ends_then_stop_covers_exactly_
     stops = broker_stops(fake)
     assert [(s.qty, s.stop_price) for s in stops] == [(Decimal(4), Decimal(90))]
     kinds = await audit_kinds(desk)
-    assert kinds["protection.replaced"] == (0 if leg_policy == "resize" else 1)
+    # A leg canceled with its parent leaves nothing to replace: a stop is placed. A leg left
+    # for the original qty is replaced. A leg resized to the filled part is right as it is.
+    assert kinds["protection.placed"] == (1 if leg_policy == "cancel" else 0)
+    assert kinds["protection.replaced"] == (1 if leg_policy == "keep" else 0)
     ours = await desk.store.open_stop_orders(TICKER)
     assert [(r.client_order_id, r.qty) for r in ours] == [(stops[0].client_order_id, Decimal(4))]
     await assert_books_equal_broker(desk, fake)
@@ -200,7 +203,7 @@ async def test_protection_when_run_again_after_a_crash_before_booking_then_no_se
     assert ended is not None
     row = await desk.store.order(coid(a))
     assert row is not None
-    await desk.agent.stops.protect(ended, row)  # the process dies before booking
+    await desk.agent.stops.ensure(TICKER, ended=row.client_order_id)  # then the process dies
 
     await desk.sync.run_once()
 

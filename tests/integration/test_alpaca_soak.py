@@ -54,6 +54,13 @@ async def test_soak_when_20pct_of_requests_fault_then_one_order_per_intent_and_n
             await desk.agent.execute(a, sector="Information Technology")
             attempts += 1
         fake.faults = Faults()  # the storm is over; reconciliation settles what is pending
+        # ... through a client with a normal read timeout: the storm's 60 ms (there to turn the
+        # fake's hangs into timeouts) is shorter than listing 500 open orders takes on a busy
+        # machine, and a pass now reads the open orders at least twice (a consistent view).
+        await desk.close()
+        desk = await build_alpaca_desk(
+            async_url(f"sqlite:///{tmp_path / 'soak.db'}"), fake.url, clock, migrate_db=False
+        )
         report = await desk.sync.run_once()
 
         coids = {f"sd-o-{a.decision_id.hex}" for a in intents}

@@ -12,8 +12,9 @@ This adapter never retries: the ExecutionAgent's RetryPolicy does, once.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,6 +35,10 @@ from swingdesk.domain.errors import (
 from swingdesk.domain.events import OrderRequest
 from swingdesk.ports import BrokerAccount, BrokerOrder, BrokerPosition
 
+log = logging.getLogger(__name__)
+#: Alpaca's largest page of orders, and how many pages one listing reads at most.
+_PAGE = 500
+_MAX_PAGES = 100
 PAPER_URL = "https://paper-api.alpaca.markets"
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -229,9 +234,34 @@ class AlpacaPaperBroker:
         return _order(raw)
 
     async def list_orders(self, *, open_only: bool = True) -> list[BrokerOrder]:
-        """Return orders, legs nested under their parent, open ones only by default."""
-        params = {"status": "open" if open_only else "all", "nested": "true", "limit": "500"}
-        return [_order(raw) for raw in await self._json("GET", "/v2/orders", params=params)]
+        """Return orders, legs nested under their parent, open ones only by default.
+
+        One order in a shape alpaca-py's model refuses (someone else's crypto or options
+        order, a field Alpaca added) must not hide all the others: it is read leniently,
+        and left out (logged) only when even its id cannot be read.
+        """
+        params = {
+            "status": "open" if open_only else "all",
+            "nested": "true",
+            "limit": str(_PAGE),
+            "direction": "asc",
+        }
+        found: dict[str, BrokerOrder] = {}
+        for _ in range(_MAX_PAGES):
+            page = await self._json("GET", "/v2/orders", params=params)
+            if not isinstance(page, list):
+                raise TemporaryError("Alpaca sent an order list that is not a list")
+            before = len(found)
+            for order in (_readable(raw) for raw in page):
+                if order is not None:
+                    found.setdefault(order.broker_order_id, order)
+            if len(page) < _PAGE or len(found) == before:
+                break
+            # Alpaca pages by submission time; ``after`` is exclusive, so step back 1 µs
+            # and drop the repeats rather than miss orders submitted in the same instant.
+            newest = max(o.submitted_at for o in found.values())
+            params["after"] = (newest - timedelta(microseconds=1)).isoformat()
+        return list(found.values())
 
     async def cancel_order(self, broker_order_id: str) -> None:
         """Ask Alpaca to cancel an order."""
@@ -311,6 +341,54 @@ def _order(raw: Any) -> BrokerOrder:
     return _from_model(_parse(Order, raw))
 
 
+def _readable(raw: Any) -> BrokerOrder | None:
+    """Read one listed order strictly, else leniently; None (logged) if neither can."""
+    try:
+        return _order(raw)
+    except TemporaryError:
+        lenient = _lenient_order(raw)
+        if lenient is None:
+            log.warning("an order Alpaca listed could not be read; left out: %.200r", raw)
+        return lenient
+
+
+def _enum(kind: Any, value: Any, default: Any) -> Any:
+    try:
+        return kind(str(value))
+    except ValueError:
+        return default
+
+
+def _lenient_order(raw: Any) -> BrokerOrder | None:
+    """Read an order alpaca-py's model refuses, field by field; None without an id."""
+    if not isinstance(raw, dict) or not raw.get("id") or not raw.get("client_order_id"):
+        return None
+    try:
+        avg = _dec(raw.get("filled_avg_price"))
+        legs = tuple(
+            leg for leg in (_lenient_order(x) for x in raw.get("legs") or ()) if leg is not None
+        )
+        submitted = raw.get("submitted_at") or raw.get("created_at")
+        return BrokerOrder(
+            broker_order_id=str(raw["id"]),
+            client_order_id=str(raw["client_order_id"]),
+            ticker=str(raw.get("symbol") or ""),
+            side=_enum(OrderSide, raw.get("side"), OrderSide.BUY),
+            qty=_dec(raw.get("qty")) or _dec(raw.get("filled_qty")),
+            type=_enum(OrderType, raw.get("type") or raw.get("order_type"), OrderType.MARKET),
+            time_in_force=_enum(TimeInForce, raw.get("time_in_force"), TimeInForce.DAY),
+            status=_STATUS.get(str(raw.get("status")), OrderStatus.ACCEPTED),
+            filled_qty=_dec(raw.get("filled_qty")),
+            filled_avg_price=avg if avg > 0 else None,
+            submitted_at=datetime.fromisoformat(str(submitted).replace("Z", "+00:00")),
+            stop_price=_dec(raw.get("stop_price")) if raw.get("stop_price") else None,
+            legs=legs,
+            notional=_dec(raw.get("notional")) if raw.get("notional") else None,
+        )
+    except (ValueError, ArithmeticError, TypeError):
+        return None
+
+
 def _from_model(o: Order) -> BrokerOrder:
     status = _STATUS.get(str(o.status.value), OrderStatus.ACCEPTED)
     avg = _dec(o.filled_avg_price)
@@ -328,4 +406,5 @@ def _from_model(o: Order) -> BrokerOrder:
         submitted_at=o.submitted_at,
         stop_price=_dec(o.stop_price) if o.stop_price else None,
         legs=tuple(_from_model(leg) for leg in o.legs or ()),
+        notional=_dec(o.notional) if o.notional else None,
     )

@@ -116,9 +116,14 @@ class SimulatedBroker:
         return cash, out
 
     async def submit_order(self, request: OrderRequest) -> BrokerOrder:
-        """Accept a market order and fill it at once at the current price plus slippage."""
+        """Accept a market order and fill it at once at the current price plus slippage, or
+        a sell stop that rests until ``process_stops`` sees the price cross it."""
+        if request.type is OrderType.STOP and request.side is OrderSide.SELL:
+            return await self._submit_stop(request)
         if request.type is not OrderType.MARKET:
-            raise RejectedError(f"the simulated broker takes market orders, not {request.type}")
+            raise RejectedError(
+                f"the simulated broker takes market orders and sell stops, not {request.type}"
+            )
         now = self._clock.now()
         price = await self._prices(request.ticker, now)
         fill_price = market_fill_price(price, request.side, self._slippage)
@@ -219,6 +224,55 @@ class SimulatedBroker:
             ) from exc
         return await self._with_legs(order)
 
+    async def _submit_stop(self, request: OrderRequest) -> BrokerOrder:
+        """Rest a standalone protective stop on shares held and not reserved by another."""
+        if request.stop_price is None:
+            raise RejectedError("a stop order needs a stop price")
+        now = self._clock.now()
+        try:
+            async with self._store.tx() as tx:
+                s = tx.session
+                if await s.scalar(
+                    select(t.SimOrderRow.broker_order_id).where(
+                        t.SimOrderRow.client_order_id == request.client_order_id
+                    )
+                ):
+                    raise DuplicateOrderError(
+                        "client_order_id must be unique",
+                        details={"client_order_id": request.client_order_id},
+                    )
+                position = await s.get(t.SimPositionRow, request.ticker, with_for_update=True)
+                held = position.qty if position else Decimal(0)
+                reserved = await _reserved_by_stops(s, request.ticker)
+                if request.qty > held - reserved:
+                    raise RejectedError(
+                        f"insufficient qty available for order: cannot sell {request.qty} "
+                        f"{request.ticker}, {held} held of which {reserved} reserved"
+                    )
+                order = t.SimOrderRow(
+                    broker_order_id=str(uuid4()),
+                    client_order_id=request.client_order_id,
+                    parent_id=None,
+                    ticker=request.ticker,
+                    side=OrderSide.SELL.value,
+                    qty=request.qty,
+                    type=OrderType.STOP.value,
+                    time_in_force=request.time_in_force.value,
+                    stop_price=request.stop_price,
+                    status=OrderStatus.ACCEPTED.value,
+                    filled_qty=Decimal(0),
+                    filled_avg_price=None,
+                    submitted_at=now,
+                    updated_at=now,
+                )
+                s.add(order)
+        except IntegrityError as exc:
+            raise DuplicateOrderError(
+                "client_order_id must be unique",
+                details={"client_order_id": request.client_order_id},
+            ) from exc
+        return _to_broker_order(order)
+
     async def _with_legs(self, row: t.SimOrderRow) -> BrokerOrder:
         async with self._store.read() as s:
             legs = (
@@ -268,9 +322,13 @@ class SimulatedBroker:
         filled: list[BrokerOrder] = []
         async with self._store.tx() as tx:
             s = tx.session
-            q = select(t.SimOrderRow).where(
-                t.SimOrderRow.status == OrderStatus.HELD.value,
-                t.SimOrderRow.type == OrderType.STOP.value,
+            q = (
+                select(t.SimOrderRow)
+                .where(
+                    t.SimOrderRow.status.in_([OrderStatus.HELD.value, OrderStatus.ACCEPTED.value]),
+                    t.SimOrderRow.type == OrderType.STOP.value,
+                )
+                .order_by(t.SimOrderRow.submitted_at, t.SimOrderRow.broker_order_id)
             )
             for leg in list((await s.scalars(q)).all()):
                 assert leg.stop_price is not None

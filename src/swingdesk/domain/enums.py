@@ -74,6 +74,8 @@ class OrderStatus(StrEnum):
 TERMINAL_STATUSES = frozenset(
     {OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.EXPIRED}
 )
+#: An order that can still fill: every status that is not terminal (a held stop leg too).
+WORKING_STATUSES = frozenset(s for s in OrderStatus if s not in TERMINAL_STATUSES)
 
 
 class TradingState(StrEnum):

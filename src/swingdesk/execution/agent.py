@@ -10,27 +10,41 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import UUID, uuid4
 
-from swingdesk.domain.enums import Intent, OrderSide, OrderStatus, OrderType, TimeInForce
-from swingdesk.domain.errors import DuplicateOrderError, RejectedError, TemporaryError
+from swingdesk.domain.enums import (
+    WORKING_STATUSES,
+    DecisionStatus,
+    Intent,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    TimeInForce,
+)
+from swingdesk.domain.errors import (
+    DecisionConcludedError,
+    DuplicateOrderError,
+    RejectedError,
+    TemporaryError,
+)
 from swingdesk.domain.events import Event, OrderRequest, OrderResponseStatus, RiskApproved
 from swingdesk.domain.ids import client_order_id_for
-from swingdesk.events_out import publish
 from swingdesk.execution.booking import Booker, SectorOf
 from swingdesk.execution.protection import StopKeeper, ended_partly_filled
+from swingdesk.execution.reconciliation import PositionCorrection
 from swingdesk.execution.retry import RetryPolicy
-from swingdesk.ports import Broker, BrokerOrder, Clock, EventBus
+from swingdesk.ports import Broker, BrokerOrder, BrokerPosition, Clock, EventBus
 from swingdesk.store import tables as t
 from swingdesk.store.store import Store, Tx
 
 log = logging.getLogger(__name__)
 STALE_SIGNAL = "STALE_SIGNAL"
 NOT_RECEIVED = "NOT_RECEIVED"
-_WORKING = frozenset({OrderStatus.NEW, OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED})
 
 
 class NotReconciledError(TemporaryError):
@@ -56,6 +70,15 @@ def _no_sector(_: str) -> str | None:
     return None
 
 
+#: Raises (a TemporaryError) when an approval can no longer be sent, e.g. a lost book lock.
+Guard = Callable[[], Awaitable[None]]
+
+
+async def no_guard() -> None:
+    """Vouch for every approval (no book lock to lose)."""
+    return None
+
+
 class ExecutionAgent:
     """Turns a RiskApproved into one broker order and records every outcome."""
 
@@ -71,6 +94,7 @@ class ExecutionAgent:
         fill_polls: int = 3,
         fill_poll_s: float = 0.2,
         sector_of: SectorOf = _no_sector,
+        fallback_stop_pct: Decimal = Decimal("0.08"),
     ) -> None:
         self.broker = broker
         self.store = store
@@ -81,30 +105,46 @@ class ExecutionAgent:
         self.fill_polls = fill_polls
         self.fill_poll_s = fill_poll_s
         self.booker = Booker(store, bus, clock, sector_of)
-        self.stops = StopKeeper(self)
+        self.stops = StopKeeper(self, fallback_stop_pct=fallback_stop_pct)
         #: False until the start-up reconciliation succeeded (set by the SyncWorker).
         self.ready = True
         #: Held while an order is in flight, so that reconciliation never sees half a booking.
         self.lock = asyncio.Lock()
 
-    async def execute(self, approval: RiskApproved, *, sector: str | None) -> ExecutionReport:
-        """Place the approved order (at most once per decision) and book what the broker did."""
+    async def execute(
+        self,
+        approval: RiskApproved,
+        *,
+        sector: str | None,
+        before_send: Guard = no_guard,
+    ) -> ExecutionReport:
+        """Place the approved order (at most once per decision) and book what the broker did.
+
+        ``before_send`` is awaited before the order is stored and again just before the
+        broker is called; it raises when the caller can no longer vouch for the approval
+        (the book lock was lost), and the order is then refused, never sent.
+        """
         if not self.ready:
             raise NotReconciledError(
                 "trading waits for a successful reconciliation with the broker "
                 "(run `swingdesk reconcile`)"
             )
         async with self.lock:
-            return await self._execute(approval, sector)
+            return await self._execute(approval, sector, before_send)
 
-    async def _execute(self, approval: RiskApproved, sector: str | None) -> ExecutionReport:
+    async def _execute(
+        self, approval: RiskApproved, sector: str | None, before_send: Guard
+    ) -> ExecutionReport:
         coid = client_order_id_for(approval.decision_id, approval.intent)
         existing = await self.store.order(coid)
         now = self.clock.now()
         if existing is None:
+            await before_send()
             request = order_request_for(approval, coid, now)
             stale = now - approval.ts_event > self.stale_after
-            await self._store_request(request, rejected_as=STALE_SIGNAL if stale else None)
+            await self._store_request(
+                request, rejected_as=STALE_SIGNAL if stale else None, concludes=True
+            )
             report = ExecutionReport(request, OrderStatus.NEW, Decimal(0), None, [request])
             if stale:
                 report.status, report.error_code = OrderStatus.REJECTED, STALE_SIGNAL
@@ -122,19 +162,27 @@ class ExecutionAgent:
             if OrderStatus(existing.status).is_terminal:
                 return report
             # Sent before (or perhaps not): the broker's record decides, never a blind resend.
-            found = await self._lookup(coid)
+            found = await self.lookup(coid)
             if found is not None:
                 await self._finish(report, found, sector)
                 return report
             if now - existing.created_at > self.stale_after:
                 await self._reject(report, STALE_SIGNAL, "approval too old to send after restart")
                 return report
+        try:
+            await before_send()
+        except TemporaryError as exc:
+            await self._reject(report, exc.code, f"not sent: {exc.message}")
+            return report
         if request.intent is Intent.SELL_TO_CLOSE:
             await self.cancel_stops(request.ticker)
         try:
             broker_order = await self.retry.call(lambda: self._submit_once(request))
         except RejectedError as exc:
             await self._reject(report, exc.code, exc.message)
+            if request.intent is Intent.SELL_TO_CLOSE:
+                # Its stops were canceled for it: the shares must not stay unprotected.
+                await self.stops.ensure(request.ticker)
             return report
         except TemporaryError as exc:
             await self._record_unknown(report, exc)
@@ -147,7 +195,7 @@ class ExecutionAgent:
         try:
             return await self.broker.submit_order(request)
         except DuplicateOrderError:
-            found = await self._lookup(request.client_order_id)
+            found = await self.lookup(request.client_order_id)
             if found is None:
                 raise
             return found
@@ -158,8 +206,31 @@ class ExecutionAgent:
                 return found
             raise  # not there: retrying the submission is safe, the id is the idempotency key
 
-    async def _lookup(self, client_order_id: str) -> BrokerOrder | None:
+    async def lookup(self, client_order_id: str) -> BrokerOrder | None:
+        """Return the broker's record of an order by client order id (retried)."""
         return await self.retry.call(lambda: self.broker.get_order_by_client_id(client_order_id))
+
+    async def broker_positions(self) -> list[BrokerPosition]:
+        """Return the broker's positions (retried)."""
+        return await self.retry.call(self.broker.get_positions)
+
+    async def book(self, order: BrokerOrder) -> list[Event]:
+        """Book the broker's report of an order and its legs as it stands."""
+        return await self.booker.book(order)
+
+    async def import_external(self, order: BrokerOrder) -> None:
+        """Track a broker order that is not ours (never adopted)."""
+        await self.booker.import_external(order)
+
+    async def correct_positions(
+        self,
+        corrections: Sequence[PositionCorrection],
+        stops: Mapping[str, Decimal],
+        *,
+        actor: str,
+    ) -> None:
+        """Overwrite our positions with the broker's (reconciliation only), audited."""
+        await self.booker.correct_positions(corrections, stops, actor=actor)
 
     async def _finish(
         self, report: ExecutionReport, order: BrokerOrder, sector: str | None
@@ -169,11 +240,11 @@ class ExecutionAgent:
             report.events += await self.settle(order, sector=sector)
             report.status, report.filled_qty = order.status, order.filled_qty
             report.filled_avg_price = order.filled_avg_price
-            if order.status not in _WORKING or poll == self.fill_polls:
+            if order.status not in WORKING_STATUSES or poll == self.fill_polls:
                 return
             await self.retry.sleep(self.fill_poll_s)
             try:
-                found = await self._lookup(order.client_order_id)
+                found = await self.lookup(order.client_order_id)
             except TemporaryError:
                 return  # reconciliation picks the order up later
             if found is None:
@@ -183,24 +254,43 @@ class ExecutionAgent:
     async def cancel_stops(self, ticker: str) -> None:
         """Cancel our working protective stops in ``ticker`` (a close must not race them)."""
         for row in await self.store.open_stop_orders(ticker):
-            if row.broker_order_id is not None:
-                await self._cancel(row.client_order_id, row.broker_order_id)
-            found = await self._lookup(row.client_order_id)
-            if found is not None:
-                await self.booker.book(found)
+            if not row.external:
+                await self.cancel(row.client_order_id, row.broker_order_id)
 
-    async def _cancel(self, client_order_id: str, broker_order_id: str) -> None:
+    async def cancel(self, client_order_id: str, broker_order_id: str | None) -> BrokerOrder | None:
+        """Ask the broker to cancel an order of ours, then book what it says became of it."""
+        if broker_order_id is not None:
+            try:
+                await self.retry.call(lambda: self.broker.cancel_order(broker_order_id))
+            except RejectedError as exc:  # already filled or canceled: the lookup tells
+                log.info("order %s not canceled: %s", client_order_id, exc.message)
+        found = await self.lookup(client_order_id)
+        if found is not None:
+            await self.booker.book(found)
+        return found
+
+    async def place(self, request: OrderRequest) -> BrokerOrder | None:
+        """Store, send and book an order the desk places itself (a protective stop);
+        None when the broker refused it (recorded) or its outcome is not known yet."""
+        await self._store_request(request, rejected_as=None, own_decision="protection")
+        report = ExecutionReport(request, OrderStatus.NEW, Decimal(0), None)
         try:
-            await self.retry.call(lambda: self.broker.cancel_order(broker_order_id))
-        except RejectedError as exc:  # already filled or canceled: the lookup below tells
-            log.info("stop %s not canceled: %s", client_order_id, exc.message)
+            placed = await self.retry.call(lambda: self._submit_once(request))
+        except RejectedError as exc:
+            await self._reject(report, exc.code, exc.message)
+            return None
+        except TemporaryError as exc:
+            await self._record_unknown(report, exc)
+            return None
+        await self.booker.book(placed)
+        return placed
 
     async def resolve(self, client_order_id: str) -> OrderStatus:
         """Settle one working order of ours by looking it up at the broker."""
         row = await self.store.order(client_order_id)
         if row is None or OrderStatus(row.status).is_terminal:
             return OrderStatus(row.status) if row else OrderStatus.REJECTED
-        found = await self._lookup(client_order_id)
+        found = await self.lookup(client_order_id)
         if found is not None:
             await self.settle(found)
             return found.status
@@ -219,14 +309,61 @@ class ExecutionAgent:
         if ended_partly_filled(order):
             row = await self.store.order(order.client_order_id)
             if row is not None and not row.external and not OrderStatus(row.status).is_terminal:
-                await self.stops.protect(order, row)
+                await self.stops.ensure(order.ticker, ended=row.client_order_id)
                 # Its legs may have been canceled meanwhile: book the broker's fresh view.
-                order = await self._lookup(order.client_order_id) or order
+                order = await self.lookup(order.client_order_id) or order
         return await self.booker.book(order, sector=sector)
 
-    async def _store_request(self, request: OrderRequest, *, rejected_as: str | None) -> None:
-        """Persist the order (the idempotency key) before anything is sent."""
+    async def record_stop_price(self, ticker: str, stop_price: Decimal) -> None:
+        """Record the stop price protecting our position in ``ticker``."""
         async with self.store.tx() as tx:
+            await tx.set_stop_price(ticker, stop_price, self.clock.now())
+
+    async def journal(
+        self, kind: str, message: str, *, payload: dict[str, Any], decision_id: UUID | None = None
+    ) -> None:
+        """Append one entry to the audit journal, as the execution desk."""
+        async with self.store.tx() as tx:
+            await tx.audit(
+                kind,
+                message,
+                now=self.clock.now(),
+                decision_id=decision_id,
+                actor="execution",
+                payload=payload,
+            )
+
+    async def _store_request(
+        self,
+        request: OrderRequest,
+        *,
+        rejected_as: str | None,
+        concludes: bool = False,
+        own_decision: str | None = None,
+    ) -> None:
+        """Persist the order (the idempotency key) before anything is sent; with
+        ``concludes``, the order is its decision's outcome (ORDERED) in the same commit;
+        with ``own_decision``, an order with no decision yet gets one (trigger named so)."""
+        async with self.store.tx() as tx:
+            if own_decision and await tx.decision_status(request.decision_id) is None:
+                await tx.add_decision(
+                    request.decision_id, request.ticker, own_decision, request.ts_event
+                )
+                await tx.conclude_decision(
+                    request.decision_id, DecisionStatus.ORDERED, request.ts_event
+                )
+            if (
+                concludes
+                and not await tx.conclude_decision(
+                    request.decision_id, DecisionStatus.ORDERED, request.ts_event
+                )
+                and await tx.decision_status(request.decision_id) is not DecisionStatus.ORDERED
+            ):
+                # Settled meanwhile (as interrupted, by reconciliation): never send it now.
+                raise DecisionConcludedError(
+                    f"decision {request.decision_id} already has an outcome; order not sent",
+                    details={"decision_id": str(request.decision_id)},
+                )
             await tx.add_order(request)
             await tx.audit(
                 "order.created",
@@ -240,8 +377,7 @@ class ExecutionAgent:
             )
             if rejected_as is not None:
                 await self._reject_in(tx, request, rejected_as, "approval older than the limit")
-            audits = tx.audited
-        await publish(self.bus, [request], audits)
+            tx.record(request)
 
     async def _reject_in(self, tx: Tx, request: OrderRequest, code: str, message: str) -> None:
         now = self.clock.now()
@@ -266,12 +402,10 @@ class ExecutionAgent:
     async def _reject(self, report: ExecutionReport, code: str, message: str) -> None:
         request = report.request
         async with self.store.tx() as tx:
-            row = await tx.session.get(t.OrderRow, request.client_order_id)
-            if row is not None and OrderStatus(row.status).is_terminal:
+            current = await tx.order_status(request.client_order_id)
+            if current is not None and current.is_terminal:
                 return
             await self._reject_in(tx, request, code, message)
-            audits = tx.audited
-        await publish(self.bus, [], audits)
         report.status, report.error_code = OrderStatus.REJECTED, code
 
     async def _record_unknown(self, report: ExecutionReport, exc: TemporaryError) -> None:
@@ -287,8 +421,6 @@ class ExecutionAgent:
                 actor="execution",
                 payload={"client_order_id": request.client_order_id, "error": exc.message},
             )
-            audits = tx.audited
-        await publish(self.bus, [], audits)
         report.error_code = exc.code
 
 
@@ -302,6 +434,10 @@ def order_request_for(approval: RiskApproved, coid: str, now: datetime) -> Order
         side=approval.side,
         intent=approval.intent,
         qty=approval.qty,
+        # An entry is good till canceled so that its protective stop leg is too (Alpaca gives
+        # an OTO's legs the parent's time in force): a day leg would expire at the close and
+        # leave the position unprotected overnight, most of a swing trade's life.
+        time_in_force=TimeInForce.GTC if approval.intent is Intent.BUY_TO_OPEN else TimeInForce.DAY,
         stop_price=approval.stop_price if approval.intent is Intent.BUY_TO_OPEN else None,
         reference_price=approval.reference_price,
         risk_event_id=approval.event_id,

@@ -7,13 +7,14 @@ a reconciliation pass after a crash) changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from uuid import UUID
 
 from swingdesk.domain.enums import Intent, OrderSide, OrderStatus
 from swingdesk.domain.events import Event, FillEvent, OrderResponseStatus
-from swingdesk.events_out import publish
+from swingdesk.execution.reconciliation import CorrectionKind, PositionCorrection
+from swingdesk.execution.reconciliation import flatten as flatten_orders
 from swingdesk.ports import BrokerOrder, Clock, EventBus
 from swingdesk.store import tables as t
 from swingdesk.store.store import Store, Tx
@@ -42,9 +43,10 @@ class Booker:
                 leg_row = await tx.session.get(t.OrderRow, leg.client_order_id)
                 if leg_row is None:
                     leg_row = await self._add_leg(tx, row, leg)
+                elif leg_row.external and not row.external:
+                    await self._reclaim_leg(tx, row, leg_row)
                 await self._book_one(tx, leg_row, leg, None, events)
-            audits = tx.audited
-        await publish(self.bus, events, audits)
+            tx.record(*events)
         return events
 
     async def _add_leg(self, tx: Tx, parent: t.OrderRow, leg: BrokerOrder) -> t.OrderRow:
@@ -55,6 +57,7 @@ class Booker:
             intent=Intent.SELL_TO_CLOSE,
             external=parent.external,
             now=now,
+            parent_client_order_id=parent.client_order_id,
         )
         # Book its status from scratch so its history starts with the broker's first report.
         row.status = OrderStatus.NEW.value
@@ -74,6 +77,92 @@ class Booker:
             },
         )
         return row
+
+    async def _reclaim_leg(self, tx: Tx, parent: t.OrderRow, leg_row: t.OrderRow) -> None:
+        """Own again a leg of ours that was imported as external (it belongs to our entry):
+        from here on its fills are booked, not left to reconciliation as drift."""
+        now = self.clock.now()
+        leg_row.external, leg_row.decision_id = False, parent.decision_id
+        leg_row.parent_client_order_id = parent.client_order_id
+        # Its history is booked anew from the broker's report, fills included.
+        leg_row.status, leg_row.filled_qty, leg_row.filled_avg_price = "new", Decimal(0), None
+        leg_row.updated_at = now
+        await tx.audit(
+            "order.leg_reclaimed",
+            f"{leg_row.client_order_id} is the protective stop leg of our "
+            f"{parent.client_order_id}, not an external order",
+            now=now,
+            decision_id=_uuid(parent.decision_id),
+            actor="reconciler",
+            payload={
+                "client_order_id": leg_row.client_order_id,
+                "parent_client_order_id": parent.client_order_id,
+            },
+        )
+
+    async def import_external(self, order: BrokerOrder) -> None:
+        """Store a broker order that is not ours (and its legs), tracked but never adopted."""
+        now = self.clock.now()
+        async with self.store.tx() as tx:
+            for o in flatten_orders([order]):
+                intent = Intent.BUY_TO_OPEN if o.side is OrderSide.BUY else Intent.SELL_TO_CLOSE
+                await tx.add_broker_order(
+                    o, decision_id=None, intent=intent, external=True, now=now
+                )
+                await tx.audit(
+                    "reconcile.order_imported",
+                    f"broker order {o.client_order_id} ({o.side.value} "
+                    f"{o.qty or o.notional} {o.ticker}, {o.status.value}) is not ours: "
+                    "imported as external",
+                    now=now,
+                    actor="reconciler",
+                    payload={
+                        "client_order_id": o.client_order_id,
+                        "broker_order_id": o.broker_order_id,
+                        "ticker": o.ticker,
+                        "side": o.side.value,
+                        "qty": str(o.qty),
+                        "notional": None if o.notional is None else str(o.notional),
+                        "status": o.status.value,
+                    },
+                )
+
+    async def correct_positions(
+        self,
+        corrections: Sequence[PositionCorrection],
+        stops: Mapping[str, Decimal],
+        *,
+        actor: str,
+    ) -> None:
+        """Overwrite our positions with the broker's, one audited correction per ticker;
+        a position created here takes the price of a working stop there, if any."""
+        now = self.clock.now()
+        async with self.store.tx() as tx:
+            for c in corrections:
+                if c.kind is CorrectionKind.DELETE:
+                    await tx.delete_position(c.ticker)
+                else:
+                    assert c.avg_after is not None
+                    await tx.set_position(
+                        c.ticker, c.qty_after, c.avg_after, self.sector_of(c.ticker), now
+                    )
+                    if c.kind is CorrectionKind.CREATE and c.ticker in stops:
+                        await tx.set_stop_price(c.ticker, stops[c.ticker], now)
+                await tx.audit(
+                    "reconcile.position_corrected",
+                    f"{c.ticker}: ours {c.qty_before} @ {c.avg_before} -> broker's "
+                    f"{c.qty_after} @ {c.avg_after} ({c.kind.value})",
+                    now=now,
+                    actor=actor,
+                    payload={
+                        "ticker": c.ticker,
+                        "kind": c.kind.value,
+                        "qty_before": str(c.qty_before),
+                        "qty_after": str(c.qty_after),
+                        "avg_before": None if c.avg_before is None else str(c.avg_before),
+                        "avg_after": None if c.avg_after is None else str(c.avg_after),
+                    },
+                )
 
     async def _book_one(
         self,
@@ -147,11 +236,22 @@ class Booker:
             price=price,
         )
         opening = row.intent == Intent.BUY_TO_OPEN.value
-        if await tx.add_fill(
+        beyond = await tx.add_fill(
             fill,
             sector=sector or (self.sector_of(row.ticker) if side is OrderSide.BUY else None),
             stop_price=row.stop_price if opening else None,
-        ):
+        )
+        if beyond:
+            await tx.audit(
+                "order.fill_beyond_position",
+                f"sold {delta} {row.ticker} but our books held {delta - beyond}: the other "
+                f"{beyond} were already taken out by a reconciliation correction",
+                now=now,
+                decision_id=did,
+                actor="broker",
+                payload={"client_order_id": row.client_order_id, "beyond_qty": str(beyond)},
+            )
+        if beyond is not None:
             await tx.audit(
                 "order.fill",
                 f"filled {delta} {row.ticker} at {price:.4f}",

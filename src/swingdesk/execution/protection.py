@@ -1,37 +1,52 @@
-"""Keeping the protective stop equal to the shares held after a partial fill.
+"""The StopKeeper: every held share protected, always.
 
-An entry's stop travels as an OTO leg sized for the whole order. Alpaca keeps the leg
-``held`` until the entry fills completely; when the entry ends partly filled (a cancel,
-a day order expiring at the close) the leg may be canceled with it (an unprotected
-position) or left for the original qty (a stop for more shares than held: when it
-triggers it opens a short). A close that ends partly filled leaves shares whose stops
-were canceled before the close was sent. In every such case the StopKeeper compares the
-shares the broker says we hold with our working stops there, and when they differ cancels
-them and places one stop for exactly the held qty, audited.
+An entry's stop travels as an OTO leg sized for the whole order; but legs can end without
+their shares ending: a day leg expires at the close, the broker cancels one, an entry ends
+partly filled (its leg canceled with it, or left for the original qty: a short when it
+triggers), a close is refused after its stops were canceled, a crash falls between two
+steps. So protection is a standing invariant, enforced after any order of ours ends partly
+filled, after a refused close, and on every reconciliation pass: in each ticker the broker
+holds, exactly one working stop of ours covers exactly the shares held (less what a working
+close or entry covers), at the position's recorded stop price. Missing stops are placed,
+wrong or excess ones canceled, each step audited (``protection.*``); a step that fails is
+audited and retried on the next pass. The decision is pure (``protection_plan``); only the
+gathering and the doing live here, through the execution agent's public operations.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from swingdesk.domain.enums import Intent, OrderSide, OrderStatus, OrderType, TimeInForce
-from swingdesk.domain.errors import RejectedError, TemporaryError
+from swingdesk.domain.enums import (
+    WORKING_STATUSES,
+    Intent,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    TimeInForce,
+)
 from swingdesk.domain.events import OrderRequest
 from swingdesk.domain.ids import client_order_id_for
-from swingdesk.events_out import publish
+from swingdesk.execution.protection_plan import (
+    ProtectionPlan,
+    WorkingStop,
+    fallback_stop_price,
+    plan_protection,
+)
 from swingdesk.ports import BrokerOrder
 from swingdesk.store import tables as t
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from swingdesk.execution.agent import ExecutionAgent
 
 log = logging.getLogger(__name__)
-_WORKING = frozenset(
-    {OrderStatus.NEW, OrderStatus.HELD, OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED}
-)
+STOP_TYPES = frozenset({OrderType.STOP.value, OrderType.TRAILING_STOP.value})
 
 
 def ended_partly_filled(order: BrokerOrder) -> bool:
@@ -39,137 +54,152 @@ def ended_partly_filled(order: BrokerOrder) -> bool:
     return order.status.is_terminal and Decimal(0) < order.filled_qty < order.qty
 
 
-def _parent_id(stop_row: t.OrderRow) -> str | None:
-    """Return the client order id of the entry a stop leg belongs to (None if standalone)."""
-    if stop_row.decision_id is None or stop_row.client_order_id.startswith("sd-p-"):
-        return None
-    return client_order_id_for(UUID(stop_row.decision_id), Intent.BUY_TO_OPEN)
-
-
 def protective_stop_id() -> str:
-    """Return a fresh client order id for a replacement stop (37 chars)."""
+    """Return a fresh client order id for a protective stop the desk places (37 chars)."""
     return f"sd-p-{uuid4().hex}"
+
+
+def parent_of(row: t.OrderRow) -> str | None:
+    """Return the client order id of the entry a stop leg belongs to (None if standalone)."""
+    if row.parent_client_order_id:
+        return row.parent_client_order_id
+    if row.decision_id is None or row.client_order_id.startswith("sd-p-"):
+        return None
+    # Rows stored before legs knew their parent: the entry's id follows from the decision.
+    return client_order_id_for(UUID(row.decision_id), Intent.BUY_TO_OPEN)
+
+
+@dataclass(frozen=True)
+class BrokerView:
+    """One consistent read of the broker: shares held and open orders (legs included)."""
+
+    held: Mapping[str, Decimal]
+    prices: Mapping[str, Decimal]
+    open_orders: Mapping[str, BrokerOrder]
 
 
 class StopKeeper:
     """Makes our working stops in a ticker cover exactly the shares held at the broker."""
 
-    def __init__(self, agent: ExecutionAgent) -> None:
+    def __init__(self, agent: ExecutionAgent, *, fallback_stop_pct: Decimal) -> None:
         self.agent = agent
+        self.fallback_stop_pct = fallback_stop_pct
 
-    async def protect(self, ended: BrokerOrder, row: t.OrderRow) -> None:
-        """After ``ended`` (our order ``row``) finished partly filled, fix the stops."""
-        agent, ticker = self.agent, ended.ticker
-        others = [
-            r
-            for r in await agent.store.open_orders()
-            if r.ticker == ticker
-            and r.type != OrderType.STOP.value
-            and r.client_order_id != row.client_order_id
-        ]
-        working = {r.client_order_id for r in others}
-        # Shares another working entry bought are covered by its leg once it completes; the
-        # unfilled shares of a working close are covered (and reserved) by the close itself.
-        held = await self._held(ticker) - sum(
-            (r.filled_qty if r.side == OrderSide.BUY.value else r.qty - r.filled_qty)
-            for r in others
-        )
-        stops: list[BrokerOrder] = []
-        for stop_row in await agent.store.open_stop_orders(ticker):
-            if stop_row.external or stop_row.client_order_id == row.client_order_id:
-                continue
-            if _parent_id(stop_row) in working:
-                continue  # the leg of another entry still working: it covers shares to come
-            found = await agent._lookup(stop_row.client_order_id)
-            if found is not None and found.status in _WORKING:
-                stops.append(found)
-        covered = sum((s.qty - s.filled_qty for s in stops), Decimal(0))
-        if covered == held:
-            for s in stops:
-                await agent.booker.book(s)
-            return
-        ours = [p.stop_price for p in await agent.store.positions() if p.ticker == ticker]
-        stop_price = next((s.stop_price for s in stops if s.stop_price), None) or next(
-            (price for price in ours if price), None
-        )
-        for s in stops:
-            await agent._cancel(s.client_order_id, s.broker_order_id)
-            after = await agent._lookup(s.client_order_id)
-            await agent.booker.book(after or s)
-        if held <= 0:
-            await self._audit(row, "protection.stops_canceled", held, covered, None, None)
-            return
-        if stop_price is None:
-            await self._audit(row, "protection.missing", held, covered, None, None)
-            log.warning("%s: %s shares held and no stop price known", ticker, held)
-            return
-        await self._place(row, ticker, held, stop_price, covered)
-
-    async def _held(self, ticker: str) -> Decimal:
+    async def ensure(
+        self, ticker: str, *, view: BrokerView | None = None, ended: str | None = None
+    ) -> ProtectionPlan:
+        """Enforce the invariant in ``ticker``; ``ended`` is an order of ours the broker has
+        just ended (not yet booked), which no longer covers anything."""
         agent = self.agent
-        positions = await agent.retry.call(agent.broker.get_positions)
-        return sum((p.qty for p in positions if p.ticker == ticker), Decimal(0))
+        held, price = await self._held(ticker, view)
+        rows = [r for r in await agent.store.open_orders() if r.ticker == ticker]
+        working = {r.client_order_id: r for r in rows if r.client_order_id != ended}
+        entries = {
+            coid
+            for coid, r in working.items()
+            if not r.external and r.side == OrderSide.BUY.value and r.type not in STOP_TYPES
+        }
+        covered = Decimal(0)
+        stops: list[WorkingStop] = []
+        for coid, row in working.items():
+            fresh = await self._fresh(row, view)
+            if fresh is None or fresh.status not in WORKING_STATUSES:
+                continue
+            remaining = fresh.qty - fresh.filled_qty
+            if coid in entries:
+                covered += fresh.filled_qty  # its leg covers them once it completes
+            elif row.side != OrderSide.SELL.value:
+                continue
+            elif row.external or row.type not in STOP_TYPES:
+                covered += remaining  # a working sell reserves its unfilled shares
+            elif parent_of(row) not in entries:
+                stops.append(WorkingStop(coid, fresh.broker_order_id, remaining, fresh.stop_price))
+        position = next((p for p in await agent.store.positions() if p.ticker == ticker), None)
+        plan = plan_protection(
+            held_qty=held,
+            covered_elsewhere=covered,
+            stops=stops,
+            recorded_stop=position.stop_price if position else None,
+            fallback_stop=fallback_stop_price(price, self.fallback_stop_pct),
+        )
+        if not plan.in_order:
+            await self._apply(ticker, plan, held, covered)
+        return plan
 
-    async def _place(
-        self, row: t.OrderRow, ticker: str, held: Decimal, stop_price: Decimal, covered: Decimal
+    async def _held(self, ticker: str, view: BrokerView | None) -> tuple[Decimal, Decimal | None]:
+        if view is not None:
+            return max(view.held.get(ticker, Decimal(0)), Decimal(0)), view.prices.get(ticker)
+        for p in await self.agent.broker_positions():
+            if p.ticker == ticker:
+                return max(p.qty, Decimal(0)), p.current_price
+        return Decimal(0), None
+
+    async def _fresh(self, row: t.OrderRow, view: BrokerView | None) -> BrokerOrder | None:
+        if view is not None and row.client_order_id in view.open_orders:
+            return view.open_orders[row.client_order_id]
+        if row.external and view is not None:
+            return None  # not open at the broker any more
+        return await self.agent.lookup(row.client_order_id)
+
+    async def _apply(
+        self, ticker: str, plan: ProtectionPlan, held: Decimal, covered: Decimal
     ) -> None:
         agent = self.agent
-        request = OrderRequest(
-            decision_id=UUID(row.decision_id) if row.decision_id else uuid4(),
+        facts: dict[str, Any] = {
+            "ticker": ticker,
+            "held_qty": str(held),
+            "covered_elsewhere_qty": str(covered),
+            "need_qty": str(plan.need_qty),
+            "stop_price": None if plan.stop_price is None else str(plan.stop_price),
+            "price_source": plan.price_source,
+            "canceled": [s.client_order_id for s in plan.cancel],
+        }
+        if plan.missing_price:
+            log.warning("%s: %s shares unprotected and no stop price known", ticker, plan.need_qty)
+            await self._audit(ticker, "protection.missing", "no stop price is known", facts)
+            return
+        for stop in plan.cancel:
+            await agent.cancel(stop.client_order_id, stop.broker_order_id)
+        if not plan.place_qty:
+            await self._audit(ticker, "protection.canceled", "no shares left to protect", facts)
+            return
+        assert plan.stop_price is not None
+        if plan.price_source != "recorded":
+            await agent.record_stop_price(ticker, plan.stop_price)
+        request = await self._request(ticker, plan.place_qty, plan.stop_price)
+        facts["stop_client_order_id"] = request.client_order_id
+        placed = await agent.place(request)
+        if placed is None or placed.status not in WORKING_STATUSES | {OrderStatus.FILLED}:
+            log.error("protective stop for %s %s not placed", plan.place_qty, ticker)
+            await self._audit(ticker, "protection.failed", "the stop was not placed", facts)
+            return
+        what = "replaced" if plan.cancel else "placed"
+        await self._audit(ticker, f"protection.{what}", f"stop {what}", facts)
+
+    async def _request(self, ticker: str, qty: Decimal, stop_price: Decimal) -> OrderRequest:
+        agent = self.agent
+        decision_id = await agent.store.opening_decision(ticker)
+        return OrderRequest(
+            decision_id=UUID(decision_id) if decision_id else uuid4(),
             ts_event=agent.clock.now(),
             client_order_id=protective_stop_id(),
             ticker=ticker,
             side=OrderSide.SELL,
             intent=Intent.SELL_TO_CLOSE,
-            qty=held,
+            qty=qty,
             type=OrderType.STOP,
             time_in_force=TimeInForce.GTC,
             stop_price=stop_price,
             reference_price=stop_price,
             risk_event_id=uuid4(),
         )
-        await agent._store_request(request, rejected_as=None)
-        await self._audit(row, "protection.replaced", held, covered, stop_price, request)
-        try:
-            placed = await agent.retry.call(lambda: agent._submit_once(request))
-        except (RejectedError, TemporaryError) as exc:
-            log.error("replacement stop for %s %s not placed: %s", held, ticker, exc.message)
-            await self._audit(row, "protection.failed", held, covered, stop_price, request)
-            return
-        await agent.booker.book(placed)
 
-    async def _audit(
-        self,
-        row: t.OrderRow,
-        action: str,
-        held: Decimal,
-        covered: Decimal,
-        stop_price: Decimal | None,
-        request: OrderRequest | None,
-    ) -> None:
-        agent, now = self.agent, self.agent.clock.now()
-        what = {
-            "protection.replaced": f"stop {request.client_order_id if request else ''} for "
-            f"{held} at {stop_price} replaces stops covering {covered}",
-            "protection.stops_canceled": f"no shares held: stops covering {covered} canceled",
-            "protection.missing": f"{held} shares held, stops cover {covered}, no stop price",
-            "protection.failed": f"replacement stop for {held} at {stop_price} not placed",
-        }[action]
-        async with agent.store.tx() as tx:
-            await tx.audit(
-                action,
-                f"{row.ticker}: {row.client_order_id} ended partly filled; {what}",
-                now=now,
-                decision_id=UUID(row.decision_id) if row.decision_id else None,
-                actor="execution",
-                payload={
-                    "ticker": row.ticker,
-                    "ended_order": row.client_order_id,
-                    "held_qty": str(held),
-                    "stops_covered_qty": str(covered),
-                    "stop_price": None if stop_price is None else str(stop_price),
-                    "stop_client_order_id": request.client_order_id if request else None,
-                },
-            )
-            audits = tx.audited
-        await publish(agent.bus, [], audits)
+    async def _audit(self, ticker: str, kind: str, what: str, facts: dict[str, Any]) -> None:
+        agent = self.agent
+        await agent.journal(
+            kind,
+            f"{ticker}: {what}; held {facts['held_qty']}, covered elsewhere "
+            f"{facts['covered_elsewhere_qty']}, stop for {facts['need_qty']} at "
+            f"{facts['stop_price']} ({facts['price_source']})",
+            payload=facts,
+        )
