@@ -21,6 +21,7 @@ from swingdesk.profiles import (
     StrategyProvider,
 )
 from swingdesk.risk.limits import RiskLimits
+from swingdesk.settings_errors import describe
 
 # Re-exported: callers import the choices and URL helpers from the settings module.
 __all__ = [
@@ -399,8 +400,9 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Read settings from the environment, turning validation errors into one clear message."""
+    """Read settings from the environment, turning validation errors into one clear line."""
     try:
         return Settings(**overrides)
     except ValueError as exc:
-        raise ConfigurationError(f"invalid configuration: {exc}") from exc
+        problems = describe(exc, Settings.model_fields)
+        raise ConfigurationError(f"invalid configuration: {problems}") from exc
