@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -45,8 +45,14 @@ def _run(work: Callable[[Desk], Awaitable[T]]) -> T:
     try:
         return aio.run(main())
     except SwingdeskError as exc:
-        err.print(f"[red]error[/red] [{exc.code}] {exc.message}", highlight=False)
-        raise typer.Exit(2 if isinstance(exc, InputError | NotFoundError) else 1) from None
+        _fail(exc)
+
+
+def _fail(exc: SwingdeskError, *, bad_input: tuple[type[SwingdeskError], ...] = ()) -> NoReturn:
+    """Print ``error [CODE] message`` on stderr and exit: 2 for bad input, else 1."""
+    err.print(f"[red]error[/red] [{exc.code}] {exc.message}", highlight=False, soft_wrap=True)
+    bad = isinstance(exc, (InputError, NotFoundError, *bad_input))
+    raise typer.Exit(2 if bad else 1) from None
 
 
 def _print_json(value: Any) -> None:
@@ -343,9 +349,8 @@ def backtest(
         with terminal_progress(err, enabled=not quiet) as progress:
             result = aio.run(run_backtest(params, progress=progress))
     except SwingdeskError as exc:
-        err.print(f"[red]error[/red] [{exc.code}] {exc.message}", highlight=False)
-        bad_input = isinstance(exc, InputError | NotFoundError | ConfigurationError)
-        raise typer.Exit(2 if bad_input else 1) from None
+        # A backtest's configuration is its command line: a bad one is bad input here.
+        _fail(exc, bad_input=(ConfigurationError,))
     if json_out is not None:
         json_out.write_text(result.to_json())
     if report is not None:
@@ -360,9 +365,11 @@ def db_upgrade(revision: str = "head") -> None:
     from swingdesk.config import redact_url
     from swingdesk.store import migrate
 
-    settings = load_settings()
-    url = settings.effective_database_url
-    migrate.upgrade(url, revision)
+    try:
+        url = load_settings().effective_database_url
+        migrate.upgrade(url, revision)
+    except SwingdeskError as exc:
+        _fail(exc)
     out.print(f"database {redact_url(url)} at revision {migrate.current_revision(url)}")
 
 
@@ -392,8 +399,11 @@ def serve(
         overrides["host"] = host
     if port:
         overrides["port"] = port
-    settings = load_settings(**overrides)
-    run_server(create_app(settings), settings)
+    try:
+        settings = load_settings(**overrides)
+        run_server(create_app(settings), settings)
+    except SwingdeskError as exc:
+        _fail(exc)
 
 
 def main() -> None:
