@@ -241,19 +241,21 @@ async def build_desk(
     )
     risk = RiskManager(settings.risk_limits())
     control = TradingControl(store, bus, clock)
+    # One policy for every broker call: orders, and the account reads risk depends on.
+    retry = RetryPolicy(
+        attempts=settings.broker_retry_attempts,
+        base_s=settings.broker_retry_base_s,
+        max_s=settings.broker_retry_max_s,
+    )
     portfolio = PortfolioService(
-        broker, store, SectorLookup(provider), reuse_s=settings.portfolio_reuse_s
+        broker, store, SectorLookup(provider), reuse_s=settings.portfolio_reuse_s, retry=retry
     )
     execution = ExecutionAgent(
         broker,
         store,
         bus,
         clock,
-        retry=RetryPolicy(
-            attempts=settings.broker_retry_attempts,
-            base_s=settings.broker_retry_base_s,
-            max_s=settings.broker_retry_max_s,
-        ),
+        retry=retry,
         stale_after_s=settings.stale_signal_max_age_s,
         sector_of=SectorLookup(provider),
         fallback_stop_pct=settings.protection_fallback_stop_pct,

@@ -6,27 +6,29 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from swingdesk import aio
 from swingdesk.bootstrap import Desk, build_desk
+from swingdesk.cli_text import print_explain, print_outcome, print_portfolio, say, scan_table
 from swingdesk.config import load_settings
 from swingdesk.domain.errors import InputError, NotFoundError, SwingdeskError
 from swingdesk.services.explain import explain_decision, explain_json
 from swingdesk.services.pipeline import DecisionOutcome
 from swingdesk.services.views import portfolio_view
+from swingdesk.terminal import printable, shown
 
 app = typer.Typer(help="swingdesk: an LLM-assisted swing-trading desk.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit journal.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
-out = Console()
-err = Console(stderr=True)
+# No emoji codes: ":warning:" in a stored rationale is printed as written, not as a glyph.
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 T = TypeVar("T")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
@@ -45,8 +47,15 @@ def _run(work: Callable[[Desk], Awaitable[T]]) -> T:
     try:
         return aio.run(main())
     except SwingdeskError as exc:
-        err.print(f"[red]error[/red] [{exc.code}] {exc.message}", highlight=False)
-        raise typer.Exit(2 if isinstance(exc, InputError | NotFoundError) else 1) from None
+        _fail(exc)
+
+
+def _fail(exc: SwingdeskError, *, bad_input: tuple[type[SwingdeskError], ...] = ()) -> NoReturn:
+    """Print ``error [CODE] message`` on stderr and exit: 2 for bad input, else 1."""
+    # The message may quote a broker, a model or the user: controls and markup shown as text.
+    say(err, f"[red]error[/red] [{exc.code}] {shown(exc.message)}")
+    bad = isinstance(exc, (InputError, NotFoundError, *bad_input))
+    raise typer.Exit(2 if bad else 1) from None
 
 
 def _print_json(value: Any) -> None:
@@ -61,43 +70,9 @@ def trigger(ticker: str, as_json: JsonFlag = False) -> None:
     if as_json:
         _print_json(summary)
     else:
-        _print_outcome(summary)
+        print_outcome(out, err, summary)
     if outcome.error_code is not None:
         raise typer.Exit(1)
-
-
-def _checks_table(risk: dict[str, Any]) -> Table:
-    """Render every risk check, passed ones too, with its value and limit."""
-    table = Table(title="risk checks: " + ("APPROVED" if risk["approved"] else "DENIED"))
-    for col in ("check", "result", "value", "limit", "detail"):
-        table.add_column(col)
-    for c in risk["checks"]:
-        result = "pass" if c["passed"] else "[red]FAIL[/red]"
-        table.add_row(c["code"], result, str(c["value"]), str(c["limit"]), c["message"])
-    return table
-
-
-def _print_outcome(s: dict[str, Any]) -> None:
-    out.print(f"[bold]decision[/bold] {s['decision_id']}  {s['ticker']}  status={s['status']}")
-    if s["signal"]:
-        sig = s["signal"]
-        out.print(
-            f"[bold]signal[/bold]   {sig['action']} ({sig['confidence']:.2f}) {sig['rationale']}"
-        )
-    if s["risk"]:
-        r = s["risk"]
-        out.print(_checks_table(r))
-        if r["approved"]:
-            out.print(f"shares {r['shares']}  stop {r['stop_price']}")
-    if s["order"]:
-        o = s["order"]
-        out.print(
-            f"[bold]order[/bold]    {o['client_order_id']} {o['side']} {o['qty']} -> {o['status']}"
-            f" filled {o['filled_qty']} @ {o['filled_avg_price']}"
-        )
-    if s["error"]:
-        e = s["error"]
-        err.print(f"[red]failed at {e['stage']}[/red] [{e['code']}] {e['message']}")
 
 
 @app.command()
@@ -107,54 +82,7 @@ def explain(decision_id: str, as_json: JsonFlag = False) -> None:
     if as_json:
         sys.stdout.write(explain_json(record) + "\n")
         return
-    dec = record["decision"]
-    out.rule(f"decision {dec['decision_id']} - {dec['ticker']} - {dec['status']}")
-    if record["market_snapshot"]:
-        snap = record["market_snapshot"]
-        out.print("[bold]market snapshot[/bold]")
-        for key in (
-            "source",
-            "as_of",
-            "price",
-            "prev_close",
-            "day_change_pct",
-            "atr_14",
-            "sma_20",
-            "sma_50",
-            "adv_20",
-            "volume",
-            "vix",
-            "next_earnings",
-            "earnings_in_trading_days",
-            "sector",
-            "stale",
-            "missing",
-        ):
-            out.print(f"  {key:<26} {snap.get(key)}", highlight=False)
-    if record["strategy"]:
-        st = record["strategy"]
-        out.print(
-            f"[bold]strategy[/bold] {st['model']} (prompt {st['prompt_hash'][:12]}, "
-            f"cache hit: {st['cache_hit']}, {st['latency_ms']:.2f} ms)"
-        )
-        out.print(f"  input:  {st['prompt']}", highlight=False)
-        out.print(f"  reply:  {st['raw_output']}", highlight=False)
-        out.print(
-            f"  => {st['action']} ({st['confidence']:.2f}) {st['rationale']}", highlight=False
-        )
-    if record["risk"]:
-        out.print(_checks_table(record["risk"]))
-    for o in record["orders"]:
-        out.print(
-            f"[bold]order[/bold] {o['client_order_id']} {o['side']} {o['qty']} {o['ticker']} "
-            f"-> {o['status']} (broker id {o['broker_order_id']})",
-            highlight=False,
-        )
-    for f in record["fills"]:
-        out.print(f"[bold]fill[/bold]  {f['qty']} @ {f['price']} ({f['ts']})", highlight=False)
-    out.print("[bold]audit[/bold]")
-    for a in record["audit"]:
-        out.print(f"  #{a['seq']} {a['ts']} {a['kind']}: {a['message']}", highlight=False)
+    print_explain(out, record)
 
 
 @app.command()
@@ -168,33 +96,7 @@ def portfolio(as_json: JsonFlag = False) -> None:
     if as_json:
         _print_json(view)
         return
-    for key in (
-        "trading_state",
-        "equity",
-        "cash",
-        "buying_power",
-        "high_water_mark",
-        "start_of_day_equity",
-        "day_pnl",
-        "drawdown_pct",
-    ):
-        out.print(f"{key:<20} {view[key]}", highlight=False)
-    table = Table(title="positions")
-    for col in ("ticker", "qty", "avg price", "last", "value", "P&L", "% equity", "sector", "stop"):
-        table.add_column(col)
-    for p in view["positions"]:
-        table.add_row(
-            p["ticker"],
-            p["qty"],
-            p["avg_price"],
-            p["market_price"],
-            p["market_value"],
-            p["unrealized_pnl"],
-            p["pct_of_equity"],
-            str(p["sector"]),
-            str(p["stop_price"]),
-        )
-    out.print(table)
+    print_portfolio(out, view)
 
 
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (kept in the audit log).")]
@@ -204,14 +106,14 @@ ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (kept in the audit
 def halt(reason: ReasonOpt) -> None:
     """Stop all new orders (HALTED)."""
     ev = _run(lambda d: d.control.halt(reason, actor="cli"))
-    out.print(f"trading state {ev.previous.value} -> {ev.current.value}: {ev.reason}")
+    say(out, f"trading state {ev.previous.value} -> {ev.current.value}: {shown(ev.reason)}")
 
 
 @app.command()
 def resume(reason: ReasonOpt) -> None:
     """Return to ACTIVE after a halt or reduction."""
     ev = _run(lambda d: d.control.resume(reason, actor="cli"))
-    out.print(f"trading state {ev.previous.value} -> {ev.current.value}: {ev.reason}")
+    say(out, f"trading state {ev.previous.value} -> {ev.current.value}: {shown(ev.reason)}")
 
 
 @app.command()
@@ -234,7 +136,7 @@ def reconcile(
         _print_json(summary)
     else:
         for key, value in summary.items():
-            out.print(f"{key:<26} {value}", highlight=False)
+            say(out, f"{key:<26} {shown(value)}")
     if summary["halted"]:
         raise typer.Exit(1)
 
@@ -257,7 +159,7 @@ def status(as_json: JsonFlag = False) -> None:
         _print_json(info)
     else:
         for key, value in info.items():
-            out.print(f"{key:<14} {value}")
+            say(out, f"{key:<14} {shown(value)}")
 
 
 @app.command()
@@ -287,20 +189,7 @@ def scan(
     if as_json:
         _print_json(summary)
         return
-    table = Table(title=f"scan of {len(summary['tickers'])} tickers ({summary['duration_ms']} ms)")
-    for col in ("ticker", "status", "signal", "risk", "order", "decision"):
-        table.add_column(col)
-    for r in summary["results"]:
-        sig, risk, order = r.get("signal"), r.get("risk"), r.get("order")
-        table.add_row(
-            r["ticker"],
-            r["status"],
-            f"{sig['action']} {sig['confidence']:.2f}" if sig else "",
-            ("approved" if risk["approved"] else "denied") if risk else "",
-            f"{order['side']} {order['qty']} {order['status']}" if order else "",
-            r.get("decision_id", ""),
-        )
-    out.print(table)
+    out.print(scan_table(summary))
 
 
 @app.command()
@@ -343,15 +232,15 @@ def backtest(
         with terminal_progress(err, enabled=not quiet) as progress:
             result = aio.run(run_backtest(params, progress=progress))
     except SwingdeskError as exc:
-        err.print(f"[red]error[/red] [{exc.code}] {exc.message}", highlight=False)
-        bad_input = isinstance(exc, InputError | NotFoundError | ConfigurationError)
-        raise typer.Exit(2 if bad_input else 1) from None
+        # A backtest's configuration is its command line: a bad one is bad input here.
+        _fail(exc, bad_input=(ConfigurationError,))
     if json_out is not None:
         json_out.write_text(result.to_json())
     if report is not None:
         report.write_text(render(result), encoding="utf-8")
     for line in summary_lines(result):
-        out.print(line, highlight=False, markup=False, soft_wrap=True)
+        # Tickers and skip reasons come from the user's files: controls shown, not obeyed.
+        out.print(printable(line), highlight=False, markup=False, soft_wrap=True)
 
 
 @db_app.command("upgrade")
@@ -360,10 +249,12 @@ def db_upgrade(revision: str = "head") -> None:
     from swingdesk.config import redact_url
     from swingdesk.store import migrate
 
-    settings = load_settings()
-    url = settings.effective_database_url
-    migrate.upgrade(url, revision)
-    out.print(f"database {redact_url(url)} at revision {migrate.current_revision(url)}")
+    try:
+        url = load_settings().effective_database_url
+        migrate.upgrade(url, revision)
+    except SwingdeskError as exc:
+        _fail(exc)
+    say(out, f"database {shown(redact_url(url))} at revision {migrate.current_revision(url)}")
 
 
 @audit_app.command("verify")
@@ -374,7 +265,7 @@ def audit_verify() -> None:
         out.print(f"audit log intact: {report.entries} entries, hash chain verified")
         return
     for problem in report.problems:
-        err.print(f"[red]TAMPERED[/red] {problem}")
+        say(err, f"[red]TAMPERED[/red] {shown(problem)}")
     raise typer.Exit(1)
 
 
@@ -392,8 +283,11 @@ def serve(
         overrides["host"] = host
     if port:
         overrides["port"] = port
-    settings = load_settings(**overrides)
-    run_server(create_app(settings), settings)
+    try:
+        settings = load_settings(**overrides)
+        run_server(create_app(settings), settings)
+    except SwingdeskError as exc:
+        _fail(exc)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from swingdesk.database_urls import async_url, redact_url, sync_url
 from swingdesk.domain.errors import ConfigurationError
+from swingdesk.endpoints import DATA_URL, AlpacaDataUrl
 from swingdesk.profiles import (
     PROFILE_DEFAULTS,
     BrokerProvider,
@@ -20,6 +21,7 @@ from swingdesk.profiles import (
     StrategyProvider,
 )
 from swingdesk.risk.limits import RiskLimits
+from swingdesk.settings_errors import describe
 
 # Re-exported: callers import the choices and URL helpers from the settings module.
 __all__ = [
@@ -83,8 +85,9 @@ class Settings(BaseSettings):
     alpaca_data_feed: str = Field(
         default="iex", pattern="^(iex|sip|delayed_sip|otc)$", description="Alpaca bars feed"
     )
-    alpaca_data_url: str = Field(
-        default="https://data.alpaca.markets", description="Alpaca market data API base URL"
+    # Checked on load, not only when the provider is built: the keys are sent to this host.
+    alpaca_data_url: AlpacaDataUrl = Field(
+        default=DATA_URL, description="Alpaca market data base URL: an Alpaca host or loopback"
     )
     alpaca_data_context: str = Field(
         default="none",
@@ -421,8 +424,9 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Read settings from the environment, turning validation errors into one clear message."""
+    """Read settings from the environment, turning validation errors into one clear line."""
     try:
         return Settings(**overrides)
     except ValueError as exc:
-        raise ConfigurationError(f"invalid configuration: {exc}") from exc
+        problems = describe(exc, Settings.model_fields)
+        raise ConfigurationError(f"invalid configuration: {problems}") from exc

@@ -8,7 +8,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from tests.fakes.alpaca_desk import alpaca_broker
 from tests.fakes.fake_alpaca import FakeAlpaca, FakeOrder, Faults
 
@@ -76,9 +76,14 @@ def test_endpoint_when_not_paper_or_loopback_then_refused(url: str) -> None:
 
 def test_settings_when_alpaca_is_chosen_then_no_setting_can_change_the_endpoint() -> None:
     live = "https://api.alpaca.markets"
+    # The data URL cannot even be set to the live host (it accepts Alpaca's data hosts only).
     every_url = {
-        f: live for f in Settings.model_fields if f.endswith("url") and "database" not in f
+        f: live
+        for f in Settings.model_fields
+        if f.endswith("url") and "database" not in f and f != "alpaca_data_url"
     }
+    with pytest.raises(ValidationError, match="alpaca_data_url"):
+        Settings(alpaca_data_url=live)
     settings = Settings(
         broker=BrokerProvider.ALPACA,
         market_provider="yahoo",

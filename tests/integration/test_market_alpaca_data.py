@@ -311,7 +311,7 @@ async def test_profile_when_ticker_outside_table_and_no_context_then_no_sector(
 
 
 def test_constructor_when_remote_url_is_plain_http_then_configuration_error() -> None:
-    with pytest.raises(ConfigurationError, match="clear text"):
+    with pytest.raises(ConfigurationError, match="refusing Alpaca data URL"):
         AlpacaMarket(SecretStr(KEY), SecretStr(SECRET), base_url="http://data.example.com")
 
 

@@ -18,6 +18,7 @@ from swingdesk.domain.events import SignalCreated
 from swingdesk.domain.market import MarketSnapshot
 from swingdesk.domain.portfolio import PortfolioState
 from swingdesk.execution.agent import ExecutionAgent
+from swingdesk.execution.retry import RetryPolicy
 from swingdesk.risk.limits import RiskLimits
 from swingdesk.risk.manager import RiskManager
 from swingdesk.services.control import TradingControl
@@ -134,7 +135,11 @@ class Harness:
 
 
 async def build_harness(
-    db_url: str, clock: ManualClock, limits: RiskLimits | None = None
+    db_url: str,
+    clock: ManualClock,
+    limits: RiskLimits | None = None,
+    *,
+    portfolio_retry: RetryPolicy | None = None,
 ) -> Harness:
     """Migrate the database and wire a desk around fakes."""
     migrate.upgrade(db_url)
@@ -150,7 +155,7 @@ async def build_harness(
     )
     risk = RiskManager(limits or RiskLimits())
     control = TradingControl(store, bus, clock)
-    portfolio = PortfolioService(broker, store, SECTORS.get)
+    portfolio = PortfolioService(broker, store, SECTORS.get, retry=portfolio_retry)
     execution = ExecutionAgent(broker, store, bus, clock)
     book_lock = BookLock(store.engine)
     store.closing(book_lock.close)

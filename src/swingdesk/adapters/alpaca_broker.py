@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from alpaca.trading.models import Calendar, Clock, Order, Position, TradeAccount
@@ -33,14 +32,13 @@ from swingdesk.domain.errors import (
     TemporaryError,
 )
 from swingdesk.domain.events import OrderRequest
+from swingdesk.endpoints import PAPER_URL, check_trading_url
 from swingdesk.ports import BrokerAccount, BrokerOrder, BrokerPosition
 
 log = logging.getLogger(__name__)
 #: Alpaca's largest page of orders, and how many pages one listing reads at most.
 _PAGE = 500
 _MAX_PAGES = 100
-PAPER_URL = "https://paper-api.alpaca.markets"
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 #: Alpaca's statuses on our table; working states we do not distinguish become accepted.
 _STATUS = {
@@ -92,15 +90,7 @@ class SessionDay:
 
 def check_endpoint(base_url: str) -> str:
     """Return ``base_url`` if it is Alpaca's paper endpoint or a loopback test server."""
-    parts = urlsplit(base_url)
-    if base_url.rstrip("/") == PAPER_URL:
-        return PAPER_URL
-    if parts.scheme == "http" and parts.hostname in _LOOPBACK:
-        return base_url.rstrip("/")
-    raise ConfigurationError(
-        f"refusing Alpaca endpoint {parts.hostname!r}: swingdesk trades on paper only "
-        f"({PAPER_URL}) or against a loopback test server"
-    )
+    return check_trading_url(base_url)
 
 
 class AlpacaPaperBroker:

@@ -36,7 +36,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -54,13 +53,13 @@ from swingdesk.domain.errors import (
     TemporaryError,
     UnknownTickerError,
 )
+from swingdesk.endpoints import DATA_URL, check_data_url
 from swingdesk.marketdata.cache import TtlCache
 from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.ports import MarketData, TickerProfile
 
 log = logging.getLogger(__name__)
 
-DATA_URL = "https://data.alpaca.markets"
 BARS_PATH = "/v2/stocks/bars"
 FEEDS = ("iex", "sip", "delayed_sip", "otc")
 ADJUSTMENTS = ("raw", "split", "dividend", "all")
@@ -70,25 +69,11 @@ BATCH_SYMBOLS = 100  # symbols per multi-symbol request, keeps the URL short
 MAX_PAGES = 1_000
 COLUMNS = ("open", "high", "low", "close", "volume")
 _WIRE = {"o": "open", "h": "high", "l": "low", "c": "close", "v": "volume"}
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _NY = ZoneInfo("America/New_York")
 _PROFILES = {t.ticker: TickerProfile(t.ticker, t.name, t.sector) for t in UNIVERSE}
 
 #: Shared by every AlpacaMarket in the process (single-flight across tasks and threads).
 CACHE: TtlCache[Any] = TtlCache(60.0)
-
-
-def check_data_url(base_url: str) -> str:
-    """Return ``base_url`` if it is https, or http to a loopback test server (keys travel)."""
-    parts = urlsplit(base_url)
-    if parts.scheme == "https" and parts.hostname:
-        return base_url.rstrip("/")
-    if parts.scheme == "http" and parts.hostname in _LOOPBACK:
-        return base_url.rstrip("/")
-    raise ConfigurationError(
-        f"refusing Alpaca data URL {base_url!r}: the API keys would travel in clear text; "
-        "use https (default https://data.alpaca.markets) or a loopback test server"
-    )
 
 
 def _rfc3339(moment: datetime) -> str:

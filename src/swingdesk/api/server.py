@@ -6,16 +6,25 @@ SIGTERM would hang until the browser tab closed (and the tab would go on showing
 against a dying process). So the stop signal first closes every stream (browsers reconnect
 by themselves with Last-Event-ID once the next process is up), then uvicorn shuts down as
 usual; a bounded grace period covers any other slow connection.
+
+A start-up refused for a known reason (a ``SwingdeskError`` while the desk is built, e.g. a
+missing provider key) is raised from ``serve`` for the command line to report in one line,
+instead of uvicorn logging the traceback and exiting with its own code.
 """
 
 from __future__ import annotations
 
+import logging
 from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from swingdesk.config import Settings
+from swingdesk.domain.errors import SwingdeskError
+
+log = logging.getLogger("uvicorn.error")
 
 #: Seconds uvicorn waits for open requests after a stop before cancelling them.
 GRACEFUL_SHUTDOWN_S = 10
@@ -36,13 +45,61 @@ class StreamClosingServer(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
+class StartupGuard:
+    """ASGI wrapper that keeps a known start-up error for the caller instead of a traceback."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.error: SwingdeskError | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass everything through; on a failed start-up, report it once (see the module)."""
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        startup_failed = False
+
+        async def without_traceback(message: Message) -> None:
+            nonlocal startup_failed
+            # Starlette puts the formatted traceback in this message and uvicorn logs it; it is
+            # logged below instead, and only for an error that is not a known one.
+            if message["type"] == "lifespan.startup.failed":
+                startup_failed = True
+                message = {**message, "message": ""}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, without_traceback)
+        except SwingdeskError as exc:
+            if startup_failed:
+                self.error = exc
+            raise
+        except BaseException as exc:
+            if startup_failed:
+                log.error("Exception in application start-up", exc_info=exc)
+            raise
+
+
 def serve(app: FastAPI, settings: Settings) -> None:
-    """Serve ``app`` on the configured address until a stop signal."""
+    """Serve ``app`` on the configured address until a stop signal.
+
+    Raises the ``SwingdeskError`` that stopped the start-up, if one did.
+    """
+    guard = StartupGuard(app)
     config = uvicorn.Config(
-        app,
+        guard,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
-    StreamClosingServer(config, app).run()
+    server = StreamClosingServer(config, app)
+    try:
+        server.run()
+    except SystemExit:
+        # uvicorn exits (code 3) when the start-up fails: a known error is the caller's to show.
+        if guard.error is None:
+            raise
+    if guard.error is not None and not server.started:
+        raise guard.error

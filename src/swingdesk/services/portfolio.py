@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from swingdesk.domain.exchange_time import ny_date_iso
 from swingdesk.domain.portfolio import PortfolioState, PositionState
+from swingdesk.execution.retry import RetryPolicy
 from swingdesk.ports import Broker
 from swingdesk.store.store import Store
 
@@ -25,8 +26,11 @@ class PortfolioService:
         sector_of: Callable[[str], str | None],
         *,
         reuse_s: float = 0.0,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.broker = broker
+        # No retry unless one is given: bootstrap passes the broker policy the execution uses.
+        self.retry = retry or RetryPolicy(attempts=1)
         self.store = store
         self.sector_of = sector_of
         self.reuse_s = reuse_s
@@ -54,10 +58,12 @@ class PortfolioService:
         A snapshot of the account is stored when the water mark or the day changes, and
         always with ``mark`` (the periodic equity mark that draws the equity curve).
 
-        Raises whatever the broker raises: callers fail closed when the account is unknown.
+        Broker reads are retried on temporary errors (``retry``, the policy of every broker
+        call); after that it raises whatever the broker raised: callers fail closed when the
+        account is unknown.
         """
-        account = await self.broker.get_account()
-        broker_positions = await self.broker.get_positions()
+        account = await self.retry.call(self.broker.get_account)
+        broker_positions = await self.retry.call(self.broker.get_positions)
         day = session_date(now)
         facts = await self.store.book_facts(day)
         ours, hwm, sod = facts.positions, facts.high_water_mark, facts.start_of_day_equity

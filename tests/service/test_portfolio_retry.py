@@ -1,0 +1,96 @@
+"""Portfolio reads from the broker are retried like every other broker call: a broker that
+fails for a moment costs no decision; one that stays down fails the decision closed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from tests.service.harness import Harness, build_harness
+
+from swingdesk.adapters.clock import ManualClock
+from swingdesk.bootstrap import build_desk
+from swingdesk.config import Settings
+from swingdesk.domain.enums import Action, DecisionStatus
+from swingdesk.domain.errors import TemporaryError
+from swingdesk.execution.retry import RetryPolicy, no_sleep
+from swingdesk.store import tables as t
+
+ATTEMPTS = 4
+RETRY = RetryPolicy(attempts=ATTEMPTS, base_s=0.0, max_s=0.0, sleep=no_sleep)
+
+
+class Flaky:
+    """Wraps a broker read: raises TemporaryError ``failures`` times in a row, then answers."""
+
+    def __init__(self, read: Callable[[], Awaitable[Any]], failures: int) -> None:
+        self.read, self.failures, self.calls = read, failures, 0
+
+    async def __call__(self) -> Any:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise TemporaryError("broker unreachable (injected)")
+        return await self.read()
+
+
+@pytest.fixture
+async def desk(db_url: str, clock: ManualClock) -> AsyncIterator[Harness]:
+    h = await build_harness(db_url, clock, portfolio_retry=RETRY)
+    h.strategy.script.append((Action.BUY, 0.8))
+    yield h
+    await h.store.close()
+
+
+def make_flaky(desk: Harness, monkeypatch: pytest.MonkeyPatch, failures: int) -> list[Flaky]:
+    flaky = []
+    for method in ("get_account", "get_positions"):
+        wrapper = Flaky(getattr(desk.broker, method), failures)
+        monkeypatch.setattr(desk.broker, method, wrapper)
+        flaky.append(wrapper)
+    return flaky
+
+
+async def test_run_when_broker_reads_fail_twice_then_retried_and_the_order_is_placed(
+    desk: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    account, positions = make_flaky(desk, monkeypatch, failures=2)
+    out = await desk.pipeline.run("AAPL")
+    assert out.status is DecisionStatus.ORDERED, out.summary()
+    assert out.error_code is None
+    assert account.calls > 2
+    assert positions.calls > 2
+
+
+async def test_run_when_broker_reads_keep_failing_then_fails_closed_at_portfolio_after_attempts(
+    desk: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    account, _ = make_flaky(desk, monkeypatch, failures=10**6)
+    out = await desk.pipeline.run("AAPL")
+    assert out.status is DecisionStatus.FAILED
+    assert out.failed_stage == "portfolio"
+    assert out.error_code == TemporaryError.code
+    assert account.calls == ATTEMPTS
+    async with desk.store.read() as s:
+        assert await s.scalar(select(func.count()).select_from(t.SignalRow)) == 0
+        assert await s.scalar(select(func.count()).select_from(t.OrderRow)) == 0
+
+
+async def test_build_desk_when_wired_then_portfolio_reads_use_the_broker_retry_policy(
+    sqlite_url: str,
+) -> None:
+    settings = Settings(
+        database_url=sqlite_url,
+        broker_retry_attempts=7,
+        broker_retry_base_s=Decimal("0.25"),
+        broker_retry_max_s=3,
+    )
+    desk = await build_desk(settings, reconcile=False)
+    try:
+        assert desk.portfolio.retry is desk.execution.retry
+        assert (desk.portfolio.retry.attempts, desk.portfolio.retry.base_s) == (7, 0.25)
+        assert desk.portfolio.retry.max_s == 3
+    finally:
+        await desk.close()
