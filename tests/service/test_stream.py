@@ -20,7 +20,7 @@ from tests.fakes.api import (
 
 from swingdesk.adapters.memory_bus import InMemoryEventBus
 from swingdesk.api.metrics import Metrics
-from swingdesk.api.stream import StreamHub
+from swingdesk.api.stream import StreamHub, parse_last_event_id
 from swingdesk.ports import BusMessage
 
 
@@ -152,3 +152,31 @@ async def test_hub_when_a_client_falls_behind_then_it_is_disconnected() -> None:
         hub.dispatch(BusMessage(i, "audit", {}))
     assert q not in hub._clients
     assert b"" in [q.get_nowait() for _ in range(q.qsize())]
+
+
+# Header bytes are read as latin-1: b"\xb2" arrives as "²", which str.isdigit() accepts.
+@pytest.mark.parametrize("last_id", [b"9" * 5000, b"\xb2", b"\xb9\xb2\xb3", b"12a", b"-1", b""])
+async def test_stream_when_last_event_id_is_malformed_then_treated_as_absent(
+    served: tuple[ApiHarness, str], last_id: bytes
+) -> None:
+    _, url = served
+    async with (
+        httpx.AsyncClient(base_url=url, headers={"X-API-Key": READ_KEY}) as client,
+        client.stream("GET", "/api/stream", headers={"Last-Event-ID": last_id}) as resp,
+    ):
+        assert resp.status_code == 200
+        first = await anext(resp.aiter_bytes())
+    # Absent means "from now on": no replay, no reset or resync announcement.
+    assert first.startswith(b"retry:")
+    assert b"event:" not in first
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("42", 42), (" 7 ", 7), ("0", 0), ("9" * 18, int("9" * 18)), (None, None)]
+    + [(bad, None) for bad in ("9" * 19, "²", "٣", "1e3", "+1", "-1", "0x10", "", "1 2")],
+)
+def test_parse_last_event_id_when_given_then_bounded_ascii_digits_only(
+    raw: str | None, expected: int | None
+) -> None:
+    assert parse_last_event_id(raw) == expected

@@ -104,5 +104,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        return JSONResponse(error_body("INTERNAL", "internal error"), status_code=500)
+        # Last resort only: the edge middleware answers unexpected errors first, so that
+        # their responses get the security headers too (this handler runs outside it).
+        return unexpected_error_response(exc)
+
+
+def unexpected_error_response(exc: Exception) -> JSONResponse:
+    """Log an error no handler knew and return the 500 every such error gets."""
+    log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
+    return JSONResponse(error_body("INTERNAL", "internal error"), status_code=500)

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from swingdesk.api.errors import unexpected_error_response
 from swingdesk.api.metrics import Metrics
 
 SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
@@ -70,9 +71,12 @@ class EdgeMiddleware:
 
         api = scope.get("path", "").startswith("/api/")
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
+                started = True
                 status = message["status"]
                 headers = list(message.get("headers", ()))
                 # A route may set a stricter policy of its own (the backtest report's CSP).
@@ -84,7 +88,14 @@ class EdgeMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, send_with_headers)
+            try:
+                await self.app(scope, limited_receive, send_with_headers)
+            except Exception as exc:
+                if started:
+                    raise  # mid-response: nothing can be said any more; the server closes it
+                # Answered here rather than by Starlette's outermost handler, so the 500 gets
+                # the same headers as every other response and the connection stays usable.
+                await unexpected_error_response(exc)(scope, receive, send_with_headers)
         finally:
             route: Any = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"

@@ -38,6 +38,7 @@ from swingdesk.api.schemas import (
     WatchlistRequest,
 )
 from swingdesk.api.security import Scope
+from swingdesk.api.stream import parse_last_event_id
 from swingdesk.services.explain import explain_decision
 from swingdesk.services.scan import scan
 
@@ -192,7 +193,7 @@ async def live(
         Query(description="the API key (compatibility; leaks into access logs, prefer token)"),
     ] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-    last_id_query: Annotated[int | None, Query(alias="last_event_id", ge=0)] = None,
+    last_id_query: Annotated[int | None, Query(alias="last_event_id", ge=0, le=10**18 - 1)] = None,
 ) -> StreamingResponse:
     """Stream events as they happen (SSE); resume after ``Last-Event-ID``."""
     keys = services.keys
@@ -205,9 +206,9 @@ async def live(
         scope = Scope.TRADE
     if scope is Scope.NONE:
         raise unauthorized(request, "missing" if not (key or token or api_key) else "wrong")
-    after: int | None = last_id_query
-    if last_event_id is not None and last_event_id.strip().isdigit():
-        after = int(last_event_id.strip())
+    after = parse_last_event_id(last_event_id)
+    if after is None:
+        after = last_id_query
     return StreamingResponse(
         services.hub.frames(after, keepalive_s=settings.stream_keepalive_s),
         media_type="text/event-stream",

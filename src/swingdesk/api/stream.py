@@ -26,12 +26,23 @@ log = logging.getLogger(__name__)
 PORTFOLIO_TOPICS = frozenset({"fill", "order_status", "trading_state_changed"})
 RETRY_MS = 3000
 _CLOSE = b""
+#: The most digits a Last-Event-ID may have: any bus sequence (int64) fits in 18.
+_MAX_ID_DIGITS = 18
 
 
 def encode(msg: BusMessage) -> bytes:
     """Return one SSE frame for a bus message."""
     data = json.dumps(msg.payload, separators=(",", ":"), default=str)
     return f"id: {msg.seq}\nevent: {msg.topic}\ndata: {data}\n\n".encode()
+
+
+def parse_last_event_id(raw: str | None) -> int | None:
+    """Return the sequence a client's ``Last-Event-ID`` names; None when absent or malformed."""
+    # A malformed id is a client's (or a proxy's) mistake, not an error: resume from now.
+    text = (raw or "").strip()
+    if not 0 < len(text) <= _MAX_ID_DIGITS or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
 
 
 def control_frame(event: str, data: dict[str, Any]) -> bytes:

@@ -1,0 +1,42 @@
+"""The edge of the API: every error response, 500s included, is JSON with the security headers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from tests.fakes.api import READ_KEY, ApiHarness, api_harness
+
+from swingdesk.adapters.clock import ManualClock
+
+
+@pytest.fixture
+async def h(tmp_path: Path, clock: ManualClock) -> AsyncIterator[ApiHarness]:
+    async with api_harness(tmp_path, clock) as harness:
+        yield harness
+
+
+def _assert_edge_headers(r: httpx.Response) -> None:
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert r.headers["cache-control"] == "no-store"
+
+
+async def test_request_when_route_raises_unexpectedly_then_500_json_with_security_headers(
+    h: ApiHarness,
+) -> None:
+    async def boom() -> None:
+        raise RuntimeError("a bug")
+
+    h.app.add_api_route("/api/boom", boom)
+    transport = httpx.ASGITransport(app=h.app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers={"X-API-Key": READ_KEY}
+    ) as client:
+        r = await client.get("/api/boom")
+    assert r.status_code == 500
+    assert r.json() == {"error": {"code": "INTERNAL", "message": "internal error"}}
+    _assert_edge_headers(r)
