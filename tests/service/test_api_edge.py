@@ -40,3 +40,22 @@ async def test_request_when_route_raises_unexpectedly_then_500_json_with_securit
     assert r.status_code == 500
     assert r.json() == {"error": {"code": "INTERNAL", "message": "internal error"}}
     _assert_edge_headers(r)
+
+
+async def test_cors_preflight_when_origin_is_refused_then_400_json_error(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    allowed = "http://localhost:5173"
+    async with api_harness(tmp_path, clock, cors_allowed_origins=allowed) as h:
+        asks = {"Access-Control-Request-Method": "POST"}
+        ok = await h.anon.options("/api/trigger", headers={"Origin": allowed, **asks})
+        assert ok.status_code == 200
+        assert ok.headers["access-control-allow-origin"] == allowed
+        r = await h.anon.options("/api/trigger", headers={"Origin": "http://evil.example", **asks})
+    assert r.status_code == 400
+    assert r.headers["content-type"] == "application/json"
+    body = r.json()
+    assert body["error"]["code"] == "CORS_REFUSED"
+    assert "origin" in body["error"]["message"]
+    assert "access-control-allow-origin" not in r.headers
+    _assert_edge_headers(r)

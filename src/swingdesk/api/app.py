@@ -10,14 +10,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from pydantic import SecretStr
-from starlette.middleware.cors import CORSMiddleware
 
 from swingdesk import __version__
 from swingdesk.api.cache import PortfolioCache
 from swingdesk.api.deps import Services
 from swingdesk.api.errors import install_error_handlers
 from swingdesk.api.metrics import Metrics
-from swingdesk.api.middleware import EdgeMiddleware
+from swingdesk.api.middleware import EdgeMiddleware, JsonCORSMiddleware
 from swingdesk.api.redaction import install_redaction
 from swingdesk.api.routes import api, ops, stream
 from swingdesk.api.routes_backtest import backtests
@@ -197,7 +196,7 @@ def create_app(
     origins = settings.cors_origins
     if origins:
         app.add_middleware(
-            CORSMiddleware,
+            JsonCORSMiddleware,
             allow_origins=origins,
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["X-API-Key", "Content-Type", "Last-Event-ID"],
