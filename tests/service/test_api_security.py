@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import pytest
 from pydantic import SecretStr
@@ -11,7 +13,7 @@ from tests.fakes.api import READ_KEY, TRADE_KEY, api_harness
 
 from swingdesk.adapters.clock import ManualClock
 from swingdesk.api.app import create_app
-from swingdesk.api.redaction import redact
+from swingdesk.api.redaction import install_redaction, redact
 from swingdesk.api.security import KeyRing, Scope
 from swingdesk.config import Settings, load_settings
 from swingdesk.domain.errors import ConfigurationError
@@ -116,3 +118,43 @@ async def test_logs_when_trigger_runs_then_no_key_or_vendor_secret_appears(
 def test_redact_when_query_holds_secrets_then_masked() -> None:
     assert redact("GET /api/stream?token=a.b&x=1") == "GET /api/stream?token=***&x=1"
     assert redact("X-API-Key: abcdef") == "X-API-Key: ***"
+
+
+SPECIAL_SECRET = "Zq8+w/Vx=9kL#mN2 pQ&é"
+
+
+def _encodings(secret: str) -> list[str]:
+    upper = quote(secret, safe="")
+    every = "".join(f"%{b:02X}" for b in secret.encode())
+    return [
+        upper,
+        re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), upper),
+        quote_plus(secret),
+        every,
+        every.lower(),
+        quote(secret, safe="+/="),  # only some characters encoded
+    ]
+
+
+@pytest.mark.parametrize("form", range(6))
+def test_redact_when_a_secret_is_percent_or_plus_encoded_under_any_parameter_then_masked(
+    form: int,
+) -> None:
+    install_redaction([SPECIAL_SECRET])
+    encoded = _encodings(SPECIAL_SECRET)[form]
+    line = redact(f'127.0.0.1:5555 - "GET /api/stream?foo={encoded}&x=1 HTTP/1.1" 200')
+    assert line == '127.0.0.1:5555 - "GET /api/stream?foo=***&x=1 HTTP/1.1" 200'
+
+
+async def test_access_log_when_key_is_encoded_under_an_unknown_parameter_then_masked(
+    tmp_path: Path, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with api_harness(tmp_path, clock):
+        with caplog.at_level(logging.INFO):
+            for encoded in ("".join(f"%{b:02x}" for b in TRADE_KEY.encode()), quote(READ_KEY)):
+                logging.getLogger("uvicorn.access").info(
+                    '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5555", "GET",
+                    f"/api/portfolio?q={encoded}", "1.1", 200,
+                )  # fmt: skip
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert text.count("/api/portfolio?q=***") == 2
