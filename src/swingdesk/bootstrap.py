@@ -25,6 +25,7 @@ from swingdesk.services.pipeline import DecisionPipeline
 from swingdesk.services.portfolio import PortfolioService
 from swingdesk.store import migrate
 from swingdesk.store.book_lock import BookLock
+from swingdesk.store.engine import DatabaseTimeouts
 from swingdesk.store.store import Store
 from swingdesk.strategy.agent import RulesStrategy, StrategyAgent
 
@@ -215,7 +216,14 @@ async def build_desk(
     url = settings.effective_database_url
     if migrate_db:
         migrate.upgrade(url)
-    store = Store.from_url(url)
+    store = Store.from_url(
+        url,
+        timeouts=DatabaseTimeouts(
+            connect_s=settings.db_connect_timeout_s,
+            statement_s=settings.db_statement_timeout_s,
+            pool_s=settings.db_pool_timeout_s,
+        ),
+    )
     bus = InMemoryEventBus()
     # A backtest passes its own provider (prices at the open while a session is in progress).
     provider = provider or _market_provider(settings)

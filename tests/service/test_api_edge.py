@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -59,3 +61,24 @@ async def test_cors_preflight_when_origin_is_refused_then_400_json_error(
     assert "origin" in body["error"]["message"]
     assert "access-control-allow-origin" not in r.headers
     _assert_edge_headers(r)
+
+
+async def test_trigger_when_sqlite_stays_locked_past_the_busy_timeout_then_503_quickly(
+    tmp_path: Path, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with api_harness(tmp_path, clock, db_statement_timeout_s=0.3) as h:
+        holder = sqlite3.connect(tmp_path / "swingdesk.db", isolation_level=None)
+        try:
+            holder.execute("BEGIN EXCLUSIVE")  # another process writing, and never finishing
+            start = time.monotonic()
+            r = await h.trade.post("/api/trigger", json={"ticker": "AAPL"})
+            took = time.monotonic() - start
+        finally:
+            holder.rollback()
+            holder.close()
+        assert r.status_code == 503
+        assert r.json()["error"]["code"] == "DATABASE_UNAVAILABLE"
+        assert r.headers["retry-after"] == "5"
+        assert took < 5  # two busy timeouts (the stage, then recording the failure) and slack
+        assert (await h.trade.post("/api/trigger", json={"ticker": "MSFT"})).status_code == 200
+    assert not [rec for rec in caplog.records if rec.exc_info]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from swingdesk.api.deps import Services
 from swingdesk.api.errors import install_error_handlers
 from swingdesk.api.metrics import Metrics
 from swingdesk.api.middleware import EdgeMiddleware, JsonCORSMiddleware
+from swingdesk.api.readiness import DatabaseProbe
 from swingdesk.api.redaction import install_redaction
 from swingdesk.api.routes import api, ops, stream
 from swingdesk.api.routes_backtest import backtests
@@ -34,6 +36,10 @@ from swingdesk.services.watchlist import Watchlist
 from swingdesk.store.backtests import BacktestRuns
 
 log = logging.getLogger(__name__)
+#: Seconds a stop waits for cancelled jobs to end after their grace period.
+CANCEL_WAIT_S = 2.0
+#: Seconds a stop waits for the desk's connections (database, broker, model) to close.
+CLOSE_TIMEOUT_S = 5.0
 #: The built dashboard, when the package ships one.
 DASHBOARD_DIR = Path(__file__).resolve().parents[1] / "web"
 __all__ = ["check_startup_security", "create_app"]
@@ -54,6 +60,29 @@ def _secret_values(settings: Settings) -> list[str]:
     return values
 
 
+def shutdown_budget_s(settings: Settings) -> float:
+    """Return the longest a stop can take: open requests, then jobs, then closing, seconds."""
+    return (
+        settings.shutdown_requests_grace_s
+        + settings.shutdown_jobs_grace_s
+        + CANCEL_WAIT_S
+        + CLOSE_TIMEOUT_S
+    )
+
+
+async def _within(timeout_s: float, what: str, *steps: Awaitable[object]) -> None:
+    """Run shutdown ``steps`` together for at most ``timeout_s``; abandon what is left."""
+    task = asyncio.ensure_future(asyncio.gather(*steps, return_exceptions=True))
+    done, _ = await asyncio.wait({task}, timeout=timeout_s)
+    if not done:
+        task.cancel()  # not awaited: a cancelled database wait may itself take long to end
+        log.warning("shutdown: %s did not end within %.0f s; abandoned", what, timeout_s)
+        return
+    for result in task.result():
+        if isinstance(result, Exception):
+            log.warning("shutdown: %s failed: %s: %s", what, type(result).__name__, result)
+
+
 def market_is_open(desk: Desk) -> bool:
     """Say whether scans may run now: always for a simulated market, else by the calendar."""
     if desk.provider.source in CONTINUOUS_SOURCES:
@@ -65,7 +94,7 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
     """Build what the API needs around a desk (keys, limits, stream, scheduled jobs)."""
     hub = StreamHub(desk.bus, metrics)
     watchlist = Watchlist(settings.data_dir / "watchlist.json", desk.provider.universe)
-    autopilot = Autopilot(desk.clock)
+    autopilot = Autopilot(desk.clock, grace_s=settings.shutdown_jobs_grace_s)
 
     async def scan_watchlist() -> object:
         report = await scan(
@@ -135,6 +164,7 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
             csv_dir=settings.csv_dir if settings.market_provider is MarketProvider.CSV else None,
             default_seed=settings.sim_seed,
         ),
+        db_probe=DatabaseProbe(desk.store.ping, timeout_s=settings.ready_timeout_s),
     )
 
 
@@ -173,12 +203,19 @@ def create_app(
         try:
             yield
         finally:
-            await services.autopilot.stop()
-            await services.backtests.stop()
+            # Every step is bounded: a stop must end within the orchestrator's grace period
+            # even when a job or the database hangs (see shutdown_budget_s).
+            await _within(
+                settings.shutdown_jobs_grace_s + CANCEL_WAIT_S,
+                "the autopilot's jobs and the backtest",
+                services.autopilot.stop(),
+                services.backtests.stop(),
+            )
             await publisher.stop()
             await services.hub.stop()
+            await services.db_probe.stop()
             if desk is None:
-                await app.state.desk.close()
+                await _within(CLOSE_TIMEOUT_S, "closing the desk", app.state.desk.close())
 
     app = FastAPI(
         title="swingdesk",

@@ -11,6 +11,7 @@ from fastapi.security import APIKeyHeader
 
 from swingdesk.api.cache import PortfolioCache
 from swingdesk.api.metrics import Metrics
+from swingdesk.api.readiness import DatabaseProbe
 from swingdesk.api.security import KeyRing, Scope, TriggerLimiter
 from swingdesk.api.stream import StreamHub
 from swingdesk.bootstrap import Desk
@@ -42,6 +43,7 @@ class Services:
     movers: MarketMovers
     portfolio: PortfolioCache
     backtests: BacktestService
+    db_probe: DatabaseProbe
 
 
 def get_desk(request: Request) -> Desk:

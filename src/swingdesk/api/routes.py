@@ -54,14 +54,10 @@ async def health() -> dict[str, str]:
 
 
 @ops.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
-async def ready(desk: DeskDep) -> Any:
-    """Say whether the database answers and start-up steps (reconciliation) are done."""
-    checks: dict[str, str] = {}
-    try:
-        await desk.store.ping()
-        checks["database"] = "ok"
-    except Exception as exc:
-        checks["database"] = f"unreachable: {type(exc).__name__}"
+async def ready(services: ServicesDep) -> Any:
+    """Say whether the database answers (within a bound) and start-up steps are done."""
+    desk = services.desk
+    checks = {"database": await services.db_probe.check()}
     checks.update(desk.not_ready)
     ok = checks["database"] == "ok" and not desk.not_ready
     body = {"status": "ready" if ok else "not_ready", "checks": checks}

@@ -19,6 +19,7 @@ from typing import Any
 
 from swingdesk.api.cache import PortfolioCache
 from swingdesk.api.metrics import Metrics
+from swingdesk.domain.errors import DatabaseUnavailableError
 from swingdesk.ports import BusMessage, EventBus
 
 log = logging.getLogger(__name__)
@@ -209,6 +210,8 @@ class PortfolioPublisher:
             try:
                 self.cache.invalidate()
                 await self.bus.publish("portfolio", (await self.cache.get()).view)
+            except DatabaseUnavailableError:
+                return  # the outage is logged once by the store, not once per refresh
             except Exception:
                 log.exception("could not publish the portfolio")
                 return
