@@ -82,3 +82,51 @@ async def test_trigger_when_sqlite_stays_locked_past_the_busy_timeout_then_503_q
         assert took < 5  # two busy timeouts (the stage, then recording the failure) and slack
         assert (await h.trade.post("/api/trigger", json={"ticker": "MSFT"})).status_code == 200
     assert not [rec for rec in caplog.records if rec.exc_info]
+
+
+@pytest.fixture
+def dashboard(tmp_path: Path) -> Path:
+    built = tmp_path / "dashboard"
+    (built / "assets").mkdir(parents=True)
+    (built / "index.html").write_text("<!doctype html><title>desk</title>")
+    (built / "assets" / "app.js").write_text("console.log('desk')")
+    (built / ".built").write_text("")
+    (built / "assets" / ".map-secret").write_text("secret")
+    return built
+
+
+async def test_dashboard_when_built_then_assets_served_and_dotfiles_not(
+    tmp_path: Path, clock: ManualClock, dashboard: Path
+) -> None:
+    async with api_harness(tmp_path / "data", clock, dashboard_dir=dashboard) as h:
+        for path in ("/", "/index.html"):
+            r = await h.anon.get(path)
+            assert r.status_code == 200
+            assert "<title>desk</title>" in r.text
+        assert (await h.anon.get("/assets/app.js")).text == "console.log('desk')"
+        assert (await h.anon.head("/assets/app.js")).status_code == 200
+        for path in ("/.built", "/assets/.map-secret", "/nothing-here", "/assets/none.js"):
+            r = await h.anon.get(path)
+            assert r.status_code == 404, path
+            assert r.json()["error"]["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("GET", "/api/trigger", "POST"),
+        ("OPTIONS", "/api/trigger", "POST"),
+        ("PUT", "/api/halt", "POST"),
+        ("DELETE", "/api/watchlist", "GET, PUT"),
+        ("POST", "/api/portfolio", "GET"),
+        ("POST", "/health", "GET"),
+    ],
+)
+async def test_api_path_when_method_is_wrong_then_405_json_with_allow(
+    tmp_path: Path, clock: ManualClock, dashboard: Path, method: str, path: str, allow: str
+) -> None:
+    async with api_harness(tmp_path / "data", clock, dashboard_dir=dashboard) as h:
+        r = await h.trade.request(method, path)
+    assert r.status_code == 405
+    assert r.headers["allow"] == allow
+    assert r.json()["error"]["code"] == "METHOD_NOT_ALLOWED"

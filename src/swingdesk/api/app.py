@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from swingdesk import __version__
 from swingdesk.api.cache import PortfolioCache
+from swingdesk.api.dashboard import mount_dashboard
 from swingdesk.api.deps import Services
 from swingdesk.api.errors import install_error_handlers
 from swingdesk.api.metrics import Metrics
@@ -169,12 +170,17 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
 
 
 def create_app(
-    settings: Settings, *, desk: Desk | None = None, autopilot: bool | None = None
+    settings: Settings,
+    *,
+    desk: Desk | None = None,
+    autopilot: bool | None = None,
+    dashboard_dir: Path | None = DASHBOARD_DIR,
 ) -> FastAPI:
     """Build the app; the desk is built at start-up unless one is given (tests).
 
     ``autopilot`` overrides the setting for watchlist scans (tests pass False; `serve` leaves
-    it to settings). Reconciliation is scheduled whenever the desk has a SyncWorker.
+    it to settings). Reconciliation is scheduled whenever the desk has a SyncWorker. The
+    dashboard is served from ``dashboard_dir`` when it holds a build.
     """
     check_startup_security(settings)
     install_redaction(_secret_values(settings))
@@ -240,8 +246,6 @@ def create_app(
             max_age=600,
         )
     app.add_middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics)
-    if DASHBOARD_DIR.is_dir():
-        from starlette.staticfiles import StaticFiles
-
-        app.mount("/", StaticFiles(directory=DASHBOARD_DIR, html=True), name="dashboard")
+    if dashboard_dir is not None and dashboard_dir.is_dir():
+        mount_dashboard(app, dashboard_dir)
     return app

@@ -9,7 +9,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import Scope
 
 from swingdesk.api.schemas import ErrorResponse
 from swingdesk.api.security import RateLimitedError
@@ -88,7 +91,7 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400:
             # FastAPI's "error parsing the body" (e.g. bytes that are not UTF-8): bad input
             # like any other, so the same status and code as invalid JSON.
@@ -96,10 +99,15 @@ def install_error_handlers(app: FastAPI) -> None:
                 error_body("INVALID_INPUT", "the request body is not valid JSON"),
                 status_code=422,
             )
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route matching the path only; a path
+            # served by several routes (GET and PUT /api/watchlist) allows all of theirs.
+            headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
         return JSONResponse(
             error_body(HTTP_CODES.get(exc.status_code, "HTTP_ERROR"), str(exc.detail)),
             status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
+            headers=headers or None,
         )
 
     @app.exception_handler(Exception)
@@ -107,6 +115,18 @@ def install_error_handlers(app: FastAPI) -> None:
         # Last resort only: the edge middleware answers unexpected errors first, so that
         # their responses get the security headers too (this handler runs outside it).
         return unexpected_error_response(exc)
+
+
+def allowed_methods(app: Starlette, scope: Scope) -> list[str]:
+    """Return every method some route serves at the request's path, in a stable order."""
+    return [
+        method
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+        if any(
+            route.matches({**scope, "method": method})[0] is Match.FULL
+            for route in app.router.routes
+        )
+    ]
 
 
 def unexpected_error_response(exc: Exception) -> JSONResponse:
