@@ -6,6 +6,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -130,3 +131,58 @@ async def test_api_path_when_method_is_wrong_then_405_json_with_allow(
     assert r.status_code == 405
     assert r.headers["allow"] == allow
     assert r.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+def _api_operations(h: ApiHarness) -> list[tuple[str, str]]:
+    ops = []
+    for path, item in h.app.openapi()["paths"].items():
+        if not path.startswith("/api/") or path == "/api/stream":  # the stream has its own
+            continue
+        concrete = path.replace("{ticker}", "AAPL").replace("{decision_id}", str(uuid4()))
+        concrete = concrete.replace("{run_id}", str(uuid4()))
+        ops += [(method.upper(), concrete) for method in item]
+    return ops
+
+
+async def test_api_when_unauthenticated_with_a_bad_or_huge_body_then_401_before_parsing(
+    h: ApiHarness,
+) -> None:
+    ops = _api_operations(h)
+    assert len(ops) > 20
+    for body in (b"{not json", b'{"reason": "' + b"x" * 70_000 + b'"}'):
+        for method, path in ops:
+            for client, key in ((h.anon, None), (h.anon, "wrong-key-0123456789abcdef")):
+                headers = {"Content-Type": "application/json"}
+                if key:
+                    headers["X-API-Key"] = key
+                r = await client.request(method, path, content=body, headers=headers)
+                assert r.status_code == 401, (method, path, r.status_code)
+                assert r.json()["error"]["code"] == "UNAUTHORIZED"
+                assert r.headers["www-authenticate"] == "APIKey"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/trigger"),
+        ("POST", "/api/scan"),
+        ("POST", "/api/halt"),
+        ("POST", "/api/resume"),
+        ("PUT", "/api/watchlist"),
+        ("DELETE", "/api/market-data"),
+        ("POST", "/api/backtests"),
+    ],
+)
+async def test_trade_route_when_read_key_and_bad_body_then_403_before_parsing(
+    h: ApiHarness, method: str, path: str
+) -> None:
+    for body in (b"{not json", b"[" * 70_000):
+        r = await h.read.request(method, path, content=body)
+        assert r.status_code == 403, (method, path, r.status_code)
+        assert r.json()["error"]["code"] == "FORBIDDEN"
+
+
+async def test_api_when_unknown_path_or_wrong_method_without_key_then_401(h: ApiHarness) -> None:
+    assert (await h.anon.get("/api/nothing-here")).status_code == 401
+    assert (await h.anon.get("/api/trigger")).status_code == 401
+    assert (await h.read.get("/api/nothing-here")).status_code == 404

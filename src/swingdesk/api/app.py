@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from swingdesk import __version__
+from swingdesk.api.auth_gate import AuthGate, route_scopes
 from swingdesk.api.cache import PortfolioCache
 from swingdesk.api.dashboard import mount_dashboard
 from swingdesk.api.deps import Services
@@ -236,6 +237,9 @@ def create_app(
     app.include_router(reads)
     app.include_router(backtests)
     app.include_router(stream)
+    # Innermost first: the key is checked before a route reads the body, inside CORS (so a
+    # refusal carries the CORS headers a browser needs to read it) and the edge's headers.
+    app.add_middleware(AuthGate, routes=route_scopes([api, reads, backtests, stream]))
     origins = settings.cors_origins
     if origins:
         app.add_middleware(
