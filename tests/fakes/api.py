@@ -23,8 +23,8 @@ from swingdesk.bootstrap import Desk, build_desk
 from swingdesk.config import async_url, load_settings
 from swingdesk.store import migrate
 
-TRADE_KEY = "trade-9f8e7d6c5b4a3210-key"
-READ_KEY = "read-0123456789abcdef-key"
+TRADE_KEY = "trade-s7SUvQ6R4wP8J7OH9whLlwf7"
+READ_KEY = "read-KiMS41wZjGLAKBsavKo-UsyN"
 
 
 _TEMPLATE: list[Path] = []

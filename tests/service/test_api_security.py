@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
@@ -13,6 +14,7 @@ from tests.fakes.api import READ_KEY, TRADE_KEY, api_harness
 
 from swingdesk.adapters.clock import ManualClock
 from swingdesk.api.app import create_app
+from swingdesk.api.key_strength import key_weakness
 from swingdesk.api.redaction import install_redaction, redact
 from swingdesk.api.security import KeyRing, Scope
 from swingdesk.config import Settings, load_settings
@@ -24,8 +26,8 @@ from swingdesk.domain.errors import ConfigurationError
     [
         ({"host": "0.0.0.0"}, "refusing to start without APP_API_KEY"),
         ({"profile": "paper", "strategy_provider": "rules"}, "refusing to start"),
-        ({"api_key": "changeme"}, "placeholder"),
-        ({"api_key": "short-key"}, "placeholder or shorter"),
+        ({"api_key": "changeme"}, "shorter than 16"),
+        ({"api_key": "short-key"}, "shorter than 16"),
         ({"api_key": "aaaaaaaaaaaaaaaaaaaaaaaa"}, "placeholder"),
         ({"api_key": TRADE_KEY, "read_api_key": "your-api-key"}, "APP_READ_API_KEY"),
         ({"api_key": TRADE_KEY, "read_api_key": TRADE_KEY}, "must differ"),
@@ -63,7 +65,7 @@ def test_stream_token_when_tampered_or_expired_then_refused(clock: ManualClock) 
     body, sig = token.split(".")
     assert keys.stream_token_scope(body + "." + sig[::-1]) is Scope.NONE
     assert keys.stream_token_scope("garbage") is Scope.NONE
-    other = KeyRing(load_settings(api_key="another-0123456789-key"), clock)
+    other = KeyRing(load_settings(api_key="another-IyInynjYblAPGFQLN2SAsIKc"), clock)
     assert other.stream_token_scope(token) is Scope.NONE
     clock.advance(61)
     assert keys.stream_token_scope(token) is Scope.NONE
@@ -72,7 +74,7 @@ def test_stream_token_when_tampered_or_expired_then_refused(clock: ManualClock) 
 async def test_metrics_when_key_configured_then_required_and_text_format(
     tmp_path: Path, clock: ManualClock
 ) -> None:
-    metrics_key = "metrics-0123456789-abcdef"
+    metrics_key = "metrics-HII4GaN_TikSso_K7oPplzPJ"
     async with api_harness(tmp_path, clock, metrics_api_key=metrics_key) as h:
         await h.trade.post("/api/trigger", json={"ticker": "AAPL"})
         assert (await h.anon.get("/metrics")).status_code == 401
@@ -158,3 +160,49 @@ async def test_access_log_when_key_is_encoded_under_an_unknown_parameter_then_ma
                 )  # fmt: skip
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert text.count("/api/portfolio?q=***") == 2
+
+
+WEAK_KEYS = [
+    "change_me_please_now",
+    "your-api-key-here",
+    "replace-me-with-a-long-random-key",
+    "passwordpassword",
+    "correct-horse-battery-staple",
+    "abcdefghijklmnopqrstuvwxyz0123456789",
+    "qwertyuiopasdfghjklzxcvbnm",
+    "CHANGEME-CHANGEME-CHANGEME",
+    "0123456789abcdef0123456789abcdef",
+]
+
+
+@pytest.mark.parametrize("field", ["api_key", "read_api_key", "metrics_api_key"])
+@pytest.mark.parametrize("weak", WEAK_KEYS)
+def test_create_app_when_a_key_is_a_placeholder_or_words_then_refused_with_how_to_generate(
+    field: str, weak: str
+) -> None:
+    keys = {"api_key": TRADE_KEY, field: weak}
+    with pytest.raises(ConfigurationError) as refused:
+        create_app(Settings(**keys))  # type: ignore[arg-type]
+    message = str(refused.value)
+    assert "placeholder" in message
+    assert "secrets.token_urlsafe(32)" in message
+    assert weak not in message  # even a weak key is not echoed
+
+
+def _keys_in(paths: list[Path]) -> list[str]:
+    found = []
+    for path in paths:
+        found += re.findall(r'^\s*\w*KEY = "([^"]+)"', path.read_text(), flags=re.M)
+    return found
+
+
+def test_key_strength_when_keys_used_by_tests_benches_and_generators_then_accepted() -> None:
+    root = Path(__file__).resolve().parents[2]
+    sources = [root / "tests" / "fakes" / "api.py", root / "tests" / "fakes" / "desk_server.py"]
+    fixtures = _keys_in([*sources, *sorted((root / "bench").glob("bench_*.py"))])
+    assert TRADE_KEY in fixtures
+    assert READ_KEY in fixtures
+    generated = [secrets.token_urlsafe(32) for _ in range(50)]
+    generated += [secrets.token_hex(24) for _ in range(50)]  # deploy/k8s/secret.example.yaml
+    for key in [*fixtures, *generated]:
+        assert key_weakness(key) is None, key
