@@ -17,6 +17,7 @@ from swingdesk.api.auth_gate import AuthGate, route_scopes
 from swingdesk.api.cache import PortfolioCache
 from swingdesk.api.dashboard import mount_dashboard
 from swingdesk.api.deps import Services
+from swingdesk.api.docs import install_docs
 from swingdesk.api.errors import install_error_handlers
 from swingdesk.api.metrics import Metrics
 from swingdesk.api.middleware import EdgeMiddleware, JsonCORSMiddleware
@@ -228,10 +229,14 @@ def create_app(
         title="swingdesk",
         version=__version__,
         lifespan=lifespan,
+        # Served by install_docs from local files: the CDN pages are blocked by our CSP.
+        docs_url=None,
+        redoc_url=None,
         description="An LLM-assisted swing-trading desk. Send `X-API-Key`: the read key "
         "(`APP_READ_API_KEY`) for reads, the trade key (`APP_API_KEY`) for everything.",
     )
     install_error_handlers(app)
+    install_docs(app)
     app.include_router(ops)
     app.include_router(api)
     app.include_router(reads)
