@@ -125,6 +125,18 @@ class Settings(BaseSettings):
     stream_keepalive_s: float = Field(
         default=15.0, gt=0, description="seconds between SSE keep-alive comments"
     )
+    stream_max_clients_per_key: int = Field(
+        default=16,
+        ge=1,
+        le=10_000,
+        description="live SSE streams one key or stream token may hold open at once (429 above)",
+    )
+    stream_max_clients_total: int = Field(
+        default=256,
+        ge=1,
+        le=100_000,
+        description="live SSE streams the service holds open at once, all callers (429 above)",
+    )
     max_body_bytes: int = Field(
         default=65_536, ge=1024, description="largest request body accepted, bytes"
     )

@@ -28,6 +28,7 @@ from swingdesk.api.routes_backtest import backtests
 from swingdesk.api.routes_read import reads
 from swingdesk.api.security import KeyRing, TriggerLimiter, check_startup_security
 from swingdesk.api.stream import PortfolioPublisher, StreamHub
+from swingdesk.api.stream_caps import StreamAdmission
 from swingdesk.bootstrap import Desk, build_desk
 from swingdesk.config import MarketProvider, Settings
 from swingdesk.marketdata.agent import CONTINUOUS_SOURCES
@@ -168,6 +169,11 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
             default_seed=settings.sim_seed,
         ),
         db_probe=DatabaseProbe(desk.store.ping, timeout_s=settings.ready_timeout_s),
+        streams=StreamAdmission(
+            per_caller=settings.stream_max_clients_per_key,
+            total=settings.stream_max_clients_total,
+            metrics=metrics,
+        ),
     )
 
 

@@ -14,6 +14,7 @@ from swingdesk.api.metrics import Metrics
 from swingdesk.api.readiness import DatabaseProbe
 from swingdesk.api.security import KeyRing, Scope, TriggerLimiter
 from swingdesk.api.stream import StreamHub
+from swingdesk.api.stream_caps import StreamAdmission
 from swingdesk.bootstrap import Desk
 from swingdesk.config import Settings
 from swingdesk.marketdata.movers import MarketMovers
@@ -44,6 +45,7 @@ class Services:
     portfolio: PortfolioCache
     backtests: BacktestService
     db_probe: DatabaseProbe
+    streams: StreamAdmission
 
 
 def get_desk(request: Request) -> Desk:

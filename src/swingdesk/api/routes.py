@@ -26,6 +26,7 @@ from swingdesk.api.schemas import (
     ConfigOut,
     DecisionRecord,
     DecisionSummary,
+    ErrorResponse,
     Health,
     Readiness,
     ReasonRequest,
@@ -39,6 +40,7 @@ from swingdesk.api.schemas import (
 )
 from swingdesk.api.security import Scope
 from swingdesk.api.stream import parse_last_event_id
+from swingdesk.api.stream_caps import LeasedStreamingResponse, caller_identity
 from swingdesk.services.explain import explain_decision
 from swingdesk.services.scan import scan
 
@@ -174,7 +176,14 @@ async def stream_token(
 @stream.get(
     "/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        429: {
+            "model": ErrorResponse,
+            "description": "too many live streams for this key or token, or in total "
+            "(TOO_MANY_STREAMS); see Retry-After",
+        },
+    },
 )
 async def live(
     request: Request,
@@ -194,19 +203,28 @@ async def live(
     """Stream events as they happen (SSE); resume after ``Last-Event-ID``."""
     keys = services.keys
     scope = keys.scope_of(key) if key else Scope.NONE
+    by_key = scope is not Scope.NONE
     if scope is Scope.NONE and token:
         scope = keys.stream_token_scope(token)
     if scope is Scope.NONE and api_key:
         scope = keys.scope_of(api_key)
+        by_key = scope is not Scope.NONE
     if scope is Scope.NONE and keys.open:
         scope = Scope.TRADE
     if scope is Scope.NONE:
         raise unauthorized(request, "missing" if not (key or token or api_key) else "wrong")
+    identity = caller_identity(
+        key_scope=scope.name.lower() if by_key else None,
+        token=token if not by_key and token else None,
+        client=request.client.host if request.client else "?",
+    )
+    lease = services.streams.admit(identity)  # 429 past the per-caller or total cap
     after = parse_last_event_id(last_event_id)
     if after is None:
         after = last_id_query
-    return StreamingResponse(
+    return LeasedStreamingResponse(
         services.hub.frames(after, keepalive_s=settings.stream_keepalive_s),
+        lease=lease,
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
