@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 STATUS_BY_ERROR: list[tuple[type[e.SwingdeskError], int]] = [
     (RateLimitedError, 429),
+    # Well-formed but not in the market's universe: state no schema can know, like a record.
+    (e.UnknownTickerError, 404),
     (e.InputError, 422),
     (e.NotFoundError, 404),
     (e.ConflictError, 409),
@@ -44,7 +46,7 @@ _ERR: dict[str, Any] = {"model": ErrorResponse}
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {**_ERR, "description": "missing or wrong X-API-Key"},
     403: {**_ERR, "description": "the read key on an endpoint that needs the trade key"},
-    404: {**_ERR, "description": "no such record"},
+    404: {**_ERR, "description": "no such record, or a ticker not in the market (UNKNOWN_TICKER)"},
     409: {**_ERR, "description": "conflicts with the current state"},
     413: {**_ERR, "description": "request body too large"},
     422: {**_ERR, "description": "invalid input (INVALID_INPUT, INVALID_TICKER, ...)"},
@@ -82,10 +84,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
         details = [
             {"loc": [str(p) for p in err.get("loc", ())], "msg": str(err.get("msg", ""))}
-            for err in exc.errors()
+            for err in errors
         ]
+        if errors and all(_is_bad_ticker(err) for err in errors):
+            # The schema's ticker pattern refused it: the same code as the desk's own check.
+            message = "invalid ticker: expected 1-5 letters A-Z (a class suffix like BRK.B)"
+            return JSONResponse(error_body("INVALID_TICKER", message, details), status_code=422)
         return JSONResponse(
             error_body("INVALID_INPUT", "the request is invalid", details), status_code=422
         )
@@ -115,6 +122,11 @@ def install_error_handlers(app: FastAPI) -> None:
         # Last resort only: the edge middleware answers unexpected errors first, so that
         # their responses get the security headers too (this handler runs outside it).
         return unexpected_error_response(exc)
+
+
+def _is_bad_ticker(err: Any) -> bool:
+    names = {str(p) for p in err.get("loc", ())}
+    return err.get("type") == "string_pattern_mismatch" and bool(names & {"ticker", "tickers"})
 
 
 def allowed_methods(app: Starlette, scope: Scope) -> list[str]:

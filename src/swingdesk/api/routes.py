@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from swingdesk import __version__
@@ -23,6 +23,7 @@ from swingdesk.api.deps import (
 from swingdesk.api.errors import ERROR_RESPONSES
 from swingdesk.api.metrics import CONTENT_TYPE
 from swingdesk.api.schemas import (
+    UUID_PATTERN,
     ConfigOut,
     DecisionRecord,
     DecisionSummary,
@@ -44,6 +45,7 @@ from swingdesk.api.stream_caps import LeasedStreamingResponse, caller_identity
 from swingdesk.services.explain import explain_decision
 from swingdesk.services.scan import scan
 
+UuidPath = Annotated[str, Path(pattern=UUID_PATTERN, json_schema_extra={"format": "uuid"})]
 ops = APIRouter(tags=["ops"])
 api = APIRouter(prefix="/api", dependencies=[Depends(require_read)], responses=ERROR_RESPONSES)
 stream = APIRouter(prefix="/api", tags=["stream"], responses=ERROR_RESPONSES)
@@ -69,7 +71,16 @@ async def ready(services: ServicesDep) -> Any:
 @ops.get(
     "/metrics",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE.split(";")[0]: {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"content": {CONTENT_TYPE.split(";")[0]: {"schema": {"type": "string"}}}},
+        401: {
+            **ERROR_RESPONSES[401],
+            "description": "SWINGDESK_METRICS_API_KEY is set and neither X-API-Key nor "
+            "Authorization: Bearer carries it",
+        },
+    },
+    # The key is optional: /metrics is open unless SWINGDESK_METRICS_API_KEY is set.
+    openapi_extra={"security": [{}, {"APIKeyHeader": []}]},
 )
 async def metrics(
     request: Request,
@@ -121,7 +132,7 @@ async def scan_now(
 
 
 @api.get("/decisions/{decision_id}", tags=["decisions"], response_model=DecisionRecord)
-async def decision(decision_id: str, desk: DeskDep) -> dict[str, Any]:
+async def decision(decision_id: UuidPath, desk: DeskDep) -> dict[str, Any]:
     """Return the full explain record of a decision."""
     return await explain_decision(desk.store, decision_id)
 
@@ -184,6 +195,8 @@ async def stream_token(
             "(TOO_MANY_STREAMS); see Retry-After",
         },
     },
+    # The header key, or instead ?token= (or ?api_key=): see the query parameters.
+    openapi_extra={"security": [{"APIKeyHeader": []}, {}]},
 )
 async def live(
     request: Request,

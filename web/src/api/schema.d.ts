@@ -529,7 +529,7 @@ export interface paths {
         };
         /**
          * Ready
-         * @description Say whether the database answers and start-up steps (reconciliation) are done.
+         * @description Say whether the database answers (within a bound) and start-up steps are done.
          */
         get: operations["ready_ready_get"];
         put?: never;
@@ -575,18 +575,20 @@ export interface components {
         /**
          * BacktestRequest
          * @description Replay ``start``..``end`` on the service's market data (CSV directory or simulated).
+         *
+         *     Give exactly one of ``tickers`` and ``universe``.
          */
         BacktestRequest: {
             /**
              * Commission
-             * @description USD per order
+             * @description commission, USD per order
              * @default 0
              */
             commission: number | string;
             /**
              * End
              * Format: date
-             * @description last session, YYYY-MM-DD
+             * @description last session, YYYY-MM-DD, not before start
              * @example 2024-12-31
              */
             end: string;
@@ -603,7 +605,7 @@ export interface components {
             seed?: number | null;
             /**
              * Slippage Bps
-             * @description basis points
+             * @description slippage, basis points
              * @default 5
              */
             slippage_bps: number | string;
@@ -635,7 +637,16 @@ export interface components {
              * @description 'all': every ticker of the data instead of ``tickers``
              */
             universe?: "all" | null;
-        };
+        } & (({
+            tickers: unknown[];
+        } & (unknown | {
+            universe?: null;
+        })) | ({
+            /** @constant */
+            universe: "all";
+        } & (unknown | {
+            tickers?: null;
+        })));
         /**
          * BacktestRunDetail
          * @description One run with its full result document (the ``--json`` output) once done.
@@ -1470,7 +1481,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1566,7 +1577,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1660,7 +1671,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1754,7 +1765,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1846,7 +1857,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1940,7 +1951,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2035,7 +2046,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2131,7 +2142,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2230,7 +2241,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2327,7 +2338,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2426,7 +2437,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2518,7 +2529,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2615,7 +2626,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2710,7 +2721,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2811,7 +2822,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2903,7 +2914,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2995,7 +3006,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3089,7 +3100,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3185,7 +3196,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3277,7 +3288,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3373,7 +3384,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3473,7 +3484,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3509,7 +3520,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description cooldown or rate limit; see Retry-After */
+            /** @description too many live streams for this key or token, or in total (TOO_MANY_STREAMS); see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3565,7 +3576,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3661,7 +3672,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3753,7 +3764,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3849,7 +3860,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3943,6 +3954,15 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description SWINGDESK_METRICS_API_KEY is set and neither X-API-Key nor Authorization: Bearer carries it */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Validation Error */
