@@ -26,7 +26,7 @@ import httpx
 
 from _common import write
 
-KEY = "bench-trade-key-0123456789abcdef"
+KEY = "bench-trade-_gxDGWN6ZfmqTpbFcXI5sWbZ"
 ENDPOINT = "/api/portfolio"  # --endpoint changes it (e.g. /health for the floor)
 SEED_TICKERS = ("AAPL", "MSFT", "XOM", "JPM", "KO", "PG", "NVDA", "WMT")
 

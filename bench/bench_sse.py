@@ -29,7 +29,7 @@ from fastapi import APIRouter, Request
 from _common import summary, write
 from bench_api import free_port
 
-KEY = "bench-trade-key-0123456789abcdef"
+KEY = "bench-trade-_gxDGWN6ZfmqTpbFcXI5sWbZ"
 FRAME = re.compile(rb'data: \{"sent":([0-9.]+),"i":(\d+)\}\n\n')
 
 

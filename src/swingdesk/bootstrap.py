@@ -26,6 +26,7 @@ from swingdesk.services.portfolio import PortfolioService
 from swingdesk.services.relay import OutboxRelay
 from swingdesk.store import migrate
 from swingdesk.store.book_lock import BookLock
+from swingdesk.store.engine import DatabaseTimeouts
 from swingdesk.store.store import Store
 from swingdesk.strategy.agent import RulesStrategy, StrategyAgent
 
@@ -220,7 +221,14 @@ async def build_desk(
     url = settings.effective_database_url
     if migrate_db:
         migrate.upgrade(url)
-    store = Store.from_url(url)
+    store = Store.from_url(
+        url,
+        timeouts=DatabaseTimeouts(
+            connect_s=settings.db_connect_timeout_s,
+            statement_s=settings.db_statement_timeout_s,
+            pool_s=settings.db_pool_timeout_s,
+        ),
+    )
     bus = InMemoryEventBus()
     relay = OutboxRelay(store, bus)
     store.publish_to(relay)

@@ -139,8 +139,58 @@ class Settings(BaseSettings):
         ge=1000,
         description="outbox messages kept for clients resuming with Last-Event-ID, count",
     )
+    stream_max_clients_per_key: int = Field(
+        default=16,
+        ge=1,
+        le=10_000,
+        description="live SSE streams one key or stream token may hold open at once (429 above)",
+    )
+    stream_max_clients_total: int = Field(
+        default=256,
+        ge=1,
+        le=100_000,
+        description="live SSE streams the service holds open at once, all callers (429 above)",
+    )
     max_body_bytes: int = Field(
         default=65_536, ge=1024, description="largest request body accepted, bytes"
+    )
+    db_connect_timeout_s: int = Field(
+        default=5,
+        ge=2,
+        le=300,
+        description="seconds to wait for a new PostgreSQL connection (libpq connect_timeout, "
+        "at least 2) before answering 503 DATABASE_UNAVAILABLE",
+    )
+    db_statement_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="longest one database statement may take, seconds: PostgreSQL's "
+        "statement_timeout (the client gives up 1 s later even if the server never answers) "
+        "and SQLite's busy timeout",
+    )
+    db_pool_timeout_s: float = Field(
+        default=5.0, gt=0, le=300, description="seconds to wait for a free pooled connection"
+    )
+    ready_timeout_s: float = Field(
+        default=2.0,
+        gt=0,
+        le=30,
+        description="/ready answers 503 when the database has not answered within this, seconds",
+    )
+    shutdown_requests_grace_s: int = Field(
+        default=10,
+        ge=0,
+        le=300,
+        description="seconds a stop waits for open requests to finish before cancelling them",
+    )
+    shutdown_jobs_grace_s: float = Field(
+        default=20.0,
+        ge=0,
+        le=300,
+        description="seconds a stop lets a running autopilot job (a scan) or backtest finish "
+        "before cancelling it; with shutdown_requests_grace_s, keep it below the "
+        "orchestrator's grace period (deploy/: 45 s)",
     )
     autopilot_enabled: bool | None = Field(
         default=None, description="scan the watchlist on a schedule (default: on in demo only)"

@@ -84,5 +84,5 @@ def test_ticker_when_unknown_then_an_error_toast_shows_its_code(
     expect(toast).to_contain_text("UNKNOWN_TICKER")
     expect(page.get_by_test_id("auth-error")).to_have_count(0)
     # Chromium logs the refused requests; nothing else may be logged.
-    refused = console.forgive(re.compile(r"status of 422 .*/api/(quote|market-history)/ZZZZ"))
+    refused = console.forgive(re.compile(r"status of 404 .*/api/(quote|market-history)/ZZZZ"))
     assert refused, "expected the quote and history requests to be refused"

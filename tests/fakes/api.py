@@ -18,13 +18,13 @@ import uvicorn
 from fastapi import FastAPI
 
 from swingdesk.adapters.clock import ManualClock
-from swingdesk.api.app import create_app
+from swingdesk.api.app import DASHBOARD_DIR, create_app
 from swingdesk.bootstrap import Desk, build_desk
 from swingdesk.config import async_url, load_settings
 from swingdesk.store import migrate
 
-TRADE_KEY = "trade-9f8e7d6c5b4a3210-key"
-READ_KEY = "read-0123456789abcdef-key"
+TRADE_KEY = "trade-s7SUvQ6R4wP8J7OH9whLlwf7"
+READ_KEY = "read-KiMS41wZjGLAKBsavKo-UsyN"
 
 
 _TEMPLATE: list[Path] = []
@@ -55,7 +55,11 @@ class ApiHarness:
 
 @asynccontextmanager
 async def api_harness(
-    tmp_path: Path, clock: ManualClock | None = None, **overrides: Any
+    tmp_path: Path,
+    clock: ManualClock | None = None,
+    *,
+    dashboard_dir: Path | None = DASHBOARD_DIR,
+    **overrides: Any,
 ) -> AsyncIterator[ApiHarness]:
     """Yield an app (lifespan running, autopilot off) and one client per scope."""
     settings = load_settings(
@@ -63,7 +67,7 @@ async def api_harness(
     )
     fresh_database(tmp_path)
     desk = await build_desk(settings, clock=clock, migrate_db=False)
-    app = create_app(settings, desk=desk, autopilot=False)
+    app = create_app(settings, desk=desk, autopilot=False, dashboard_dir=dashboard_dir)
     transport = httpx.ASGITransport(app=app)
     try:
         async with app.router.lifespan_context(app):

@@ -116,11 +116,37 @@ async def test_post_backtest_when_read_key_then_403_and_without_key_401(h: ApiHa
     assert (await h.read.get("/api/backtests")).json()["total"] == 0
 
 
+async def test_post_backtest_when_a_ticker_is_unknown_then_404_and_nothing_stored(
+    h: ApiHarness,
+) -> None:
+    r = await h.trade.post("/api/backtests", json={**SMALL, "tickers": ["ZZZZ"]})
+    assert r.status_code == 404, r.text
+    assert r.json()["error"]["code"] == "UNKNOWN_TICKER"
+    assert (await h.read.get("/api/backtests")).json()["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"initial_cash": "1e5"}, "INVALID_INPUT"),  # the schema's decimal form only
+        ({"initial_cash": " 5"}, "INVALID_INPUT"),
+        ({"initial_cash": True}, "INVALID_INPUT"),
+        ({"seed": "7"}, "INVALID_INPUT"),
+        ({"start": 1_700_000_000}, "INVALID_INPUT"),  # seconds are not a date in JSON
+    ],
+)
+async def test_post_backtest_when_a_value_is_outside_the_schema_then_422(
+    h: ApiHarness, change: dict[str, Any], code: str
+) -> None:
+    r = await h.trade.post("/api/backtests", json={**SMALL, **change})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == code
+
+
 @pytest.mark.parametrize(
     ("change", "code"),
     [
         ({"tickers": ["AAPL!"]}, "INVALID_TICKER"),
-        ({"tickers": ["ZZZZ"]}, "UNKNOWN_TICKER"),
         ({"tickers": []}, "INVALID_INPUT"),
         ({"tickers": "AAPL"}, "INVALID_INPUT"),
         ({"tickers": None}, "INVALID_INPUT"),  # neither tickers nor universe
@@ -177,11 +203,16 @@ async def test_post_backtest_when_one_is_running_then_409_and_report_not_ready(
     await _finished(h, third.json()["run_id"])
 
 
-async def test_get_backtest_when_unknown_then_404(h: ApiHarness) -> None:
-    for path in ("/api/backtests/nope", "/api/backtests/nope/report"):
+async def test_get_backtest_when_unknown_then_404_and_not_a_run_id_422(h: ApiHarness) -> None:
+    missing = "00000000-0000-4000-8000-000000000000"
+    for path in (f"/api/backtests/{missing}", f"/api/backtests/{missing}/report"):
         r = await h.read.get(path)
         assert r.status_code == 404
         assert r.json()["error"]["code"] == "NOT_FOUND"
+    for path in ("/api/backtests/nope", "/api/backtests/nope/report"):
+        r = await h.read.get(path)  # run ids are UUIDs, as the schema says
+        assert r.status_code == 422
+        assert r.json()["error"]["code"] == "INVALID_INPUT"
 
 
 async def test_backtest_when_it_fails_after_starting_then_failed_with_code_and_no_report(
@@ -295,17 +326,18 @@ async def test_list_backtests_when_several_then_newest_first_and_paged(
 ) -> None:
     async with api_harness(tmp_path, clock) as h:
         runs = BacktestRuns(h.desk.store)
-        for i in range(3):
-            await runs.add(f"run-{i}", PARAMS, clock.now())
-            await runs.fail(f"run-{i}", code="X", message="m", now=clock.now())
+        ids = [f"00000000-0000-4000-8000-00000000000{i}" for i in range(3)]
+        for run_id in ids:
+            await runs.add(run_id, PARAMS, clock.now())
+            await runs.fail(run_id, code="X", message="m", now=clock.now())
             clock.advance(1)
         page = (await h.read.get("/api/backtests", params={"limit": 2})).json()
-        assert [r["run_id"] for r in page["items"]] == ["run-2", "run-1"]
+        assert [r["run_id"] for r in page["items"]] == [ids[2], ids[1]]
         assert (page["total"], page["next_offset"]) == (3, 2)
         rest = (await h.read.get("/api/backtests", params={"limit": 2, "offset": 2})).json()
-        assert [r["run_id"] for r in rest["items"]] == ["run-0"]
+        assert [r["run_id"] for r in rest["items"]] == [ids[0]]
         assert rest["next_offset"] is None
         assert (await h.read.get("/api/backtests?limit=0")).status_code == 422
-        detail = json.loads((await h.read.get("/api/backtests/run-0")).text)
+        detail = json.loads((await h.read.get(f"/api/backtests/{ids[0]}")).text)
         assert detail["result"] is None
         assert detail["error"] == {"code": "X", "message": "m", "details": None}

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -180,3 +182,78 @@ async def test_hub_when_a_client_falls_behind_then_it_is_disconnected() -> None:
         hub.dispatch(BusMessage(i, "audit", {}))
     assert q not in hub._clients
     assert b"" in [q.get_nowait()[1] for _ in range(q.qsize())]
+
+
+# Header bytes are read as latin-1: b"\xb2" arrives as "²", which str.isdigit() accepts.
+@pytest.mark.parametrize(
+    "last_id", [b"9" * 5000, b"\xb2", b"\xb9\xb2\xb3", b"12a", b"-1", b"", b"1-" + b"9" * 5000]
+)
+async def test_stream_when_last_event_id_is_malformed_then_treated_as_absent(
+    served: tuple[ApiHarness, str], last_id: bytes
+) -> None:
+    _, url = served
+    async with (
+        httpx.AsyncClient(base_url=url, headers={"X-API-Key": READ_KEY}) as client,
+        client.stream("GET", "/api/stream", headers={"Last-Event-ID": last_id}) as resp,
+    ):
+        assert resp.status_code == 200
+        first = await anext(resp.aiter_bytes())
+    # Absent means "from now on": no replay, no reset or resync announcement.
+    assert first.startswith(b"retry:")
+    assert b"event:" not in first
+
+
+async def _wait_for(predicate: Callable[[], bool], timeout_s: float = 3.0) -> None:
+    # Polled: the count changes inside the server's tasks, which signal nothing a test sees.
+    for _ in range(int(timeout_s / 0.02)):
+        if predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the condition did not become true in time")
+
+
+async def test_stream_when_a_key_token_or_the_service_is_at_its_cap_then_429_until_one_closes(
+    tmp_path: Path,
+) -> None:
+    caps = {"stream_max_clients_per_key": 2, "stream_max_clients_total": 4}
+    async with (
+        api_harness(tmp_path, **caps) as h,
+        loopback_server(h.app) as url,
+        httpx.AsyncClient(base_url=url) as client,
+        contextlib.AsyncExitStack() as streams,
+    ):
+        admission = h.app.state.services.streams
+        readers: list[AsyncIterator[bytes]] = []  # an unreferenced reader would close its stream
+
+        async def open_stream(**kw: Any) -> httpx.Response:
+            resp = await streams.enter_async_context(client.stream("GET", "/api/stream", **kw))
+            if resp.status_code == 200:
+                readers.append(resp.aiter_bytes())
+                await anext(readers[-1])  # admitted and streaming
+            else:
+                await resp.aread()
+            return resp
+
+        read = {"headers": {"X-API-Key": READ_KEY}}
+        token = (await client.post("/api/stream-token", **read)).json()["token"]  # type: ignore[arg-type]
+        for _ in range(2):
+            assert (await open_stream(**read)).status_code == 200
+        refused = await open_stream(**read)
+        assert refused.status_code == 429
+        assert refused.json()["error"]["code"] == "TOO_MANY_STREAMS"
+        assert refused.headers["retry-after"] == "5"
+        # The cap is per caller: a token and the trade key have places of their own...
+        assert (await open_stream(params={"token": token})).status_code == 200
+        assert (await open_stream(headers={"X-API-Key": TRADE_KEY})).status_code == 200
+        # ...until the service's total is reached.
+        total = await open_stream(params={"token": token})
+        assert total.status_code == 429
+        assert total.json()["error"]["details"] == {"limit_total": 4}
+        assert admission.open == 4
+        metrics = (await client.get("/metrics")).text
+        assert "swingdesk_stream_clients 4" in metrics
+        assert "swingdesk_stream_refused_total 2" in metrics
+        await streams.aclose()  # every client goes away: every place is given back
+        await _wait_for(lambda: admission.open == 0)
+        async with client.stream("GET", "/api/stream", **read) as again:  # type: ignore[arg-type]
+            assert again.status_code == 200

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from swingdesk.api.app import create_app
+from swingdesk.api.app import create_app, shutdown_budget_s
 from swingdesk.cli import app as cli_app
 from swingdesk.config import Settings
 
@@ -115,6 +115,19 @@ def test_deployment_when_read_then_probes_port_and_commands_exist_in_the_code() 
         result = runner.invoke(cli_app, [*container["args"], "--help"])
         assert result.exit_code == 0, f"{container['args']} is not a swingdesk command"
     assert pod["securityContext"]["runAsNonRoot"] is True
+
+
+def test_deployment_when_read_then_probes_and_stops_fit_the_app_bounds() -> None:
+    pod = _one("Deployment", "swingdesk")["spec"]["template"]["spec"]
+    settings = Settings(**{k.removeprefix("SWINGDESK_").lower(): v for k, v in _config().items()})
+    probe = pod["containers"][0]["readinessProbe"]
+    assert probe["timeoutSeconds"] > settings.ready_timeout_s
+    # SIGTERM must end the process before the kubelet's SIGKILL, even with the database down.
+    assert shutdown_budget_s(settings) < pod["terminationGracePeriodSeconds"]
+
+
+def _config() -> dict[str, str]:
+    return dict(_one("ConfigMap", "swingdesk-config")["data"])
 
 
 def _dockerfile_port() -> int:

@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from pydantic import SecretStr
-from starlette.middleware.cors import CORSMiddleware
 
 from swingdesk import __version__
+from swingdesk.api.auth_gate import AuthGate, route_scopes
 from swingdesk.api.cache import PortfolioCache
+from swingdesk.api.dashboard import mount_dashboard
 from swingdesk.api.deps import Services
+from swingdesk.api.docs import install_docs
 from swingdesk.api.errors import install_error_handlers
 from swingdesk.api.metrics import Metrics
-from swingdesk.api.middleware import EdgeMiddleware
+from swingdesk.api.middleware import EdgeMiddleware, JsonCORSMiddleware
+from swingdesk.api.readiness import DatabaseProbe
 from swingdesk.api.redaction import install_redaction
 from swingdesk.api.routes import api, ops, stream
 from swingdesk.api.routes_backtest import backtests
 from swingdesk.api.routes_read import reads
 from swingdesk.api.security import KeyRing, TriggerLimiter, check_startup_security
 from swingdesk.api.stream import PortfolioPublisher, StreamHub
+from swingdesk.api.stream_caps import StreamAdmission
 from swingdesk.bootstrap import Desk, build_desk
 from swingdesk.config import MarketProvider, Settings
 from swingdesk.marketdata.agent import CONTINUOUS_SOURCES
@@ -36,6 +41,10 @@ from swingdesk.services.watchlist import Watchlist
 from swingdesk.store.backtests import BacktestRuns
 
 log = logging.getLogger(__name__)
+#: Seconds a stop waits for cancelled jobs to end after their grace period.
+CANCEL_WAIT_S = 2.0
+#: Seconds a stop waits for the desk's connections (database, broker, model) to close.
+CLOSE_TIMEOUT_S = 5.0
 #: The built dashboard, when the package ships one.
 DASHBOARD_DIR = Path(__file__).resolve().parents[1] / "web"
 __all__ = ["check_startup_security", "create_app"]
@@ -56,6 +65,29 @@ def _secret_values(settings: Settings) -> list[str]:
     return values
 
 
+def shutdown_budget_s(settings: Settings) -> float:
+    """Return the longest a stop can take: open requests, then jobs, then closing, seconds."""
+    return (
+        settings.shutdown_requests_grace_s
+        + settings.shutdown_jobs_grace_s
+        + CANCEL_WAIT_S
+        + CLOSE_TIMEOUT_S
+    )
+
+
+async def _within(timeout_s: float, what: str, *steps: Awaitable[object]) -> None:
+    """Run shutdown ``steps`` together for at most ``timeout_s``; abandon what is left."""
+    task = asyncio.ensure_future(asyncio.gather(*steps, return_exceptions=True))
+    done, _ = await asyncio.wait({task}, timeout=timeout_s)
+    if not done:
+        task.cancel()  # not awaited: a cancelled database wait may itself take long to end
+        log.warning("shutdown: %s did not end within %.0f s; abandoned", what, timeout_s)
+        return
+    for result in task.result():
+        if isinstance(result, Exception):
+            log.warning("shutdown: %s failed: %s: %s", what, type(result).__name__, result)
+
+
 def market_is_open(desk: Desk) -> bool:
     """Say whether scans may run now: always for a simulated market, else by the calendar."""
     if desk.provider.source in CONTINUOUS_SOURCES:
@@ -73,7 +105,7 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
 
     hub = StreamHub(desk.bus, metrics, history=history)
     watchlist = Watchlist(settings.data_dir / "watchlist.json", desk.provider.universe)
-    autopilot = Autopilot(desk.clock)
+    autopilot = Autopilot(desk.clock, grace_s=settings.shutdown_jobs_grace_s)
 
     async def scan_watchlist() -> object:
         report = await scan(
@@ -153,16 +185,27 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
             csv_dir=settings.csv_dir if settings.market_provider is MarketProvider.CSV else None,
             default_seed=settings.sim_seed,
         ),
+        db_probe=DatabaseProbe(desk.store.ping, timeout_s=settings.ready_timeout_s),
+        streams=StreamAdmission(
+            per_caller=settings.stream_max_clients_per_key,
+            total=settings.stream_max_clients_total,
+            metrics=metrics,
+        ),
     )
 
 
 def create_app(
-    settings: Settings, *, desk: Desk | None = None, autopilot: bool | None = None
+    settings: Settings,
+    *,
+    desk: Desk | None = None,
+    autopilot: bool | None = None,
+    dashboard_dir: Path | None = DASHBOARD_DIR,
 ) -> FastAPI:
     """Build the app; the desk is built at start-up unless one is given (tests).
 
     ``autopilot`` overrides the setting for watchlist scans (tests pass False; `serve` leaves
-    it to settings). Reconciliation is scheduled whenever the desk has a SyncWorker.
+    it to settings). Reconciliation is scheduled whenever the desk has a SyncWorker. The
+    dashboard is served from ``dashboard_dir`` when it holds a build.
     """
     check_startup_security(settings)
     install_redaction(_secret_values(settings))
@@ -194,38 +237,50 @@ def create_app(
         try:
             yield
         finally:
-            await services.autopilot.stop()
-            await services.backtests.stop()
+            # Every step is bounded: a stop must end within the orchestrator's grace period
+            # even when a job or the database hangs (see shutdown_budget_s).
+            await _within(
+                settings.shutdown_jobs_grace_s + CANCEL_WAIT_S,
+                "the autopilot's jobs and the backtest",
+                services.autopilot.stop(),
+                services.backtests.stop(),
+            )
             await publisher.stop()
             await services.hub.stop()
+            await services.db_probe.stop()
             if desk is None:
-                await app.state.desk.close()
+                await _within(CLOSE_TIMEOUT_S, "closing the desk", app.state.desk.close())
 
     app = FastAPI(
         title="swingdesk",
         version=__version__,
         lifespan=lifespan,
+        # Served by install_docs from local files: the CDN pages are blocked by our CSP.
+        docs_url=None,
+        redoc_url=None,
         description="An LLM-assisted swing-trading desk. Send `X-API-Key`: the read key "
         "(`APP_READ_API_KEY`) for reads, the trade key (`APP_API_KEY`) for everything.",
     )
     install_error_handlers(app)
+    install_docs(app)
     app.include_router(ops)
     app.include_router(api)
     app.include_router(reads)
     app.include_router(backtests)
     app.include_router(stream)
+    # Innermost first: the key is checked before a route reads the body, inside CORS (so a
+    # refusal carries the CORS headers a browser needs to read it) and the edge's headers.
+    app.add_middleware(AuthGate, routes=route_scopes([api, reads, backtests, stream]))
     origins = settings.cors_origins
     if origins:
         app.add_middleware(
-            CORSMiddleware,
+            JsonCORSMiddleware,
             allow_origins=origins,
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["X-API-Key", "Content-Type", "Last-Event-ID"],
             max_age=600,
         )
     app.add_middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics)
-    if DASHBOARD_DIR.is_dir():
-        from starlette.staticfiles import StaticFiles
-
-        app.mount("/", StaticFiles(directory=DASHBOARD_DIR, html=True), name="dashboard")
+    if dashboard_dir is not None and dashboard_dir.is_dir():
+        mount_dashboard(app, dashboard_dir)
     return app

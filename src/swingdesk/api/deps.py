@@ -11,8 +11,10 @@ from fastapi.security import APIKeyHeader
 
 from swingdesk.api.cache import PortfolioCache
 from swingdesk.api.metrics import Metrics
+from swingdesk.api.readiness import DatabaseProbe
 from swingdesk.api.security import KeyRing, Scope, TriggerLimiter
 from swingdesk.api.stream import StreamHub
+from swingdesk.api.stream_caps import StreamAdmission
 from swingdesk.bootstrap import Desk
 from swingdesk.config import Settings
 from swingdesk.marketdata.movers import MarketMovers
@@ -42,6 +44,8 @@ class Services:
     movers: MarketMovers
     portfolio: PortfolioCache
     backtests: BacktestService
+    db_probe: DatabaseProbe
+    streams: StreamAdmission
 
 
 def get_desk(request: Request) -> Desk:

@@ -104,6 +104,7 @@ class Metrics:
         )
         self.drift_pct: float | None = None
         self.sse_clients = 0
+        self.sse_refused = 0
 
     def observe_bus(self, topic: str, payload: dict[str, Any]) -> None:
         """Feed one bus message: signal latency and reconciliation drift."""
@@ -207,6 +208,12 @@ class Metrics:
         )
         lines += family(
             "swingdesk_stream_clients", "gauge", "connected SSE clients", [((), self.sse_clients)]
+        )
+        lines += family(
+            "swingdesk_stream_refused_total",
+            "counter",
+            "SSE streams refused by the per-caller or total cap (429)",
+            [((), self.sse_refused)],
         )
         lines += family(
             "swingdesk_bus_messages_total", "counter", "messages published", [((), bus_seq)]

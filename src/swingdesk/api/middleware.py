@@ -6,8 +6,13 @@ import time
 from typing import Any
 
 from fastapi import HTTPException
+from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from swingdesk.api.errors import error_body, unexpected_error_response
 from swingdesk.api.metrics import Metrics
 
 SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
@@ -30,6 +35,29 @@ class BodyTooLargeError(HTTPException):
 
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"request body larger than {limit} bytes")
+
+
+class JsonCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS handling, with a refused preflight in the API's JSON error shape."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        """Answer a preflight; a refusal says what was refused, as every other error does."""
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        refused = bytes(response.body).decode().removeprefix("Disallowed CORS ").split(", ")
+        headers = {
+            k: v for k, v in response.headers.items() if k not in ("content-type", "content-length")
+        }
+        return JSONResponse(
+            error_body(
+                "CORS_REFUSED",
+                f"CORS preflight refused: {', '.join(refused)} not allowed",
+                {"refused": refused},
+            ),
+            status_code=response.status_code,
+            headers=headers,
+        )
 
 
 class EdgeMiddleware:
@@ -70,9 +98,12 @@ class EdgeMiddleware:
 
         api = scope.get("path", "").startswith("/api/")
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
+                started = True
                 status = message["status"]
                 headers = list(message.get("headers", ()))
                 # A route may set a stricter policy of its own (the backtest report's CSP).
@@ -84,7 +115,14 @@ class EdgeMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, send_with_headers)
+            try:
+                await self.app(scope, limited_receive, send_with_headers)
+            except Exception as exc:
+                if started:
+                    raise  # mid-response: nothing can be said any more; the server closes it
+                # Answered here rather than by Starlette's outermost handler, so the 500 gets
+                # the same headers as every other response and the connection stays usable.
+                await unexpected_error_response(exc)(scope, receive, send_with_headers)
         finally:
             route: Any = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"

@@ -20,7 +20,24 @@ _QUERY_SECRET = re.compile(
 _HEADER_SECRET = re.compile(r"(?i)\b(x-api-key|authorization)(\"?\s*[:=]\s*\"?)([^\s\"',]+)")
 _lock = threading.Lock()
 _secrets: set[str] = set()
+#: Every registered secret in any URL encoding (see _encoded_pattern); None when none.
+_encoded: re.Pattern[str] | None = None
 _installed = False
+
+
+def _encoded_pattern(value: str) -> str:
+    """Return a regex matching ``value`` with any of its characters percent-encoded (either
+    hex case) and, as in a form or query string, a space written as ``+``."""
+    parts = []
+    for char in value:
+        forms = [re.escape(char)]
+        forms.append(
+            "".join(f"%(?i:{b:02x})" for b in char.encode())  # %2f and %2F alike
+        )
+        if char == " ":
+            forms.append(r"\+")
+        parts.append(f"(?:{'|'.join(forms)})")
+    return "".join(parts)
 
 
 def redact(text: str) -> str:
@@ -30,6 +47,10 @@ def redact(text: str) -> str:
     for value in _secrets:
         if value in text:
             text = text.replace(value, MASK)
+    # A key sent under a parameter we do not know reaches the access log as the client
+    # encoded it; the regex is only worth running when something could be encoded.
+    if _encoded is not None and ("%" in text or "+" in text):
+        text = _encoded.sub(MASK, text)
     return text
 
 
@@ -55,9 +76,13 @@ def _redact_record(record: logging.LogRecord) -> None:
 
 def install_redaction(secret_values: Iterable[str] = ()) -> None:
     """Register secret values (short ones ignored) and install the redacting record factory."""
-    global _installed
+    global _installed, _encoded
     with _lock:
         _secrets.update(v for v in secret_values if v and len(v) >= 8)
+        if _secrets:
+            # Longest first, so a secret that contains another is masked whole.
+            ordered = sorted(_secrets, key=len, reverse=True)
+            _encoded = re.compile("|".join(_encoded_pattern(v) for v in ordered))
         if _installed:
             return
         previous = logging.getLogRecordFactory()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from swingdesk import __version__
@@ -23,9 +23,11 @@ from swingdesk.api.deps import (
 from swingdesk.api.errors import ERROR_RESPONSES
 from swingdesk.api.metrics import CONTENT_TYPE
 from swingdesk.api.schemas import (
+    UUID_PATTERN,
     ConfigOut,
     DecisionRecord,
     DecisionSummary,
+    ErrorResponse,
     Health,
     Readiness,
     ReasonRequest,
@@ -39,9 +41,11 @@ from swingdesk.api.schemas import (
 )
 from swingdesk.api.security import Scope
 from swingdesk.api.stream import parse_event_id
+from swingdesk.api.stream_caps import LeasedStreamingResponse, caller_identity
 from swingdesk.services.explain import explain_decision
 from swingdesk.services.scan import scan
 
+UuidPath = Annotated[str, Path(pattern=UUID_PATTERN, json_schema_extra={"format": "uuid"})]
 ops = APIRouter(tags=["ops"])
 api = APIRouter(prefix="/api", dependencies=[Depends(require_read)], responses=ERROR_RESPONSES)
 stream = APIRouter(prefix="/api", tags=["stream"], responses=ERROR_RESPONSES)
@@ -54,14 +58,10 @@ async def health() -> dict[str, str]:
 
 
 @ops.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
-async def ready(desk: DeskDep) -> Any:
-    """Say whether the database answers and start-up steps (reconciliation) are done."""
-    checks: dict[str, str] = {}
-    try:
-        await desk.store.ping()
-        checks["database"] = "ok"
-    except Exception as exc:
-        checks["database"] = f"unreachable: {type(exc).__name__}"
+async def ready(services: ServicesDep) -> Any:
+    """Say whether the database answers (within a bound) and start-up steps are done."""
+    desk = services.desk
+    checks = {"database": await services.db_probe.check()}
     checks.update(desk.not_ready)
     ok = checks["database"] == "ok" and not desk.not_ready
     body = {"status": "ready" if ok else "not_ready", "checks": checks}
@@ -71,7 +71,16 @@ async def ready(desk: DeskDep) -> Any:
 @ops.get(
     "/metrics",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE.split(";")[0]: {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"content": {CONTENT_TYPE.split(";")[0]: {"schema": {"type": "string"}}}},
+        401: {
+            **ERROR_RESPONSES[401],
+            "description": "SWINGDESK_METRICS_API_KEY is set and neither X-API-Key nor "
+            "Authorization: Bearer carries it",
+        },
+    },
+    # The key is optional: /metrics is open unless SWINGDESK_METRICS_API_KEY is set.
+    openapi_extra={"security": [{}, {"APIKeyHeader": []}]},
 )
 async def metrics(
     request: Request,
@@ -123,7 +132,7 @@ async def scan_now(
 
 
 @api.get("/decisions/{decision_id}", tags=["decisions"], response_model=DecisionRecord)
-async def decision(decision_id: str, desk: DeskDep) -> dict[str, Any]:
+async def decision(decision_id: UuidPath, desk: DeskDep) -> dict[str, Any]:
     """Return the full explain record of a decision."""
     return await explain_decision(desk.store, decision_id)
 
@@ -178,7 +187,16 @@ async def stream_token(
 @stream.get(
     "/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        429: {
+            "model": ErrorResponse,
+            "description": "too many live streams for this key or token, or in total "
+            "(TOO_MANY_STREAMS); see Retry-After",
+        },
+    },
+    # The header key, or instead ?token= (or ?api_key=): see the query parameters.
+    openapi_extra={"security": [{"APIKeyHeader": []}, {}]},
 )
 async def live(
     request: Request,
@@ -205,17 +223,26 @@ async def live(
     """Stream events as they happen (SSE); resume after ``Last-Event-ID``."""
     keys = services.keys
     scope = keys.scope_of(key) if key else Scope.NONE
+    by_key = scope is not Scope.NONE
     if scope is Scope.NONE and token:
         scope = keys.stream_token_scope(token)
     if scope is Scope.NONE and api_key:
         scope = keys.scope_of(api_key)
+        by_key = scope is not Scope.NONE
     if scope is Scope.NONE and keys.open:
         scope = Scope.TRADE
     if scope is Scope.NONE:
         raise unauthorized(request, "missing" if not (key or token or api_key) else "wrong")
+    identity = caller_identity(
+        key_scope=scope.name.lower() if by_key else None,
+        token=token if not by_key and token else None,
+        client=request.client.host if request.client else "?",
+    )
+    lease = services.streams.admit(identity)  # 429 past the per-caller or total cap
     after = parse_event_id(last_event_id) or parse_event_id(last_id_query)
-    return StreamingResponse(
+    return LeasedStreamingResponse(
         services.hub.frames(after, keepalive_s=settings.stream_keepalive_s),
+        lease=lease,
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

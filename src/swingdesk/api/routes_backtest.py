@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from swingdesk.api.deps import ServicesDep, Trade, require_read
 from swingdesk.api.errors import ERROR_RESPONSES
-from swingdesk.api.schemas import ErrorResponse
+from swingdesk.api.schemas import UUID_PATTERN, ErrorResponse
 from swingdesk.api.schemas_backtest import (
     BacktestRequest,
     BacktestRunDetail,
@@ -26,6 +26,7 @@ backtests = APIRouter(
     dependencies=[Depends(require_read)],
     responses=ERROR_RESPONSES,
 )
+RunId = Annotated[str, Path(pattern=UUID_PATTERN, json_schema_extra={"format": "uuid"})]
 #: The report is inline styles and inline SVG: nothing else may load or run.
 REPORT_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -103,7 +104,7 @@ async def list_backtests(
 
 
 @backtests.get("/{run_id}", response_model=BacktestRunDetail)
-async def get_backtest(run_id: str, services: ServicesDep) -> Response:
+async def get_backtest(run_id: RunId, services: ServicesDep) -> Response:
     """Return one run and, once done, its full result document (as ``--json`` writes it)."""
     run = await services.backtests.runs.get(run_id, with_result=True)
     if run is None:
@@ -125,7 +126,7 @@ async def get_backtest(run_id: str, services: ServicesDep) -> Response:
         },
     },
 )
-async def backtest_report(run_id: str, services: ServicesDep) -> Response:
+async def backtest_report(run_id: RunId, services: ServicesDep) -> Response:
     """Return the run's self-contained HTML report (inline styles and SVG, no script)."""
     found = await services.backtests.runs.report(run_id)
     if found is None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from swingdesk.api.deps import DeskDep, ServicesDep, Trade, require_read
 from swingdesk.api.errors import ERROR_RESPONSES
 from swingdesk.api.schemas import (
+    TICKER_FILTER_PATTERN,
+    TICKER_PATTERN,
     AuditPage,
     Deleted,
     EquityHistory,
@@ -40,7 +42,10 @@ log = logging.getLogger(__name__)
 reads = APIRouter(prefix="/api", dependencies=[Depends(require_read)], responses=ERROR_RESPONSES)
 Limit = Annotated[int, Query(ge=1, le=200, description="page size")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="items to skip")]
-TickerFilter = Annotated[str | None, Query(max_length=16, description="only this ticker")]
+TickerFilter = Annotated[
+    str | None, Query(pattern=TICKER_FILTER_PATTERN, description="only this ticker")
+]
+TickerPath = Annotated[str, Path(pattern=TICKER_PATTERN, examples=["AAPL"])]
 
 
 def _ticker(raw: str | None) -> str | None:
@@ -142,7 +147,7 @@ async def delete_market_data(desk: DeskDep) -> dict[str, int]:
 
 
 @reads.get("/quote/{ticker}", tags=["market"], response_model=Quote)
-async def quote(ticker: str, services: ServicesDep) -> Quote:
+async def quote(ticker: TickerPath, services: ServicesDep) -> Quote:
     """Return price, day change, 52-week range, volume and market cap of a ticker."""
     desk = services.desk
     clean = desk.pipeline.validate_ticker(ticker)
@@ -159,7 +164,7 @@ async def movers(
 
 @reads.get("/market-history/{ticker}", tags=["market"], response_model=MarketHistory)
 async def history(
-    ticker: str,
+    ticker: TickerPath,
     desk: DeskDep,
     days: Annotated[int, Query(ge=1, le=1000, description="daily bars to return")] = 120,
 ) -> dict[str, Any]:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Money = str  # decimal strings: money never passes through a float
+#: The tickers the desk accepts (domain/ticker.py): 1-5 letters in either case, optionally a
+#: share class, spaces around allowed (trimmed). In the schema so that clients know it; a
+#: mismatch is answered INVALID_TICKER.
+TICKER_PATTERN = r"^ *[A-Za-z]{1,5}(\.[A-Za-z])? *$"
+#: A ticker filter: a ticker, or empty for none.
+TICKER_FILTER_PATTERN = r"^( *[A-Za-z]{1,5}(\.[A-Za-z])? *)?$"
+#: A UUID in its canonical hyphenated form (decision and backtest run ids).
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+Ticker = Annotated[str, Field(min_length=1, pattern=TICKER_PATTERN, examples=["AAPL"])]
 
 
 class _Out(BaseModel):
@@ -20,7 +29,7 @@ class TriggerRequest(BaseModel):
     """Run one decision."""
 
     model_config = ConfigDict(extra="forbid")
-    ticker: str = Field(min_length=1, max_length=16, examples=["AAPL"])
+    ticker: Ticker
 
 
 class ReasonRequest(BaseModel):
@@ -34,14 +43,14 @@ class ScanRequest(BaseModel):
     """Scan these tickers now (default: the watchlist)."""
 
     model_config = ConfigDict(extra="forbid")
-    tickers: list[str] | None = Field(default=None, max_length=100, examples=[["AAPL", "MSFT"]])
+    tickers: list[Ticker] | None = Field(default=None, max_length=100, examples=[["AAPL", "MSFT"]])
 
 
 class WatchlistRequest(BaseModel):
     """The autopilot's new watchlist."""
 
     model_config = ConfigDict(extra="forbid")
-    tickers: list[str] = Field(max_length=100, examples=[["AAPL", "MSFT", "NVDA"]])
+    tickers: list[Ticker] = Field(max_length=100, examples=[["AAPL", "MSFT", "NVDA"]])
 
 
 # --- errors and ops --------------------------------------------------------------------

@@ -12,31 +12,13 @@ from enum import IntEnum
 
 from pydantic import SecretStr
 
+from swingdesk.api.key_strength import HOW_TO_GENERATE, key_weakness
 from swingdesk.config import Profile, Settings
 from swingdesk.domain.errors import ConfigurationError, SwingdeskError
 from swingdesk.ports import Clock
 
 log = logging.getLogger(__name__)
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-PLACEHOLDER_KEYS = {
-    "changeme",
-    "change-me",
-    "change_me",
-    "secret",
-    "password",
-    "your-api-key",
-    "your_api_key",
-    "apikey",
-    "api-key",
-    "xxxxxxxxxxxxxxxx",
-    "0000000000000000",
-    "1234567890123456",
-    "replace-me",
-    "replaceme",
-    "example",
-    "test",
-}
-MIN_KEY_LEN = 16
 
 
 class Scope(IntEnum):
@@ -61,11 +43,6 @@ def _secret(value: SecretStr | None) -> str:
     return value.get_secret_value() if value else ""
 
 
-def _is_placeholder(key: str) -> bool:
-    low = key.lower()
-    return low in PLACEHOLDER_KEYS or len(set(low)) < 4 or "changeme" in low.replace("-", "")
-
-
 def check_startup_security(settings: Settings) -> None:
     """Refuse to serve openly anywhere but loopback in the demo, and refuse weak keys."""
     trade, read = _secret(settings.api_key), _secret(settings.read_api_key)
@@ -74,10 +51,9 @@ def check_startup_security(settings: Settings) -> None:
         ("APP_READ_API_KEY", read),
         ("SWINGDESK_METRICS_API_KEY", _secret(settings.metrics_api_key)),
     ):
-        if key and (_is_placeholder(key) or len(key) < MIN_KEY_LEN):
-            raise ConfigurationError(
-                f"{name} is a placeholder or shorter than {MIN_KEY_LEN} characters"
-            )
+        why = key_weakness(key) if key else None
+        if why is not None:
+            raise ConfigurationError(f"{name} {why}; {HOW_TO_GENERATE}")
     if trade and read and hmac.compare_digest(trade, read):
         raise ConfigurationError("APP_READ_API_KEY must differ from APP_API_KEY")
     if trade:

@@ -5,7 +5,10 @@ shutdown, but a server-sent-event stream never finishes by itself: with a dashbo
 SIGTERM would hang until the browser tab closed (and the tab would go on showing "live"
 against a dying process). So the stop signal first closes every stream (browsers reconnect
 by themselves with Last-Event-ID once the next process is up), then uvicorn shuts down as
-usual; a bounded grace period covers any other slow connection.
+usual; a bounded grace period covers any other slow connection
+(``SWINGDESK_SHUTDOWN_REQUESTS_GRACE_S``), and the app's own shutdown is bounded too
+(``api/app.py``), so that a stop ends within the orchestrator's grace period even when the
+database does not answer.
 
 A start-up refused for a known reason (a ``SwingdeskError`` while the desk is built, e.g. a
 missing provider key) is raised from ``serve`` for the command line to report in one line,
@@ -25,9 +28,6 @@ from swingdesk.config import Settings
 from swingdesk.domain.errors import SwingdeskError
 
 log = logging.getLogger("uvicorn.error")
-
-#: Seconds uvicorn waits for open requests after a stop before cancelling them.
-GRACEFUL_SHUTDOWN_S = 10
 
 
 class StreamClosingServer(uvicorn.Server):
@@ -92,7 +92,7 @@ def serve(app: FastAPI, settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        timeout_graceful_shutdown=settings.shutdown_requests_grace_s,
     )
     server = StreamClosingServer(config, app)
     try:

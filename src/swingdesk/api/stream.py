@@ -24,6 +24,7 @@ from typing import Any
 
 from swingdesk.api.cache import PortfolioCache
 from swingdesk.api.metrics import Metrics
+from swingdesk.domain.errors import DatabaseUnavailableError
 from swingdesk.ports import BusMessage, EventBus
 
 log = logging.getLogger(__name__)
@@ -270,6 +271,8 @@ class PortfolioPublisher:
                 self.cache.invalidate()
                 view = (await self.cache.get()).view
                 await self.bus.publish(BusMessage(0, "portfolio", view))
+            except DatabaseUnavailableError:
+                return  # the outage is logged once by the store, not once per refresh
             except Exception:
                 log.exception("could not publish the portfolio")
                 return

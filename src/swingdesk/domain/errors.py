@@ -47,6 +47,20 @@ class TemporaryError(SwingdeskError):
         self.outcome_unknown = outcome_unknown
 
 
+class DatabaseUnavailableError(TemporaryError):
+    """The database cannot be reached or did not answer in time; retry later."""
+
+    code = "DATABASE_UNAVAILABLE"
+
+    def __init__(
+        self,
+        message: str = "the database is temporarily unavailable; retry later",
+        *,
+        retry_after_s: float = 5.0,
+    ) -> None:
+        super().__init__(message, retry_after_s=retry_after_s)
+
+
 class RejectedError(SwingdeskError):
     """The counterparty refused; record it and do not retry."""
 

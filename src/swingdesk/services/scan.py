@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from swingdesk.domain.errors import InputError, SwingdeskError
+from swingdesk.domain.errors import DatabaseUnavailableError, InputError, SwingdeskError
 from swingdesk.ports import Clock
 from swingdesk.services.pipeline import DecisionPipeline
 
@@ -69,7 +69,8 @@ async def scan(
             except Exception as exc:
                 # The pipeline records its own failures; this is the store itself failing.
                 code = exc.code if isinstance(exc, SwingdeskError) else "INTERNAL"
-                log.warning("scan of %s failed: %s: %s", ticker, code, exc)
+                if not isinstance(exc, DatabaseUnavailableError):  # that is logged once
+                    log.warning("scan of %s failed: %s: %s", ticker, code, exc)
                 return {"ticker": ticker, "status": "failed", "error": {"code": code}}
 
     started, t0 = clock.now(), time.perf_counter()

@@ -28,7 +28,8 @@ from swingdesk.domain.enums import (
 from swingdesk.risk.stages import stopping_codes
 from swingdesk.store import tables as t
 from swingdesk.store.audit import GENESIS_HASH, AuditVerification, entry_hash
-from swingdesk.store.engine import WRITE, make_engine
+from swingdesk.store.engine import WRITE, DatabaseTimeouts, make_engine
+from swingdesk.store.faults import DatabaseHealth
 from swingdesk.store.queries import current_state, positions
 from swingdesk.store.unit_of_work import OutboxMessage, Tx
 
@@ -58,8 +59,9 @@ class BookFacts:
 class Store:
     """Owns the engine; hands out units of work and read sessions."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, health: DatabaseHealth | None = None) -> None:
         self.engine = engine
+        self.health = health or DatabaseHealth()
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._publishers: list[Publisher] = []
         self._closers: list[Callable[[], Awaitable[None]]] = []
@@ -69,9 +71,10 @@ class Store:
         self._publishers.append(publisher)
 
     @classmethod
-    def from_url(cls, url: str) -> Store:
-        """Create a Store for an async database URL."""
-        return cls(make_engine(url))
+    def from_url(cls, url: str, *, timeouts: DatabaseTimeouts | None = None) -> Store:
+        """Create a Store for an async database URL, every wait bounded by ``timeouts``."""
+        health = DatabaseHealth()
+        return cls(make_engine(url, timeouts=timeouts, health=health), health)
 
     def closing(self, close: Callable[[], Awaitable[None]]) -> None:
         """Run ``close`` when the store closes (what holds connections of its own)."""

@@ -529,7 +529,7 @@ export interface paths {
         };
         /**
          * Ready
-         * @description Say whether the database answers and start-up steps (reconciliation) are done.
+         * @description Say whether the database answers (within a bound) and start-up steps are done.
          */
         get: operations["ready_ready_get"];
         put?: never;
@@ -575,18 +575,20 @@ export interface components {
         /**
          * BacktestRequest
          * @description Replay ``start``..``end`` on the service's market data (CSV directory or simulated).
+         *
+         *     Give exactly one of ``tickers`` and ``universe``.
          */
         BacktestRequest: {
             /**
              * Commission
-             * @description USD per order
+             * @description commission, USD per order
              * @default 0
              */
             commission: number | string;
             /**
              * End
              * Format: date
-             * @description last session, YYYY-MM-DD
+             * @description last session, YYYY-MM-DD, not before start
              * @example 2024-12-31
              */
             end: string;
@@ -603,7 +605,7 @@ export interface components {
             seed?: number | null;
             /**
              * Slippage Bps
-             * @description basis points
+             * @description slippage, basis points
              * @default 5
              */
             slippage_bps: number | string;
@@ -635,7 +637,16 @@ export interface components {
              * @description 'all': every ticker of the data instead of ``tickers``
              */
             universe?: "all" | null;
-        };
+        } & (({
+            tickers: unknown[];
+        } & (unknown | {
+            universe?: null;
+        })) | ({
+            /** @constant */
+            universe: "all";
+        } & (unknown | {
+            tickers?: null;
+        })));
         /**
          * BacktestRunDetail
          * @description One run with its full result document (the ``--json`` output) once done.
@@ -1475,7 +1486,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1571,7 +1582,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1665,7 +1676,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1759,7 +1770,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1851,7 +1862,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1945,7 +1956,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2040,7 +2051,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2136,7 +2147,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2235,7 +2246,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2332,7 +2343,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2431,7 +2442,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2523,7 +2534,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2620,7 +2631,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2715,7 +2726,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2816,7 +2827,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2908,7 +2919,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3000,7 +3011,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3094,7 +3105,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3190,7 +3201,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3282,7 +3293,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3378,7 +3389,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3479,7 +3490,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3515,7 +3526,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description cooldown or rate limit; see Retry-After */
+            /** @description too many live streams for this key or token, or in total (TOO_MANY_STREAMS); see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3571,7 +3582,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3667,7 +3678,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3759,7 +3770,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3855,7 +3866,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description no such record */
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3949,6 +3960,15 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description SWINGDESK_METRICS_API_KEY is set and neither X-API-Key nor Authorization: Bearer carries it */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Validation Error */
