@@ -2,9 +2,10 @@
 
 The rule: SMA-20/50 crossover on integer sums of closes (in 1/10,000 dollars, so ties are
 exact), entries and exits at the next open with slippage, 1% of equity risked to a stop
-2 x ATR-14 below the close, capped at 5% of equity, the stop filled at the stop or at a
-gapped-down open, and only buying power as a gate. Written here from pandas and Decimal,
-without the desk's code, it must give the same trades and the same final equity.
+2 x ATR-14 (TA-Lib's, over the whole history) below the close, capped at 5% of equity, the
+stop filled at the stop or at a gapped-down open, and only buying power as a gate. Written
+here from pandas, TA-Lib and Decimal, without the desk's code, it must give the same trades
+and the same final equity.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import talib
 
 from swingdesk.backtest.engine import run_fast_backtest
 from swingdesk.backtest.result import BacktestParams
@@ -33,20 +35,6 @@ SLIP = Decimal(5) / Decimal(10_000)
 Q4, CENT = Decimal("0.0001"), Decimal("0.01")
 
 
-def _atr_window(h: np.ndarray, lo: np.ndarray, c: np.ndarray, t: int) -> float:
-    """Wilder's ATR-14 over the 60 bars ending at t (the desk's lookback), the slow way."""
-    s = max(0, t - 59)
-    tr = [h[s] - lo[s]]
-    for k in range(s + 1, t + 1):
-        tr.append(max(h[k] - lo[k], abs(h[k] - c[k - 1]), abs(lo[k] - c[k - 1])))
-    if len(tr) < 14:
-        return float("nan")
-    atr = sum(tr[:14]) / 14
-    for x in tr[14:]:
-        atr = (atr * 13 + x) / 14
-    return float(atr)
-
-
 def _frame(root: Path, ticker: str) -> pd.DataFrame:
     f = pd.read_csv(root / f"{ticker}.csv", parse_dates=["date"]).set_index("date")
     ticks = (f["close"] * 10_000).round().astype("int64")
@@ -55,8 +43,8 @@ def _frame(root: Path, ticker: str) -> pd.DataFrame:
     known = s50.shift(1).notna()
     f["buy"] = known & above & ~above.shift(1, fill_value=False)
     f["sell"] = known & below & ~below.shift(1, fill_value=False)
-    h, lo, c = (f[k].to_numpy() for k in ("high", "low", "close"))
-    f["atr"] = [_atr_window(h, lo, c, t) for t in range(len(f))]
+    h, lo, c = (f[k].to_numpy(np.float64) for k in ("high", "low", "close"))
+    f["atr"] = talib.ATR(h, lo, c, timeperiod=14)
     return f
 
 
