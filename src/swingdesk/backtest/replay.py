@@ -6,11 +6,15 @@ and the simulated broker on a temporary SQLite file. For each session D:
 
 1. at D's open, orders approved after D-1's close are sent through the real ExecutionAgent;
    the broker's price source answers the session's open while a session is in progress,
-   so they fill at D's open plus slippage;
+   so they fill at D's open plus slippage. An order whose ticker has no bar on D (a halt,
+   a missing row) is not sent: it waits for the ticker's next bar, and fills at that open
+   (or is refused as stale once its approval is older than ``NEXT_OPEN_STALE_S``);
 2. at D's close, held protective stops are checked against D's (open, low) bar and the
    fills booked by the reconciler;
-3. a minute after D's close, every ticker runs through the pipeline (seeing bars up to D);
-   approved orders are queued for the next open instead of sent at once. Risk sees the
+3. a minute after D's close, every ticker runs through the pipeline (seeing bars up to D),
+   but for one whose order still waits (it has had no bar since the approval, so a new
+   decision would read the same figures); approved orders are queued for the next open
+   instead of sent at once. Risk sees the
    queued entries as if filled at their reference price (``risk.pending``), so two
    approvals of one evening cannot jointly spend the same cash or fill the same sector.
 
@@ -21,9 +25,11 @@ test proves both agree.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -110,11 +116,14 @@ class NextOpenExecution(ExecutionAgent):
             if a.intent is Intent.BUY_TO_OPEN
         ]
 
-    async def send_queued(self) -> list[ExecutionReport]:
-        """Place every queued approval now, in approval order."""
+    async def send_queued(self, has_bar: Callable[[str], bool]) -> list[ExecutionReport]:
+        """Place every queued approval whose ticker ``has_bar`` today; keep the others."""
         queued, self.queue = self.queue, []
         reports = []
         for approval, sector in queued:
+            if not has_bar(approval.ticker):
+                self.queue.append((approval, sector))  # waits for the ticker's next bar
+                continue
             reports.append(await super().execute(approval, sector=sector))
         return reports
 
@@ -175,6 +184,10 @@ def desk_parts(desk: Any, params: BacktestParams) -> _Parts:
     return _Parts(pipeline, execution, desk.broker, desk.sync)
 
 
+def _has_bar(provider: SessionPriceCsvMarket, day: date, ticker: str) -> bool:
+    return provider.bar(ticker, day) is not None
+
+
 async def _replay(
     parts: _Parts,
     params: BacktestParams,
@@ -189,7 +202,8 @@ async def _replay(
     book = TradeBook(params.commission)
     for done, day in enumerate(sessions, start=1):
         clock.set(calendar.session_open(day))
-        for report in await parts.execution.send_queued():
+        has_bar = partial(_has_bar, provider, day)
+        for report in await parts.execution.send_queued(has_bar):
             if report.status is OrderStatus.FILLED and report.filled_avg_price is not None:
                 fill = Fill(day, report.request.ticker, report.request.side.value,
                             report.filled_qty, report.filled_avg_price, "market")  # fmt: skip
@@ -209,9 +223,12 @@ async def _replay(
         if parts.sync is not None:
             await parts.sync.run_once()
         clock.set(calendar.session_close(day) + timedelta(minutes=1))
+        waiting = {approval.ticker for approval, _ in parts.execution.queue}
         for ticker in tickers:
-            outcome = await parts.pipeline.run(ticker, trigger="backtest")
             result.decisions += 1
+            if ticker in waiting:
+                continue  # no bar since its order was approved: nothing new to decide
+            outcome = await parts.pipeline.run(ticker, trigger="backtest")
             if isinstance(outcome.verdict, RiskApproved):
                 result.approvals += 1
             elif isinstance(outcome.verdict, RiskRejected):
