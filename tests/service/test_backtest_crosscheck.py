@@ -1,7 +1,7 @@
 """An independent re-computation of a simple rule on the real data, against the fast engine.
 
 The rule: SMA-20/50 crossover on integer sums of closes (in 1/10,000 dollars, so ties are
-exact), entries and exits at the next open with slippage, 1% of equity risked to a stop
+exact), exits then entries at the next open with slippage, 1% of equity risked to a stop
 2 x ATR-14 (TA-Lib's, over the whole history) below the close, capped at 5% of equity, the
 stop filled at the stop or at a gapped-down open, and only buying power as a gate. Written
 here from pandas, TA-Lib and Decimal, without the desk's code, it must give the same trades
@@ -70,7 +70,8 @@ def _recompute(frames: dict[str, pd.DataFrame], cash: Decimal) -> tuple[list[Tra
     trades: list[Trade] = []
     for i, ts in enumerate(days):
         day = ts.date()
-        for ticker, side, qty, stop in queue:  # the open, in approval order
+        # The open: sales first (their proceeds can pay for the buys), each in approval order.
+        for ticker, side, qty, stop in sorted(queue, key=lambda q: q[1] != "sell"):
             fill_at = _d(frames[ticker]["open"].iloc[i])
             if side == "sell":
                 fill = (fill_at * (1 - SLIP)).quantize(Q4, ROUND_HALF_EVEN)

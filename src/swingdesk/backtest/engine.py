@@ -1,7 +1,7 @@
 """The fast engine: the pipeline replay's decisions, verdicts and fills, without its database.
 
-It runs the same day as ``replay`` does (orders sent at the open, or kept until their
-ticker's next bar, stops on the session's bar, decisions a minute after the close) and
+It runs the same day as ``replay`` does (orders sent at the open, closes first, or kept
+until their ticker's next bar, stops on the session's bar, decisions a minute after the close) and
 calls the same code at every step that matters: ``make_snapshot`` for the snapshot, the
 strategy's own ``decide`` and the real ``StrategyAgent`` for the signal, ``assess_account``
 and the real ``RiskManager`` on a ``PortfolioState`` equal to what ``PortfolioService``
@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from swingdesk.adapters.simulated_broker import bar_stop_fill, market_fill_price
 from swingdesk.backtest.data import Series, build_series
-from swingdesk.backtest.replay import NEXT_OPEN_STALE_S, SessionPriceCsvMarket
+from swingdesk.backtest.replay import NEXT_OPEN_STALE_S, SessionPriceCsvMarket, at_the_open
 from swingdesk.backtest.result import (
     BacktestParams,
     BacktestResult,
@@ -180,7 +180,8 @@ class _Run:
     # --- the open and the close -------------------------------------------------------
 
     async def _send_queued(self, day: date, now: datetime) -> None:
-        queued, self.queue = self.queue, []
+        queued = at_the_open(self.queue, exits_first=self.params.exits_first)
+        self.queue = []
         for approval, sector in queued:
             ticker = approval.ticker
             if self.provider.bar(ticker, day) is None:

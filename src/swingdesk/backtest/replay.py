@@ -4,19 +4,20 @@ Parity with live comes from swapping adapters, not from a second implementation:
 ManualClock, the CSV provider (which shows a daily bar only once its session has closed)
 and the simulated broker on a temporary SQLite file. For each session D:
 
-1. at D's open, orders approved after D-1's close are sent through the real ExecutionAgent;
-   the broker's price source answers the session's open while a session is in progress,
-   so they fill at D's open plus slippage. An order whose ticker has no bar on D (a halt,
-   a missing row) is not sent: it waits for the ticker's next bar, and fills at that open
-   (or is refused as stale once its approval is older than ``NEXT_OPEN_STALE_S``);
+1. at D's open, orders approved after D-1's close are sent through the real ExecutionAgent,
+   the closes first (``at_the_open``); the broker's price source answers the session's open
+   while a session is in progress, so they fill at D's open plus slippage. An order whose
+   ticker has no bar on D (a halt, a missing row) is not sent: it waits for the ticker's
+   next bar, and fills at that open (or is refused as stale once its approval is older
+   than ``NEXT_OPEN_STALE_S``);
 2. at D's close, held protective stops are checked against D's (open, low) bar and the
    fills booked by the reconciler;
 3. a minute after D's close, every ticker runs through the pipeline (seeing bars up to D),
    but for one whose order still waits (it has had no bar since the approval, so a new
    decision would read the same figures); approved orders are queued for the next open
-   instead of sent at once. Risk sees the
-   queued entries as if filled at their reference price (``risk.pending``), so two
-   approvals of one evening cannot jointly spend the same cash or fill the same sector.
+   instead of sent at once. Risk sees the queued entries as if filled at their reference
+   price (``risk.pending``), so two approvals of one evening cannot jointly spend the same
+   cash or fill the same sector.
 
 It is slow (a database round trip per stage) and exact; ``engine`` is the fast one and a
 test proves both agree.
@@ -94,12 +95,28 @@ class SessionPriceCsvMarket(CsvMarket):
         return Decimal(repr(float(bars.open[j]))), Decimal(repr(float(bars.low[j])))
 
 
+Queued = tuple[RiskApproved, str | None]
+
+
+def at_the_open(queue: list[Queued], *, exits_first: bool) -> list[Queued]:
+    """Return the queued approvals in the order they are sent at the open.
+
+    Closes first, so that their proceeds are in the account when the entries are paid for
+    (in ticker order an entry could be refused for cash a later sale was about to free);
+    each kind in approval order. ``exits_first=False`` keeps the approval order.
+    """
+    if not exits_first:
+        return list(queue)
+    return sorted(queue, key=lambda q: q[0].intent is not Intent.SELL_TO_CLOSE)
+
+
 class NextOpenExecution(ExecutionAgent):
     """An ExecutionAgent that holds approvals until the next session's open."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, exits_first: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.queue: list[tuple[RiskApproved, str | None]] = []
+        self.queue: list[Queued] = []
+        self.exits_first = exits_first
 
     async def execute(self, approval: RiskApproved, *, sector: str | None) -> ExecutionReport:
         """Queue the approval; `send_queued` places it at the next open."""
@@ -118,7 +135,7 @@ class NextOpenExecution(ExecutionAgent):
 
     async def send_queued(self, has_bar: Callable[[str], bool]) -> list[ExecutionReport]:
         """Place every queued approval whose ticker ``has_bar`` today; keep the others."""
-        queued, self.queue = self.queue, []
+        queued, self.queue = at_the_open(self.queue, exits_first=self.exits_first), []
         reports = []
         for approval, sector in queued:
             if not has_bar(approval.ticker):
@@ -165,6 +182,7 @@ def desk_parts(desk: Any, params: BacktestParams) -> _Parts:
         retry=RetryPolicy(attempts=1),
         stale_after_s=NEXT_OPEN_STALE_S,
         sector_of=SectorLookup(desk.provider),
+        exits_first=params.exits_first,
     )
     p = desk.pipeline
     pipeline = DecisionPipeline(

@@ -55,6 +55,9 @@ class BacktestParams:
     risk_profile: str = "desk"
     #: Seed of the simulated market (``simulated`` only).
     sim_seed: int = 42
+    #: At the open, send the closes before the entries (their proceeds can pay for them);
+    #: False sends everything in approval order, the ticker order of the evening before.
+    exits_first: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +199,7 @@ def params_doc(p: BacktestParams) -> dict[str, Any]:
         "sim_seed": p.sim_seed if p.simulated else None,
         "earnings_unknown": p.earnings_unknown,
         "risk_profile": p.risk_profile,
+        "exits_first": p.exits_first,
     }
 
 
