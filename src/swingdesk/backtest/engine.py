@@ -169,6 +169,8 @@ class _Run:
         # Per ticker: (the exchange date asked, the next report the provider answered).
         self.next_report: dict[str, tuple[date, date]] = {}
         self.screen: MarketScreen | None = None
+        #: Each held ticker's last close, as of the latest evening (open positions at the end).
+        self.marks: dict[str, Decimal] = {}
 
     async def session(self, d: int, day: date) -> None:
         """Run session ``day`` (index ``d``): open, close, evening decisions, day record."""
@@ -244,6 +246,7 @@ class _Run:
                     stop_price=pos.stop,
                 )
             )
+        self.marks = {p.ticker: p.market_price for p in positions}
         exposure = sum((p.qty * p.market_price for p in positions), _ZERO)
         equity = self.cash + exposure
         self.hwm = equity if self.hwm is None else max(self.hwm, equity)
@@ -367,5 +370,8 @@ class _Run:
         result = self.result
         result.trades = self.book.closed
         result.unsent_orders = len(self.queue)
-        result.open_positions = {t: p.qty for t, p in sorted(self.positions.items())}
+        result.open_positions = {
+            t: self.book.open_position(t, p.qty, self.marks[t])
+            for t, p in sorted(self.positions.items())
+        }
         return result

@@ -259,7 +259,10 @@ async def _replay(
             progress(done, len(sessions))
     result.trades = book.closed
     result.unsent_orders = len(parts.execution.queue)
-    result.open_positions = {p.ticker: p.qty for p in await parts.broker.get_positions()}
+    result.open_positions = {
+        p.ticker: book.open_position(p.ticker, p.qty, p.current_price)
+        for p in await parts.broker.get_positions()
+    }
     return result
 
 
