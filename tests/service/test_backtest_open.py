@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from tests.fakes.backtest_data import sessions, write_market
+from tests.service.test_backtest_parity import _clones, _summary
 
 from swingdesk.backtest.engine import run_fast_backtest
 from swingdesk.backtest.replay import run_pipeline_backtest
@@ -139,3 +140,20 @@ async def test_open_when_a_sale_frees_the_cash_of_an_entry_then_exits_go_first_a
     old = await run(replace(params, exits_first=False))
     assert old.rejected_orders == {"INSUFFICIENT_BUYING_POWER": 1}
     assert [f.ticker for f in old.fills if f.day == days[D + 1]] == list(CLONES)
+
+
+async def test_engines_when_an_entry_waits_for_its_bar_then_risk_still_counts_it_in_both(
+    tmp_path: Path,
+) -> None:
+    days = sessions()
+    root = write_market(tmp_path / "m")
+    names = _clones(root, 5)
+    params = BacktestParams(root, names, days[55], days[75])
+    first = _buys(await run_fast_backtest(params), names[0])[0].day
+    for day in days[days.index(first) : days.index(first) + 2]:
+        _drop_bar(root, names[0], day)  # the first clone's entry waits two sessions
+    fast, pipeline = await run_fast_backtest(params), await run_pipeline_backtest(params)
+    assert _summary(fast) == _summary(pipeline)
+    # The waiting entry still holds its 5% of the sector: the fifth clone is never bought.
+    assert {f.ticker for f in fast.fills if f.side == "buy"} == set(names[:4])
+    assert fast.denials["SECTOR_CONCENTRATION"] >= 2

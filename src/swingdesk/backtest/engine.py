@@ -1,18 +1,19 @@
 """The fast engine: the pipeline replay's decisions, verdicts and fills, without its database.
 
 It runs the same day as ``replay`` does (orders sent at the open, closes first, or kept
-until their ticker's next bar, stops on the session's bar, decisions a minute after the close) and
-calls the same code at every step that matters: ``make_snapshot`` for the snapshot, the
-strategy's own ``decide`` and the real ``StrategyAgent`` for the signal, ``assess_account``
-and the real ``RiskManager`` on a ``PortfolioState`` equal to what ``PortfolioService``
-would build (high-water mark and start-of-day equity in simulated time, queued entries
-shown by ``risk.pending``), and the simulated broker's own fill and stop prices. What it
-skips is only what cannot change an outcome: the database round trips, and the decisions
-of tickers that are not held and whose indicators rule a BUY out (``data.candidate``),
-which are HOLDs, counted as such, the BUYs surely denied at the market stage whatever the
-account (``screen``), counted under their market codes, and the tickers whose order waits
-for their next bar (as in ``replay``). Tests prove both engines give identical results,
-and that the fast engine's are the same with the screen and without it.
+until their ticker's next bar; stops on the session's bar; decisions a minute after the
+close) and calls the same code at every step that matters: ``make_snapshot`` for the
+snapshot, the strategy's own ``decide`` and the real ``StrategyAgent`` for the signal,
+``assess_account`` and the real ``RiskManager`` on a ``PortfolioState`` equal to what
+``PortfolioService`` would build (high-water mark and start-of-day equity in simulated
+time, queued entries shown by ``risk.pending``), and the simulated broker's own fill and
+stop prices. What it skips is only what cannot change an outcome: the database round
+trips, and the decisions of tickers that are not held and whose indicators rule a BUY out
+(``data.candidate``), which are HOLDs, counted as such, the BUYs surely denied at the
+market stage whatever the account (``screen``), counted under their market codes, and the
+tickers whose order waits for their next bar (as in ``replay``). Tests prove both engines
+give identical results, and that the fast engine's are the same with the screen and
+without it.
 """
 
 from __future__ import annotations
@@ -273,8 +274,14 @@ class _Run:
         vix = await self.provider.vix(now)
         today = self.calendar.exchange_date(now)
         active = self.state is TradingState.ACTIVE
-        pending: list[PendingEntry] = []
-        portfolio = base
+        # Entries still waiting for their ticker's bar are pending as much as tonight's are
+        # (the pipeline's risk sees the whole queue).
+        pending = [
+            PendingEntry(a.ticker, a.qty, a.reference_price, sector)
+            for a, sector in self.queue
+            if a.intent is Intent.BUY_TO_OPEN
+        ]
+        portfolio = with_pending_entries(base, pending)
         # Every ticker is decided; one not held can only BUY, and only on a candidate day,
         # so the others are HOLDs, counted without being built.
         result.decisions += len(self.series)
