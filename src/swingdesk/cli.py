@@ -217,6 +217,7 @@ def backtest(
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Replay history day by day through the desk's strategy, risk and execution code."""
+    from swingdesk.adapters.clock import SystemClock
     from swingdesk.backtest.command import build_params, summary_lines, terminal_progress
     from swingdesk.backtest.report import render
     from swingdesk.backtest.runner import run_backtest
@@ -227,7 +228,7 @@ def backtest(
             data=data, simulated=simulated, tickers=tickers, universe=universe, start=start,
             end=end, strategy=strategy, engine=engine, initial_cash=initial_cash,
             slippage_bps=slippage_bps, commission=commission, earnings_unknown=earnings_unknown,
-            risk_profile=risk_profile, seed=seed,
+            risk_profile=risk_profile, seed=seed, today=SystemClock().now().date(),
         )  # fmt: skip
         with terminal_progress(err, enabled=not quiet) as progress:
             result = aio.run(run_backtest(params, progress=progress))

@@ -220,6 +220,14 @@ class Settings(BaseSettings):
     scan_concurrency: int = Field(
         default=4, ge=1, le=32, description="tickers one scan decides at the same time"
     )
+    backtest_retention_runs: int = Field(
+        default=50, ge=1, description="backtest runs kept, newest first, runs: storing a run "
+        "deletes the finished runs older than these",
+    )  # fmt: skip
+    backtest_retention_days: int = Field(
+        default=0, ge=0, description="finished backtest runs older than this are deleted when "
+        "a run is stored, days; 0 = kept whatever their age",
+    )  # fmt: skip
 
     # Risk limits: fractions (0.05 = 5%) unless the name carries another unit.
     risk_max_drawdown_pct: Decimal = Field(

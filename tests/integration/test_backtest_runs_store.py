@@ -11,7 +11,7 @@ from tests.conftest import T0
 
 from swingdesk.config import sync_url
 from swingdesk.store import migrate
-from swingdesk.store.backtests import FAILED, INTERRUPTED, BacktestRuns
+from swingdesk.store.backtests import FAILED, INTERRUPTED, BacktestRuns, Retention
 from swingdesk.store.store import Store
 
 PARAMS = {"tickers": ["AAPL"], "start": "2024-01-02", "end": "2024-03-28"}
@@ -106,3 +106,38 @@ def test_migration_0003_when_downgraded_and_upgraded_then_table_goes_and_comes_b
         assert migrate.current_revision(db_url) == migrate.head_revision()
     finally:
         engine.dispose()
+
+
+async def test_add_when_retention_given_then_older_finished_runs_deleted_and_running_kept(
+    runs: BacktestRuns,
+) -> None:
+    at = T0
+    await runs.add("stuck", PARAMS, at)  # still running: never deleted
+    for name in ("a", "b", "c", "d"):
+        at += timedelta(days=1)
+        await runs.add(name, PARAMS, at)
+        await runs.fail(name, code="X", message="m", now=at)
+    at += timedelta(days=1)
+    await runs.add("new", PARAMS, at, retention=Retention(runs=3))
+    items, total = await runs.page(limit=10, offset=0)
+    assert [r.run_id for r in items] == ["new", "d", "c", "stuck"]
+    assert total == 4
+    # By age: "c" is older than two days, "d" is not.
+    at += timedelta(hours=12)
+    await runs.add("newer", PARAMS, at, retention=Retention(runs=10, days=2))
+    assert [r.run_id for r in (await runs.page(limit=10, offset=0))[0]] == [
+        "newer", "new", "d", "stuck"
+    ]  # fmt: skip
+
+
+async def test_delete_when_finished_then_gone_and_when_running_then_kept(
+    runs: BacktestRuns,
+) -> None:
+    await runs.add("done", PARAMS, T0)
+    await runs.fail("done", code="X", message="m", now=T0)
+    await runs.add("busy", PARAMS, T0)
+    assert await runs.delete("done") == FAILED
+    assert await runs.get("done") is None
+    assert await runs.delete("busy") == "running"
+    assert await runs.get("busy") is not None
+    assert await runs.delete("nope") is None

@@ -216,21 +216,23 @@ async def test_get_backtest_when_unknown_then_404_and_not_a_run_id_422(h: ApiHar
 
 
 async def test_backtest_when_it_fails_after_starting_then_failed_with_code_and_no_report(
-    h: ApiHarness,
+    tmp_path: Path, clock: ManualClock
 ) -> None:
-    # The simulated market starts in 2019: the run is accepted, then fails with a reason.
-    body = {**SMALL, "start": "2015-01-02", "end": "2015-06-30"}
-    r = await h.trade.post("/api/backtests", json=body)
-    assert r.status_code == 202
-    failed = await _finished(h, r.json()["run_id"])
-    assert failed["status"] == "failed"
-    assert failed["error"]["code"] == "INVALID_INPUT"
-    assert "2019" in failed["error"]["message"]
-    assert failed["summary"] is None
-    assert failed["result"] is None
-    assert failed["report_url"] is None
-    report = await h.read.get(f"/api/backtests/{failed['run_id']}/report")
-    assert report.json()["error"]["code"] == "REPORT_NOT_READY"
+    # Inside the data, but no ticker has 51 bars by the end: accepted, then failed with why.
+    data = write_market(tmp_path / "market")
+    async with api_harness(tmp_path / "desk", clock, market_provider="csv", csv_dir=data) as h:
+        body = {"tickers": ["UPCO"], "start": "2024-01-16", "end": "2024-01-31"}
+        r = await h.trade.post("/api/backtests", json=body)
+        assert r.status_code == 202, r.text
+        failed = await _finished(h, r.json()["run_id"])
+        assert failed["status"] == "failed"
+        assert failed["error"]["code"] == "INVALID_INPUT"
+        assert "no ticker left to backtest" in failed["error"]["message"]
+        assert failed["summary"] is None
+        assert failed["result"] is None
+        assert failed["report_url"] is None
+        report = await h.read.get(f"/api/backtests/{failed['run_id']}/report")
+        assert report.json()["error"]["code"] == "REPORT_NOT_READY"
 
 
 class _HeldWorker:

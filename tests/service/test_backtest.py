@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from tests.fakes.backtest_data import sessions, write_market
 
+from swingdesk.backtest.report import render
 from swingdesk.backtest.runner import BacktestParams, SessionPriceCsvMarket, run_backtest
 from swingdesk.domain.money import price4
 from swingdesk.marketdata.calendar import TradingCalendar
@@ -84,3 +85,29 @@ async def test_backtest_when_run_twice_then_json_is_byte_identical(tmp_path: Pat
     assert doc["benchmark"]["days"]
     assert doc["skipped"] == {}
     assert {"turnover", "exposure_average", "exposure_max"} <= set(doc["metrics"])
+
+
+async def test_report_when_a_position_is_open_at_the_end_then_shown_with_its_mark_and_pnl(
+    tmp_path: Path,
+) -> None:
+    root = write_market(tmp_path / "market")
+    days = sessions()
+    params = BacktestParams(root, ("UPCO", "FLAT", "DOWN"), days[60], days[80])
+    result = await run_backtest(params)
+    [buy] = [f for f in result.fills if f.ticker == "UPCO"]  # held into the last session
+    frame = pd.read_csv(root / "UPCO.csv", dtype=str).set_index("date")
+    mark = Decimal(frame.loc[days[80].isoformat(), "close"]).quantize(Decimal("0.0001"))
+    shown = {
+        "shares": str(buy.qty),
+        "entry_date": buy.day.isoformat(),
+        "entry_price": str(buy.price),
+        "mark": str(mark),
+        "market_value": str(buy.qty * mark),
+        "unrealized_pnl": str((mark - buy.price) * buy.qty),
+    }
+    assert result.to_doc()["open_positions"] == {"UPCO": shown}
+    page = render(result)
+    section = page[page.index('<section id="open_positions">') :]
+    section = section[: section.index("</section>")]
+    for key, value in shown.items():
+        assert f'data-key="open.UPCO.{key}" data-value="{value}"' in section

@@ -133,3 +133,25 @@ def test_backtest_when_dates_are_bad_then_exit_2_invalid_input(tmp_path: Path) -
     )
     assert result.exit_code == 2
     assert "INVALID_INPUT" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("source", "dates"),
+    [
+        ("csv", ("2024-03-01", "9999-12-31")),
+        ("csv", ("2023-06-01", "2024-03-01")),
+        ("simulated", ("2019-01-02", "2250-12-31")),
+    ],
+)
+def test_backtest_when_dates_lie_beyond_the_data_then_exit_2_date_out_of_range(
+    tmp_path: Path, source: str, dates: tuple[str, str]
+) -> None:
+    root = write_market(tmp_path / "data")
+    data = ["--data", str(root)] if source == "csv" else ["--simulated"]
+    result = CliRunner().invoke(
+        app,
+        ["backtest", *data, "--tickers", "UPCO" if source == "csv" else "AAPL",
+         "--start", dates[0], "--end", dates[1]],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "[DATE_OUT_OF_RANGE]" in result.stderr

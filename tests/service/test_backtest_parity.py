@@ -43,11 +43,17 @@ async def _both(params: BacktestParams) -> tuple[dict[str, Any], dict[str, Any]]
     return _summary(await run_pipeline_backtest(params)), _summary(fast)
 
 
+@pytest.mark.parametrize("exits_first", [True, False])
 @pytest.mark.parametrize("strategy", ["rules", "crossover"])
-async def test_engines_when_hand_made_market_then_identical(tmp_path: Path, strategy: str) -> None:
+async def test_engines_when_hand_made_market_then_identical(
+    tmp_path: Path, strategy: str, exits_first: bool
+) -> None:
     days = sessions()
     root = write_market(tmp_path / "m")
-    params = BacktestParams(root, ("UPCO", "FLAT", "DOWN"), days[55], days[-1], strategy=strategy)
+    params = BacktestParams(
+        root, ("UPCO", "FLAT", "DOWN"), days[55], days[-1],
+        strategy=strategy, exits_first=exits_first,
+    )  # fmt: skip
     pipeline, fast = await _both(params)
     assert fast == pipeline
     assert fast["decisions"] == 3 * len(days[55:])

@@ -38,7 +38,7 @@ from swingdesk.services.autopilot import Autopilot
 from swingdesk.services.backtests import BacktestService
 from swingdesk.services.scan import scan
 from swingdesk.services.watchlist import Watchlist
-from swingdesk.store.backtests import BacktestRuns
+from swingdesk.store.backtests import BacktestRuns, Retention
 
 log = logging.getLogger(__name__)
 #: Seconds a stop waits for cancelled jobs to end after their grace period.
@@ -184,6 +184,7 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
             # Backtests replay the service's CSV data; any other market, the simulated one.
             csv_dir=settings.csv_dir if settings.market_provider is MarketProvider.CSV else None,
             default_seed=settings.sim_seed,
+            retention=Retention(settings.backtest_retention_runs, settings.backtest_retention_days),
         ),
         db_probe=DatabaseProbe(desk.store.ping, timeout_s=settings.ready_timeout_s),
         streams=StreamAdmission(

@@ -1,4 +1,4 @@
-"""The backtest routes: start a run (trade key), list runs, read one, read its HTML report."""
+"""The backtest routes: start (trade key), list, read one, its HTML report, delete (trade)."""
 
 from __future__ import annotations
 
@@ -113,6 +113,23 @@ async def get_backtest(run_id: RunId, services: ServicesDep) -> Response:
     # The stored document is spliced in as it is: no parse and re-encode of a large JSON.
     body = f'{head[:-1]}, "result": {run.result_json or "null"}}}'
     return Response(body, media_type="application/json")
+
+
+@backtests.delete(
+    "/{run_id}",
+    status_code=204,
+    response_class=Response,
+    dependencies=Trade,
+    responses={
+        204: {"description": "deleted, with its result and report"},
+        409: {"model": ErrorResponse, "description": "the run is still running (BACKTEST_RUNNING)"},
+    },
+)
+async def delete_backtest(run_id: RunId, services: ServicesDep) -> Response:
+    """Delete a finished run with its result document and report (trade key)."""
+    if not await services.backtests.delete(run_id):
+        raise _not_found(run_id)
+    return Response(status_code=204)
 
 
 @backtests.get(

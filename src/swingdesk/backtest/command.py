@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from swingdesk.backtest.result import BacktestParams, BacktestResult
 from swingdesk.backtest.result import Progress as ProgressCallback
 from swingdesk.backtest.runner import check_params
+from swingdesk.backtest.window import check_window
 from swingdesk.domain.errors import InputError
 from swingdesk.domain.ticker import sanitize_ticker
 
@@ -56,8 +57,12 @@ def build_params(
     earnings_unknown: str,
     risk_profile: str,
     seed: int,
+    today: date,
 ) -> BacktestParams:
-    """Return the parameters the options describe; raise InputError naming a bad option."""
+    """Return the parameters the options describe; raise InputError naming a bad option.
+
+    ``today`` bounds a simulated window (see ``backtest.window``), as the API's clock does.
+    """
     if universe not in ("", "all"):
         raise InputError(f"--universe takes only 'all', got {universe!r}")
     names = tuple(dict.fromkeys(sanitize_ticker(t) for t in tickers.split(",") if t.strip()))
@@ -78,6 +83,7 @@ def build_params(
         sim_seed=seed,
     )
     check_params(params)
+    check_window(params, today=today)
     return params
 
 

@@ -22,15 +22,13 @@ import numpy as np
 import numpy.typing as npt
 
 from swingdesk.adapters.csv_market import Bars, CsvMarket
-from swingdesk.marketdata.agent import DEFAULT_LOOKBACK
 from swingdesk.marketdata.indicators import (
     ADV_PERIOD,
-    ATR_PERIOD,
     SMA_LONG,
     SMA_SHORT,
     FloatArray,
+    decision_atr_values,
     rolling_mean_values,
-    trailing_atr_values,
 )
 from swingdesk.marketdata.snapshot import Figures
 from swingdesk.ports import TickerProfile
@@ -94,9 +92,7 @@ def build_series(
     out = []
     for ticker in tickers:
         bars = market.bars(ticker)
-        atr = trailing_atr_values(
-            bars.high, bars.low, bars.close, ATR_PERIOD, window=DEFAULT_LOOKBACK
-        )
+        atr = decision_atr_values(bars.high, bars.low, bars.close)
         sma_20 = rolling_mean_values(bars.close, SMA_SHORT)
         sma_50 = rolling_mean_values(bars.close, SMA_LONG)
         adv_20 = rolling_mean_values(bars.volume, ADV_PERIOD)

@@ -1,17 +1,19 @@
 """The fast engine: the pipeline replay's decisions, verdicts and fills, without its database.
 
-It runs the same day as ``replay`` does (orders sent at the open, stops on the session's
-bar, decisions a minute after the close) and calls the same code at every step that
-matters: ``make_snapshot`` for the snapshot, the strategy's own ``decide`` and the real
-``StrategyAgent`` for the signal, ``assess_account`` and the real ``RiskManager`` on a
-``PortfolioState`` equal to what ``PortfolioService`` would build (high-water mark and
-start-of-day equity in simulated time, queued entries shown by ``risk.pending``), and the
-simulated broker's own fill and stop prices. What it skips is only what cannot change an
-outcome: the database round trips, and the decisions of tickers that are not held and
-whose indicators rule a BUY out (``data.candidate``), which are HOLDs, counted as such, and
-the BUYs surely denied at the market stage whatever the account (``screen``), counted under
-their market codes. Tests prove both engines give identical results, and that the fast
-engine's are the same with the screen and without it.
+It runs the same day as ``replay`` does (orders sent at the open, closes first, or kept
+until their ticker's next bar; stops on the session's bar; decisions a minute after the
+close) and calls the same code at every step that matters: ``make_snapshot`` for the
+snapshot, the strategy's own ``decide`` and the real ``StrategyAgent`` for the signal,
+``assess_account`` and the real ``RiskManager`` on a ``PortfolioState`` equal to what
+``PortfolioService`` would build (high-water mark and start-of-day equity in simulated
+time, queued entries shown by ``risk.pending``), and the simulated broker's own fill and
+stop prices. What it skips is only what cannot change an outcome: the database round
+trips, and the decisions of tickers that are not held and whose indicators rule a BUY out
+(``data.candidate``), which are HOLDs, counted as such, the BUYs surely denied at the
+market stage whatever the account (``screen``), counted under their market codes, and the
+tickers whose order waits for their next bar (as in ``replay``). Tests prove both engines
+give identical results, and that the fast engine's are the same with the screen and
+without it.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import numpy.typing as npt
 
 from swingdesk.adapters.simulated_broker import bar_stop_fill, market_fill_price
 from swingdesk.backtest.data import Series, build_series
-from swingdesk.backtest.replay import NEXT_OPEN_STALE_S, SessionPriceCsvMarket
+from swingdesk.backtest.replay import NEXT_OPEN_STALE_S, SessionPriceCsvMarket, at_the_open
 from swingdesk.backtest.result import (
     BacktestParams,
     BacktestResult,
@@ -168,6 +170,8 @@ class _Run:
         # Per ticker: (the exchange date asked, the next report the provider answered).
         self.next_report: dict[str, tuple[date, date]] = {}
         self.screen: MarketScreen | None = None
+        #: Each held ticker's last close, as of the latest evening (open positions at the end).
+        self.marks: dict[str, Decimal] = {}
 
     async def session(self, d: int, day: date) -> None:
         """Run session ``day`` (index ``d``): open, close, evening decisions, day record."""
@@ -179,9 +183,13 @@ class _Run:
     # --- the open and the close -------------------------------------------------------
 
     async def _send_queued(self, day: date, now: datetime) -> None:
-        queued, self.queue = self.queue, []
+        queued = at_the_open(self.queue, exits_first=self.params.exits_first)
+        self.queue = []
         for approval, sector in queued:
             ticker = approval.ticker
+            if self.provider.bar(ticker, day) is None:
+                self.queue.append((approval, sector))  # waits for the ticker's next bar
+                continue
             self.last_order_at[ticker] = now  # the order row is stored before anything else
             if now - approval.ts_event > self.stale_after:
                 self.result.rejected_orders[STALE_SIGNAL] += 1
@@ -239,6 +247,7 @@ class _Run:
                     stop_price=pos.stop,
                 )
             )
+        self.marks = {p.ticker: p.market_price for p in positions}
         exposure = sum((p.qty * p.market_price for p in positions), _ZERO)
         equity = self.cash + exposure
         self.hwm = equity if self.hwm is None else max(self.hwm, equity)
@@ -265,18 +274,27 @@ class _Run:
         vix = await self.provider.vix(now)
         today = self.calendar.exchange_date(now)
         active = self.state is TradingState.ACTIVE
-        pending: list[PendingEntry] = []
-        portfolio = base
+        # Entries still waiting for their ticker's bar are pending as much as tonight's are
+        # (the pipeline's risk sees the whole queue).
+        pending = [
+            PendingEntry(a.ticker, a.qty, a.reference_price, sector)
+            for a, sector in self.queue
+            if a.intent is Intent.BUY_TO_OPEN
+        ]
+        portfolio = with_pending_entries(base, pending)
         # Every ticker is decided; one not held can only BUY, and only on a candidate day,
         # so the others are HOLDs, counted without being built.
         result.decisions += len(self.series)
         chosen = {self.index[t] for t in self.positions}
+        # A ticker whose order still waits has had no bar since that order was approved: a
+        # new decision would read the same figures, so there is none until the order is out.
+        waiting = {self.index[a.ticker] for a, _ in self.queue}
         if active:
             picks = self.candidates[:, d]
             if self.screen is not None:
-                picks = self._screen_out(picks, d, dec(vix, VIX_Q), chosen)
+                picks = self._screen_out(picks, d, dec(vix, VIX_Q), chosen | waiting)
             chosen.update(np.flatnonzero(picks).tolist())
-        for i in sorted(chosen):
+        for i in sorted(chosen - waiting):
             s = self.series[i]
             snap = await self._snapshot(s, int(s.ends[d]), vix, today, now)
             if self.strategy.decision(snap, portfolio.position(s.ticker)).action is Action.HOLD:
@@ -298,16 +316,17 @@ class _Run:
         result.days.append(DayRecord(day, self.cash + exposure, self.cash, exposure))
 
     def _screen_out(
-        self, picks: npt.NDArray[np.bool_], d: int, vix: Decimal | None, held: set[int]
+        self, picks: npt.NDArray[np.bool_], d: int, vix: Decimal | None, exempt: set[int]
     ) -> npt.NDArray[np.bool_]:
         """Count the candidates surely denied at the market stage; return the others.
 
-        A held ticker is never screened: holding it, the analyst decides an exit.
+        An ``exempt`` ticker is never screened: a held one (holding it, the analyst decides
+        an exit), or one whose order waits for its next bar (it is not decided at all).
         """
         assert self.screen is not None
         assert self.state is TradingState.ACTIVE  # the desk stage passes (see screen)
         stopped, fails = self.screen.stopped(d, vix)
-        keep = np.array([i not in held for i in stopped.tolist()], dtype=np.bool_)
+        keep = np.array([i not in exempt for i in stopped.tolist()], dtype=np.bool_)
         if stopped.size == 0 or not keep.any():
             return picks
         stopped, fails = stopped[keep], fails[keep]
@@ -358,5 +377,8 @@ class _Run:
         result = self.result
         result.trades = self.book.closed
         result.unsent_orders = len(self.queue)
-        result.open_positions = {t: p.qty for t, p in sorted(self.positions.items())}
+        result.open_positions = {
+            t: self.book.open_position(t, p.qty, self.marks[t])
+            for t, p in sorted(self.positions.items())
+        }
         return result

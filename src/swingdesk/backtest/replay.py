@@ -4,15 +4,20 @@ Parity with live comes from swapping adapters, not from a second implementation:
 ManualClock, the CSV provider (which shows a daily bar only once its session has closed)
 and the simulated broker on a temporary SQLite file. For each session D:
 
-1. at D's open, orders approved after D-1's close are sent through the real ExecutionAgent;
-   the broker's price source answers the session's open while a session is in progress,
-   so they fill at D's open plus slippage;
+1. at D's open, orders approved after D-1's close are sent through the real ExecutionAgent,
+   the closes first (``at_the_open``); the broker's price source answers the session's open
+   while a session is in progress, so they fill at D's open plus slippage. An order whose
+   ticker has no bar on D (a halt, a missing row) is not sent: it waits for the ticker's
+   next bar, and fills at that open (or is refused as stale once its approval is older
+   than ``NEXT_OPEN_STALE_S``);
 2. at D's close, held protective stops are checked against D's (open, low) bar and the
    fills booked by the reconciler;
-3. a minute after D's close, every ticker runs through the pipeline (seeing bars up to D);
-   approved orders are queued for the next open instead of sent at once. Risk sees the
-   queued entries as if filled at their reference price (``risk.pending``), so two
-   approvals of one evening cannot jointly spend the same cash or fill the same sector.
+3. a minute after D's close, every ticker runs through the pipeline (seeing bars up to D),
+   but for one whose order still waits (it has had no bar since the approval, so a new
+   decision would read the same figures); approved orders are queued for the next open
+   instead of sent at once. Risk sees the queued entries as if filled at their reference
+   price (``risk.pending``), so two approvals of one evening cannot jointly spend the same
+   cash or fill the same sector.
 
 It is slow (a database round trip per stage) and exact; ``engine`` is the fast one and a
 test proves both agree.
@@ -21,9 +26,11 @@ test proves both agree.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -94,12 +101,28 @@ class SessionPriceCsvMarket(CsvMarket):
         return Decimal(repr(float(bars.open[j]))), Decimal(repr(float(bars.low[j])))
 
 
+Queued = tuple[RiskApproved, str | None]
+
+
+def at_the_open(queue: list[Queued], *, exits_first: bool) -> list[Queued]:
+    """Return the queued approvals in the order they are sent at the open.
+
+    Closes first, so that their proceeds are in the account when the entries are paid for
+    (in ticker order an entry could be refused for cash a later sale was about to free);
+    each kind in approval order. ``exits_first=False`` keeps the approval order.
+    """
+    if not exits_first:
+        return list(queue)
+    return sorted(queue, key=lambda q: q[0].intent is not Intent.SELL_TO_CLOSE)
+
+
 class NextOpenExecution(ExecutionAgent):
     """An ExecutionAgent that holds approvals until the next session's open."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, exits_first: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.queue: list[tuple[RiskApproved, str | None]] = []
+        self.queue: list[Queued] = []
+        self.exits_first = exits_first
 
     async def execute(
         self, approval: RiskApproved, *, sector: str | None, before_send: Guard = no_guard
@@ -123,11 +146,14 @@ class NextOpenExecution(ExecutionAgent):
             if a.intent is Intent.BUY_TO_OPEN
         ]
 
-    async def send_queued(self) -> list[ExecutionReport]:
-        """Place every queued approval now, in approval order."""
-        queued, self.queue = self.queue, []
+    async def send_queued(self, has_bar: Callable[[str], bool]) -> list[ExecutionReport]:
+        """Place every queued approval whose ticker ``has_bar`` today; keep the others."""
+        queued, self.queue = at_the_open(self.queue, exits_first=self.exits_first), []
         reports = []
         for approval, sector in queued:
+            if not has_bar(approval.ticker):
+                self.queue.append((approval, sector))  # waits for the ticker's next bar
+                continue
             reports.append(await super().execute(approval, sector=sector))
         return reports
 
@@ -169,6 +195,7 @@ def desk_parts(desk: Any, params: BacktestParams) -> _Parts:
         retry=RetryPolicy(attempts=1),
         stale_after_s=NEXT_OPEN_STALE_S,
         sector_of=SectorLookup(desk.provider),
+        exits_first=params.exits_first,
     )
     p = desk.pipeline
     pipeline = DecisionPipeline(
@@ -188,6 +215,10 @@ def desk_parts(desk: Any, params: BacktestParams) -> _Parts:
     return _Parts(pipeline, execution, desk.broker, desk.sync)
 
 
+def _has_bar(provider: SessionPriceCsvMarket, day: date, ticker: str) -> bool:
+    return provider.bar(ticker, day) is not None
+
+
 async def _replay(
     parts: _Parts,
     params: BacktestParams,
@@ -202,7 +233,8 @@ async def _replay(
     book = TradeBook(params.commission)
     for done, day in enumerate(sessions, start=1):
         clock.set(calendar.session_open(day))
-        for report in await parts.execution.send_queued():
+        has_bar = partial(_has_bar, provider, day)
+        for report in await parts.execution.send_queued(has_bar):
             if report.status is OrderStatus.FILLED and report.filled_avg_price is not None:
                 fill = Fill(day, report.request.ticker, report.request.side.value,
                             report.filled_qty, report.filled_avg_price, "market")  # fmt: skip
@@ -222,9 +254,12 @@ async def _replay(
         if parts.sync is not None:
             await parts.sync.run_once()
         clock.set(calendar.session_close(day) + timedelta(minutes=1))
+        waiting = {approval.ticker for approval, _ in parts.execution.queue}
         for ticker in tickers:
-            outcome = await parts.pipeline.run(ticker, trigger="backtest")
             result.decisions += 1
+            if ticker in waiting:
+                continue  # no bar since its order was approved: nothing new to decide
+            outcome = await parts.pipeline.run(ticker, trigger="backtest")
             if isinstance(outcome.verdict, RiskApproved):
                 result.approvals += 1
             elif isinstance(outcome.verdict, RiskRejected):
@@ -237,7 +272,10 @@ async def _replay(
             progress(done, len(sessions))
     result.trades = book.closed
     result.unsent_orders = len(parts.execution.queue)
-    result.open_positions = {p.ticker: p.qty for p in await parts.broker.get_positions()}
+    result.open_positions = {
+        p.ticker: book.open_position(p.ticker, p.qty, p.current_price)
+        for p in await parts.broker.get_positions()
+    }
     return result
 
 

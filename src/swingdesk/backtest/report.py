@@ -139,6 +139,29 @@ def _trades(doc: dict[str, Any]) -> str:
     return _table(list(keys), rows, css="trades")
 
 
+_OPEN = ("shares", "entry_date", "entry_price", "mark", "market_value", "unrealized_pnl")
+
+
+def _open_positions(doc: dict[str, Any]) -> str:
+    held = doc["open_positions"]
+    if not held:
+        return '<p class="empty">no position open at the end</p>'
+    rows = []
+    for ticker, pos in held.items():
+        cells = "".join(_raw(f"open.{ticker}.{k}", pos[k]) for k in _OPEN)
+        rows.append(f'<tr><td class="l">{_e(ticker)}</td>{cells}</tr>')
+    note = (
+        "<p>Marked at the last session's close; unrealised P&amp;L is after the entry's "
+        "commission. Their value is in the final equity and the figures above.</p>"
+    )
+    return note + _table(["ticker", *_OPEN], rows, css="open")
+
+
+def _raw(key: str, value: str) -> str:
+    """Return a cell showing a JSON string value as it is (no rounding)."""
+    return f'<td data-key="{_e(key)}" data-value="{_e(value)}">{_e(value)}</td>'
+
+
 def _counts(title: str, counts: dict[str, int]) -> str:
     if not counts:
         return f'<p class="empty">no {_e(title)}</p>'
@@ -192,6 +215,7 @@ def render(result: BacktestResult) -> str:
         _section("drawdown", "Drawdown", dd),
         _section("monthly", "Monthly returns", _monthly(doc)),
         _section("trades", "Trades", _trades(doc)),
+        _section("open_positions", "Open positions at the end", _open_positions(doc)),
         _section(
             "denials",
             "Denials by risk code (first failing stage)",

@@ -55,6 +55,9 @@ class BacktestParams:
     risk_profile: str = "desk"
     #: Seed of the simulated market (``simulated`` only).
     sim_seed: int = 42
+    #: At the open, send the closes before the entries (their proceeds can pay for them);
+    #: False sends everything in approval order, the ticker order of the evening before.
+    exits_first: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,39 @@ class Fill:
     kind: str  # "market" or "stop"
 
 
+@dataclass(frozen=True, slots=True)
+class OpenPosition:
+    """A position still held after the last session, marked at that session's close."""
+
+    shares: Decimal
+    entry_date: date
+    entry_price: Decimal
+    mark: Decimal
+    #: Paid on the entry; the exit's is not (the position is still open).
+    commission: Decimal
+
+    @property
+    def market_value(self) -> Decimal:
+        """Return the shares at the mark."""
+        return self.shares * self.mark
+
+    @property
+    def unrealized_pnl(self) -> Decimal:
+        """Return the gain at the mark, after the entry's commission."""
+        return (self.mark - self.entry_price) * self.shares - self.commission
+
+    def to_doc(self) -> dict[str, str]:
+        """Return the position as the JSON shows it."""
+        return {
+            "shares": str(self.shares),
+            "entry_date": self.entry_date.isoformat(),
+            "entry_price": str(self.entry_price),
+            "mark": str(self.mark),
+            "market_value": str(self.market_value),
+            "unrealized_pnl": str(self.unrealized_pnl),
+        }
+
+
 @dataclass
 class BacktestResult:
     """Everything a backtest produced."""
@@ -92,7 +128,8 @@ class BacktestResult:
     denials: Counter[str] = field(default_factory=Counter)
     rejected_orders: Counter[str] = field(default_factory=Counter)
     unsent_orders: int = 0
-    open_positions: dict[str, Decimal] = field(default_factory=dict)
+    #: Positions held at the end, by ticker.
+    open_positions: dict[str, OpenPosition] = field(default_factory=dict)
     # Filled by the runner, around the engines:
     #: Tickers left out, with the reason (too little history, a file that fails validation).
     skipped: dict[str, str] = field(default_factory=dict)
@@ -105,6 +142,20 @@ class BacktestResult:
     #: "fast" or "pipeline": the engine that ran.
     engine_used: str = ""
 
+    def curve(self) -> tuple[list[date], list[Decimal]]:
+        """Return the series the return figures use: the initial cash, then each close.
+
+        The benchmark's convention (``Benchmark.curve``): n sessions are n periods from the
+        cash before the first open, so both CAGRs annualise the same span (252 / n).
+        """
+        if not self.days:
+            return [], []
+        first = self.days[0].day
+        return [first, *(d.day for d in self.days)], [
+            self.params.initial_cash,
+            *(d.equity for d in self.days),
+        ]
+
     def metrics(self) -> dict[str, Any]:
         """Return the performance figures of the run."""
         sessions = [d.day for d in self.days]
@@ -113,7 +164,7 @@ class BacktestResult:
         notional = sum((f.qty * f.price for f in self.fills), Decimal(0))
         exposure = m.exposure([d.exposure for d in self.days], equity)
         return {
-            **return_metrics(sessions, equity),
+            **return_metrics(*self.curve()),
             "trades": len(self.trades),
             "win_rate": _r(m.win_rate(self.trades)),
             "profit_factor": None if pf is None else _r(pf),
@@ -170,7 +221,7 @@ class BacktestResult:
                 }
                 for t in self.trades
             ],
-            "open_positions": {k: str(v) for k, v in sorted(self.open_positions.items())},
+            "open_positions": {k: v.to_doc() for k, v in sorted(self.open_positions.items())},
             "benchmark": None if self.benchmark is None else benchmark_doc(self.benchmark),
             "contamination": None if self.contamination is None else self.contamination.to_doc(),
         }
@@ -196,6 +247,7 @@ def params_doc(p: BacktestParams) -> dict[str, Any]:
         "sim_seed": p.sim_seed if p.simulated else None,
         "earnings_unknown": p.earnings_unknown,
         "risk_profile": p.risk_profile,
+        "exits_first": p.exits_first,
     }
 
 
@@ -245,6 +297,13 @@ class TradeBook:
         self.commission = commission
         self.lots: dict[str, list[tuple[date, Decimal, Decimal]]] = {}
         self.closed: list[m.Trade] = []
+
+    def open_position(self, ticker: str, shares: Decimal, mark: Decimal) -> OpenPosition:
+        """Return the open lots of ``ticker`` (``shares`` in all) as a position at ``mark``."""
+        lots = self.lots[ticker]
+        cost = sum((qty * price for _, qty, price in lots), Decimal(0))
+        entry = cost / shares if len(lots) > 1 else lots[0][2]  # one lot: its price exactly
+        return OpenPosition(shares, lots[0][0], entry, mark, self.commission * len(lots))
 
     def add(self, fill: Fill, reason: str) -> None:
         """Open a lot on a buy; close lots on a sell."""

@@ -65,6 +65,17 @@ class PortfolioState(BaseModel):
         """Return cash plus the market value of positions."""
         return self.cash + self.positions_value
 
+    def equity_at(self, marks: Mapping[str, Decimal]) -> Decimal:
+        """Return cash plus each position valued at its ticker's mark, else its market price.
+
+        One verdict values the whole account at one set of marks (risk: the snapshot's price
+        for the ticker decided); with no marks this is ``equity``, sum for sum.
+        """
+        total = ZERO
+        for p in self.positions:
+            total += p.qty * marks.get(p.ticker, p.market_price)
+        return self.cash + total
+
     def position(self, ticker: str) -> PositionState | None:
         """Return the open position in ``ticker``, if any."""
         for p in self.positions:

@@ -4,7 +4,8 @@ Which bars feed which indicator:
 
 - SMA-20 and SMA-50 use every bar including today's in-progress one, so they move with
   the last price, as on any charting platform.
-- ATR-14 and ADV-20 use completed sessions only. A session still in progress has neither
+- ATR-14 and ADV-20 use completed sessions only (ATR-14 is ``decision_atr``: TA-Lib's over
+  the last 400 of them, see ``indicators``). A session still in progress has neither
   its full range nor its full volume, and counting it would understate both, loosening
   the position size and the liquidity gate exactly when the day is young.
 - ``volume`` is the newest bar's: today's so far while the session runs, else the last
@@ -30,11 +31,11 @@ from swingdesk.marketdata.cache import TtlCache
 from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.marketdata.indicators import (
     ADV_PERIOD,
-    ATR_PERIOD,
+    ATR_WINDOW,
     SMA_LONG,
     SMA_SHORT,
     FloatArray,
-    atr_wilder_values,
+    decision_atr,
     rolling_mean_values,
 )
 from swingdesk.marketdata.snapshot import CONTINUOUS_SOURCES, Figures, make_snapshot
@@ -42,8 +43,8 @@ from swingdesk.ports import MarketData
 
 __all__ = ["CONTINUOUS_SOURCES", "DEFAULT_LOOKBACK", "MarketDataAgent"]
 
-#: Bars a snapshot reads: enough for the SMA-50 one bar back, and the window ATR-14 uses.
-DEFAULT_LOOKBACK = 60
+#: Bars a snapshot reads: ATR-14's window of completed sessions, and a live bar beside it.
+DEFAULT_LOOKBACK = ATR_WINDOW + 1
 
 
 def _last(values: FloatArray, back: int = 1) -> float | None:
@@ -65,8 +66,11 @@ class MarketDataAgent:
         lookback: int = DEFAULT_LOOKBACK,
         cache_ttl_s: float = 0.0,
     ) -> None:
-        if lookback < SMA_LONG:
-            raise ValueError(f"lookback must cover SMA-{SMA_LONG}, got {lookback} bars")
+        if lookback < DEFAULT_LOOKBACK:
+            raise ValueError(
+                f"lookback must cover ATR-14's {ATR_WINDOW} completed bars and a live one, "
+                f"got {lookback} bars"
+            )
         self.provider = provider
         self.calendar = calendar
         self.lookback = lookback
@@ -136,14 +140,14 @@ class MarketDataAgent:
         close = cols["close"]
         # ATR and ADV: completed sessions only.
         end = close.size - 1 if live else close.size
-        # Over the whole window: ``trailing_atr_values`` reproduces it for any bar of a history.
-        atr = atr_wilder_values(cols["high"][:end], cols["low"][:end], close[:end], ATR_PERIOD)
+        # ``decision_atr_values`` reproduces it, bit for bit, for any bar of a history.
+        atr = decision_atr(cols["high"][:end], cols["low"][:end], close[:end])
         sma_20 = rolling_mean_values(close, SMA_SHORT)
         sma_50 = rolling_mean_values(close, SMA_LONG)
         return Figures(
             close=_last(close),
             prev_close=_last(close, 2),
-            atr_14=_last(atr),
+            atr_14=atr,
             sma_20=_last(sma_20),
             sma_50=_last(sma_50),
             prev_sma_20=_last(sma_20, 2),

@@ -152,9 +152,13 @@ class LimitTexts:
 class RiskInput(NamedTuple):
     """Everything a rule may look at; build it with ``prepare``.
 
-    ``entry`` is the sized order for a BUY_TO_OPEN. ``equity`` is the portfolio's equity,
-    ``held`` its position in the signal's ticker and ``sector_others`` the market value of its
-    other positions in the snapshot's sector (zero when the sector is unknown).
+    One valuation serves the whole verdict: the signal's ticker is marked at the snapshot's
+    price (the quote the entry is sized on; its market price when the snapshot has none),
+    every other position at its market price. ``equity`` is the portfolio at those marks
+    (``PortfolioState.equity_at``), ``held`` its first position in the signal's ticker and
+    ``held_value`` the value of every one of those, ``sector_others`` the value of its other
+    positions in the snapshot's sector (zero when the sector is unknown). ``entry`` is the
+    sized order for a BUY_TO_OPEN.
     """
 
     signal: SignalCreated
@@ -165,6 +169,7 @@ class RiskInput(NamedTuple):
     entry: EntrySize | None
     equity: Decimal
     held: PositionState | None
+    held_value: Decimal
     sector_others: Decimal
     texts: LimitTexts
 
@@ -179,19 +184,25 @@ def prepare(
     opening: bool,
 ) -> RiskInput:
     """Work out the account figures in one pass and, for an opening order, size the entry."""
-    ticker, sector = signal.ticker, market.sector
-    total = others = ZERO
+    ticker, sector, quote = signal.ticker, market.sector, market.price
+    total = others = held_value = ZERO
     held = None
-    # Same additions in the same order as PortfolioState.equity, so the figures are identical.
+    # The additions of PortfolioState.equity_at(decision_marks(market)), in the same order,
+    # so that the figures are identical.
     for p in portfolio.positions:
-        value = p.qty * p.market_price
-        total += value
         if p.ticker == ticker:
+            value = p.qty * (p.market_price if quote is None else quote)
+            held_value += value
             if held is None:
                 held = p
-        elif sector is not None and p.sector == sector:
-            others += value
+        else:
+            value = p.qty * p.market_price
+            if sector is not None and p.sector == sector:
+                others += value
+        total += value
     equity = portfolio.cash + total
     limits = texts.limits
     entry = size_for_equity(equity, market, limits) if opening else None
-    return RiskInput(signal, portfolio, market, limits, now, entry, equity, held, others, texts)
+    return RiskInput(
+        signal, portfolio, market, limits, now, entry, equity, held, held_value, others, texts
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from operator import attrgetter
@@ -20,15 +21,18 @@ _CLOSING_RULES = rules.EVERY_ORDER + rules.CLOSING
 _passed = attrgetter("passed")
 
 
-def assess_account(portfolio: PortfolioState, limits: RiskLimits) -> str | None:
+def assess_account(
+    portfolio: PortfolioState, limits: RiskLimits, *, marks: Mapping[str, Decimal] | None = None
+) -> str | None:
     """Return why an ACTIVE desk must move to REDUCING, or None when it need not.
 
     A drawdown of 10% from the high-water mark, or a day's loss of 3%, stops new risk;
-    returning to ACTIVE takes a person's explicit resume.
+    returning to ACTIVE takes a person's explicit resume. The account is valued at its
+    positions' market prices, or at ``marks`` where given (a verdict's, ``decision_marks``).
     """
     if portfolio.trading_state is not TradingState.ACTIVE:
         return None
-    equity = portfolio.equity
+    equity = portfolio.equity if marks is None else portfolio.equity_at(marks)
     drawdown = drawdown_fraction(portfolio.high_water_mark, equity)
     day_loss = day_loss_fraction(portfolio.start_of_day_equity, equity)
     reasons = []

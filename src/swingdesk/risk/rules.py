@@ -236,8 +236,8 @@ def ticker_concentration(r: RiskInput) -> RiskCheck:
     e, equity = r.entry, r.equity
     if e is None or equity <= 0:
         return r.texts.ticker_missing
-    held, limit = r.held, r.limits.max_ticker_pct
-    frac = ((held.qty * e.price if held else ZERO) + e.notional) / equity
+    limit = r.limits.max_ticker_pct
+    frac = (r.held_value + e.notional) / equity
     return _check(
         _TICKER_CONCENTRATION,
         frac <= limit,
@@ -253,9 +253,9 @@ def sector_concentration(r: RiskInput) -> RiskCheck:
     if e is None or equity <= 0 or sector is None:
         return r.texts.sector_missing
     # The ticker's own holding is in the snapshot's sector whatever its recorded sector says
-    # (positions rebuilt from the broker carry none), valued at the price the entry uses.
-    held, limit = r.held, r.limits.max_sector_pct
-    frac = (r.sector_others + (held.qty * e.price if held else ZERO) + e.notional) / equity
+    # (positions rebuilt from the broker carry none), valued at the verdict's one mark.
+    limit = r.limits.max_sector_pct
+    frac = (r.sector_others + r.held_value + e.notional) / equity
     return _check(
         _SECTOR_CONCENTRATION,
         frac <= limit,

@@ -24,6 +24,11 @@ class EntrySize(NamedTuple):
     notional: Decimal
 
 
+def decision_marks(market: MarketSnapshot) -> dict[str, Decimal]:
+    """Return the marks a verdict values the account at: the snapshot's price for its ticker."""
+    return {} if market.price is None else {market.ticker: market.price}
+
+
 def size_entry(
     portfolio: PortfolioState, market: MarketSnapshot, limits: RiskLimits
 ) -> EntrySize | None:
@@ -32,8 +37,9 @@ def size_entry(
     risk_dollars = equity x risk_per_trade_pct; stop_distance = atr_stop_multiple x ATR-14;
     shares = floor(risk_dollars / stop_distance), capped at floor(equity x max_ticker_pct / price).
     The stop is rounded *up* to the cent so the money at risk never exceeds risk_dollars.
+    Equity is the account at the decision's marks (``decision_marks``), as every rule sees it.
     """
-    return size_for_equity(portfolio.equity, market, limits)
+    return size_for_equity(portfolio.equity_at(decision_marks(market)), market, limits)
 
 
 def size_for_equity(

@@ -4,7 +4,7 @@ The risk manager evaluates and records every rule for every signal, so ``explain
 each value against its limit. Counting denials is another matter. A signal with no known
 earnings date fails the market stage; that it would also have exceeded the buying power
 says nothing about buying power, which it could never have used (on the shared S&P 500 data,
-10,866 of the 11,902 buying-power failures of a five-year backtest were such signals). So
+10,747 of the 12,146 buying-power failures of a five-year backtest were such signals). So
 a tally (a backtest's denials by code, the dashboard's denials today) counts a denied signal
 under the failed checks of its first failing stage, in the order a trader asks:
 

@@ -19,11 +19,12 @@ from uuid import uuid4
 
 from swingdesk.backtest.result import BacktestParams
 from swingdesk.backtest.runner import check_params
+from swingdesk.backtest.window import check_window
 from swingdesk.domain.errors import ConflictError, InputError, UnknownTickerError
 from swingdesk.domain.ticker import sanitize_ticker
 from swingdesk.ports import Clock
 from swingdesk.services.backtest_worker import Outcome, ProcessWorker
-from swingdesk.store.backtests import INTERRUPTED, BacktestRun, BacktestRuns
+from swingdesk.store.backtests import INTERRUPTED, RUNNING, BacktestRun, BacktestRuns, Retention
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,11 @@ class BacktestService:
         csv_dir: Path | None,
         default_seed: int,
         worker: Worker | None = None,
+        retention: Retention | None = None,
     ) -> None:
         self.runs = runs
+        #: Applied each time a run is stored (None keeps every run).
+        self.retention = retention
         self.clock = clock
         self.csv_dir = csv_dir
         self.default_seed = default_seed
@@ -144,6 +148,10 @@ class BacktestService:
     async def start(self, spec: BacktestSpec) -> BacktestRun:
         """Validate, store the run as running and start it; 409 while another one runs."""
         params = self.params_for(spec)
+        # Within the data (or the simulated bounds): reads each ticker file's ends, so not
+        # on the event loop.
+        today = self.clock.now().date()
+        await asyncio.to_thread(check_window, params, today=today)
         async with self._starting:
             if self._stopping:
                 raise ConflictError("the service is stopping; no new backtest starts")
@@ -153,10 +161,22 @@ class BacktestService:
                     details={"running": self.running},
                 )
             run_id = str(uuid4())
-            run = await self.runs.add(run_id, self._params_doc(spec, params), self.clock.now())
+            run = await self.runs.add(
+                run_id, self._params_doc(spec, params), self.clock.now(), retention=self.retention
+            )
             self.running = run_id
             self._task = asyncio.create_task(self._run(run_id, params), name=f"backtest-{run_id}")
         return run
+
+    async def delete(self, run_id: str) -> bool:
+        """Delete a finished run with its result and report; False when there is no such run."""
+        status = RUNNING if run_id == self.running else await self.runs.delete(run_id)
+        if status == RUNNING:
+            raise BacktestRunningError(
+                f"backtest {run_id} is still running; it can be deleted once it has ended",
+                details={"running": run_id},
+            )
+        return status is not None
 
     def _params_doc(self, spec: BacktestSpec, params: BacktestParams) -> dict[str, Any]:
         return {

@@ -3,23 +3,37 @@
 A run is inserted ``running``; it ends ``done`` (summary, result document and report
 written in one transaction) or ``failed`` (a stable code and a message). A run whose
 process stopped before it ended is marked failed ``INTERRUPTED`` at the next start-up.
+Storing a run applies the retention (``Retention``) in the same transaction; a finished run
+can also be deleted on its own. A running run is never deleted.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
+from sqlalchemy.sql.elements import ColumnElement
 
 from swingdesk.store import tables as t
 from swingdesk.store.store import Store
 
+log = logging.getLogger(__name__)
 RUNNING, DONE, FAILED = "running", "done", "failed"
 INTERRUPTED = "INTERRUPTED"
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Which finished runs to keep: the newest ``runs``, and (unless 0) those under ``days``."""
+
+    runs: int
+    days: int = 0
 
 
 @dataclass(frozen=True)
@@ -58,8 +72,15 @@ class BacktestRuns:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def add(self, run_id: str, params: dict[str, Any], now: datetime) -> BacktestRun:
-        """Store a new run as running."""
+    async def add(
+        self,
+        run_id: str,
+        params: dict[str, Any],
+        now: datetime,
+        *,
+        retention: Retention | None = None,
+    ) -> BacktestRun:
+        """Store a new run as running; then delete the finished runs ``retention`` drops."""
         row = t.BacktestRunRow(
             run_id=run_id,
             status=RUNNING,
@@ -69,7 +90,31 @@ class BacktestRuns:
         )
         async with self.store.tx() as tx:
             tx.session.add(row)
+            if retention is not None:
+                await tx.session.flush()  # the new run counts among the newest
+                await self._prune(tx.session, retention, now)
         return BacktestRun.from_row(row)
+
+    @staticmethod
+    async def _prune(session: AsyncSession, keep: Retention, now: datetime) -> None:
+        r = t.BacktestRunRow
+        newest = select(r.run_id).order_by(r.created_at.desc(), r.run_id.desc()).limit(keep.runs)
+        dropped: ColumnElement[bool] = r.run_id.not_in(newest)
+        if keep.days > 0:
+            dropped = or_(dropped, r.created_at < now - timedelta(days=keep.days))
+        result = await session.execute(delete(r).where(r.status != RUNNING, dropped))
+        count = int(getattr(result, "rowcount", 0) or 0)
+        if count:
+            log.info("backtest retention deleted %d finished run(s)", count)
+
+    async def delete(self, run_id: str) -> str | None:
+        """Delete a finished run; return its status (``running``: not deleted), None if none."""
+        r = t.BacktestRunRow
+        async with self.store.tx() as tx:
+            status = await tx.session.scalar(select(r.status).where(r.run_id == run_id))
+            if status is not None and status != RUNNING:
+                await tx.session.execute(delete(r).where(r.run_id == run_id, r.status != RUNNING))
+        return status
 
     async def finish(
         self,

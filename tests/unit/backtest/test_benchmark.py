@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from swingdesk.adapters.csv_market import Bars
-from swingdesk.backtest.benchmark import Entry, buy_and_hold
-from swingdesk.backtest.result import benchmark_doc
+from swingdesk.backtest.benchmark import Benchmark, Entry, buy_and_hold
+from swingdesk.backtest.result import BacktestParams, BacktestResult, DayRecord, benchmark_doc
 from swingdesk.marketdata.calendar import day_number
 
 D = [date(2024, 1, 2), date(2024, 1, 3), date(2024, 1, 4), date(2024, 1, 5)]
@@ -65,3 +65,17 @@ def test_buy_and_hold_when_ticker_has_no_bar_in_window_then_sleeve_stays_cash() 
     assert "LATE" not in b.entries
     # AAA: 10 shares at 10; LATE's 100 stays cash.
     assert [str(e) for e in b.equity] == ["200.00", "200.00", "200.00", "220.00"]
+
+
+def test_figures_when_strategy_equity_equals_the_benchmark_then_same_cagr_and_ratios() -> None:
+    # One convention for both: from the initial cash before the first open to the last
+    # close, so n sessions are n periods (CAGR = growth ** (252 / n) - 1) and n returns.
+    equity = (Decimal(100_000), Decimal(110_000), Decimal(99_000), Decimal(121_000))
+    result = BacktestResult(BacktestParams(None, ("AAA",), D[0], D[-1]))
+    result.days = [DayRecord(d, e, e, Decimal(0)) for d, e in zip(D, equity, strict=True)]
+    result.benchmark = Benchmark(Decimal(100_000), tuple(D), equity, {}, ())
+    doc = result.to_doc()
+    mine, bench = doc["metrics"], doc["benchmark"]["metrics"]
+    assert mine["cagr"] == bench["cagr"] == pytest.approx(1.21 ** (252 / 4) - 1, rel=1e-6)
+    for key in ("total_return", "volatility", "sharpe", "sortino", "max_drawdown"):
+        assert mine[key] == bench[key], key

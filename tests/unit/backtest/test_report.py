@@ -66,8 +66,8 @@ def test_report_when_rendered_then_self_contained_with_every_section() -> None:
     parsed = _Collect()
     parsed.feed(page)
     assert parsed.ids == [
-        "parameters", "metrics", "equity", "drawdown", "monthly", "trades", "denials",
-        "rejections", "skipped",
+        "parameters", "metrics", "equity", "drawdown", "monthly", "trades", "open_positions",
+        "denials", "rejections", "skipped",
     ]  # fmt: skip
     assert "http://" not in page
     assert "https://" not in page

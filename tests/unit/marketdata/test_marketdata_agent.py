@@ -87,9 +87,10 @@ def test_agent_when_constructed_then_satisfies_the_service_port(cal: TradingCale
     assert list(agent.universe()) == ["FAKE"]
 
 
-def test_agent_when_lookback_below_fifty_then_value_error(cal: TradingCalendar) -> None:
-    with pytest.raises(ValueError, match="SMA-50"):
-        MarketDataAgent(FakeProvider(_bars(cal, 60)), cal, lookback=20)
+def test_agent_when_lookback_below_the_atr_window_then_value_error(cal: TradingCalendar) -> None:
+    # 400 completed bars for ATR-14, and room for a live bar: 401 at least.
+    with pytest.raises(ValueError, match="ATR-14"):
+        MarketDataAgent(FakeProvider(_bars(cal, 60)), cal, lookback=400)
 
 
 async def test_snapshot_when_all_data_present_then_hand_checked_values(

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from swingdesk.marketdata.indicators import (
-    atr_wilder_values,
+    ATR_WINDOW,
+    decision_atr,
+    decision_atr_values,
     rolling_mean_values,
     rolling_sum_values,
-    trailing_atr_values,
 )
 
 
@@ -21,14 +22,19 @@ def _bars(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return high, low, close
 
 
-@pytest.mark.parametrize(("n", "seed"), [(5, 1), (14, 2), (59, 3), (60, 4), (61, 5), (700, 6)])
-def test_trailing_atr_when_compared_with_each_window_then_bit_identical(n: int, seed: int) -> None:
+@pytest.mark.parametrize(
+    ("n", "seed"), [(5, 1), (14, 2), (15, 3), (399, 4), (400, 5), (401, 6), (1300, 7)]
+)
+def test_decision_atr_when_compared_with_each_window_then_bit_identical(n: int, seed: int) -> None:
     h, lo, c = _bars(n, seed)
-    full = trailing_atr_values(h, lo, c, 14, window=60)
-    for t in range(n):
-        s = max(0, t - 59)
-        window = atr_wilder_values(h[s : t + 1], lo[s : t + 1], c[s : t + 1], 14)[-1]
+    full = decision_atr_values(h, lo, c)
+    # Every bar up to two windows in, then a sample: each window is what a snapshot reads.
+    for t in [*range(min(n, 2 * ATR_WINDOW)), *range(2 * ATR_WINDOW, n, 37)]:
+        s = max(0, t - ATR_WINDOW - 5)  # more bars than the window: only the window counts
+        window = decision_atr(h[s : t + 1], lo[s : t + 1], c[s : t + 1])
         assert np.array_equal(full[t], window, equal_nan=True), t
+    assert np.isnan(full[: min(n, 14)]).all()
+    assert np.isfinite(full[14:]).all()
 
 
 def test_rolling_mean_when_compared_with_each_window_then_bit_identical() -> None:
@@ -46,9 +52,3 @@ def test_rolling_sum_when_nan_inside_then_only_its_windows_are_nan() -> None:
     assert np.isnan(sums[1])
     assert np.isnan(sums[2])
     assert sums.tolist()[3:] == [9.0, 11.0, 13.0]
-
-
-def test_trailing_atr_when_window_out_of_range_then_refused() -> None:
-    h, lo, c = _bars(30, 8)
-    with pytest.raises(ValueError, match="window"):
-        trailing_atr_values(h, lo, c, 14, window=300)
