@@ -233,7 +233,7 @@ def _strategy(settings: Settings, llm: LLMClient | None, store: Store) -> Strate
             return await store.llm_spend_since(ny_day_start(now))
 
         budget = BudgetGuard(settings.llm_daily_budget_usd, spent_today, price)
-    return LLMStrategy(
+    analyst = LLMStrategy(
         llm,
         prices=prices,
         cache=FileResponseCache(settings.llm_cache_dir or settings.data_dir / "llm_cache"),
@@ -243,6 +243,11 @@ def _strategy(settings: Settings, llm: LLMClient | None, store: Store) -> Strate
         max_concurrency=settings.llm_max_concurrency,
         max_output_tokens=settings.llm_max_output_tokens,
     )
+    if settings.analyst_team_enabled:
+        from swingdesk.strategy.team import AnalystTeam
+
+        return AnalystTeam(analyst)
+    return analyst
 
 
 async def build_desk(
