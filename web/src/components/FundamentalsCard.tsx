@@ -37,7 +37,7 @@ export function FundamentalsCard({ data, error }: Props) {
           No fundamentals from this source.
         </p>
       ) : (
-        <dl className="figures">
+        <dl className="fundamentals-figures">
           <dt>Market cap</dt>
           <dd>{f.market_cap_usd === null ? DASH : `$${formatCompact(f.market_cap_usd)}`}</dd>
           <dt>P/E (trailing / forward)</dt>
