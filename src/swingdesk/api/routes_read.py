@@ -15,16 +15,15 @@ from swingdesk.api.schemas import (
     AuditPage,
     Deleted,
     EquityHistory,
-    FundamentalsResponse,
     InsightsPage,
     MarketHistory,
-    NewsOut,
     OrdersPage,
     Portfolio,
     Positions,
     RiskOut,
     SnapshotsPage,
 )
+from swingdesk.api.schemas_context import FundamentalsResponse, NewsOut
 from swingdesk.domain.enums import OrderStatus
 from swingdesk.domain.errors import SwingdeskError
 from swingdesk.domain.exchange_time import ny_day_start
