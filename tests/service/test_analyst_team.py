@@ -42,7 +42,9 @@ def context_snapshot(**kw: object) -> MarketSnapshot:
     return snapshot(
         news=news,
         sentiment=Sentiment(method="test", score=-0.2, headlines=1, label="negative"),
-        fundamentals=Fundamentals(as_of=NOW.date(), source="test", market_cap_usd=Decimal("3e12")),
+        fundamentals=Fundamentals(
+            as_of=NOW.date(), source="test", market_cap_usd=Decimal(3_000_000_000_000)
+        ),
         **kw,
     )
 
