@@ -153,6 +153,9 @@ async def test_news_when_server_ignores_end_then_later_articles_are_dropped(
             wire_article(2, ["AAPL"], NOW - timedelta(hours=1), "On time")]  # fmt: skip
     fake.state.news = sent
     fake.state.script.append((200, {"news": sent, "next_page_token": None}, {}))
+    rows = await _news(fake).fetch(["AAPL"], NOW - timedelta(days=1), NOW, 5)
+    assert [h.title for _, h in rows] == ["On time"]
+    fake.state.script.append((200, {"news": sent, "next_page_token": None}, {}))
     assert [h.title for h in await _news(fake).news("AAPL", NOW, 5)] == ["On time"]
 
 
