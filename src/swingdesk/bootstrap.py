@@ -107,22 +107,29 @@ def _market_provider(settings: Settings) -> MarketData:
 
 def _context_source(settings: Settings, provider: MarketData) -> MarketContextSource | None:
     """Return where news and fundamentals come from: the price provider itself, or for
-    Alpaca its News API with Yahoo's fundamentals when Yahoo is its context."""
-    if not settings.market_context_enabled:
+    Alpaca its News API with Yahoo's fundamentals when Yahoo is its context. Only the
+    configured provider's module is imported (the demo never loads yfinance)."""
+    if not settings.market_provider or not settings.market_context_enabled:
         return None
-    from swingdesk.adapters.alpaca_data import AlpacaMarket
-    from swingdesk.adapters.csv_market import CsvMarket
-    from swingdesk.adapters.simulated_market import SimulatedMarket
-    from swingdesk.adapters.yahoo_market import YahooMarket
-
-    if isinstance(provider, AlpacaMarket):
+    kind = settings.market_provider
+    if kind is MarketProvider.ALPACA:
+        from swingdesk.adapters.alpaca_data import AlpacaMarket
         from swingdesk.adapters.alpaca_news import AlpacaNews
+        from swingdesk.adapters.yahoo_market import YahooMarket
 
+        if not isinstance(provider, AlpacaMarket):
+            return None
         yahoo = provider.context if isinstance(provider.context, YahooMarket) else None
         return AlpacaNews.from_settings(settings, fundamentals=yahoo)
-    if isinstance(provider, SimulatedMarket | CsvMarket | YahooMarket):
-        return provider
-    return None
+    if kind is MarketProvider.SIMULATED:
+        from swingdesk.adapters.simulated_market import SimulatedMarket as Kind
+    elif kind is MarketProvider.CSV:
+        from swingdesk.adapters.csv_market import CsvMarket as Kind  # type: ignore[assignment]
+    elif kind is MarketProvider.YAHOO:
+        from swingdesk.adapters.yahoo_market import YahooMarket as Kind  # type: ignore[assignment]
+    else:
+        return None
+    return provider if isinstance(provider, Kind) else None
 
 
 def _market_agent(settings: Settings, provider: MarketData) -> MarketDataAgent:
