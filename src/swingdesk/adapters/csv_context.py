@@ -81,8 +81,22 @@ def _table(
 
 @dataclass(frozen=True, slots=True)
 class _News:
-    at_s: Ints  # publication times, ascending
-    rows: tuple[Headline, ...]
+    """One symbol's headlines: times ascending, raw cells, and the Headlines built so far
+    (cleaning and validating tens of thousands at start-up would cost a second)."""
+
+    at_s: Ints
+    when: tuple[datetime, ...]
+    cells: tuple[tuple[str, str | None, str | None, str | None], ...]  # title, publisher, ...
+    built: dict[int, Headline | None]
+
+    def headline(self, j: int) -> Headline | None:
+        """Return headline ``j``, cleaned and validated on first use."""
+        if j not in self.built:
+            title, publisher, url, summary = self.cells[j]
+            self.built[j] = Headline.of(
+                title, self.when[j], publisher=publisher, url=url, summary=summary
+            )
+        return self.built[j]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +125,7 @@ class CsvContext:
             return {}
         cols = {c: frame[c].tolist() if c in frame.columns else None for c in
                 ("symbol", "published_at", "title", "publisher", "url", "summary")}  # fmt: skip
-        by_symbol: dict[str, list[tuple[int, Headline]]] = {}
+        by_symbol: dict[str, list[tuple[int, datetime, tuple[Any, ...]]]] = {}
         for i in range(len(frame)):
             line = i + 2
             symbol = str(cols["symbol"][i]).strip().upper()  # type: ignore[index]
@@ -120,22 +134,20 @@ class CsvContext:
             except ValueError:
                 problems.append(ContextProblem(path.name, line, "published_at is no ISO time"))
                 continue
-            headline = Headline.of(
-                str(cols["title"][i]),  # type: ignore[index]
-                when,
-                publisher=_cell(cols["publisher"], i),
-                url=_cell(cols["url"], i),
-                summary=_cell(cols["summary"], i),
-            )
-            if not symbol or headline is None:
+            title = str(cols["title"][i])  # type: ignore[index]
+            if not symbol or not title.strip():
                 problems.append(ContextProblem(path.name, line, "symbol or title is empty"))
                 continue
-            by_symbol.setdefault(symbol, []).append((int(when.timestamp()), headline))
+            cells = (title, _cell(cols["publisher"], i), _cell(cols["url"], i),
+                     _cell(cols["summary"], i))  # fmt: skip
+            by_symbol.setdefault(symbol, []).append((int(when.timestamp()), when, cells))
         out = {}
         for symbol, items in by_symbol.items():
             items.sort(key=lambda item: item[0])
-            at = np.array([t for t, _ in items], dtype=np.int64)
-            out[symbol] = _News(at, tuple(h for _, h in items))
+            at = np.array([t for t, _, _ in items], dtype=np.int64)
+            out[symbol] = _News(
+                at, tuple(w for _, w, _ in items), tuple(c for _, _, c in items), {}
+            )
         return out
 
     @staticmethod
@@ -186,7 +198,14 @@ class CsvContext:
         if items is None:
             return []
         end = int(np.searchsorted(items.at_s, now.timestamp(), side="right"))
-        return list(reversed(items.rows[max(0, end - limit) : end]))
+        out: list[Headline] = []
+        for j in range(end - 1, -1, -1):
+            h = items.headline(j)
+            if h is not None:
+                out.append(h)
+                if len(out) >= limit:
+                    break
+        return out
 
     def fundamentals(self, ticker: str, now: datetime) -> Fundamentals | None:
         """Return the newest row dated on or before ``now``'s New York date, None if none."""

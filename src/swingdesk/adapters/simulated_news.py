@@ -225,6 +225,14 @@ class SimulatedContext:
         hi = int(np.searchsorted(ev.at_s, end_s, side="right"))
         return [self._headline(k, ev, j) for j in range(lo, hi)]
 
+    def rows_between(self, k: int, start_s: float, end_s: float) -> list[tuple[int, str, str, str]]:
+        """Return (published Unix time, title, summary, publisher) of every headline of ticker
+        ``k`` published in [start_s, end_s], oldest first, without building models."""
+        ev = self.events(k)
+        lo = int(np.searchsorted(ev.at_s, start_s, side="left"))
+        hi = int(np.searchsorted(ev.at_s, end_s, side="right"))
+        return [(int(ev.at_s[j]), *self._words(k, ev, j)) for j in range(lo, hi)]
+
     def fundamentals(self, k: int, t: float) -> Fundamentals | None:
         """Return ticker ``k``'s figures as of the last session closed at or before ``t``."""
         d = self.d
@@ -255,6 +263,18 @@ class SimulatedContext:
         cached = self._headlines.get((k, j))
         if cached is not None:
             return cached
+        title, summary, publisher = self._words(k, ev, j)
+        headline = Headline(
+            title=title,
+            publisher=publisher,
+            published_at=datetime.fromtimestamp(int(ev.at_s[j]), tz=UTC),
+            summary=summary,
+        )
+        self._headlines[(k, j)] = headline
+        return headline
+
+    def _words(self, k: int, ev: _Events, j: int) -> tuple[str, str, str]:
+        """Return headline ``j`` of ticker ``k``: title, summary and publisher."""
         tk, kind, session = self.d.tickers[k], int(ev.kind[j]), int(ev.session[j])
         choices = _TEMPLATES[kind]
         title, summary = choices[_pick(self.d.seed, tk.ticker, session, kind, len(choices))]
@@ -265,14 +285,7 @@ class SimulatedContext:
             if kind == PREVIEW else "",
         }  # fmt: skip
         publisher = PUBLISHERS[_pick(self.d.seed, tk.ticker, session, -kind - 1, len(PUBLISHERS))]
-        headline = Headline(
-            title=title.format(**words),
-            publisher=publisher,
-            published_at=datetime.fromtimestamp(int(ev.at_s[j]), tz=UTC),
-            summary=summary.format(**words),
-        )
-        self._headlines[(k, j)] = headline
-        return headline
+        return title.format(**words), summary.format(**words), publisher
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
