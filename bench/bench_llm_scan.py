@@ -38,13 +38,15 @@ NOW = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
 
 
 async def snapshots(count: int) -> list[Any]:
-    """Return ``count`` distinct snapshots built from the simulated market."""
+    """Return ``count`` distinct snapshots built from the simulated market, with its
+    headlines, sentiment and fundamentals (the prompt the desk sends, fenced news and all)."""
     from swingdesk.adapters.simulated_market import SimulatedMarket
+    from swingdesk.adapters.vader_sentiment import VaderScorer
     from swingdesk.marketdata.agent import MarketDataAgent
     from swingdesk.marketdata.calendar import TradingCalendar
 
     provider = SimulatedMarket(seed=42)
-    agent = MarketDataAgent(provider, TradingCalendar())
+    agent = MarketDataAgent(provider, TradingCalendar(), context=provider, scorer=VaderScorer())
     base = [await agent.snapshot(t, NOW) for t in provider.universe()]
     # A distinct ticker per decision gives a distinct prompt, so no decision hits the cache.
     return [base[i % len(base)].model_copy(update={"ticker": f"S{i:03d}"}) for i in range(count)]
@@ -122,6 +124,7 @@ async def measure(tickers: int, delay_s: float, concurrency: int) -> dict[str, A
         await client.close()
         calls = len(server.requests)
     latencies = [s.latency_ms for s in signals]
+    prompt_chars = [len(s.prompt) for s in signals]
     overhead = [max(0.0, ms - delay_s * 1000) for ms in latencies]
     codes: dict[str, int] = {}
     for s in signals:
@@ -153,6 +156,8 @@ async def measure(tickers: int, delay_s: float, concurrency: int) -> dict[str, A
         "decision_latency_ms": summary(latencies),
         "overhead_under_load_ms": summary(overhead),
         "overhead_in_process_ms": summary(samples),
+        "prompt_chars": summary([float(c) for c in prompt_chars]),
+        "snapshots_with_headlines": sum(1 for s in snaps if s.news),
     }
 
 
@@ -177,6 +182,10 @@ def main() -> None:
         f"(p99 {lo['p99']:.1f}); in process median {ip['median']:.2f} ms (p99 {ip['p99']:.2f})"
     )
     print(f"model calls {r['model_calls']}, outcomes {r['outcomes']}")
+    print(
+        f"prompt {r['prompt_chars']['median']:.0f} characters median (fenced headlines, "
+        f"sentiment, fundamentals); {r['snapshots_with_headlines']} snapshots with headlines"
+    )
     print(f"wrote {write('llm_scan', r, args.out)}")
 
 

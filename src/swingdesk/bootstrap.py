@@ -18,7 +18,7 @@ from swingdesk.execution.retry import RetryPolicy
 from swingdesk.execution.sync import SyncWorker
 from swingdesk.marketdata.agent import MarketDataAgent
 from swingdesk.marketdata.calendar import TradingCalendar
-from swingdesk.ports import Broker, Clock, LLMClient, MarketData, Strategy
+from swingdesk.ports import Broker, Clock, LLMClient, MarketContextSource, MarketData, Strategy
 from swingdesk.risk.manager import RiskManager
 from swingdesk.services.control import TradingControl
 from swingdesk.services.pipeline import DecisionPipeline
@@ -29,6 +29,7 @@ from swingdesk.store.book_lock import BookLock
 from swingdesk.store.engine import DatabaseTimeouts
 from swingdesk.store.store import Store
 from swingdesk.strategy.agent import RulesStrategy, StrategyAgent
+from swingdesk.strategy.rules import RuleParams
 
 
 @dataclass
@@ -104,6 +105,53 @@ def _market_provider(settings: Settings) -> MarketData:
     )
 
 
+def _context_source(settings: Settings, provider: MarketData) -> MarketContextSource | None:
+    """Return where news and fundamentals come from: the price provider itself, or for
+    Alpaca its News API with Yahoo's fundamentals when Yahoo is its context. Only the
+    configured provider's module is imported (the demo never loads yfinance)."""
+    if not settings.market_provider or not settings.market_context_enabled:
+        return None
+    kind = settings.market_provider
+    if kind is MarketProvider.ALPACA:
+        from swingdesk.adapters.alpaca_data import AlpacaMarket
+        from swingdesk.adapters.alpaca_news import AlpacaNews
+        from swingdesk.adapters.yahoo_market import YahooMarket
+
+        if not isinstance(provider, AlpacaMarket):
+            return None
+        yahoo = provider.context if isinstance(provider.context, YahooMarket) else None
+        return AlpacaNews.from_settings(settings, fundamentals=yahoo)
+    if kind is MarketProvider.SIMULATED:
+        from swingdesk.adapters.simulated_market import SimulatedMarket as Kind
+    elif kind is MarketProvider.CSV:
+        from swingdesk.adapters.csv_market import CsvMarket as Kind  # type: ignore[assignment]
+    elif kind is MarketProvider.YAHOO:
+        from swingdesk.adapters.yahoo_market import YahooMarket as Kind  # type: ignore[assignment]
+    else:
+        return None
+    return provider if isinstance(provider, Kind) else None
+
+
+def _market_agent(settings: Settings, provider: MarketData) -> MarketDataAgent:
+    """Return the market-data stage over ``provider``, with its context source and scorer."""
+    context = _context_source(settings, provider)
+    scorer = None
+    if context is not None:
+        from swingdesk.adapters.vader_sentiment import VaderScorer
+
+        scorer = VaderScorer()
+    # Snapshots are cached per (ticker, instant): a backtest step asks several times.
+    return MarketDataAgent(
+        provider,
+        TradingCalendar(),
+        cache_ttl_s=60.0 if provider.source is DataSource.CSV else 0,
+        context=context,
+        scorer=scorer,
+        max_headlines=settings.news_max_headlines,
+        news_lookback_days=settings.news_lookback_days,
+    )
+
+
 class SectorLookup:
     """Sector of a ticker from the market provider, None when unknown."""
 
@@ -160,7 +208,13 @@ def _llm_client(settings: Settings) -> LLMClient | None:
 def _strategy(settings: Settings, llm: LLMClient | None, store: Store) -> Strategy:
     """Return the analyst: rules, or the LLM with its prices, cache and budget."""
     if llm is None:
-        return RulesStrategy()
+        cap = settings.rules_min_market_cap_usd
+        return RulesStrategy(
+            RuleParams(
+                min_sentiment=settings.rules_min_sentiment_score,
+                min_market_cap_usd=None if cap is None else float(cap),
+            )
+        )
     from swingdesk.adapters.llm_cache import FileResponseCache
     from swingdesk.domain.exchange_time import ny_day_start
     from swingdesk.strategy.budget import BudgetGuard, ModelPrice, price_for
@@ -186,7 +240,7 @@ def _strategy(settings: Settings, llm: LLMClient | None, store: Store) -> Strate
             return await store.llm_spend_since(ny_day_start(now))
 
         budget = BudgetGuard(settings.llm_daily_budget_usd, spent_today, price)
-    return LLMStrategy(
+    analyst = LLMStrategy(
         llm,
         prices=prices,
         cache=FileResponseCache(settings.llm_cache_dir or settings.data_dir / "llm_cache"),
@@ -196,6 +250,11 @@ def _strategy(settings: Settings, llm: LLMClient | None, store: Store) -> Strate
         max_concurrency=settings.llm_max_concurrency,
         max_output_tokens=settings.llm_max_output_tokens,
     )
+    if settings.analyst_team_enabled:
+        from swingdesk.strategy.team import AnalystTeam
+
+        return AnalystTeam(analyst)
+    return analyst
 
 
 async def build_desk(
@@ -235,10 +294,7 @@ async def build_desk(
     await relay.start()
     # A backtest passes its own provider (prices at the open while a session is in progress).
     provider = provider or _market_provider(settings)
-    # Snapshots are cached per (ticker, instant): a backtest step asks several times.
-    market = MarketDataAgent(
-        provider, TradingCalendar(), cache_ttl_s=60.0 if provider.source is DataSource.CSV else 0
-    )
+    market = _market_agent(settings, provider)
     broker: Broker = alpaca or SimulatedBroker(
         store,
         provider.last_price,

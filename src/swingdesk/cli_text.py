@@ -116,6 +116,8 @@ def print_explain(out: Console, record: dict[str, Any]) -> None:
         out.print("[bold]market snapshot[/bold]")
         for key in _SNAPSHOT_KEYS:
             say(out, f"  {key:<26} {shown(snap.get(key))}")
+    if record.get("context"):
+        print_context(out, record["context"])
     if record["strategy"]:
         st = record["strategy"]
         say(
@@ -126,6 +128,8 @@ def print_explain(out: Console, record: dict[str, Any]) -> None:
         )
         say(out, f"  input:  {shown(st['prompt'], indent=BLOCK_INDENT)}")
         say(out, f"  reply:  {shown(st['raw_output'], indent=BLOCK_INDENT)}")
+        for v in st.get("views") or []:
+            print_view(out, v)
         say(
             out,
             f"  => {shown(st['action'])} ({st['confidence']:.2f}) "
@@ -147,6 +151,39 @@ def print_explain(out: Console, record: dict[str, Any]) -> None:
     out.print("[bold]audit[/bold]")
     for a in record["audit"]:
         say(out, f"  #{shown(a['seq'])} {shown(a['ts'])} {shown(a['kind'])}: {shown(a['message'])}")
+
+
+def print_context(out: Console, ctx: dict[str, Any]) -> None:
+    """Print the fundamentals, the headlines with their scores and the aggregate sentiment."""
+    f = ctx.get("fundamentals")
+    if f:
+        figures = ", ".join(f"{k} {shown(v)}" for k, v in f.items() if k not in ("as_of", "source"))
+        say(out, f"[bold]fundamentals[/bold] as of {shown(f['as_of'])} ({shown(f['source'])}): "
+                 f"{figures}")  # fmt: skip
+    s = ctx.get("sentiment")
+    if s:
+        score = "none" if s["score"] is None else f"{s['score']:+.2f}"
+        say(out, f"[bold]sentiment[/bold] {score} ({shown(s['label'])}) over "
+                 f"{shown(s['headlines'])} headlines; method {shown(s['method'])}")  # fmt: skip
+    for h in ctx.get("news") or []:
+        score = "  n/a" if h["sentiment"] is None else f"{h['sentiment']:+.2f}"
+        say(out, f"  {score} {shown(h['published_at'])} {shown(h['publisher'])}: "
+                 f"{shown(h['title'])} {shown(h['url'] or '')}")  # fmt: skip
+    if ctx.get("missing"):
+        say(out, f"  context missing: {shown(', '.join(ctx['missing']))}")
+
+
+def print_view(out: Console, v: dict[str, Any]) -> None:
+    """Print one analyst-team view with what its call cost."""
+    cost = f"{shown(v['tokens_in'])}+{shown(v['tokens_out'])} tokens, {shown(v['cost_usd'])} USD"
+    if v["status"] != "ok":
+        say(out, f"  view {shown(v['role'])}: unavailable [{shown(v['reason_code'])}] "
+                 f"{shown(v['detail'])} ({cost})")  # fmt: skip
+        return
+    say(out, f"  view {shown(v['role'])}: {shown(v['stance'])} {v['confidence']:.2f} "
+             f"({cost}, cache hit: {shown(v['cache_hit'])})")  # fmt: skip
+    for point in v["key_points"]:
+        say(out, f"      - {shown(point)}")
 
 
 def print_portfolio(out: Console, view: dict[str, Any]) -> None:

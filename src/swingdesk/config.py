@@ -76,8 +76,8 @@ class Settings(BaseSettings):
     )
     csv_dir: Path | None = Field(
         default=None,
-        description="directory of TICKER.csv files (+ vix.csv, sectors.csv, earnings.csv) "
-        "for the csv market provider",
+        description="directory of TICKER.csv files (+ vix.csv, sectors.csv, earnings.csv, "
+        "news.csv, fundamentals.csv) for the csv market provider",
     )
     yahoo_cache_ttl_s: float = Field(
         default=60.0, ge=0, description="how long Yahoo answers are reused, seconds"
@@ -94,6 +94,18 @@ class Settings(BaseSettings):
         pattern="^(none|yahoo)$",
         description="with Alpaca data, where VIX, earnings and sectors outside the built-in "
         "table come from (Alpaca has none): none (risk fails closed) or yahoo",
+    )
+    market_context_enabled: bool = Field(
+        default=True,
+        description="read fundamentals, headlines and their sentiment into every snapshot "
+        "(from the market provider; Alpaca: its News API, fundamentals from Yahoo with "
+        "alpaca_data_context=yahoo)",
+    )
+    news_max_headlines: int = Field(
+        default=5, ge=1, le=50, description="headlines a snapshot carries at most, count"
+    )
+    news_lookback_days: int = Field(
+        default=14, ge=1, le=365, description="oldest headline a snapshot shows, days back"
     )
     host: str = Field(default="127.0.0.1", description="address `serve` binds to")
     port: int = Field(default=8000, ge=1, le=65535, description="port `serve` listens on")
@@ -273,7 +285,27 @@ class Settings(BaseSettings):
         default=Decimal(10), ge=0, description="seconds between orders in one ticker"
     )
 
+    # The rules analyst's optional context filters (unset: today's rule, unchanged).
+    rules_min_sentiment_score: float | None = Field(
+        default=None,
+        ge=-1,
+        le=1,
+        description="rules analyst: no entry while the headlines' aggregate sentiment score "
+        "(-1..1) is below this (no headlines: no filter); unset = sentiment ignored",
+    )
+    rules_min_market_cap_usd: Decimal | None = Field(
+        default=None,
+        ge=0,
+        description="rules analyst: no entry below this market cap, USD (an unknown cap "
+        "blocks the entry); unset = market cap ignored",
+    )
+
     # LLM analysts (strategy_provider openai or anthropic).
+    analyst_team_enabled: bool = Field(
+        default=False,
+        description="LLM analyst as a team: technicals, news/sentiment and fundamentals "
+        "views, then a decision call (four model calls a decision, each costed and budgeted)",
+    )
     llm_model: str | None = Field(
         default=None,
         description="model id; default gpt-4o-mini (openai) or claude-haiku-4-5 (anthropic)",
@@ -395,6 +427,8 @@ class Settings(BaseSettings):
     )
 
     @field_validator(
+        "rules_min_sentiment_score",
+        "rules_min_market_cap_usd",
         "llm_daily_budget_usd",
         "llm_model",
         "openai_base_url",

@@ -15,6 +15,7 @@ from uuid import UUID
 
 import pandas as pd
 
+from swingdesk.domain.context import Fundamentals, Headline
 from swingdesk.domain.enums import (
     Action,
     DataSource,
@@ -81,6 +82,34 @@ class MarketData(Protocol):
 
         Raise TemporaryError when the provider cannot say (risk then fails closed).
         """
+        ...
+
+
+class MarketContextSource(Protocol):
+    """News and fundamentals of a ticker, as they were known at ``now`` (never later)."""
+
+    async def news(self, ticker: str, now: datetime, limit: int) -> Sequence[Headline] | None:
+        """Return up to ``limit`` headlines published at or before ``now``, newest first.
+
+        None when the source has no news for this market (nothing to read, so "news" is
+        missing); an empty list when it has none for the ticker. Raise TemporaryError when
+        the source cannot be reached.
+        """
+        ...
+
+    async def fundamentals(self, ticker: str, now: datetime) -> Fundamentals | None:
+        """Return the newest figures dated on or before ``now``'s New York date, None if none."""
+        ...
+
+
+class SentimentScorer(Protocol):
+    """Scores one text's sentiment offline, deterministically, with no model to download."""
+
+    #: The scorer and its version, as shown beside every score (e.g. ``vader-3.3.2``).
+    method: str
+
+    def score(self, text: str) -> float:
+        """Return a compound score from -1 (most negative) to 1 (most positive)."""
         ...
 
 

@@ -83,6 +83,53 @@ def test_ticker_when_unknown_then_an_error_toast_shows_its_code(
     expect(toast).to_be_visible()
     expect(toast).to_contain_text("UNKNOWN_TICKER")
     expect(page.get_by_test_id("auth-error")).to_have_count(0)
+    # The news and fundamentals cards say why they are empty (their requests were refused).
+    expect(page.get_by_test_id("news-card").get_by_role("alert")).to_be_visible()
+    expect(page.get_by_test_id("fundamentals-card").get_by_role("alert")).to_be_visible()
     # Chromium logs the refused requests; nothing else may be logged.
-    refused = console.forgive(re.compile(r"status of 404 .*/api/(quote|market-history)/ZZZZ"))
+    refused = console.forgive(
+        re.compile(r"status of 404 .*/api/(quote|market-history|news|fundamentals)/ZZZZ")
+    )
     assert refused, "expected the quote and history requests to be refused"
+
+
+def _tone(score: float | None) -> str:
+    if score is None:
+        return "unknown"
+    return "positive" if score >= 0.05 else "negative" if score <= -0.05 else "neutral"
+
+
+def test_ticker_view_when_opened_then_headlines_with_sentiment_and_fundamentals_card(
+    page: Page, desk: DeskServer, console: ConsoleWatch, api: httpx.Client, screens: Path
+) -> None:
+    # The simulated market's headlines follow its own events: take the ticker with the most.
+    universe = ["AAPL", "MSFT", "NVDA", "TSLA", "AMD", "XOM", "JPM", "BA", "META", "AMZN"]
+    bodies = {t: api.get(f"/api/news/{t}").raise_for_status().json() for t in universe}
+    ticker = max(universe, key=lambda t: len(bodies[t]["headlines"]))
+    heads = bodies[ticker]["headlines"]
+    assert heads, "no simulated headline in the lookback window for any of ten tickers"
+    figures = api.get(f"/api/fundamentals/{ticker}").raise_for_status().json()["fundamentals"]
+    page.emulate_media(reduced_motion="reduce")
+    sign_in(page, console, desk.url, TRADE_KEY)
+    open_ticker(page, ticker)
+
+    card = page.get_by_test_id("news-card")
+    items = card.get_by_test_id("headline")
+    expect(items).to_have_count(len(heads))
+    for i, h in enumerate(heads):
+        item = items.nth(i)
+        expect(item).to_contain_text(h["title"])
+        expect(item).to_contain_text(h["publisher"])
+        expect(item).to_have_attribute("data-sentiment", _tone(h["sentiment"]))
+        expect(item.locator("time")).to_have_attribute("datetime", h["published_at"])
+    colour = items.first.locator(".sentiment-dot").evaluate("e => getComputedStyle(e).color")
+    if _tone(heads[0]["sentiment"]) in ("positive", "negative"):
+        assert colour != items.first.locator(".headline-title, a").first.evaluate(
+            "e => getComputedStyle(e).color"
+        )
+    expect(card).to_contain_text("vader-3.3.2+finance")
+    fundamentals = page.get_by_test_id("fundamentals-card")
+    expect(fundamentals).to_contain_text(f"as of {figures['as_of']} · simulated")
+    expect(fundamentals).to_contain_text("Market cap")
+    card.scroll_into_view_if_needed()
+    page.locator(".context-cards").screenshot(path=screens / "news.png")

@@ -1,4 +1,5 @@
-"""A fake Alpaca market data server (``GET /v2/stocks/bars``): real HTTP on 127.0.0.1.
+"""A fake Alpaca market data server (``GET /v2/stocks/bars``, ``GET /v1beta1/news``): real
+HTTP on 127.0.0.1.
 
 Speaks the wire format alpaca-py's StockHistoricalDataClient parses: multi-symbol bars
 ``{"bars": {"AAPL": [{"t","o","h","l","c","v","n","vw"}...]}, "next_page_token": ...}``,
@@ -6,6 +7,12 @@ symbols in alphabetical order and bars ascending, a page holding at most
 ``min(limit, max_page)`` bars across all symbols (a small ``max_page`` exercises paging
 whatever the client asks for). Keys are checked (401 otherwise). A symbol the fake does not
 know is simply absent, as at Alpaca; one listed in ``invalid`` is refused with 422.
+
+News: ``{"news": [{"id", "headline", "author", "created_at", "updated_at", "summary",
+"content", "url", "images", "symbols", "source"}...], "next_page_token": ...}``, articles
+naming any of ``symbols``, created in [start, end], newest first (``sort=asc`` oldest
+first), at most ``min(limit, 50, news_max_page)`` per page (``limit`` above 50 is a 422,
+as at Alpaca).
 
 Fault injection: ``script`` holds replies served before the real answer, in order
 (``rate_limit``, ``fail``); ``delay_s`` stalls every answer; ``ignore_end`` sends bars after
@@ -52,6 +59,8 @@ class FakeAlpacaDataState:
     """The fake's script: bars per symbol, faults and a request log."""
 
     bars: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    news: list[dict[str, Any]] = field(default_factory=list)
+    news_max_page: int = 50
     invalid: set[str] = field(default_factory=set)
     max_page: int = 10_000
     script: list[tuple[int, Any, dict[str, str]]] = field(default_factory=list)
@@ -117,6 +126,43 @@ class FakeAlpacaDataState:
         return 200, {"bars": out, "next_page_token": next_token}
 
 
+def wire_article(
+    article_id: int, symbols: list[str], created: datetime, headline: str, **kw: Any
+) -> dict[str, Any]:
+    """Return one news article as Alpaca sends it."""
+    stamp = created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "id": article_id, "headline": headline, "author": kw.get("author", "Benzinga Staff"),
+        "created_at": stamp, "updated_at": kw.get("updated_at", stamp),
+        "summary": kw.get("summary", ""), "content": "", "url": kw.get("url", ""),
+        "images": [], "symbols": symbols, "source": kw.get("source", "benzinga"),
+    }  # fmt: skip
+
+
+def news_page(st: FakeAlpacaDataState, query: dict[str, str]) -> tuple[int, Any]:
+    """Return the status and body for one news request."""
+    limit = int(query.get("limit") or 10)
+    if not 1 <= limit <= 50:
+        return 422, {"code": 42210000, "message": "limit must be between 1 and 50"}
+    wanted = {s for s in query.get("symbols", "").split(",") if s}
+    start = _moment(query["start"]) if query.get("start") else None
+    end = _moment(query["end"]) if query.get("end") else None
+    rows = [
+        a
+        for a in st.news
+        if (not wanted or wanted & set(a["symbols"]))
+        and (start is None or _moment(a["created_at"]) >= start)
+        and (end is None or _moment(a["created_at"]) <= end)
+    ]
+    rows.sort(key=lambda a: (_moment(a["created_at"]), a["id"]), reverse=query.get("sort") != "asc")
+    size = min(limit, st.news_max_page)
+    token = query.get("page_token")
+    offset = int(base64.b64decode(token).decode()) if token else 0
+    more = offset + size < len(rows)
+    next_token = base64.b64encode(str(offset + size).encode()).decode() if more else None
+    return 200, {"news": rows[offset : offset + size], "next_page_token": next_token}
+
+
 class FakeAlpacaData:
     """Run the fake on an ephemeral loopback port (use as a context manager)."""
 
@@ -151,6 +197,8 @@ def _handler(st: FakeAlpacaDataState) -> type[BaseHTTPRequestHandler]:
                 st.headers.append(dict(self.headers.items()))
                 if parts.path == "/v2/stocks/bars":
                     st.requests[query.get("symbols", "")] += 1
+                elif parts.path == "/v1beta1/news":
+                    st.requests["news:" + query.get("symbols", "")] += 1
                 if (
                     self.headers.get("APCA-API-KEY-ID") != KEY
                     or self.headers.get("APCA-API-SECRET-KEY") != SECRET
@@ -162,6 +210,9 @@ def _handler(st: FakeAlpacaDataState) -> type[BaseHTTPRequestHandler]:
                     reply = st.script.pop(0)
                 elif parts.path == "/v2/stocks/bars":
                     status, body = st.page(query)
+                    reply = (status, body, {})
+                elif parts.path == "/v1beta1/news":
+                    status, body = news_page(st, query)
                     reply = (status, body, {})
                 else:
                     reply = (404, "404 page not found", {})

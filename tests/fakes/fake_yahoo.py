@@ -1,8 +1,16 @@
 """A fake Yahoo Finance on 127.0.0.1 that the real yfinance library talks to.
 
 Endpoints: ``fc.yahoo.com`` (cookie), ``/v1/test/getcrumb``, ``/v8/finance/chart/{sym}``,
-``/v10/finance/quoteSummary/{sym}``, ``/v7/finance/quote``, fundamentals-timeseries (empty)
-and ``guce.yahoo.com/consent`` (no consent form, so yfinance falls back cleanly).
+``/v10/finance/quoteSummary/{sym}``, ``/v7/finance/quote``, fundamentals-timeseries (empty),
+``POST finance.yahoo.com/xhr/ncp`` (``Ticker.news``) and ``guce.yahoo.com/consent`` (no
+consent form, so yfinance falls back cleanly).
+
+Payloads have the shapes Yahoo sends (recorded from its answers, values ours): the news
+stream's ``{"id", "content": {"title", "summary", "pubDate", "provider": {"displayName"},
+"canonicalUrl": {"url"}, ...}}`` items, with an ad among them as Yahoo mixes in, and the
+quoteSummary modules ``Ticker.info`` asks for (``financialData``, ``defaultKeyStatistics``,
+``summaryDetail``, ...) with raw numbers (``formatted=false``); ``debtToEquity`` is a
+percentage and the v7 quote's ``dividendYield`` is in percent, as at Yahoo.
 
 ``RewritingSession`` is a curl_cffi session (the kind yfinance 1.x accepts) that sends every
 ``https://<host>/<path>`` to ``http://127.0.0.1:<port>/<host>/<path>``.
@@ -36,6 +44,12 @@ class FakeSymbol:
     earnings: list[date] = field(default_factory=list)
     market_cap: float | None = 1e12
     calendar_error: bool = False
+    #: quoteSummary fields by module, e.g. {"financialData": {"revenueGrowth": 0.06}}.
+    modules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: v7 quote fields (``quoteResponse.result[0]``).
+    quote: dict[str, Any] = field(default_factory=dict)
+    #: The news stream, in Yahoo's shape (see ``yahoo_article``); None answers 500.
+    news: list[dict[str, Any]] | None = field(default_factory=list)
 
 
 @dataclass
@@ -101,6 +115,44 @@ def chart_json(sym: str, info: FakeSymbol) -> dict[str, Any]:
     }
 
 
+def yahoo_article(
+    title: str,
+    published: datetime,
+    *,
+    publisher: str = "Reuters",
+    url: str | None = "https://finance.yahoo.com/news/story.html",
+    summary: str = "",
+    symbols: tuple[str, ...] = ("AAPL",),
+) -> dict[str, Any]:
+    """Return one item of Yahoo's news stream, in the shape ``Ticker.news`` returns."""
+    uid = f"{abs(hash((title, published))) % 10**12:012d}-0000-0000-0000-000000000000"
+    stamp = published.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "id": uid,
+        "content": {
+            "id": uid, "contentType": "STORY", "title": title, "description": "",
+            "summary": summary, "pubDate": stamp, "displayTime": stamp, "isHosted": True,
+            "bypassModal": False, "previewUrl": None,
+            "thumbnail": {"originalUrl": "https://s.yimg.com/x.jpg", "originalWidth": 1200,
+                          "originalHeight": 800, "caption": "", "resolutions": []},
+            "provider": {"displayName": publisher, "url": "https://www.reuters.com/",
+                         "sourceId": "reuters.com"},
+            "canonicalUrl": None if url is None else
+            {"url": url, "site": "finance", "region": "US", "lang": "en-US"},
+            "clickThroughUrl": None if url is None else
+            {"url": url, "site": "finance", "region": "US", "lang": "en-US"},
+            "metadata": {"editorsPick": False},
+            "finance": {"premiumFinance": {"isPremiumNews": False, "isPremiumFreeNews": False},
+                        "stockTickers": [{"symbol": s} for s in symbols]},
+            "storyline": None,
+        },
+    }  # fmt: skip
+
+
+#: An ad as Yahoo mixes them into the stream (yfinance drops items with a non-empty "ad").
+AD_ITEM: dict[str, Any] = {"id": "ad-1", "ad": [{"id": "ad-1"}], "content": {"title": "Buy!"}}
+
+
 def summary_json(sym: str, info: FakeSymbol, modules: list[str]) -> dict[str, Any]:
     """Return Yahoo's v10 quoteSummary answer with the modules asked for."""
     result: dict[str, Any] = {}
@@ -110,6 +162,9 @@ def summary_json(sym: str, info: FakeSymbol, modules: list[str]) -> dict[str, An
         result["quoteType"] = {"symbol": sym, "longName": info.name, "quoteType": "EQUITY"}
     if "summaryDetail" in modules:
         result["summaryDetail"] = {"marketCap": info.market_cap}
+    for name in modules:
+        if name in info.modules:
+            result[name] = {**result.get(name, {}), **info.modules[name]}
     if "calendarEvents" in modules:
         stamps = [int(datetime.combine(d, time(12), UTC).timestamp()) for d in info.earnings]
         result["calendarEvents"] = {"earnings": {"earningsDate": stamps}}
@@ -133,6 +188,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(raw)
 
     def do_POST(self) -> None:
+        parts = urlsplit(self.path)
+        host, _, path = unquote(parts.path).lstrip("/").partition("/")
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length) or b"{}") if length else {}
+        if host == "finance.yahoo.com" and path == "xhr/ncp":
+            symbols = body.get("serviceConfig", {}).get("s") or [""]
+            sym = symbols[0]
+            if self.state.hit(f"news:{sym}"):
+                return self._send(429, "Too Many Requests", "text/plain")
+            info = self.state.symbols.get(sym)
+            if info is not None and info.news is None:
+                return self._send(500, "<html>Will be right back</html>", "text/html")
+            count = int(body.get("serviceConfig", {}).get("snippetCount") or 10)
+            stream = [] if info is None else (info.news or [])[:count]
+            return self._send(200, {"data": {"tickerStream": {"stream": stream}}})
         self._send(404, "<html>no</html>", "text/html")
 
     def do_GET(self) -> None:
@@ -164,7 +234,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(404, {"quoteSummary": {"result": None, "error": err}})
             return self._send(200, summary_json(sym, info, modules))
         if path.startswith("v7/finance/quote"):
-            return self._send(200, {"quoteResponse": {"result": [], "error": None}})
+            info = st.symbols.get(query.get("symbols", ""))
+            result = [{"symbol": query["symbols"], **info.quote}] if info and info.quote else []
+            return self._send(200, {"quoteResponse": {"result": result, "error": None}})
         if "fundamentals-timeseries" in path:
             return self._send(200, {"timeseries": {"result": [], "error": None}})
         return self._send(404, "<html>not here</html>", "text/html")

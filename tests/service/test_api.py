@@ -25,6 +25,8 @@ READS: list[tuple[str, str]] = [
     ("GET", "/api/quote/AAPL"),
     ("GET", "/api/movers"),
     ("GET", "/api/market-history/AAPL"),
+    ("GET", "/api/news/AAPL"),
+    ("GET", "/api/fundamentals/AAPL"),
     ("GET", "/api/watchlist"),
     ("GET", "/api/config"),
     ("POST", "/api/stream-token"),

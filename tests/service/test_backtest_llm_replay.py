@@ -130,3 +130,32 @@ async def test_llm_replay_when_provider_is_rules_then_configuration_error(
     monkeypatch.setenv("SWINGDESK_STRATEGY_PROVIDER", "rules")
     with pytest.raises(ConfigurationError, match="SWINGDESK_STRATEGY_PROVIDER=openai or anthropic"):
         await run_backtest(_params(write_market(tmp_path / "m")))
+
+
+async def test_llm_replay_when_analyst_team_then_every_call_replays_and_each_decision_is_flagged(
+    tmp_path: Path, llm_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from swingdesk.strategy.team import AnalystTeam
+
+    monkeypatch.setenv("SWINGDESK_ANALYST_TEAM_ENABLED", "true")
+    out: Seen = []
+    original: Callable[..., Any] = AnalystTeam.evaluate
+
+    async def spy(self: AnalystTeam, *args: Any, **kwargs: Any) -> SignalCreated:
+        signal: SignalCreated = await original(self, *args, **kwargs)
+        out.append(signal)
+        return signal
+
+    monkeypatch.setattr(AnalystTeam, "evaluate", spy)
+    window = sessions()[62:78]
+    monkeypatch.setenv("SWINGDESK_LLM_KNOWLEDGE_CUTOFF", window[4].isoformat())
+    result = await run_backtest(_params(write_market(tmp_path / "m")))
+    assert len(out) == result.decisions == 48
+    # Four calls a decision, each asked of the replay-only cache (no model is reachable).
+    assert {s.reason_code for s in out} == {LLM_CACHE_MISS}
+    assert {(v.status, v.reason_code) for s in out for v in s.views} == {
+        ("unavailable", LLM_CACHE_MISS)
+    }
+    assert all(len(s.views) == 3 for s in out)
+    c = json.loads(result.to_json())["contamination"]
+    assert c["contaminated_count"] == 3 * 4

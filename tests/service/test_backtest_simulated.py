@@ -55,3 +55,24 @@ async def test_backtest_when_simulated_twice_then_byte_identical_json_marked_sim
     assert "exposure_max" in doc["metrics"]
     other = await run_backtest(replace(params, sim_seed=8))
     assert other.to_json() != first
+
+
+async def test_simulated_data_when_written_then_news_and_report_fundamentals_as_the_market(
+    tmp_path: Path,
+) -> None:
+    root = await write_simulated_market(tmp_path / "sim", seed=7, end=END)
+    csv = CsvMarket(root)
+    cal = TradingCalendar(start=date(2018, 1, 1))
+    sim = SimulatedMarket(7, calendar=cal, today=date(2025, 6, 1))
+    for day in cal.sessions_between(date(2024, 5, 1), END)[::5]:
+        evening = cal.session_close(day) + pd.Timedelta(minutes=1)
+        assert await csv.news("AAPL", evening, 5) == await sim.news("AAPL", evening, 5)
+    report = await sim.next_earnings("MSFT", cal.session_close(date(2024, 3, 1)))
+    assert report is not None
+    at_report = cal.session_close(report)
+    written = await csv.fundamentals("MSFT", at_report)
+    live = await sim.fundamentals("MSFT", at_report)
+    assert written is not None
+    assert live is not None
+    assert written.model_copy(update={"source": "simulated"}) == live
+    assert written.source == "csv"

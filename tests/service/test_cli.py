@@ -109,3 +109,17 @@ def test_db_upgrade_when_run_twice_then_idempotent(run) -> None:  # type: ignore
     code, out, _ = run("db", "upgrade")
     assert code == 0
     assert f"revision {migrate.head_revision()}" in out
+
+
+def test_explain_when_decision_had_context_then_fundamentals_and_sentiment_printed(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run("trigger", "MSFT", "--json")
+    assert code == 0
+    did = json.loads(out)["decision_id"]
+    code, out, _ = run("explain", did)
+    assert code == 0
+    assert "fundamentals as of" in out
+    assert "market_cap_usd" in out
+    assert "method vader-3.3.2+finance" in out
+    record = json.loads(run("explain", did, "--json")[1])
+    assert record["context"]["fundamentals"]["source"] == "simulated"
+    assert record["context"]["sentiment"]["method"].startswith("vader-")

@@ -12,7 +12,9 @@ from swingdesk.config import Settings
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "swingdesk"
 ADAPTERS = SRC / "adapters"
-VENDOR_SDKS = {"openai", "anthropic", "yfinance", "alpaca", "curl_cffi", "requests"}
+VENDOR_SDKS = {
+    "openai", "anthropic", "yfinance", "alpaca", "curl_cffi", "requests", "vaderSentiment",
+}  # fmt: skip
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("date", "today"), ("time", "time")}
 
 

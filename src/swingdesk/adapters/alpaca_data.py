@@ -42,6 +42,7 @@ import httpx
 import pandas as pd
 from pydantic import SecretStr
 
+from swingdesk.adapters.alpaca_http import data_error as _error
 from swingdesk.adapters.alpaca_http import retry_after_s
 from swingdesk.adapters.simulated_universe import UNIVERSE
 from swingdesk.domain.clock import ensure_utc
@@ -100,34 +101,6 @@ def _frame(symbol: str, items: list[Any]) -> pd.DataFrame:
     out.index = pd.DatetimeIndex(stamps.dt.tz_localize(None).dt.normalize(), name="date")
     out = out[out["close"].notna()]
     return out[~out.index.duplicated(keep="last")].sort_index()
-
-    return None
-
-
-def _error(resp: httpx.Response, what: str) -> SwingdeskError:
-    """Translate an error reply ({"code", "message"}, no code, or not JSON) into our errors."""
-    status = resp.status_code
-    code: Any = None
-    try:
-        data = resp.json()
-    except ValueError:
-        data = None
-    if isinstance(data, dict):
-        code, message = data.get("code"), str(data.get("message") or data)[:300]
-    else:
-        message = (resp.text or resp.reason_phrase or "").strip()[:200] or f"HTTP {status}"
-    details = {"http_status": status, "alpaca_code": code, "what": what}
-    if status in (401, 403):
-        return ConfigurationError(
-            f"Alpaca market data refused the request ({status}: {message}); check "
-            "ALPACA_API_KEY / ALPACA_SECRET_KEY and that your plan covers the configured feed",
-            details=details,
-        )
-    if status in (404, 422) or (status == 400 and "symbol" in message.lower()):
-        return UnknownTickerError(f"Alpaca does not know {what}: {message}", details=details)
-    if status >= 500:
-        return TemporaryError(f"Alpaca market data {status}: {message}", details=details)
-    return RejectedError(f"Alpaca market data {status} for {what}: {message}", details=details)
 
 
 class AlpacaMarket:

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
+
+from swingdesk.domain.errors import (
+    ConfigurationError,
+    RejectedError,
+    SwingdeskError,
+    TemporaryError,
+    UnknownTickerError,
+)
 
 
 def retry_after_s(resp: httpx.Response) -> float | None:
@@ -22,3 +31,29 @@ def retry_after_s(resp: httpx.Response) -> float | None:
         except ValueError:
             return None
     return None
+
+
+def data_error(resp: httpx.Response, what: str) -> SwingdeskError:
+    """Translate an error reply ({"code", "message"}, no code, or not JSON) into our errors."""
+    status = resp.status_code
+    code: Any = None
+    try:
+        data = resp.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        code, message = data.get("code"), str(data.get("message") or data)[:300]
+    else:
+        message = (resp.text or resp.reason_phrase or "").strip()[:200] or f"HTTP {status}"
+    details = {"http_status": status, "alpaca_code": code, "what": what}
+    if status in (401, 403):
+        return ConfigurationError(
+            f"Alpaca market data refused the request ({status}: {message}); check "
+            "ALPACA_API_KEY / ALPACA_SECRET_KEY and that your plan covers the configured feed",
+            details=details,
+        )
+    if status in (404, 422) or (status == 400 and "symbol" in message.lower()):
+        return UnknownTickerError(f"Alpaca does not know {what}: {message}", details=details)
+    if status >= 500:
+        return TemporaryError(f"Alpaca market data {status}: {message}", details=details)
+    return RejectedError(f"Alpaca market data {status} for {what}: {message}", details=details)

@@ -2,7 +2,8 @@
 
 Layout: one ``TICKER.csv`` per ticker (``date,open,high,low,close,volume``, ISO dates,
 ascending), and optionally ``vix.csv`` (``date,...,close``), ``sectors.csv``
-(``symbol,name,sector``) and ``earnings.csv`` (``symbol,date``). Other files are ignored.
+(``symbol,name,sector``), ``earnings.csv`` (``symbol,date``), and the context files
+``news.csv`` and ``fundamentals.csv`` (``csv_context``). Other files are ignored.
 
 Everything is loaded and validated once, at construction, and all-or-nothing: a bad file
 (missing columns, a non-number, NaN, unsorted or duplicate dates, high < low, open or
@@ -27,7 +28,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from swingdesk.adapters.csv_context import ContextProblem, CsvContext
 from swingdesk.domain.clock import ensure_utc
+from swingdesk.domain.context import Fundamentals, Headline
 from swingdesk.domain.enums import DataSource
 from swingdesk.domain.errors import (
     ConfigurationError,
@@ -41,7 +44,7 @@ from swingdesk.ports import TickerProfile
 
 COLUMNS = ("open", "high", "low", "close", "volume")
 HEADER = ("date", *COLUMNS)
-RESERVED = ("vix", "sectors", "earnings")
+RESERVED = ("vix", "sectors", "earnings", "news", "fundamentals")
 _PRICE_Q, _VIX_Q = Decimal("0.0001"), Decimal("0.01")
 _READ_DTYPES: dict[str, str] = {"date": "str", **dict.fromkeys(COLUMNS, "float64")}
 _PARSER_LINE = re.compile(r"line (\d+)")
@@ -253,6 +256,10 @@ class CsvMarket:
         self._vix_days, self._vix = self._load_vix(directory / "vix.csv")
         self._earnings, self._earnings_from = self._load_earnings(directory / "earnings.csv")
         self._dates: dict[str, pd.DatetimeIndex] = {}
+        bad: list[ContextProblem] = []
+        self.context = CsvContext(directory, bad)
+        if bad:
+            raise CsvDataError([CsvProblem(p.file, p.line, p.reason) for p in bad])
 
     # --- loading ----------------------------------------------------------------------
 
@@ -370,6 +377,16 @@ class CsvMarket:
         known = (today >= self._earnings_from) & (j < days.size)
         out[known] = days[j[known]]
         return out
+
+    async def news(self, ticker: str, now: datetime, limit: int) -> list[Headline] | None:
+        """Return news.csv's newest ``limit`` headlines published at or before ``now``."""
+        self._get(ticker)
+        return self.context.news(ticker, ensure_utc(now), limit)
+
+    async def fundamentals(self, ticker: str, now: datetime) -> Fundamentals | None:
+        """Return fundamentals.csv's newest row dated on or before ``now``'s date."""
+        self._get(ticker)
+        return self.context.fundamentals(ticker, ensure_utc(now))
 
     def _get(self, ticker: str) -> Bars:
         bars = self._bars.get(ticker)

@@ -26,8 +26,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from swingdesk.adapters.simulated_news import SimDaily, SimulatedContext
+from swingdesk.adapters.simulated_paths import Path as _Path
+from swingdesk.adapters.simulated_paths import bounded as _bounded
+from swingdesk.adapters.simulated_paths import pinned_ou as _pinned_ou
 from swingdesk.adapters.simulated_universe import ANCHOR_DATE, GICS_SECTORS, UNIVERSE, SimTicker
 from swingdesk.domain.clock import ensure_utc
+from swingdesk.domain.context import Fundamentals, Headline
 from swingdesk.domain.enums import DataSource
 from swingdesk.domain.errors import ConfigurationError, UnknownTickerError
 from swingdesk.marketdata.calendar import TradingCalendar, day_number
@@ -88,6 +93,8 @@ class _History:
     sigma: Floats  # each ticker-day's diffusive daily volatility, scales the intraday path
     vix: Floats  # (N,)
     earnings: tuple[Ints, ...]  # per ticker: day numbers of earnings sessions
+    sector: Floats  # (S, N) each GICS sector's own daily return (the headlines' sector shocks)
+    sector_sigma: Floats  # (N,) the sector factor's volatility that day
 
 
 def _market(seed: int, n: int) -> tuple[Floats, Floats, Floats]:
@@ -172,44 +179,12 @@ def _simulate(seed: int, days: Ints, tickers: tuple[SimTicker, ...]) -> _History
         earnings.append(earn)
     vix_noise = np.exp(0.04 * _rng(seed, _S_VIX).standard_normal(n))
     vix = np.clip(100 * math.sqrt(252) * vix_vol * _VIX_PREMIUM * vix_noise, 9.0, 85.0)
-    return _History(**out, vix=vix, earnings=tuple(earnings))
-
-
-@dataclass(frozen=True, slots=True)
-class _Path:
-    """One ticker's intraday price path over one session or one gap between sessions."""
-
-    start_s: int
-    step_s: int
-    steps: int
-    price: Floats
-    run_max: Floats
-    run_min: Floats
-
-    def at(self, t: float) -> int:
-        """Return the grid step in effect at Unix time ``t``."""
-        return min(self.steps, max(0, int((t - self.start_s) // self.step_s)))
-
-
-def _pinned_ou(eps: Floats, a: float) -> Floats:
-    """Return an AR(1) path from 0 driven by ``eps``, pulled back to 0 at the last step."""
-    x = np.empty(eps.size + 1)
-    x[0], carry, block = 0.0, 0.0, 2048
-    # Closed form x_k = a^k * cumsum(eps_j * a^-j), in blocks so a^-j never overflows.
-    for lo in range(0, eps.size, block):
-        e = eps[lo : lo + block]
-        pw = a ** np.arange(1, e.size + 1)
-        x[lo + 1 : lo + 1 + e.size] = pw * (carry + np.cumsum(e / pw))
-        carry = float(x[lo + e.size])
-    pinned: Floats = x - np.linspace(0.0, 1.0, x.size) * x[-1]
-    return pinned
-
-
-def _bounded(dev: Floats, up: Floats, down: Floats) -> Floats:
-    """Squash deviations smoothly into (-down, up) so the path stays inside the bar's range."""
-    safe_up, safe_down = np.maximum(up, 1e-12), np.maximum(down, 1e-12)
-    return np.where(
-        dev >= 0, safe_up * np.tanh(dev / safe_up), safe_down * np.tanh(dev / safe_down)
+    return _History(
+        **out,
+        vix=vix,
+        earnings=tuple(earnings),
+        sector=sector_ret,
+        sector_sigma=_SECTOR_VOL * ratio**0.75,
     )
 
 
@@ -219,7 +194,12 @@ class SimulatedMarket:
     source: DataSource = DataSource.SIMULATED
 
     def __init__(
-        self, seed: int = 42, *, calendar: TradingCalendar | None = None, today: date | None = None
+        self,
+        seed: int = 42,
+        *,
+        calendar: TradingCalendar | None = None,
+        today: date | None = None,
+        universe: tuple[SimTicker, ...] = UNIVERSE,
     ) -> None:
         self.seed = seed
         calendar = calendar or TradingCalendar()
@@ -230,14 +210,15 @@ class SimulatedMarket:
         self._opens: Ints = sched.opens_s[first:]
         self._closes: Ints = sched.closes_s[first:]
         self._end = sched.end
-        self._tickers = UNIVERSE
-        self._index = {tk.ticker: k for k, tk in enumerate(UNIVERSE)}
-        self._symbols = tuple(tk.ticker for tk in UNIVERSE)
-        self._h = _simulate(seed, self._days, UNIVERSE)
+        self._tickers = universe
+        self._index = {tk.ticker: k for k, tk in enumerate(universe)}
+        self._symbols = tuple(tk.ticker for tk in universe)
+        self._h = _simulate(seed, self._days, universe)
         self._dates = pd.DatetimeIndex(self._days.astype("datetime64[D]"), name="date")
         self._paths: OrderedDict[tuple[int, int, bool], _Path] = OrderedDict()
-        self._path_capacity = 4 * len(UNIVERSE)
+        self._path_capacity = 4 * len(universe)
         self._paths_lock = threading.Lock()
+        self._context: SimulatedContext | None = None
 
     @property
     def horizon(self) -> tuple[date, date]:
@@ -301,7 +282,29 @@ class SimulatedMarket:
             return None
         return pd.Timestamp(int(days[j]), unit="D").date()
 
+    def daily(self) -> SimDaily:
+        """Return the daily history the market was drawn with (read-only arrays)."""
+        h = self._h
+        return SimDaily(
+            seed=self.seed, tickers=self._tickers, days=self._days, opens_s=self._opens,
+            closes_s=self._closes, open=h.open, close=h.close, sigma=h.sigma,
+            earnings=h.earnings, sector=h.sector, sector_sigma=h.sector_sigma,
+        )  # fmt: skip
+
+    async def news(self, ticker: str, now: datetime, limit: int) -> list[Headline]:
+        """Return the newest ``limit`` simulated headlines published at or before ``now``."""
+        return self._simulated_context().news(self._k(ticker), self._time(now), limit)
+
+    async def fundamentals(self, ticker: str, now: datetime) -> Fundamentals | None:
+        """Return the ticker's synthetic fundamentals as of ``now``'s last closed session."""
+        return self._simulated_context().fundamentals(self._k(ticker), self._time(now))
+
     # --- internals ------------------------------------------------------------------------
+
+    def _simulated_context(self) -> SimulatedContext:
+        if self._context is None:  # built on first use: the price-only callers never pay
+            self._context = SimulatedContext(self.daily())
+        return self._context
 
     def _k(self, ticker: str) -> int:
         k = self._index.get(ticker)

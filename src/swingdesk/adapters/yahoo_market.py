@@ -4,6 +4,10 @@ Every network answer goes through one module-level ``TtlCache`` (60 s by default
 every request and instance in the process and single-flight, so ten concurrent snapshots of
 one ticker cause one fetch. yfinance is synchronous; calls run in worker threads.
 
+News (``Ticker.news``) and fundamentals (``Ticker.info``, shared with the profile) go
+through the same cache, single-flight and error translation; when they fail the snapshot
+lists them as missing and is built anyway (``yahoo_context`` reads their payloads).
+
 Fail-safes: a VIX that cannot be fetched (or is older than the last session) is None, and
 an earnings date that cannot be fetched raises TemporaryError; the snapshot then lists the
 field as missing and risk fails closed (``MARKET_DATA``). Nothing is invented. A rate limit
@@ -30,7 +34,9 @@ from yfinance.exceptions import (  # type: ignore[import-untyped]
 )
 
 from swingdesk.adapters.simulated_universe import UNIVERSE
+from swingdesk.adapters.yahoo_context import fundamentals_of, yahoo_headline
 from swingdesk.domain.clock import ensure_utc
+from swingdesk.domain.context import Fundamentals, Headline
 from swingdesk.domain.enums import DataSource
 from swingdesk.domain.errors import SwingdeskError, TemporaryError, UnknownTickerError
 from swingdesk.marketdata.cache import TtlCache
@@ -264,3 +270,19 @@ class YahooMarket:
         except SwingdeskError:
             return None
         return Decimal(str(cap)) if isinstance(cap, int | float) and cap > 0 else None
+
+    async def news(self, ticker: str, now: datetime, limit: int) -> list[Headline]:
+        """Return Yahoo's newest ``limit`` headlines about ``ticker`` published by ``now``."""
+
+        def fetch() -> list[Any]:
+            return list(self._ticker(ticker).news or [])
+
+        raw = await self._cached(("news", ticker), ticker, fetch)
+        items = [h for item in raw if (h := yahoo_headline(item)) and h.published_at <= now]
+        items.sort(key=lambda h: h.published_at, reverse=True)
+        return items[:limit]
+
+    async def fundamentals(self, ticker: str, now: datetime) -> Fundamentals | None:
+        """Return the figures of ``Ticker.info`` (fetched at most once per TTL), as of today."""
+        info = await self._info(ticker)
+        return fundamentals_of(info, self.calendar.exchange_date(ensure_utc(now)))

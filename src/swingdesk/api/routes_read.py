@@ -23,11 +23,13 @@ from swingdesk.api.schemas import (
     RiskOut,
     SnapshotsPage,
 )
+from swingdesk.api.schemas_context import FundamentalsResponse, NewsOut
 from swingdesk.domain.enums import OrderStatus
 from swingdesk.domain.errors import SwingdeskError
 from swingdesk.domain.exchange_time import ny_day_start
 from swingdesk.domain.ticker import sanitize_ticker
 from swingdesk.marketdata.movers import Movers, Quote
+from swingdesk.services.context_views import fundamentals_view, news_view
 from swingdesk.services.market_views import market_history
 from swingdesk.services.views import (
     audit_page,
@@ -171,3 +173,24 @@ async def history(
     """Return daily OHLCV with SMA-20 and SMA-50 for charts."""
     clean = desk.pipeline.validate_ticker(ticker)
     return await market_history(desk.provider, clean, desk.clock.now(), days)
+
+
+@reads.get("/news/{ticker}", tags=["market"], response_model=NewsOut)
+async def news(ticker: TickerPath, desk: DeskDep) -> dict[str, Any]:
+    """Return the latest headlines with sentiment scores and their aggregate, newest first.
+
+    The same headlines a decision taken now would see (at most SWINGDESK_NEWS_MAX_HEADLINES,
+    none older than SWINGDESK_NEWS_LOOKBACK_DAYS); a source that cannot answer is named in
+    ``missing``.
+    """
+    clean = desk.pipeline.validate_ticker(ticker)
+    now = desk.clock.now()
+    return news_view(clean, now, await desk.market.context(clean, now))
+
+
+@reads.get("/fundamentals/{ticker}", tags=["market"], response_model=FundamentalsResponse)
+async def fundamentals(ticker: TickerPath, desk: DeskDep) -> dict[str, Any]:
+    """Return market cap, P/E, P/B, margins, growth, debt/equity, yield, beta, short interest."""
+    clean = desk.pipeline.validate_ticker(ticker)
+    now = desk.clock.now()
+    return fundamentals_view(clean, now, await desk.market.context(clean, now))

@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from swingdesk.api.schemas_context import MarketContextOut
+
 Money = str  # decimal strings: money never passes through a float
 #: The tickers the desk accepts (domain/ticker.py): 1-5 letters in either case, optionally a
 #: share class, spaces around allowed (trimmed). In the schema so that clients know it; a
@@ -143,6 +145,9 @@ class DecisionRecord(_Out):
 
     decision: dict[str, Any]
     market_snapshot: dict[str, Any] | None
+    context: MarketContextOut | None = Field(
+        default=None, description="fundamentals, headlines with scores and the aggregate"
+    )
     strategy: dict[str, Any] | None
     risk: dict[str, Any] | None
     orders: list[dict[str, Any]]

@@ -109,6 +109,9 @@ async def run_on_market(
     ``screen=False`` decides every candidate in full, the market screen's reference.
     """
     strategy = strategy_for(params)
+    if strategy.params.uses_context:
+        # Its screens and snapshots are price-only; the pipeline engine reads the context.
+        raise InputError("the fast engine cannot run a rule that reads news or fundamentals")
     universe = set(market.provider.universe())
     tickers = tuple(sanitize_ticker(t) for t in params.tickers)
     for t in tickers:

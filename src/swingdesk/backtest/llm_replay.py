@@ -40,6 +40,8 @@ def replay_overrides(base: Settings) -> dict[str, Any]:
         "llm_cache_mode": "replay_only",
         "llm_cache_dir": base.llm_cache_dir or base.data_dir / "llm_cache",
         "llm_daily_budget_usd": None,
+        # The team's four calls a decision are replayed from the cache like one.
+        "analyst_team_enabled": base.analyst_team_enabled,
         "openai_api_key": base.openai_api_key or _PLACEHOLDER_KEY,
         "anthropic_api_key": base.anthropic_api_key or _PLACEHOLDER_KEY,
     }

@@ -18,6 +18,7 @@ from pydantic import (
 )
 from pydantic_core import core_schema
 
+from swingdesk.domain.analyst import AnalystView
 from swingdesk.domain.clock import UtcDatetime
 from swingdesk.domain.enums import (
     Action,
@@ -92,6 +93,9 @@ class SignalCreated(DecisionEvent):
     prompt: str = Field(default="", description="the strategy's input, verbatim")
     raw_output: str = Field(default="", description="the strategy's reply, verbatim")
     cache_hit: bool = False
+    #: The analyst team's views (empty for a single analyst); tokens and cost above include
+    #: theirs, so the daily budget counts every call.
+    views: tuple[AnalystView, ...] = ()
 
 
 # How a RiskCheck built outside the risk desk is validated, and its JSON schema; named

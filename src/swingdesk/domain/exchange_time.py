@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 NEW_YORK = ZoneInfo("America/New_York")
+
+
+def ny_date(now: datetime) -> date:
+    """Return the New York calendar date of ``now``."""
+    return now.astimezone(NEW_YORK).date()
 
 
 def ny_date_iso(now: datetime) -> str:

@@ -8,6 +8,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field
 
 from swingdesk.domain.clock import UtcDatetime
+from swingdesk.domain.context import CONTEXT_FIELDS, Fundamentals, Headline, Sentiment
 from swingdesk.domain.enums import DataSource
 from swingdesk.domain.money import Dec, NonNegDec, PosDec
 
@@ -41,7 +42,18 @@ class MarketSnapshot(BaseModel):
     market_open: bool = True
     stale: bool = False
     missing: tuple[str, ...] = Field(
-        default=(), description="fields the provider could not obtain (fail closed on these)"
+        default=(),
+        description="fields the provider could not obtain (risk fails closed on these, "
+        "except the context: fundamentals, news, sentiment)",
+    )
+    fundamentals: Fundamentals | None = Field(
+        default=None, description="valuation figures as known at the decision"
+    )
+    news: tuple[Headline, ...] = Field(
+        default=(), description="latest headlines published at or before the decision, newest first"
+    )
+    sentiment: Sentiment | None = Field(
+        default=None, description="the headlines' aggregate sentiment, with the method named"
     )
 
     @classmethod
@@ -64,7 +76,7 @@ class MarketSnapshot(BaseModel):
         return snap
 
     def unavailable(self) -> list[str]:
-        """List what risk needs for a new long but cannot trust."""
+        """List what risk needs for a new long but cannot trust (the context never counts)."""
         required = {
             "price": self.price,
             "atr_14": self.atr_14,
@@ -73,7 +85,7 @@ class MarketSnapshot(BaseModel):
             "sector": self.sector,
         }
         gaps = [name for name, value in required.items() if value is None]
-        gaps.extend(m for m in self.missing if m not in gaps)
+        gaps.extend(m for m in self.missing if m not in gaps and m not in CONTEXT_FIELDS)
         if self.stale:
             gaps.append("stale")
         return gaps

@@ -12,7 +12,9 @@ Which bars feed which indicator:
   session's full volume.
 
 Nothing is invented: a value that cannot be computed stays None and its field name is
-listed in ``missing``, so risk fails closed on it.
+listed in ``missing``, so risk fails closed on it. The context (fundamentals, headlines and
+their sentiment, ``marketdata.context``) comes from an optional ``MarketContextSource``; a
+piece it cannot give is named in ``missing`` too, but never fails the snapshot or risk.
 """
 
 from __future__ import annotations
@@ -29,6 +31,14 @@ from swingdesk.domain.enums import DataSource
 from swingdesk.domain.market import MarketSnapshot
 from swingdesk.marketdata.cache import TtlCache
 from swingdesk.marketdata.calendar import TradingCalendar
+from swingdesk.marketdata.context import (
+    DEFAULT_LOOKBACK_DAYS,
+    DEFAULT_MAX_HEADLINES,
+    NO_CONTEXT,
+    MarketContext,
+    ScoreCache,
+    gather_context,
+)
 from swingdesk.marketdata.indicators import (
     ADV_PERIOD,
     ATR_WINDOW,
@@ -39,7 +49,7 @@ from swingdesk.marketdata.indicators import (
     rolling_mean_values,
 )
 from swingdesk.marketdata.snapshot import CONTINUOUS_SOURCES, Figures, make_snapshot
-from swingdesk.ports import MarketData
+from swingdesk.ports import MarketContextSource, MarketData, SentimentScorer
 
 __all__ = ["CONTINUOUS_SOURCES", "DEFAULT_LOOKBACK", "MarketDataAgent"]
 
@@ -65,6 +75,10 @@ class MarketDataAgent:
         *,
         lookback: int = DEFAULT_LOOKBACK,
         cache_ttl_s: float = 0.0,
+        context: MarketContextSource | None = None,
+        scorer: SentimentScorer | None = None,
+        max_headlines: int = DEFAULT_MAX_HEADLINES,
+        news_lookback_days: float = DEFAULT_LOOKBACK_DAYS,
     ) -> None:
         if lookback < DEFAULT_LOOKBACK:
             raise ValueError(
@@ -80,6 +94,10 @@ class MarketDataAgent:
         self.cache: TtlCache[MarketSnapshot] | None = (
             TtlCache(cache_ttl_s, max_entries=20_000) if cache_ttl_s > 0 else None
         )
+        self.context_source = context
+        self.scores = ScoreCache(scorer) if scorer is not None else None
+        self.max_headlines = max_headlines
+        self.news_lookback_days = news_lookback_days
 
     def universe(self) -> Sequence[str]:
         """Return the tickers the provider knows."""
@@ -106,19 +124,38 @@ class MarketDataAgent:
             out[ticker] = result
         return out
 
+    async def context(self, ticker: str, now: datetime) -> MarketContext:
+        """Return the fundamentals, headlines and sentiment of ``ticker`` at ``now``.
+
+        With no context source every piece is missing. Never raises for the source's fault.
+        """
+        now = ensure_utc(now)
+        if self.context_source is None:
+            return MarketContext(missing=("fundamentals", "news", "sentiment"))
+        return await gather_context(
+            self.context_source, self.scores, ticker, now,
+            max_headlines=self.max_headlines, lookback_days=self.news_lookback_days,
+        )  # fmt: skip
+
+    async def _context_or_none(self, ticker: str, now: datetime) -> MarketContext:
+        return NO_CONTEXT if self.context_source is None else await self.context(ticker, now)
+
     async def _build(self, ticker: str, now: datetime) -> MarketSnapshot:
         # A provider whose profile needs the network (Yahoo) offers a non-blocking variant.
         aprofile = getattr(self.provider, "profile_async", None)
         profile = await aprofile(ticker) if aprofile else self.provider.profile(ticker)
-        bars_r, vix_r, earn_r = await asyncio.gather(
+        bars_r, vix_r, earn_r, ctx_r = await asyncio.gather(
             self.provider.daily_bars(ticker, now, self.lookback),
             self.provider.vix(now),
             self.provider.next_earnings(ticker, now),
+            self._context_or_none(ticker, now),
             return_exceptions=True,
         )
         # Without bars there is no snapshot to speak of; the caller's retry policy decides.
         if isinstance(bars_r, BaseException):
             raise bars_r
+        if isinstance(ctx_r, BaseException):
+            raise ctx_r  # gather_context absorbs every source failure; this is a bug
         today = self.calendar.exchange_date(now)
         live = self._last_bar_live(bars_r, now, today)
         return make_snapshot(
@@ -132,6 +169,7 @@ class MarketDataAgent:
             now=now,
             calendar=self.calendar,
             source=self.source,
+            context=ctx_r,
         )
 
     def figures(self, bars: pd.DataFrame, live: bool) -> Figures:

@@ -21,6 +21,7 @@ from swingdesk.domain.enums import DataSource
 from swingdesk.domain.errors import TemporaryError
 from swingdesk.domain.market import MarketSnapshot
 from swingdesk.marketdata.calendar import TradingCalendar
+from swingdesk.marketdata.context import NO_CONTEXT, MarketContext
 from swingdesk.ports import TickerProfile
 
 PRICE_Q = Decimal("0.0001")
@@ -102,6 +103,7 @@ def make_snapshot(
     calendar: TradingCalendar,
     source: DataSource,
     trusted: bool = False,
+    context: MarketContext | None = None,
 ) -> MarketSnapshot:
     """Build the snapshot of ``ticker`` at ``now`` from its figures and the provider's answers.
 
@@ -110,8 +112,10 @@ def make_snapshot(
     session (None without bars) and ``live`` whether that session is still running.
     ``trusted`` skips the model's validators when every value already satisfies them (the
     backtest engine, millions of times per run); the snapshot is the same either way.
+    ``context`` carries the fundamentals, headlines and sentiment, with what of them is missing.
     """
     missing: list[str] = []
+    ctx = context or NO_CONTEXT
     vix_raw = _optional(vix, "vix", missing)
     earn_raw = _optional(earnings, "next_earnings", missing)
     f = figures
@@ -161,7 +165,10 @@ def make_snapshot(
         source=source,
         market_open=market_open,
         stale=_stale(last_bar, last_closed, source),
-        missing=tuple(dict.fromkeys(missing)),
+        missing=tuple(dict.fromkeys(missing + list(ctx.missing))),
+        fundamentals=ctx.fundamentals,
+        news=ctx.news,
+        sentiment=ctx.sentiment,
     )
 
 

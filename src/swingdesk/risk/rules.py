@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import ROUND_FLOOR, Decimal
 
+from swingdesk.domain.context import CONTEXT_FIELDS
 from swingdesk.domain.events import RiskCheck
 from swingdesk.domain.money import ZERO
 from swingdesk.domain.portfolio import day_loss_fraction, drawdown_fraction
@@ -124,7 +125,7 @@ def market_data(r: RiskInput) -> RiskCheck:
         and m.adv_20 is not None
         and m.vix is not None
         and m.sector is not None
-        and not m.missing
+        and (not m.missing or CONTEXT_FIELDS.issuperset(m.missing))
         and not m.stale
     ):
         return r.texts.data_complete

@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import select
 
 from swingdesk.domain.errors import InputError, NotFoundError
+from swingdesk.services.context_views import context_record
 from swingdesk.store import tables as t
 from swingdesk.store.audit import audit_payload
 from swingdesk.store.store import Store
@@ -104,6 +105,7 @@ async def explain_decision(store: Store, decision_id: str) -> dict[str, Any]:
             "updated_at": _iso(decision.updated_at),
         },
         "market_snapshot": snap.payload if snap else None,
+        "context": context_record(snap.payload) if snap else None,
         "strategy": None
         if signal is None
         else {
@@ -120,6 +122,7 @@ async def explain_decision(store: Store, decision_id: str) -> dict[str, Any]:
             "tokens_out": signal.tokens_out,
             "cost_usd": _money(signal.cost_usd),
             "feasible_actions": signal.payload.get("feasible_actions"),
+            "views": signal.payload.get("views") or [],
             "prompt": signal.prompt,
             "raw_output": signal.raw_output,
             "ts_event": _iso(signal.ts_event),

@@ -34,6 +34,7 @@ STRATEGY_ERROR = "STRATEGY_ERROR"
 DESK_HALTED = "HALTED"
 
 RULES_MODEL = "rules-v1"
+_CONTEXT_PARAMS = frozenset({"min_sentiment", "min_market_cap_usd"})
 
 # Error text is stored and shown on the dashboard; a runaway message must not bloat either.
 _MAX_ERROR_CHARS = 2000
@@ -61,7 +62,11 @@ class RulesStrategy:
     def __init__(self, params: RuleParams = DEFAULT_PARAMS) -> None:
         """Keep the rule thresholds; the defaults are documented on ``RuleParams``."""
         self.params = params
-        self._params_json = asdict(params)
+        # The context filters are recorded only when set, so the default rule's prompt (and
+        # its hash) are what they were before the filters existed.
+        self._params_json = {
+            k: v for k, v in asdict(params).items() if v is not None or k not in _CONTEXT_PARAMS
+        }
         # The last decision and what it was made from (kept alive, so ``is`` is sound).
         self._last: tuple[MarketSnapshot, PositionState | None, RuleDecision] | None = None
         self._params_text: tuple[dict[str, Any], str] | None = None

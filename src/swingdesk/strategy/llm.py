@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from swingdesk.domain.enums import Action
@@ -64,6 +65,16 @@ class ResponseCache(Protocol):
     async def put(self, provider: str, model: str, prompt_hash: str, reply: LLMReply) -> None:
         """Store a reply (last write wins)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One model call's outcome: the reply and its cost, or why there was none."""
+
+    reply: LLMReply | None
+    cost: Decimal
+    cache_hit: bool
+    failure: tuple[str, str] | None  # (reason code, description) when there is no reply
 
 
 class LLMStrategy:
@@ -136,44 +147,73 @@ class LLMStrategy:
                 cache_hit=cache_hit,
             )
 
+        answer = await self.ask(prompt, now, SCHEMA_NAME, self.schema)
+        if answer.reply is None:
+            code, why = answer.failure or (LLM_ERROR, "no reply")
+            # A replay miss or a budget refusal never reached the model: nothing to keep.
+            raw = "" if code in (LLM_CACHE_MISS, LLM_BUDGET) else why
+            return signal(hold(code, why), raw)
+        reply = answer.reply
+        return signal(
+            interpret(reply, allowed),
+            reply_text(reply),
+            reply=reply,
+            cost=answer.cost,
+            cache_hit=answer.cache_hit,
+        )
+
+    async def ask(
+        self,
+        prompt: RenderedPrompt,
+        now: datetime,
+        schema_name: str,
+        json_schema: dict[str, Any],
+        *,
+        unstored_usd: Decimal = Decimal(0),
+    ) -> Answer:
+        """Ask the model once through the cache, the budget, the concurrency limit and the
+        timeout; never raises for the model's or the vendor's fault.
+
+        ``unstored_usd`` is spend of this decision not stored yet (the analyst team's views):
+        the budget counts it beside this call's worst case.
+        """
         if self.cache is not None:
             cached = await self.cache.get(self.provider, self.model, prompt.prompt_hash)
             if cached is not None:
                 # Replayed, not bought: the spend was counted when the reply was first paid.
-                return signal(
-                    interpret(cached, allowed), _raw(cached), reply=cached, cache_hit=True
-                )
+                return Answer(cached, Decimal(0), True, None)
             if self.cache_mode is CacheMode.REPLAY_ONLY:
                 why = f"replay-only mode and no cached reply for prompt {prompt.prompt_hash[:12]}"
-                return signal(hold(LLM_CACHE_MISS, why), "")
+                return Answer(None, Decimal(0), False, (LLM_CACHE_MISS, why))
 
-        worst = self._worst_case_usd(prompt)
+        worst = self._worst_case_usd(prompt) + unstored_usd
         # Budget is reserved only once a slot is free, so a long queue of waiting decisions
         # does not hold reservations for calls that have not started.
         async with self._slots:
             if self.budget is not None:
                 refusal = await self.budget.reserve(now, worst)
                 if refusal is not None:
-                    return signal(hold(LLM_BUDGET, refusal), "")
+                    return Answer(None, Decimal(0), False, (LLM_BUDGET, refusal))
             try:
-                reply = await self._call(prompt)
+                reply = await self._call(prompt, schema_name, json_schema)
             except Exception as exc:
-                code, why = _classify(exc)
-                return signal(hold(code, why), why)
+                return Answer(None, Decimal(0), False, _classify(exc))
             finally:
                 if self.budget is not None:
                     self.budget.release(worst)
         cost = self.price.cost(reply.tokens_in, reply.tokens_out) if self.price else Decimal(0)
         if self.cache is not None:
             await self.cache.put(self.provider, self.model, prompt.prompt_hash, reply)
-        return signal(interpret(reply, allowed), _raw(reply), reply=reply, cost=cost)
+        return Answer(reply, cost, False, None)
 
-    async def _call(self, prompt: RenderedPrompt) -> LLMReply:
+    async def _call(
+        self, prompt: RenderedPrompt, schema_name: str, json_schema: dict[str, Any]
+    ) -> LLMReply:
         request = LLMRequest(
             system=prompt.system,
             user=prompt.user,
-            schema_name=SCHEMA_NAME,
-            json_schema=self.schema,
+            schema_name=schema_name,
+            json_schema=json_schema,
             max_output_tokens=self.max_output_tokens,
         )
         if self.timeout_s is None:
@@ -193,7 +233,7 @@ class LLMStrategy:
         return self.price.cost(tokens_in, self.max_output_tokens)
 
 
-def _raw(reply: LLMReply) -> str:
+def reply_text(reply: LLMReply) -> str:
     """Return what to keep for ``explain``: the reply verbatim, or why there was none."""
     if reply.text:
         return reply.text

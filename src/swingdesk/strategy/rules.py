@@ -8,6 +8,13 @@ not chase). Confidence starts from the setup's base, gains with trend strength
 ((SMA-20 - SMA-50) / ATR) and loses with a wild tape (ATR as % of price, VIX) and a
 nearby earnings report.
 
+Two optional context filters, both off by default (the rule is then exactly the
+price-only rule, and its recorded inputs and parameters are unchanged): ``min_sentiment``
+turns an entry into a HOLD while the headlines' aggregate sentiment is below it (no headlines,
+no score: no filter, since no news is not bad news), and ``min_market_cap_usd`` turns an
+entry into a HOLD below that market cap, or when the cap is unknown (fail closed, as the
+floor exists to keep out what it cannot see). They only ever remove entries.
+
 Exits (position held) sell when the price is at or below the position's stop (or, with
 no stop recorded, an implied one ``fallback_stop_atr`` ATRs under the average price), or
 when the trend breaks (price under the SMA-50 or the SMA-20 under the SMA-50).
@@ -56,6 +63,10 @@ class RuleParams:
         trend_exit_confidence 0.75 / full_break_exit_confidence 0.85: one trend condition
             broken, or both; both stay above the risk desk's 0.6 so exits are not blocked.
         hold_confidence 0.5: neutral confidence reported with a rule HOLD.
+        min_sentiment None: no entry while the aggregate headline sentiment (-1..1) is
+            below this; None ignores sentiment.
+        min_market_cap_usd None: no entry below this market cap (USD) or when it is
+            unknown; None ignores fundamentals.
     """
 
     pullback_atr: float = 1.0
@@ -78,6 +89,13 @@ class RuleParams:
     trend_exit_confidence: float = 0.75
     full_break_exit_confidence: float = 0.85
     hold_confidence: float = 0.5
+    min_sentiment: float | None = None
+    min_market_cap_usd: float | None = None
+
+    @property
+    def uses_context(self) -> bool:
+        """Say whether a context filter is on (the rule then reads news or fundamentals)."""
+        return self.min_sentiment is not None or self.min_market_cap_usd is not None
 
     def __post_init__(self) -> None:
         """Refuse thresholds that would divide by zero or invert a band."""
@@ -121,6 +139,8 @@ def decide(
         inputs["day_change_pct"] = _s(s.day_change_pct)
         inputs["vix"] = _s(s.vix)
         inputs["earnings_in_trading_days"] = _s(s.earnings_in_trading_days)
+        if params.uses_context:
+            return _context_filter(s, params, _entry(s, params, inputs), inputs)
         return _entry(s, params, inputs)
     inputs["avg_price"] = str(position.avg_price)
     inputs["stop_price"] = _s(position.stop_price)
@@ -213,6 +233,41 @@ def _entry(s: MarketSnapshot, p: RuleParams, inputs: dict[str, str]) -> RuleDeci
     confidence = _clamp(base + trend_bonus - atr_pen - vix_pen - earn_pen)
     notes.append(f"confidence {confidence:.2f}")
     return RuleDecision(Action.BUY, confidence, "; ".join(notes) + ".", inputs)
+
+
+def _context_filter(
+    s: MarketSnapshot, p: RuleParams, decision: RuleDecision, inputs: dict[str, str]
+) -> RuleDecision:
+    """Apply the optional sentiment and market-cap filters to an entry (never to a HOLD)."""
+    score = s.sentiment.score if s.sentiment is not None else None
+    cap = s.fundamentals.market_cap_usd if s.fundamentals is not None else None
+    if p.min_sentiment is not None:
+        inputs["sentiment"] = _NA if score is None else f"{score:.4f}"
+    if p.min_market_cap_usd is not None:
+        inputs["market_cap_usd"] = _s(cap)
+    if decision.action is not Action.BUY:
+        return decision
+    if p.min_market_cap_usd is not None:
+        if cap is None:
+            return _missing(
+                f"No entry: market cap unknown; the floor is {p.min_market_cap_usd:,.0f} USD.",
+                inputs,
+            )
+        if float(cap) < p.min_market_cap_usd:
+            return _hold(
+                f"No entry: market cap {float(cap):,.0f} USD below the floor of "
+                f"{p.min_market_cap_usd:,.0f} USD. Setup: {decision.rationale}",
+                p,
+                inputs,
+            )
+    if p.min_sentiment is not None and score is not None and score < p.min_sentiment:
+        return _hold(
+            f"No entry: headline sentiment {score:+.2f} below {p.min_sentiment:+.2f}. "
+            f"Setup: {decision.rationale}",
+            p,
+            inputs,
+        )
+    return decision
 
 
 def _exit(

@@ -20,6 +20,12 @@ export type Quote = Schemas["Quote"];
 export type Movers = Schemas["Movers"];
 export type MarketHistory = Schemas["MarketHistory"];
 export type Bar = Schemas["Bar"];
+export type News = Schemas["NewsOut"];
+export type Headline = Schemas["HeadlineOut"];
+export type Sentiment = Schemas["SentimentOut"];
+export type FundamentalsResponse = Schemas["FundamentalsResponse"];
+export type Fundamentals = Schemas["FundamentalsOut"];
+export type MarketContext = Schemas["MarketContextOut"];
 export type DecisionSummary = Schemas["DecisionSummary"];
 export type DecisionRecord = Schemas["DecisionRecord"];
 export type ScanResult = Schemas["ScanResult"];
@@ -83,6 +89,10 @@ export const api = {
         params: { path: { ticker }, query: { days } },
       }),
     ),
+  news: async (ticker: string) =>
+    unwrap(await client.GET("/api/news/{ticker}", { params: { path: { ticker } } })),
+  fundamentals: async (ticker: string) =>
+    unwrap(await client.GET("/api/fundamentals/{ticker}", { params: { path: { ticker } } })),
   decision: async (decisionId: string) =>
     unwrap(
       await client.GET("/api/decisions/{decision_id}", {
@@ -126,6 +136,8 @@ export const keys = {
   movers: ["movers"] as const,
   quote: (ticker: string) => ["quote", ticker] as const,
   history: (ticker: string) => ["market-history", ticker] as const,
+  news: (ticker: string) => ["news", ticker] as const,
+  fundamentals: (ticker: string) => ["fundamentals", ticker] as const,
   decision: (id: string) => ["decision", id] as const,
   backtests: ["backtests"] as const,
   backtestReport: (id: string) => ["backtest-report", id] as const,

@@ -134,6 +134,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/fundamentals/{ticker}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Fundamentals
+         * @description Return market cap, P/E, P/B, margins, growth, debt/equity, yield, beta, short interest.
+         */
+        get: operations["fundamentals_api_fundamentals__ticker__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/halt": {
         parameters: {
             query?: never;
@@ -250,6 +270,30 @@ export interface paths {
          * @description Return the day's top gainers, losers and most traded tickers of the universe.
          */
         get: operations["movers_api_movers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/news/{ticker}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * News
+         * @description Return the latest headlines with sentiment scores and their aggregate, newest first.
+         *
+         *     The same headlines a decision taken now would see (at most SWINGDESK_NEWS_MAX_HEADLINES,
+         *     none older than SWINGDESK_NEWS_LOOKBACK_DAYS); a source that cannot answer is named in
+         *     ``missing``.
+         */
+        get: operations["news_api_news__ticker__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -844,6 +888,8 @@ export interface components {
             audit: {
                 [key: string]: unknown;
             }[];
+            /** @description fundamentals, headlines with scores and the aggregate */
+            context?: components["schemas"]["MarketContextOut"] | null;
             /** Decision */
             decision: {
                 [key: string]: unknown;
@@ -941,10 +987,77 @@ export interface components {
             /** Ticker */
             ticker?: string | null;
         };
+        /**
+         * FundamentalsOut
+         * @description Valuation figures as known on ``as_of``; fractions 0-1, decimals as strings.
+         */
+        FundamentalsOut: {
+            /** As Of */
+            as_of: string;
+            /** Beta */
+            beta: string | null;
+            /** Debt To Equity */
+            debt_to_equity: string | null;
+            /** Dividend Yield Pct */
+            dividend_yield_pct: string | null;
+            /** Forward Pe */
+            forward_pe: string | null;
+            /** Market Cap Usd */
+            market_cap_usd: string | null;
+            /** Price To Book */
+            price_to_book: string | null;
+            /** Profit Margin Pct */
+            profit_margin_pct: string | null;
+            /** Revenue Growth Pct */
+            revenue_growth_pct: string | null;
+            /** Short Interest Pct */
+            short_interest_pct: string | null;
+            /** Source */
+            source: string;
+            /** Trailing Pe */
+            trailing_pe: string | null;
+        };
+        /**
+         * FundamentalsResponse
+         * @description A ticker's fundamentals as a snapshot would carry them now.
+         */
+        FundamentalsResponse: {
+            /** As Of */
+            as_of: string;
+            fundamentals: components["schemas"]["FundamentalsOut"] | null;
+            /**
+             * Missing
+             * @description fundamentals when the source had none
+             */
+            missing: string[];
+            /** Ticker */
+            ticker: string;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /**
+         * HeadlineOut
+         * @description One headline with its sentiment score (-1..1); third-party text, shown as text.
+         */
+        HeadlineOut: {
+            /** Published At */
+            published_at: string;
+            /** Publisher */
+            publisher: string | null;
+            /** Sentiment */
+            sentiment: number | null;
+            /** Summary */
+            summary: string | null;
+            /** Title */
+            title: string;
+            /**
+             * Url
+             * @description an http(s) link, or null
+             */
+            url: string | null;
         };
         /** Health */
         Health: {
@@ -995,6 +1108,18 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /**
+         * MarketContextOut
+         * @description What a decision's analyst saw beside prices (from its stored snapshot).
+         */
+        MarketContextOut: {
+            fundamentals: components["schemas"]["FundamentalsOut"] | null;
+            /** Missing */
+            missing: string[];
+            /** News */
+            news: components["schemas"]["HeadlineOut"][];
+            sentiment: components["schemas"]["SentimentOut"] | null;
+        };
         /** MarketHistory */
         MarketHistory: {
             /** As Of */
@@ -1026,6 +1151,24 @@ export interface components {
             losers: components["schemas"]["Quote"][];
             /** Most Active */
             most_active: components["schemas"]["Quote"][];
+        };
+        /**
+         * NewsOut
+         * @description A ticker's latest headlines as a snapshot would carry them now.
+         */
+        NewsOut: {
+            /** As Of */
+            as_of: string;
+            /** Headlines */
+            headlines: components["schemas"]["HeadlineOut"][];
+            /**
+             * Missing
+             * @description news and sentiment when the source failed
+             */
+            missing: string[];
+            sentiment: components["schemas"]["SentimentOut"] | null;
+            /** Ticker */
+            ticker: string;
         };
         /** OrderOut */
         OrderOut: {
@@ -1305,6 +1448,20 @@ export interface components {
             tickers: string[];
             /** Trigger */
             trigger: string;
+        };
+        /**
+         * SentimentOut
+         * @description The headlines' aggregate sentiment and how it was measured.
+         */
+        SentimentOut: {
+            /** Headlines */
+            headlines: number;
+            /** Label */
+            label: string | null;
+            /** Method */
+            method: string;
+            /** Score */
+            score: number | null;
         };
         /** SignalSummary */
         SignalSummary: {
@@ -2203,6 +2360,100 @@ export interface operations {
             };
         };
     };
+    fundamentals_api_fundamentals__ticker__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticker: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FundamentalsResponse"];
+                };
+            };
+            /** @description missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description the read key on an endpoint that needs the trade key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid input (INVALID_INPUT, INVALID_TICKER, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description cooldown or rate limit; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description a dependency is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     halt_api_halt_post: {
         parameters: {
             query?: never;
@@ -2802,6 +3053,100 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Movers"];
+                };
+            };
+            /** @description missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description the read key on an endpoint that needs the trade key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid input (INVALID_INPUT, INVALID_TICKER, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description cooldown or rate limit; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description a dependency is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    news_api_news__ticker__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticker: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewsOut"];
                 };
             };
             /** @description missing or wrong X-API-Key */

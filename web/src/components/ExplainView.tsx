@@ -8,7 +8,12 @@ import { useRef } from "react";
 import { api, keys } from "../api/client";
 import { describeError } from "../lib/auth";
 import { formatDateTime, formatFillPrice, formatPrice } from "../lib/format";
+import { FundamentalsCard } from "./FundamentalsCard";
 import { Modal } from "./Modal";
+import { NewsCard } from "./NewsCard";
+
+/** The snapshot's context fields, shown in their own cards rather than as raw JSON. */
+const CONTEXT_KEYS = new Set(["fundamentals", "news", "sentiment"]);
 
 type Json = Record<string, unknown>;
 
@@ -71,8 +76,37 @@ export function ExplainView({ decisionId, onClose }: { decisionId: string; onClo
           </p>
           <section aria-label="Market snapshot">
             <h3>Market snapshot</h3>
-            {rec.market_snapshot ? <Pairs data={rec.market_snapshot} /> : <p className="muted">None.</p>}
+            {rec.market_snapshot ? (
+              <Pairs
+                data={Object.fromEntries(
+                  Object.entries(rec.market_snapshot).filter(([k]) => !CONTEXT_KEYS.has(k)),
+                )}
+              />
+            ) : (
+              <p className="muted">None.</p>
+            )}
           </section>
+          {rec.context && (
+            <section aria-label="News and fundamentals the analyst saw" className="context-cards">
+              <NewsCard
+                news={{
+                  ticker: text(d.ticker),
+                  as_of: String(d.created_at),
+                  headlines: rec.context.news,
+                  sentiment: rec.context.sentiment,
+                  missing: rec.context.missing,
+                }}
+              />
+              <FundamentalsCard
+                data={{
+                  ticker: text(d.ticker),
+                  as_of: String(d.created_at),
+                  fundamentals: rec.context.fundamentals,
+                  missing: rec.context.missing,
+                }}
+              />
+            </section>
+          )}
           <section aria-label="Analyst">
             <h3>{isRules ? "Rule rationale" : "Model"}</h3>
             {strategy ? (
@@ -84,6 +118,22 @@ export function ExplainView({ decisionId, onClose }: { decisionId: string; onClo
                   {strategy.reason_code ? ` · ${text(strategy.reason_code)}` : ""} · {text(strategy.model)}
                 </p>
                 <p>{text(strategy.rationale)}</p>
+                {rows(strategy.views).length > 0 && (
+                  <ul className="plain" data-testid="analyst-views">
+                    {rows(strategy.views).map((v) => (
+                      <li key={text(v.role)}>
+                        <strong>{text(v.role)}</strong>:{" "}
+                        {v.status === "ok"
+                          ? `${text(v.stance)} at ${Math.round(Number(v.confidence) * 100)}%`
+                          : `unavailable (${text(v.reason_code)})`}{" "}
+                        · {text(v.tokens_in)}+{text(v.tokens_out)} tokens · {text(v.cost_usd)} USD
+                        {Array.isArray(v.key_points) && v.key_points.length > 0
+                          ? ` · ${v.key_points.map((k) => text(k)).join("; ")}`
+                          : ""}
+                      </li>
+                    ))}
+                  </ul>
+                )}
                 <details>
                   <summary>{isRules ? "Rule inputs" : "Prompt"}</summary>
                   <pre>{text(strategy.prompt)}</pre>

@@ -8,6 +8,8 @@ import { isPlausibleTicker, normalizeTicker } from "../lib/format";
 import { pipelineStages } from "../lib/pipeline";
 import type { Theme } from "../lib/theme";
 import { useStreamState } from "../state/liveStream";
+import { FundamentalsCard } from "./FundamentalsCard";
+import { NewsCard } from "./NewsCard";
 import { PipelineStages } from "./PipelineStages";
 import { PriceChart } from "./PriceChart";
 import { QuoteCard } from "./QuoteCard";
@@ -34,6 +36,11 @@ export function TickerView({ ticker, onOpenTicker, portfolio, theme }: Props) {
     queryFn: () => api.marketHistory(ticker, CHART_DAYS),
   });
   const orders = useQuery({ queryKey: keys.orders(ticker), queryFn: () => api.orders(ticker) });
+  const news = useQuery({ queryKey: keys.news(ticker), queryFn: () => api.news(ticker) });
+  const fundamentals = useQuery({
+    queryKey: keys.fundamentals(ticker),
+    queryFn: () => api.fundamentals(ticker),
+  });
 
   const trigger = useMutation<DecisionSummary, unknown, string>({
     mutationFn: (t) => api.trigger(t),
@@ -119,6 +126,13 @@ export function TickerView({ ticker, onOpenTicker, portfolio, theme }: Props) {
           stopPrice={position?.stop_price ?? null}
           theme={theme}
         />
+        <div className="context-cards">
+          <NewsCard news={news.data} error={news.error ? describeError(news.error).text : null} />
+          <FundamentalsCard
+            data={fundamentals.data}
+            error={fundamentals.error ? describeError(fundamentals.error).text : null}
+          />
+        </div>
       </div>
     </section>
   );

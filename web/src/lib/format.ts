@@ -153,3 +153,33 @@ export function normalizeTicker(raw: string): string {
 export function isPlausibleTicker(raw: string): boolean {
   return /^[A-Z][A-Z0-9.-]{0,15}$/.test(normalizeTicker(raw));
 }
+
+export type SentimentTone = "positive" | "negative" | "neutral" | "unknown";
+
+/** Say how a sentiment score (-1..1) reads, with VADER's thresholds of +-0.05. */
+export function sentimentTone(score: number | null | undefined): SentimentTone {
+  if (score === null || score === undefined || Number.isNaN(score)) return "unknown";
+  if (score >= 0.05) return "positive";
+  if (score <= -0.05) return "negative";
+  return "neutral";
+}
+
+/** Format a sentiment score with its sign: "+0.42", "−0.31", "0.00". */
+export function formatScore(score: number | null | undefined): string {
+  if (score === null || score === undefined || Number.isNaN(score)) return DASH;
+  const text = Math.abs(score).toFixed(2);
+  if (text === "0.00") return text;
+  return `${score > 0 ? "+" : "−"}${text}`;
+}
+
+/** Return a link only when it is plain http(s): third-party URLs are never trusted further. */
+export function safeLink(url: string | null | undefined): string | null {
+  if (!url) return null;
+  return /^https?:\/\/[^\s]+$/i.test(url) ? url : null;
+}
+
+/** Format a fraction (0.0123 means 1.23 %) without a sign: "1.23%". */
+export function formatFractionPct(value: string | number | null | undefined, digits = 1): string {
+  const n = toNumber(value);
+  return n === null ? DASH : `${(n * 100).toFixed(digits)}%`;
+}
