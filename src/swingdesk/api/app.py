@@ -23,6 +23,7 @@ from swingdesk.api.metrics import Metrics
 from swingdesk.api.middleware import EdgeMiddleware, JsonCORSMiddleware
 from swingdesk.api.readiness import DatabaseProbe
 from swingdesk.api.redaction import install_redaction
+from swingdesk.api.replica import start_replica
 from swingdesk.api.routes import api, ops, stream
 from swingdesk.api.routes_backtest import backtests
 from swingdesk.api.routes_read import reads
@@ -99,13 +100,23 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
     """Build what the API needs around a desk (keys, limits, stream, scheduled jobs)."""
     store = desk.store
 
+    shared = desk.shared_bus
+
     async def history(after_seq: int, limit: int) -> list[BusMessage]:
+        # The Redis stream first (recent, no database read), then the outbox.
+        if shared is not None and (kept := await shared.bus.history(after_seq, limit)):
+            return kept
         rows = await store.outbox_after(after_seq, limit=limit)
         return [BusMessage(m.seq, m.topic, m.payload, m.epoch) for m in rows]
 
-    hub = StreamHub(desk.bus, metrics, history=history)
+    hub = StreamHub(desk.bus, metrics, history=history, shared=shared is not None)
     watchlist = Watchlist(settings.data_dir / "watchlist.json", desk.provider.universe)
-    autopilot = Autopilot(desk.clock, grace_s=settings.shutdown_jobs_grace_s)
+    leadership = desk.leadership
+    autopilot = Autopilot(
+        desk.clock,
+        grace_s=settings.shutdown_jobs_grace_s,
+        is_leader=(lambda: leadership.is_leader) if leadership is not None else None,
+    )
 
     async def scan_watchlist() -> object:
         report = await scan(
@@ -125,6 +136,7 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
             scan_watchlist,
             gate=lambda: market_is_open(desk),
             first_after_s=settings.scan_start_delay_s,
+            leader_only=True,
         )
     process_stops = getattr(desk.broker, "process_stops", None)
     if process_stops is not None:
@@ -133,17 +145,19 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
         async def stops_tick() -> object:
             return await process_stops(desk.clock.now())
 
-        autopilot.add_job("broker_stops", settings.sim_stop_check_s, stops_tick)
+        autopilot.add_job("broker_stops", settings.sim_stop_check_s, stops_tick, leader_only=True)
 
     relay = desk.relay
     if relay is not None:
         # Commits no one handed to the relay: another process's, or a lost acknowledgement.
+        # Every replica relays to its own in-process bus (with Redis, the leader's
+        # LeaderRelay does this for all of them).
         autopilot.add_job("stream_relay", settings.stream_poll_s, relay.catch_up)
 
-        async def prune_outbox() -> object:
-            return {"pruned": await store.prune_outbox(keep=settings.stream_outbox_keep)}
+    async def prune_outbox() -> object:
+        return {"pruned": await store.prune_outbox(keep=settings.stream_outbox_keep)}
 
-        autopilot.add_job("outbox_prune", 600.0, prune_outbox, first_after_s=60.0)
+    autopilot.add_job("outbox_prune", 600.0, prune_outbox, first_after_s=60.0, leader_only=True)
 
     async def equity_mark() -> object:
         # A stored mark per interval draws the equity curve; it also moves the water mark.
@@ -151,7 +165,11 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
         return {"equity": str(state.equity)}
 
     autopilot.add_job(
-        "equity_mark", settings.equity_mark_interval_s, equity_mark, first_after_s=1.0
+        "equity_mark",
+        settings.equity_mark_interval_s,
+        equity_mark,
+        first_after_s=1.0,
+        leader_only=True,
     )
     sync = desk.sync
     if sync is not None:
@@ -163,7 +181,7 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
             return report
 
         # Reconciliation is a safety job: it runs whether or not the autopilot scans.
-        autopilot.add_job("reconcile", settings.sync_interval_s, reconcile)
+        autopilot.add_job("reconcile", settings.sync_interval_s, reconcile, leader_only=True)
     return Services(
         desk=desk,
         keys=KeyRing(settings, desk.clock),
@@ -187,6 +205,11 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
             retention=Retention(settings.backtest_retention_runs, settings.backtest_retention_days),
         ),
         db_probe=DatabaseProbe(desk.store.ping, timeout_s=settings.ready_timeout_s),
+        bus_probe=(
+            DatabaseProbe(shared.bus.ping, timeout_s=settings.ready_timeout_s)
+            if shared is not None
+            else None
+        ),
         streams=StreamAdmission(
             per_caller=settings.stream_max_clients_per_key,
             total=settings.stream_max_clients_total,
@@ -223,7 +246,8 @@ def create_app(
         # Stream ids continue from the outbox, so a client's Last-Event-ID from before a
         # restart resumes where it left off.
         services.hub.last_seq, services.hub.epoch = await app.state.desk.store.outbox_head()
-        publisher = PortfolioPublisher(app.state.desk.bus, services.portfolio)
+        # Marks are computed by each replica from the fills it sees, for its own clients.
+        publisher = PortfolioPublisher(services.hub, services.portfolio)
         services.hub.add_listener(services.portfolio.on_message)
         services.hub.add_listener(publisher.on_message)
         services.hub.add_listener(lambda m: services.metrics.observe_bus(m.topic, m.payload))
@@ -234,6 +258,7 @@ def create_app(
             # of GET /api/portfolio fell from ~110 ms to ~30 ms under load).
             gc.collect()
             gc.freeze()
+        replicas = start_replica(app.state.desk, services)
         services.autopilot.start()
         try:
             yield
@@ -246,6 +271,7 @@ def create_app(
                 services.autopilot.stop(),
                 services.backtests.stop(),
             )
+            await replicas.stop()
             await publisher.stop()
             await services.hub.stop()
             await services.db_probe.stop()

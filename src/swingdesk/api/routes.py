@@ -59,12 +59,24 @@ async def health() -> dict[str, str]:
 
 @ops.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
 async def ready(services: ServicesDep) -> Any:
-    """Say whether the database answers (within a bound) and start-up steps are done."""
+    """Say whether the database answers (within a bound) and start-up steps are done.
+
+    Redis (a shared bus) is reported but does not make the replica unready: triggers and
+    reads work without it, and every replica shares it, so taking them all out of service
+    would turn a degraded stream into an outage. Its state is "degraded".
+    """
     desk = services.desk
     checks = {"database": await services.db_probe.check()}
+    if services.bus_probe is not None:
+        checks["redis"] = await services.bus_probe.check()
+        if services.hub.interrupted is not None and checks["redis"] == "ok":
+            checks["redis"] = "reconnecting: the stream resumes shortly"
     checks.update(desk.not_ready)
     ok = checks["database"] == "ok" and not desk.not_ready
-    body = {"status": "ready" if ok else "not_ready", "checks": checks}
+    status = "ready" if ok else "not_ready"
+    if ok and checks.get("redis", "ok") != "ok":
+        status = "degraded"
+    body = {"status": status, "checks": checks}
     return body if ok else JSONResponse(body, status_code=503)
 
 
@@ -167,6 +179,10 @@ async def config(services: ServicesDep, settings: SettingsDep) -> dict[str, Any]
     out = settings.public()
     scanning = "scan" in services.autopilot.jobs
     out["autopilot"] = {"enabled": scanning, **services.autopilot.status()}
+    leadership = services.desk.leadership
+    if leadership is not None:
+        out["leadership"] = {**leadership.status(), "lease": await leadership.holder()}
+    out["bus"] = "redis" if services.desk.shared_bus is not None else "in-process"
     return out
 
 
