@@ -25,7 +25,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError, ResponseError
-from redis.retry import Retry
+from redis.asyncio.retry import Retry
 
 from swingdesk.domain.errors import TemporaryError
 from swingdesk.ports import BUS_INTERRUPTED, BusMessage
@@ -204,7 +204,7 @@ class RedisStreamBus:
     ) -> None:
         # Its own connection: a blocking read must not hold up the commands of publishers.
         client = self._new_client(self.timeout_s + self.block_ms / 1000)
-        last = f"{after}-{self.epoch}" if after else "$"
+        last = f"{after}-{self.epoch}" if after is not None else "$"
         failures = 0
         try:
             while True:
@@ -229,8 +229,7 @@ class RedisStreamBus:
                         last = _decode(stream_id)
                         await queue.put(message)
         finally:
-            with contextlib.suppress(Exception):
-                await client.aclose()
+            await _close(client)
 
     async def _read_channel(self, queue: asyncio.Queue[BusMessage], down: asyncio.Event) -> None:
         failures = 0
@@ -252,12 +251,19 @@ class RedisStreamBus:
                 await asyncio.sleep(_RETRY_S[min(failures, len(_RETRY_S) - 1)])
                 failures += 1
             finally:
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()
-                with contextlib.suppress(Exception):
-                    await client.aclose()
+                await _close(pubsub)
+                await _close(client)
 
     async def close(self) -> None:
         """Close the command connection."""
-        with contextlib.suppress(Exception):
-            await self._client.aclose()
+        await _close(self._client)
+
+
+async def _close(closable: Any) -> None:
+    """Close a client or pub/sub, bounded: a socket that stalled may never finish closing."""
+    task = asyncio.ensure_future(closable.aclose())
+    # asyncio.wait, not wait_for: a close that swallows its cancellation is abandoned.
+    done, _ = await asyncio.wait({task}, timeout=1.0)
+    if not done:
+        task.cancel()
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())

@@ -126,7 +126,7 @@ class StreamHub:
         self.close_clients()
 
     async def _pump(self) -> None:
-        sub = self.bus.subscribe(after=self.last_seq or None)
+        sub = self.bus.subscribe(after=self.last_seq)
         try:
             async for msg in sub:
                 if msg.topic == BUS_INTERRUPTED:

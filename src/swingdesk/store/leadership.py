@@ -98,6 +98,8 @@ class Leadership:
         self.since: datetime | None = None
         self.changes = 0
         self.last_error: str | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._abandoned: set[asyncio.Task[Any]] = set()
 
     @property
     def scope(self) -> str:
@@ -128,11 +130,15 @@ class Leadership:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         was = self._leading
+        if self._timer is not None:
+            self._timer.cancel()
         self._set(False, "stopping")
         if was and self.scope == "postgres" and self.token is not None:
             with contextlib.suppress(Exception):
-                await self._execute(_RELEASE, self._params(token=self.token))
+                await self._bounded(_RELEASE, self._params(token=self.token), 1.0)
         await self._drop_connection()
+        for task in list(self._abandoned):
+            task.cancel()
         if self._pg is not None:
             await self._pg.dispose()
             self._pg = None
@@ -181,7 +187,6 @@ class Leadership:
 
     def _file_step(self) -> None:
         if self._leading:
-            self._deadline = float("inf")
             return
         if self._lock_file is None:
             self._promote(1, float("inf"))
@@ -195,6 +200,31 @@ class Leadership:
         self._fd = fd
         self._promote(1, float("inf"))
 
+    async def _bounded(self, statement: Any, params: dict[str, Any], limit: float) -> Any:
+        # The statement runs as a task of its own: on a silent partition even cancelling a
+        # driver call can hang, and this loop must never wait past its deadline for it.
+        task = asyncio.ensure_future(self._execute(statement, params))
+        done, _ = await asyncio.wait({task}, timeout=limit)
+        if not done:
+            task.cancel()
+            self._abandoned.add(task)
+            task.add_done_callback(self._abandoned.discard)
+            self._abandon_connection()
+            raise TimeoutError(f"no answer within {limit:.1f} s")
+        return task.result()
+
+    def _arm(self, deadline: float) -> None:
+        """Stop leading at ``deadline`` unless a renewal moves it (a timer, not the loop)."""
+        self._deadline = deadline
+        if self._timer is not None:
+            self._timer.cancel()
+        if deadline != float("inf"):
+            self._timer = asyncio.get_running_loop().call_at(deadline, self._expired)
+
+    def _expired(self) -> None:
+        if self._leading and time.monotonic() >= self._deadline:
+            self._set(False, "could not renew the lease in time")
+
     async def _pg_step(self) -> None:
         sent = time.monotonic()
         limit = self.renew_s
@@ -203,15 +233,13 @@ class Leadership:
         try:
             if self._leading:
                 assert self.token is not None
-                row = await asyncio.wait_for(
-                    self._execute(_RENEW, self._params(token=self.token)), timeout=limit
-                )
+                row = await self._bounded(_RENEW, self._params(token=self.token), limit)
                 if row.first() is None:
                     self._set(False, "the lease was taken over")
                 else:
-                    self._deadline = sent + self.ttl_s - self.margin_s
+                    self._arm(sent + self.ttl_s - self.margin_s)
             else:
-                row = await asyncio.wait_for(self._execute(_ACQUIRE, self._params()), limit)
+                row = await self._bounded(_ACQUIRE, self._params(), limit)
                 got = row.first()
                 if got is not None:
                     self._promote(int(got[0]), sent + self.ttl_s - self.margin_s)
@@ -219,13 +247,14 @@ class Leadership:
                 log.info("leader lease: the database answers again")
             self.last_error = None
         except Exception as exc:
-            await self._drop_connection()
+            self._abandon_connection()
             if self.last_error is None:
                 log.warning("leader lease: no answer from the database (%s)", type(exc).__name__)
             self.last_error = type(exc).__name__
 
     def _promote(self, token: int, deadline: float) -> None:
-        self.token, self._deadline = token, deadline
+        self.token = token
+        self._arm(deadline)
         self.since = datetime.now(UTC)
         self._set(True, f"lease acquired, token {token}")
 
@@ -262,6 +291,18 @@ class Leadership:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             self._conn = conn
         return self._conn
+
+    def _abandon_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            task = asyncio.ensure_future(self._close_quietly(conn))
+            self._abandoned.add(task)
+            task.add_done_callback(self._abandoned.discard)
+
+    @staticmethod
+    async def _close_quietly(conn: AsyncConnection) -> None:
+        with contextlib.suppress(BaseException):
+            await asyncio.wait_for(conn.invalidate(), timeout=1.0)
 
     async def _drop_connection(self) -> None:
         conn, self._conn = self._conn, None
