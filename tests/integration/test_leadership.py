@@ -7,10 +7,10 @@ import time
 
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
+from tests.fakes.db_proxy import FaultyProxy
 
 from swingdesk.store import migrate
 from swingdesk.store.leadership import Leadership
-from tests.fakes.db_proxy import FaultyProxy
 
 pytestmark = pytest.mark.postgres
 
@@ -43,7 +43,8 @@ async def test_lease_when_two_replicas_start_then_one_leads_and_a_stop_hands_ove
         await leader.stop()  # gives the lease back: no waiting for its expiry
         took = await _until(lambda: follower.is_leader, 3)
         assert took < 1.5
-        assert follower.token is not None and first_token is not None
+        assert follower.token is not None
+        assert first_token is not None
         assert follower.token > first_token  # the fencing token grows with each holder
     finally:
         await a.stop()
@@ -68,7 +69,8 @@ async def test_lease_when_the_leader_loses_the_database_then_it_stops_before_ano
         await _until(lambda: a.is_leader, 5)
         b.start()
         await asyncio.sleep(1.0)
-        assert a.is_leader and not b.is_leader
+        assert a.is_leader
+        assert not b.is_leader
         proxy.stall()  # a silent partition: the leader's renewals go unanswered
         cut = time.monotonic()
         while time.monotonic() - cut < 8 and not b.is_leader:
@@ -79,7 +81,8 @@ async def test_lease_when_the_leader_loses_the_database_then_it_stops_before_ano
         assert b.is_leader, "the follower never took over"
         assert not a.is_leader
         assert overlap == []
-        assert demoted_at and demoted_at[0] < cut + took_over
+        assert demoted_at
+        assert demoted_at[0] < cut + took_over
         # The old leader stopped at least margin_s before the follower could start.
         assert (cut + took_over) - demoted_at[0] > 0.5
         assert took_over < 3.0 + 2 * 0.5 + 1.0

@@ -7,10 +7,10 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 import pytest
+from tests.fakes.db_proxy import FaultyProxy
 
 from swingdesk.adapters.redis_bus import BusUnavailableError, RedisStreamBus
 from swingdesk.ports import BUS_INTERRUPTED, BusMessage
-from tests.fakes.db_proxy import FaultyProxy
 
 EPOCH = 4242
 

@@ -16,16 +16,15 @@ last id it delivered, when Redis answers again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError, ResponseError
-from redis.asyncio.retry import Retry
 
 from swingdesk.domain.errors import TemporaryError
 from swingdesk.ports import BUS_INTERRUPTED, BusMessage
