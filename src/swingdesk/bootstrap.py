@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from swingdesk.adapters.alpaca_broker import AlpacaPaperBroker
+from swingdesk.adapters.apprise_notifier import AppriseNotifier, split_urls
 from swingdesk.adapters.clock import SystemClock
 from swingdesk.adapters.memory_bus import InMemoryEventBus
 from swingdesk.adapters.redis_bus import RedisStreamBus
@@ -65,9 +66,13 @@ class Desk:
     leadership: Leadership | None = None
     #: With a shared bus (Redis): the leader's relay of the outbox to it, and its wake-up.
     shared_bus: SharedBus | None = None
+    #: Where operator notifications go (Apprise), None when no URL is configured.
+    notifier: AppriseNotifier | None = None
 
     async def close(self) -> None:
         """Release connections."""
+        if self.notifier is not None:
+            self.notifier.close()
         if self.llm is not None:
             await self.llm.close()
         if isinstance(self.broker, AlpacaPaperBroker):
@@ -302,6 +307,7 @@ async def build_desk(
         replica_id=settings.replica_id or default_replica_id(),
         ttl_s=settings.leader_lease_ttl_s,
         renew_s=settings.leader_renew_s,
+        clock=clock,
     )
     store.closing(leadership.stop)
     shared: SharedBus | None = None
@@ -396,6 +402,14 @@ async def build_desk(
         book_lock=book_lock,
         leadership=leadership,
         shared_bus=shared,
+        notifier=(
+            AppriseNotifier(
+                split_urls(settings.notify_urls.get_secret_value()),
+                timeout_s=settings.notify_timeout_s,
+            )
+            if settings.notify_urls is not None
+            else None
+        ),
     )
     if reconcile and await sync.startup() is None:
         desk.not_ready["reconciliation"] = "start-up reconciliation with the broker failed"

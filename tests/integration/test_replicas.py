@@ -199,8 +199,9 @@ def test_replicas_when_500_triggers_race_over_three_then_no_order_is_placed_twic
         with c.db() as conn:
             decisions = conn.execute("SELECT count(*) FROM decisions").fetchone()
             per_decision = conn.execute(
+                # Entries and closes (not their stop legs, not protection stops).
                 "SELECT decision_id, count(*) FROM orders WHERE NOT external "
-                "AND intent IN ('BUY_TO_OPEN', 'SELL_TO_CLOSE') "
+                "AND parent_client_order_id IS NULL AND client_order_id NOT LIKE 'sd-p-%' "
                 "GROUP BY decision_id HAVING count(*) > 1"
             ).fetchall()
             ours = conn.execute(
@@ -232,3 +233,47 @@ def test_replicas_when_two_start_at_once_on_a_fresh_database_then_both_serve(
             assert r.status_code == 200
             assert r.json()["checks"]["redis"] == "ok"
         assert c.config(1 - leader)["leadership"]["leader"] is False
+
+
+def test_replicas_when_events_happen_on_any_then_each_is_notified_once_by_the_leader(
+    cluster_args: dict[str, Any],
+) -> None:
+    from tests.fakes.webhook import WebhookReceiver
+
+    with WebhookReceiver() as hook:
+        env = {
+            "SWINGDESK_AUTOPILOT_ENABLED": "false",
+            "SWINGDESK_NOTIFY_URLS": hook.url,
+            "SWINGDESK_NOTIFY_EVENTS": "fill,stop,trading_state",
+        }
+        with Cluster(**cluster_args, extra_env=env) as c:
+            leader = c.wait_leader()
+            time.sleep(2)  # the notifier's first run fixes its cursor at the outbox head
+            urls = [s.url for s in c.replicas]
+            reason = {"reason": "notification test"}
+            assert httpx.post(f"{urls[1]}/api/halt", json=reason, headers=TRADE).status_code == 200
+            assert (
+                httpx.post(f"{urls[2]}/api/resume", json=reason, headers=TRADE).status_code == 200
+            )
+            for i, ticker in enumerate(("AAPL", "MSFT", "NVDA", "JPM")):
+                r = httpx.post(
+                    f"{urls[i % 3]}/api/trigger", json={"ticker": ticker}, headers=TRADE, timeout=30
+                )
+                assert r.status_code == 200
+            fills = c.scalar("SELECT count(*) FROM fills")
+            expected = 2 + fills
+            deadline = time.monotonic() + 20
+            while len(hook.received) < expected and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(3)  # and nothing more arrives
+            titles = hook.titles()
+            assert titles.count("[swingdesk] Trading state HALTED") == 1
+            assert titles.count("[swingdesk] Trading state ACTIVE") == 1
+            assert sum(t.startswith("[swingdesk] Fill: ") for t in titles) == fills
+            assert len(titles) == expected, titles
+            # Sent by the leader only, with no URL or token in any replica's log.
+            notify_runs = {i: _job(c.config(i), "notify")["runs"] for i in range(3)}
+            assert notify_runs[leader] > 0
+            assert sum(notify_runs.values()) == notify_runs[leader]
+            for server in c.replicas:
+                assert f"127.0.0.1:{hook.port}/hook" not in server.log_path.read_text()

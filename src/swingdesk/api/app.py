@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from swingdesk import __version__
+from swingdesk.adapters.apprise_notifier import split_urls
 from swingdesk.api.auth_gate import AuthGate, route_scopes
 from swingdesk.api.cache import PortfolioCache
 from swingdesk.api.dashboard import mount_dashboard
@@ -23,7 +25,7 @@ from swingdesk.api.metrics import Metrics
 from swingdesk.api.middleware import EdgeMiddleware, JsonCORSMiddleware
 from swingdesk.api.readiness import DatabaseProbe
 from swingdesk.api.redaction import install_redaction
-from swingdesk.api.replica import start_replica
+from swingdesk.api.replica import add_notification_jobs, start_replica
 from swingdesk.api.routes import api, ops, stream
 from swingdesk.api.routes_backtest import backtests
 from swingdesk.api.routes_read import reads
@@ -58,6 +60,11 @@ def _secret_values(settings: Settings) -> list[str]:
         for name in type(settings).model_fields
         if isinstance(v := getattr(settings, name), SecretStr)
     ]
+    if settings.notify_urls is not None:
+        # Each URL, and each part of it, carries a token of the service it posts to.
+        for raw in split_urls(settings.notify_urls.get_secret_value()):
+            values.append(raw)
+            values += [p for p in re.split(r"[/:@?&=]+", raw.split("://", 1)[-1]) if len(p) >= 12]
     url = settings.database_url or ""
     if "@" in url and "://" in url:
         creds = url.split("://", 1)[1].rsplit("@", 1)[0]
@@ -182,6 +189,8 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
 
         # Reconciliation is a safety job: it runs whether or not the autopilot scans.
         autopilot.add_job("reconcile", settings.sync_interval_s, reconcile, leader_only=True)
+    if desk.notifier is not None:
+        add_notification_jobs(autopilot, desk, settings)
     return Services(
         desk=desk,
         keys=KeyRing(settings, desk.clock),

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 
 from swingdesk.api.deps import Services
 from swingdesk.bootstrap import Desk
+from swingdesk.config import Settings
+from swingdesk.services.autopilot import Autopilot
+from swingdesk.services.notifications import Notifications
+from swingdesk.store.job_state import JobState
 
 log = logging.getLogger(__name__)
 
@@ -52,3 +56,22 @@ def start_replica(desk: Desk, services: Services) -> Replica:
         if shared.signal is not None:
             shared.signal.listen(shared.relay.wake)
     return Replica(desk)
+
+
+def add_notification_jobs(autopilot: Autopilot, desk: Desk, settings: Settings) -> Notifications:
+    """Schedule the leader's notification jobs: events as committed, the daily summary."""
+    assert desk.notifier is not None
+    notes = Notifications(
+        desk.store,
+        desk.notifier,
+        JobState(desk.store, desk.leadership),
+        desk.clock,
+        events=settings.notify_event_set,
+        portfolio=desk.portfolio,
+        calendar=desk.market.calendar,
+    )
+    autopilot.add_job(
+        "notify", settings.stream_poll_s, notes.run_once, first_after_s=1.0, leader_only=True
+    )
+    autopilot.add_job("daily_summary", 60.0, notes.daily_summary, leader_only=True)
+    return notes

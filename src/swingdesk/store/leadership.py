@@ -27,12 +27,14 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import NullPool, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from swingdesk.ports import Clock
 
 log = logging.getLogger(__name__)
 LEADER = "leader"
@@ -78,10 +80,12 @@ class Leadership:
         renew_s: float = 3.0,
         margin_s: float = 2.0,
         name: str = LEADER,
+        clock: Clock | None = None,
     ) -> None:
         if not 0 < renew_s < ttl_s - margin_s:
             raise ValueError("renew_s must be positive and below ttl_s - margin_s")
         self.replica_id = replica_id
+        self.clock = clock
         self.ttl_s, self.renew_s, self.margin_s = ttl_s, renew_s, margin_s
         self.name = name
         self._engine = engine
@@ -255,7 +259,7 @@ class Leadership:
     def _promote(self, token: int, deadline: float) -> None:
         self.token = token
         self._arm(deadline)
-        self.since = datetime.now(UTC)
+        self.since = self.clock.now() if self.clock is not None else None
         self._set(True, f"lease acquired, token {token}")
 
     def _set(self, leading: bool, why: str) -> None:
