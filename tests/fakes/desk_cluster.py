@@ -18,7 +18,6 @@ from urllib.parse import unquote
 
 import httpx
 import psycopg
-
 from tests.fakes.desk_server import READ_KEY, DeskServer
 
 READ = {"X-API-Key": READ_KEY}
@@ -106,9 +105,7 @@ class Cluster:
 
     def alive(self) -> list[int]:
         """Return the indexes of the replicas whose process runs."""
-        return [
-            i for i, s in enumerate(self.replicas) if s.process and s.process.poll() is None
-        ]
+        return [i for i, s in enumerate(self.replicas) if s.process and s.process.poll() is None]
 
     def leaders(self) -> list[int]:
         """Return the replicas that say they lead (alive ones only)."""

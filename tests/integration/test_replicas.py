@@ -9,6 +9,7 @@ starting together on a fresh database all come up (migrations and the lease both
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import threading
 import time
@@ -85,6 +86,11 @@ def test_replicas_when_triggered_on_a_then_a_stream_client_of_c_sees_it_and_one_
         assert all(c.config(i)["bus"] == "redis" for i in range(3))
         lease = c.config((leader + 1) % 3)["leadership"]["lease"]
         assert lease["holder"] == f"r{leader}"  # every replica sees the same leader
+        for i in range(3):
+            metrics = httpx.get(f"{c.replicas[i].url}/metrics", timeout=10).text
+            flag = "1.0" if i == leader else "0.0"
+            assert f'swingdesk_leader{{replica="r{i}"}} {flag}' in metrics
+            assert "swingdesk_bus_up 1.0" in metrics
         reader = SseReader(c.replicas[2].url)
         reader.start()
         assert reader.connected.wait(10)
@@ -155,7 +161,7 @@ def test_replicas_when_autopilot_runs_then_exactly_one_scans_and_a_killed_leader
             by_ticker.setdefault(ticker, []).append(at)
         assert by_ticker
         for ticker, times in by_ticker.items():
-            gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+            gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
             assert all(g > 3.0 for g in gaps), f"{ticker} decided twice in one interval"
         # A scan the kill interrupted is settled by the new leader's reconciliation.
         deadline = time.monotonic() + 30

@@ -105,10 +105,14 @@ async def metrics(
     if not services.keys.metrics_allowed(key or bearer):
         raise unauthorized(request, "missing" if not (key or bearer) else "wrong")
     desk = services.desk
+    replica: dict[str, Any] = desk.leadership.status() if desk.leadership else {}
+    if desk.shared_bus is not None:
+        replica["bus_up"] = services.hub.interrupted is None
     text = await services.metrics.render(
         desk.store,
         bus_seq=services.hub.last_seq,
         trading_state=(await desk.control.state()).value,
+        replica=replica,
     )
     return Response(text, media_type=CONTENT_TYPE)
 
