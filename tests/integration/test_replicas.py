@@ -230,7 +230,8 @@ def test_replicas_when_500_triggers_race_over_three_then_no_order_is_placed_twic
 def test_replicas_when_two_start_at_once_on_a_fresh_database_then_both_serve(
     cluster_args: dict[str, Any],
 ) -> None:
-    with Cluster(**cluster_args, size=2, extra_env={"SWINGDESK_AUTOPILOT_ENABLED": "false"}) as c:
+    env = {"SWINGDESK_AUTOPILOT_ENABLED": "false", "SWINGDESK_LOG_FORMAT": "json"}
+    with Cluster(**cluster_args, size=2, extra_env=env) as c:
         leader = c.wait_leader()
         assert c.scalar("SELECT version_num FROM alembic_version") is not None
         assert c.scalar("SELECT count(*) FROM leases") == 1
@@ -239,6 +240,12 @@ def test_replicas_when_two_start_at_once_on_a_fresh_database_then_both_serve(
             assert r.status_code == 200
             assert r.json()["checks"]["redis"] == "ok"
         assert c.config(1 - leader)["leadership"]["leader"] is False
+        # Structured logs: one JSON object per line, naming the replica (and the request).
+        for i, server in enumerate(c.replicas):
+            lines = [json.loads(x) for x in server.log_path.read_text().splitlines() if x]
+            assert lines
+            assert {line["replica"] for line in lines} == {f"r{i}"}
+            assert any(line["request_id"] and line["logger"] == "uvicorn.access" for line in lines)
 
 
 def test_replicas_when_events_happen_on_any_then_each_is_notified_once_by_the_leader(

@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from swingdesk import __version__
+from swingdesk import __version__, log_context
 from swingdesk.adapters.apprise_notifier import split_urls
 from swingdesk.api.auth_gate import AuthGate, route_scopes
 from swingdesk.api.cache import PortfolioCache
@@ -42,6 +42,7 @@ from swingdesk.services.backtests import BacktestService
 from swingdesk.services.scan import scan
 from swingdesk.services.watchlist import Watchlist
 from swingdesk.store.backtests import BacktestRuns, Retention
+from swingdesk.store.leadership import default_replica_id
 
 log = logging.getLogger(__name__)
 #: Seconds a stop waits for cancelled jobs to end after their grace period.
@@ -242,6 +243,7 @@ def create_app(
     """
     check_startup_security(settings)
     install_redaction(_secret_values(settings))
+    log_context.install(settings.replica_id or default_replica_id())
     metrics = Metrics()
 
     @asynccontextmanager
