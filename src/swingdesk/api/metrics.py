@@ -61,7 +61,10 @@ class Metrics:
     """The process's metrics: one registry per app (tests run several in one process)."""
 
     def __init__(self) -> None:
-        mp = multiprocess_dir() is not None
+        mp_dir = multiprocess_dir()
+        mp = mp_dir is not None
+        if mp_dir is not None:
+            os.makedirs(mp_dir, exist_ok=True)
         # In multiprocess mode samples go to files and a scrape reads them all; registering
         # them here as well would count this process twice.
         self.registry = CollectorRegistry(auto_describe=True)
