@@ -240,6 +240,14 @@ def test_replicas_when_two_start_at_once_on_a_fresh_database_then_both_serve(
             assert r.status_code == 200
             assert r.json()["checks"]["redis"] == "ok"
         assert c.config(1 - leader)["leadership"]["leader"] is False
+        # The watchlist is shared: replaced through one replica, read through the other
+        # (each pod has its own data directory; the leader scans what anyone saved).
+        put = httpx.put(
+            f"{c.replicas[0].url}/api/watchlist", json={"tickers": ["MSFT", "AAPL"]}, headers=TRADE
+        )
+        assert put.status_code == 200
+        got = httpx.get(f"{c.replicas[1].url}/api/watchlist", headers=READ).json()
+        assert got == {"tickers": ["MSFT", "AAPL"]}
         # Structured logs: one JSON object per line, naming the replica (and the request).
         for i, server in enumerate(c.replicas):
             lines = [json.loads(x) for x in server.log_path.read_text().splitlines() if x]

@@ -42,6 +42,7 @@ from swingdesk.services.backtests import BacktestService
 from swingdesk.services.scan import scan
 from swingdesk.services.watchlist import Watchlist
 from swingdesk.store.backtests import BacktestRuns, Retention
+from swingdesk.store.job_state import JobState
 from swingdesk.store.leadership import default_replica_id
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,12 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
         return [BusMessage(m.seq, m.topic, m.payload, m.epoch) for m in rows]
 
     hub = StreamHub(desk.bus, metrics, history=history, shared=shared is not None)
-    watchlist = Watchlist(settings.data_dir / "watchlist.json", desk.provider.universe)
+    watchlist = Watchlist(
+        settings.data_dir / "watchlist.json",
+        desk.provider.universe,
+        # Several replicas share PostgreSQL but not a data directory.
+        shared=JobState(store, None) if store.engine.dialect.name == "postgresql" else None,
+    )
     leadership = desk.leadership
     autopilot = Autopilot(
         desk.clock,
@@ -129,7 +135,7 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
     async def scan_watchlist() -> object:
         report = await scan(
             desk.pipeline,
-            watchlist.get(),
+            await watchlist.current(),
             clock=desk.clock,
             concurrency=settings.scan_concurrency,
             trigger="autopilot",

@@ -133,7 +133,7 @@ async def scan_now(
 ) -> dict[str, Any]:
     """Decide every ticker of the watchlist (or of ``tickers``) now, a few at a time."""
     desk = services.desk
-    tickers = body.tickers if body and body.tickers else services.watchlist.get()
+    tickers = body.tickers if body and body.tickers else await services.watchlist.current()
     for raw in tickers:
         desk.pipeline.validate_ticker(raw)
     services.limiter.check_scan(len(tickers))
@@ -168,13 +168,13 @@ async def resume(body: ReasonRequest, desk: DeskDep) -> dict[str, Any]:
 @api.get("/watchlist", tags=["autopilot"], response_model=Watchlist)
 async def get_watchlist(services: ServicesDep) -> dict[str, Any]:
     """Return the tickers the autopilot scans."""
-    return {"tickers": services.watchlist.get()}
+    return {"tickers": await services.watchlist.current()}
 
 
 @api.put("/watchlist", tags=["autopilot"], response_model=Watchlist, dependencies=Trade)
 async def put_watchlist(body: WatchlistRequest, services: ServicesDep) -> dict[str, Any]:
     """Replace the autopilot's tickers (each checked against the market's universe)."""
-    return {"tickers": services.watchlist.set(body.tickers)}
+    return {"tickers": await services.watchlist.replace(body.tickers)}
 
 
 @api.get("/config", tags=["ops"], response_model=ConfigOut)

@@ -8,7 +8,7 @@ the file lock, so writes are plain.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -27,6 +27,10 @@ _FENCED_PUT = text(
 )
 
 
+#: ``updated_at`` of values written outside a job (no clock here; the value is what counts).
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 class LeaseLostError(RuntimeError):
     """A fenced write was refused: this replica no longer holds the lease."""
 
@@ -42,6 +46,15 @@ class JobState:
         """Return the value stored under ``name``, None if none."""
         async with self.store.read() as s:
             return await s.scalar(select(t.JobStateRow.value).where(t.JobStateRow.name == name))
+
+    async def put_shared(self, name: str, value: str) -> None:
+        """Store a value any replica may write (a user's setting, not a job's cursor)."""
+        async with self.store.tx() as tx:
+            row = await tx.session.get(t.JobStateRow, name)
+            if row is None:
+                tx.session.add(t.JobStateRow(name=name, value=value, token=0, updated_at=_EPOCH))
+            else:
+                row.value = value
 
     async def put(self, name: str, value: str, now: datetime) -> None:
         """Store ``value`` under ``name``; raise LeaseLostError when fenced out."""
