@@ -124,6 +124,8 @@ class Leadership:
     def start(self) -> None:
         """Begin trying to lead (idempotent)."""
         if self._task is None:
+            if self.scope != "postgres":
+                self._file_step()  # no waiting: one process on SQLite leads from the start
             self._task = asyncio.create_task(self._run(), name="leadership")
 
     async def stop(self) -> None:
