@@ -37,12 +37,12 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import summary, write  # noqa: E402
-from tests.fakes.desk_cluster import Cluster  # noqa: E402
-from tests.fakes.desk_server import READ_KEY, TRADE_KEY  # noqa: E402
+from tests.fakes.desk_cluster import Cluster
+from tests.fakes.desk_server import READ_KEY, TRADE_KEY
 
-from swingdesk.adapters.redis_bus import RedisStreamBus  # noqa: E402
-from swingdesk.ports import BusMessage  # noqa: E402
+from _common import summary, write
+from swingdesk.adapters.redis_bus import RedisStreamBus
+from swingdesk.ports import BusMessage
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379/0"
@@ -110,7 +110,7 @@ async def bench_fanout(cluster: Cluster, clients: int, triggers: int) -> dict[st
         if i % 100 == 99:
             await asyncio.sleep(0.05)  # do not stampede the accept queues
     deadline = time.monotonic() + 60
-    while len(ready) < clients and time.monotonic() < deadline:
+    while len(ready) < clients and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.1)
     await asyncio.sleep(2)
     tickers = ["AAPL", "MSFT", "NVDA", "JPM", "XOM"]
