@@ -119,11 +119,13 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
         return [BusMessage(m.seq, m.topic, m.payload, m.epoch) for m in rows]
 
     hub = StreamHub(desk.bus, metrics, history=history, shared=shared is not None)
+    # Several replicas may share PostgreSQL (never a SQLite file across machines).
+    shared_db = store.engine.dialect.name == "postgresql"
     watchlist = Watchlist(
         settings.data_dir / "watchlist.json",
         desk.provider.universe,
         # Several replicas share PostgreSQL but not a data directory.
-        shared=JobState(store, None) if store.engine.dialect.name == "postgresql" else None,
+        shared=JobState(store, None) if shared_db else None,
     )
     leadership = desk.leadership
     autopilot = Autopilot(
@@ -198,6 +200,19 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
         autopilot.add_job("reconcile", settings.sync_interval_s, reconcile, leader_only=True)
     if desk.notifier is not None:
         add_notification_jobs(autopilot, desk, settings)
+    backtests = BacktestService(
+        BacktestRuns(desk.store),
+        desk.clock,
+        # Backtests replay the service's CSV data; any other market, the simulated one.
+        csv_dir=settings.csv_dir if settings.market_provider is MarketProvider.CSV else None,
+        default_seed=settings.sim_seed,
+        retention=Retention(settings.backtest_retention_runs, settings.backtest_retention_days),
+        state=JobState(store, leadership) if shared_db else None,
+        is_leader=(lambda: leadership.is_leader) if leadership is not None else None,
+    )
+    if backtests.state is not None:
+        # Runs are the leader's: it starts what any replica stored, one at a time.
+        autopilot.add_job("backtests", 1.0, backtests.pick_up, first_after_s=1.0, leader_only=True)
     return Services(
         desk=desk,
         keys=KeyRing(settings, desk.clock),
@@ -212,14 +227,7 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
         autopilot=autopilot,
         movers=MarketMovers(desk.provider, desk.market.calendar),
         portfolio=PortfolioCache(desk),
-        backtests=BacktestService(
-            BacktestRuns(desk.store),
-            desk.clock,
-            # Backtests replay the service's CSV data; any other market, the simulated one.
-            csv_dir=settings.csv_dir if settings.market_provider is MarketProvider.CSV else None,
-            default_seed=settings.sim_seed,
-            retention=Retention(settings.backtest_retention_runs, settings.backtest_retention_days),
-        ),
+        backtests=backtests,
         db_probe=DatabaseProbe(desk.store.ping, timeout_s=settings.ready_timeout_s),
         bus_probe=(
             DatabaseProbe(shared.bus.ping, timeout_s=settings.ready_timeout_s)
@@ -259,7 +267,8 @@ def create_app(
         run_autopilot = settings.autopilot_on if autopilot is None else autopilot
         services = build_services(app.state.desk, settings, metrics, scan_job=run_autopilot)
         app.state.services = services
-        await services.backtests.recover()
+        if services.backtests.state is None:
+            await services.backtests.recover()  # shared: the leader's pick_up does it
         # Stream ids continue from the outbox, so a client's Last-Event-ID from before a
         # restart resumes where it left off.
         services.hub.last_seq, services.hub.epoch = await app.state.desk.store.outbox_head()

@@ -7,6 +7,7 @@ it cancels those jobs at once (``Autopilot.demoted``).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from swingdesk.services.notifications import Notifications
 from swingdesk.store.job_state import JobState
 
 log = logging.getLogger(__name__)
+#: Tasks started from synchronous callbacks, kept referenced until they end.
+_pending: set[asyncio.Future[None]] = set()
 
 
 @dataclass
@@ -45,6 +48,9 @@ def start_replica(desk: Desk, services: Services) -> Replica:
         def changed(leading: bool) -> None:
             if not leading:
                 services.autopilot.demoted()
+                task = asyncio.ensure_future(services.backtests.abandon())
+                _pending.add(task)
+                task.add_done_callback(_pending.discard)
             elif desk.shared_bus is not None:
                 desk.shared_bus.relay.wake()
 
