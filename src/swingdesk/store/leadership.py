@@ -269,7 +269,10 @@ class Leadership:
             return
         self._leading = leading
         self.changes += 1
-        log.warning(
+        # Taking or handing back the lease is routine; losing it is worth a warning.
+        level = logging.WARNING if not leading and why != "stopping" else logging.INFO
+        log.log(
+            level,
             "replica %s %s leader: %s",
             self.replica_id,
             "is now" if leading else "is no longer",
