@@ -110,7 +110,13 @@ class CommitSignal:
                         await asyncio.wait_for(conn.invalidate(), 1.0)
 
     async def close(self) -> None:
-        """Stop listening and sending."""
+        """Stop listening; let a pending notification go out (briefly), then stop sending.
+
+        A CLI command closes right after its commit: its NOTIFY should still reach the
+        leader rather than wait for the leader's poll.
+        """
+        if self._sender is not None and not self._sender.done():
+            await asyncio.wait({self._sender}, timeout=_TIMEOUT_S)
         for task in (self._listener, self._sender):
             if task is not None:
                 task.cancel()
