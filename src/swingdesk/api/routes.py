@@ -59,12 +59,10 @@ async def health() -> dict[str, str]:
 
 @ops.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
 async def ready(services: ServicesDep) -> Any:
-    """Say whether the database answers (within a bound) and start-up steps are done.
-
-    Redis (a shared bus) is reported but does not make the replica unready: triggers and
-    reads work without it, and every replica shares it, so taking them all out of service
-    would turn a degraded stream into an outage. Its state is "degraded".
-    """
+    """Say whether the database answers (within a bound) and start-up steps are done."""
+    # Redis (a shared bus) is reported but does not make the replica unready: triggers and
+    # reads work without it, and every replica shares it, so taking them all out of service
+    # would turn a degraded stream into an outage. Its state is "degraded".
     desk = services.desk
     checks = {"database": await services.db_probe.check()}
     if services.bus_probe is not None:
