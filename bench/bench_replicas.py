@@ -5,15 +5,16 @@
    them; latency = receipt - publish call. Target: p99 <= 20 ms.
 2. **fan-out**: three real `swingdesk serve` replicas (local PostgreSQL schema, Redis
    prefix of their own), CLIENTS raw-socket SSE clients spread evenly over them (asyncio, in
-   this process). Triggers on replica 0 go through the whole path: commit -> outbox ->
-   the leader's relay -> Redis -> every replica's hub -> every client. Latency of a
-   delivery = its receipt time - the audit entry's timestamp (taken in the committing
-   transaction). Target: p99 <= 250 ms with 1,500 clients in all.
+   this process). EVENTS commits made beside them (as `swingdesk trigger` would: one audit
+   entry each, at RATE a second) go the whole way: commit -> outbox -> NOTIFY -> the
+   leader's relay -> Redis -> every replica's hub -> every client. Latency of a delivery =
+   its receipt time - the wall time stamped into the entry just before its commit.
+   Target: p99 <= 250 ms with 1,500 clients in all.
 3. **portfolio**: GET /api/portfolio against the three replicas at once for a few seconds
    (keep-alive connections per replica); requests per second per replica (report only: two
    cores run the replicas, PostgreSQL, Redis and this client).
 
-    .venv/bin/python bench/bench_replicas.py [--clients 1500] [--triggers 20]
+    .venv/bin/python bench/bench_replicas.py [--clients 1500] [--events 100] [--rate 20]
 
 Needs PostgreSQL on 127.0.0.1:5432 (database ``test``) and Redis on 127.0.0.1:6379.
 """
@@ -28,7 +29,6 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +38,14 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.fakes.desk_cluster import Cluster
-from tests.fakes.desk_server import READ_KEY, TRADE_KEY
+from tests.fakes.desk_server import READ_KEY
 
 from _common import summary, write
+from swingdesk.adapters.clock import SystemClock
 from swingdesk.adapters.redis_bus import RedisStreamBus
 from swingdesk.ports import BusMessage
+from swingdesk.store.commit_signal import CommitSignal
+from swingdesk.store.store import Store
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379/0"
@@ -89,17 +92,24 @@ async def _sse_client(
                 return
             if line.startswith(b"event: "):
                 event = line[7:].strip()
-            elif line.startswith(b"data: ") and event == b"audit":
+            elif line.startswith(b"data: ") and event == b"audit" and b'"sent"' in line:
                 now = time.time()
                 with contextlib.suppress(ValueError, KeyError):
-                    ts = json.loads(line[6:])["ts"]
-                    sink.append((now - datetime.fromisoformat(ts).timestamp()) * 1000)
+                    sink.append((now - json.loads(line[6:])["payload"]["sent"]) * 1000)
     finally:
         writer.close()
 
 
-async def bench_fanout(cluster: Cluster, clients: int, triggers: int) -> dict[str, Any]:
-    """Hold ``clients`` streams over the replicas; time the audit entries of ``triggers``."""
+class _Announce:
+    def __init__(self, signal: CommitSignal) -> None:
+        self.signal = signal
+
+    async def committed(self, messages: list[Any]) -> None:
+        self.signal.notify()
+
+
+async def bench_fanout(cluster: Cluster, clients: int, events: int, rate: float) -> dict[str, Any]:
+    """Hold ``clients`` streams over the replicas; time ``events`` commits to each client."""
     sink: list[float] = []
     ready: list[int] = []
     stop = asyncio.Event()
@@ -114,15 +124,23 @@ async def bench_fanout(cluster: Cluster, clients: int, triggers: int) -> dict[st
             break
         await asyncio.sleep(0.1)
     await asyncio.sleep(2)
-    tickers = ["AAPL", "MSFT", "NVDA", "JPM", "XOM"]
-    async with httpx.AsyncClient(timeout=60, headers={"X-API-Key": TRADE_KEY}) as http:
-        for i in range(triggers):
-            r = await http.post(
-                f"{cluster.replicas[0].url}/api/trigger", json={"ticker": tickers[i % 5]}
-            )
-            r.raise_for_status()
-            await asyncio.sleep(0.5)
-    await asyncio.sleep(3)
+    # Commits made beside the replicas (as `swingdesk trigger` would): one audit entry per
+    # transaction, stamped just before its commit, announced with NOTIFY like any commit
+    # the leader did not make itself.
+    store = Store.from_url(cluster.database_url)
+    signal = CommitSignal(store.engine)
+    store.publish_to(_Announce(signal))
+    clock = SystemClock()
+    try:
+        for i in range(events):
+            async with store.tx() as tx:
+                sent = {"sent": time.time()}  # then the outbox write and the commit
+                await tx.audit("bench.tick", f"tick {i}", now=clock.now(), payload=sent)
+            await asyncio.sleep(1 / rate)
+        await asyncio.sleep(3)
+    finally:
+        await signal.close()
+        await store.close()
     stop.set()
     for task in tasks:
         task.cancel()
@@ -131,9 +149,10 @@ async def bench_fanout(cluster: Cluster, clients: int, triggers: int) -> dict[st
     return {
         "clients": clients,
         "connected": len(ready),
-        "triggers": triggers,
+        "events": events,
+        "events_per_s": rate,
         "deliveries": len(sink),
-        "audit_entries_per_client": round(per_event, 1),
+        "received_per_client": round(per_event, 1),
         "latency_ms": summary(sink),
     }
 
@@ -171,7 +190,8 @@ async def bench_portfolio(cluster: Cluster, seconds: float, conns: int) -> dict[
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=1500)
-    parser.add_argument("--triggers", type=int, default=20)
+    parser.add_argument("--events", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=20.0, help="commits per second")
     parser.add_argument("--bus-messages", type=int, default=2000)
     parser.add_argument("--portfolio-seconds", type=float, default=10.0)
     args = parser.parse_args()
@@ -199,7 +219,9 @@ def main() -> None:
                 extra_env=env,
             ) as cluster:
                 cluster.wait_leader()
-                results["fanout"] = asyncio.run(bench_fanout(cluster, args.clients, args.triggers))
+                results["fanout"] = asyncio.run(
+                    bench_fanout(cluster, args.clients, args.events, args.rate)
+                )
                 print("SSE fan-out over 3 replicas:", results["fanout"])
                 results["portfolio"] = asyncio.run(
                     bench_portfolio(cluster, args.portfolio_seconds, 16)
