@@ -42,16 +42,20 @@ def cluster_args(
 class SseReader(threading.Thread):
     """Reads one replica's /api/stream in a thread, keeping every event."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, last_event_id: str | None = None) -> None:
         super().__init__(daemon=True)
         self.url = url
+        self.headers = {**READ, **({"Last-Event-ID": last_event_id} if last_event_id else {})}
         self.events: list[tuple[str | None, str, dict[str, Any]]] = []
         self.connected = threading.Event()
         self.stop = threading.Event()
 
     def run(self) -> None:
         with httpx.stream(
-            "GET", f"{self.url}/api/stream", headers=READ, timeout=httpx.Timeout(60, read=60)
+            "GET",
+            f"{self.url}/api/stream",
+            headers=self.headers,
+            timeout=httpx.Timeout(60, read=60),
         ) as r:
             self.connected.set()
             event_id, event, data = None, "message", ""
@@ -109,7 +113,17 @@ def test_replicas_when_triggered_on_a_then_a_stream_client_of_c_sees_it_and_one_
         ids = [int(e[0].split("-")[0]) for e in reader.events if e[0]]
         assert ids == sorted(ids)
         assert len(ids) == len(set(ids))
+        # A client of C that reconnects to B (a rolling update) with Last-Event-ID gets
+        # exactly what followed, from B's memory, the Redis stream or the outbox.
+        time.sleep(1)
+        seen = [e for e in reader.events if e[0]]
+        resumed = SseReader(c.replicas[1].url, last_event_id=seen[2][0])
+        resumed.start()
+        resumed.wait_for(lambda e: e[0] == seen[-1][0], 10)
+        again = [e[0] for e in resumed.events if e[0]]
+        assert again[: len(seen) - 3] == [e[0] for e in seen[3:]]
         reader.stop.set()
+        resumed.stop.set()
 
 
 def test_replicas_when_autopilot_runs_then_exactly_one_scans_and_a_killed_leader_is_replaced(
