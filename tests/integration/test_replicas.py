@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -20,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.fakes.desk_cluster import READ, Cluster
-from tests.fakes.desk_server import TRADE_KEY
+from tests.fakes.desk_server import SWINGDESK, TRADE_KEY
 
 pytestmark = pytest.mark.postgres
 TRADE = {"X-API-Key": TRADE_KEY}
@@ -113,6 +114,18 @@ def test_replicas_when_triggered_on_a_then_a_stream_client_of_c_sees_it_and_one_
         ids = [int(e[0].split("-")[0]) for e in reader.events if e[0]]
         assert ids == sorted(ids)
         assert len(ids) == len(set(ids))
+        # A `swingdesk trigger` beside the replicas: its commit is announced (NOTIFY) and
+        # the leader streams it to everyone.
+        cli = subprocess.run(
+            [str(SWINGDESK), "trigger", "MSFT", "--json"],
+            env=c.replicas[0].env(),
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        assert cli.returncode == 0, cli.stderr.decode()
+        cli_decision = json.loads(cli.stdout)["decision_id"]
+        reader.wait_for(lambda e: e[2].get("decision_id") == cli_decision, 10)
         # A client of C that reconnects to B (a rolling update) with Last-Event-ID gets
         # exactly what followed, from B's memory, the Redis stream or the outbox.
         time.sleep(1)

@@ -67,11 +67,11 @@ def _secret_values(settings: Settings) -> list[str]:
         for raw in split_urls(settings.notify_urls.get_secret_value()):
             values.append(raw)
             values += [p for p in re.split(r"[/:@?&=]+", raw.split("://", 1)[-1]) if len(p) >= 12]
-    url = settings.database_url or ""
-    if "@" in url and "://" in url:
-        creds = url.split("://", 1)[1].rsplit("@", 1)[0]
-        if ":" in creds:
-            values.append(creds.split(":", 1)[1])
+    for url in (settings.database_url or "", settings.redis_url or ""):
+        if "@" in url and "://" in url:
+            creds = url.split("://", 1)[1].rsplit("@", 1)[0]
+            if ":" in creds:
+                values.append(creds.split(":", 1)[1])
     return values
 
 
