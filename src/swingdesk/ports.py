@@ -237,6 +237,8 @@ class Broker(Protocol):
 #: Topic of the message a bus yields to its subscribers when it lost its transport (Redis
 #: down or stalled): what follows may have a gap, so live clients are told to resync.
 BUS_INTERRUPTED = "bus.interrupted"
+#: Topic of the message that says the transport carries messages again.
+BUS_RESUMED = "bus.resumed"
 
 
 @dataclass(frozen=True, slots=True)

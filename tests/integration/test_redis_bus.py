@@ -10,7 +10,7 @@ import pytest
 from tests.fakes.db_proxy import FaultyProxy
 
 from swingdesk.adapters.redis_bus import BusUnavailableError, RedisStreamBus
-from swingdesk.ports import BUS_INTERRUPTED, BusMessage
+from swingdesk.ports import BUS_INTERRUPTED, BUS_RESUMED, BusMessage
 
 EPOCH = 4242
 
@@ -127,6 +127,7 @@ async def test_bus_when_redis_fails_then_publish_fails_fast_and_subscribers_resu
                     await asyncio.sleep(0.1)
         await _wait_for(lambda: [m.seq for m in got if m.seq][-1:] == [3], 10)
         assert [m.seq for m in got if m.seq] == [1, 2, 3]
+        assert BUS_RESUMED in [m.topic for m in got]
     finally:
         reader.cancel()
         await asyncio.gather(reader, return_exceptions=True)

@@ -27,7 +27,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError, ResponseError
 
 from swingdesk.domain.errors import TemporaryError
-from swingdesk.ports import BUS_INTERRUPTED, BusMessage
+from swingdesk.ports import BUS_INTERRUPTED, BUS_RESUMED, BusMessage
 
 log = logging.getLogger(__name__)
 _RETRY_S = (0.1, 0.25, 0.5, 1.0)
@@ -174,7 +174,8 @@ class RedisStreamBus:
 
     async def subscribe(self, after: int | None = None) -> AsyncIterator[BusMessage]:
         """Yield the stream's messages after ``after`` (else new ones) and transient ones;
-        one ``BUS_INTERRUPTED`` message per outage, then resume where it stopped."""
+        one ``BUS_INTERRUPTED`` message per outage, ``BUS_RESUMED`` when Redis answers again,
+        and the stream goes on from where it stopped."""
         queue: asyncio.Queue[BusMessage] = asyncio.Queue(10_000)
         down = asyncio.Event()
         tasks = [
@@ -215,6 +216,7 @@ class RedisStreamBus:
                     if down.is_set():
                         down.clear()
                         log.info("redis bus answers again")
+                        await queue.put(BusMessage(0, BUS_RESUMED, {}))
                     failures = 0
                 except (RedisError, OSError) as exc:
                     await self._interrupted(queue, down, exc)

@@ -25,7 +25,7 @@ from typing import Any
 from swingdesk.api.cache import PortfolioCache
 from swingdesk.api.metrics import Metrics
 from swingdesk.domain.errors import DatabaseUnavailableError
-from swingdesk.ports import BUS_INTERRUPTED, BusMessage, EventBus
+from swingdesk.ports import BUS_INTERRUPTED, BUS_RESUMED, BusMessage, EventBus
 
 log = logging.getLogger(__name__)
 #: Bus topics after which the portfolio (cash, positions, state) may have changed.
@@ -131,6 +131,9 @@ class StreamHub:
             async for msg in sub:
                 if msg.topic == BUS_INTERRUPTED:
                     self._bus_interrupted(str(msg.payload.get("reason", "")))
+                    continue
+                if msg.topic == BUS_RESUMED:
+                    self.interrupted = None
                     continue
                 if self.interrupted is not None and msg.seq:
                     log.info("stream: the bus carries messages again")
