@@ -78,3 +78,35 @@ def shared_market() -> Path:
 def clock() -> ManualClock:
     """Return a manual clock at a fixed mid-session instant."""
     return ManualClock(T0)
+
+
+REDIS_URL = os.environ.get("SWINGDESK_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    """Return the Redis URL, failing in CI when the server is unreachable."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
+    except (redis.RedisError, OSError) as exc:
+        _missing(f"Redis at {REDIS_URL} ({exc})")
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix(redis_server: str) -> Iterator[str]:
+    """Yield a key prefix of this test's own (Redis is shared: never FLUSHALL); its keys
+    are deleted afterwards."""
+    import redis
+
+    prefix = f"sdtest:{uuid.uuid4().hex[:12]}"
+    try:
+        yield prefix
+    finally:
+        client = redis.Redis.from_url(redis_server, socket_timeout=5)
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()

@@ -7,8 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from swingdesk.adapters.alpaca_broker import AlpacaPaperBroker
+from swingdesk.adapters.apprise_notifier import AppriseNotifier, split_urls
 from swingdesk.adapters.clock import SystemClock
 from swingdesk.adapters.memory_bus import InMemoryEventBus
+from swingdesk.adapters.redis_bus import RedisStreamBus
 from swingdesk.adapters.simulated_broker import SimulatedBroker
 from swingdesk.config import BrokerProvider, MarketProvider, Settings, StrategyProvider
 from swingdesk.domain.enums import DataSource
@@ -18,16 +20,26 @@ from swingdesk.execution.retry import RetryPolicy
 from swingdesk.execution.sync import SyncWorker
 from swingdesk.marketdata.agent import MarketDataAgent
 from swingdesk.marketdata.calendar import TradingCalendar
-from swingdesk.ports import Broker, Clock, LLMClient, MarketContextSource, MarketData, Strategy
+from swingdesk.ports import (
+    Broker,
+    Clock,
+    EventBus,
+    LLMClient,
+    MarketContextSource,
+    MarketData,
+    Strategy,
+)
 from swingdesk.risk.manager import RiskManager
 from swingdesk.services.control import TradingControl
 from swingdesk.services.pipeline import DecisionPipeline
 from swingdesk.services.portfolio import PortfolioService
-from swingdesk.services.relay import OutboxRelay
+from swingdesk.services.relay import LeaderRelay, OutboxRelay
 from swingdesk.store import migrate
 from swingdesk.store.book_lock import BookLock
+from swingdesk.store.commit_signal import CommitSignal
 from swingdesk.store.engine import DatabaseTimeouts
-from swingdesk.store.store import Store
+from swingdesk.store.leadership import Leadership, default_replica_id
+from swingdesk.store.store import OutboxMessage, Store
 from swingdesk.strategy.agent import RulesStrategy, StrategyAgent
 from swingdesk.strategy.rules import RuleParams
 
@@ -39,7 +51,7 @@ class Desk:
     settings: Settings
     clock: Clock
     store: Store
-    bus: InMemoryEventBus
+    bus: EventBus
     provider: MarketData
     market: MarketDataAgent
     broker: Broker
@@ -59,14 +71,83 @@ class Desk:
     relay: OutboxRelay | None = None
     #: Keeps risk and execution serial across processes (also held by reconciliation).
     book_lock: BookLock | None = None
+    #: The leader lease (started by `serve`; a CLI command never leads).
+    leadership: Leadership | None = None
+    #: With a shared bus (Redis): the leader's relay of the outbox to it, and its wake-up.
+    shared_bus: SharedBus | None = None
+    #: Where operator notifications go (Apprise), None when no URL is configured.
+    notifier: AppriseNotifier | None = None
 
     async def close(self) -> None:
         """Release connections."""
+        if self.notifier is not None:
+            self.notifier.close()
         if self.llm is not None:
             await self.llm.close()
         if isinstance(self.broker, AlpacaPaperBroker):
             await self.broker.close()
         await self.store.close()
+
+
+@dataclass
+class SharedBus:
+    """The Redis bus, its leader-only relay, and the PostgreSQL commit signal (if any)."""
+
+    bus: RedisStreamBus
+    relay: LeaderRelay
+    signal: CommitSignal | None
+
+    async def close(self) -> None:
+        """Stop the relay, flush a pending commit signal, close Redis."""
+        await self.relay.stop()
+        if self.signal is not None:
+            await self.signal.close()
+        await self.bus.close()
+
+
+class _AnnounceCommits:
+    """A store publisher: tells the leader (NOTIFY) about commits it did not make itself."""
+
+    def __init__(self, signal: CommitSignal, leadership: Leadership) -> None:
+        self.signal = signal
+        self.leadership = leadership
+
+    async def committed(self, messages: list[OutboxMessage]) -> None:
+        """Send one (coalesced) notification unless this replica leads."""
+        if not self.leadership.is_leader:
+            self.signal.notify()
+
+
+async def _shared_bus(settings: Settings, store: Store, leadership: Leadership) -> SharedBus:
+    assert settings.redis_url is not None
+    _, epoch = await store.outbox_head()
+    bus = RedisStreamBus(
+        settings.redis_url,
+        prefix=settings.redis_prefix,
+        maxlen=settings.redis_stream_maxlen,
+        timeout_s=settings.redis_timeout_s,
+        epoch=epoch,
+    )
+
+    async def start_from() -> int:
+        # After the newest message already in the stream: what a previous leader left
+        # unpublished goes out now. An empty stream (new, or a Redis that lost its data)
+        # starts from the outbox's head: older messages are replayed from the outbox.
+        top = await bus.top()
+        return top if top is not None else (await store.outbox_head())[0]
+
+    relay = LeaderRelay(
+        OutboxRelay(store, bus),
+        is_leader=lambda: leadership.is_leader,
+        start_from=start_from,
+        poll_s=settings.stream_poll_s,
+    )
+    store.publish_to(relay)
+    signal = None
+    if store.engine.dialect.name == "postgresql":
+        signal = CommitSignal(store.engine)
+        store.publish_to(_AnnounceCommits(signal, leadership))
+    return SharedBus(bus, relay, signal)
 
 
 def _market_provider(settings: Settings) -> MarketData:
@@ -288,10 +369,26 @@ async def build_desk(
             pool_s=settings.db_pool_timeout_s,
         ),
     )
-    bus = InMemoryEventBus()
-    relay = OutboxRelay(store, bus)
-    store.publish_to(relay)
-    await relay.start()
+    leadership = Leadership(
+        store.engine,
+        replica_id=settings.replica_id or default_replica_id(),
+        ttl_s=settings.leader_lease_ttl_s,
+        renew_s=settings.leader_renew_s,
+        clock=clock,
+    )
+    store.closing(leadership.stop)
+    shared: SharedBus | None = None
+    relay: OutboxRelay | None = None
+    bus: EventBus
+    if settings.redis_url:
+        shared = await _shared_bus(settings, store, leadership)
+        store.closing(shared.close)
+        bus = shared.bus
+    else:
+        bus = InMemoryEventBus()
+        relay = OutboxRelay(store, bus)
+        store.publish_to(relay)
+        await relay.start()
     # A backtest passes its own provider (prices at the open while a session is in progress).
     provider = provider or _market_provider(settings)
     market = _market_agent(settings, provider)
@@ -367,6 +464,16 @@ async def build_desk(
         sync=sync,
         relay=relay,
         book_lock=book_lock,
+        leadership=leadership,
+        shared_bus=shared,
+        notifier=(
+            AppriseNotifier(
+                split_urls(settings.notify_urls.get_secret_value()),
+                timeout_s=settings.notify_timeout_s,
+            )
+            if settings.notify_urls is not None
+            else None
+        ),
     )
     if reconcile and await sync.startup() is None:
         desk.not_ready["reconciliation"] = "start-up reconciliation with the broker failed"

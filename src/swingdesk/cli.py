@@ -174,8 +174,11 @@ def scan(
     from swingdesk.services.watchlist import Watchlist
 
     async def work(d: Desk) -> dict[str, Any]:
-        watchlist = Watchlist(d.settings.data_dir / "watchlist.json", d.provider.universe)
-        chosen = tickers or watchlist.get()
+        from swingdesk.store.job_state import JobState
+
+        shared = JobState(d.store, None) if d.store.engine.dialect.name == "postgresql" else None
+        watchlist = Watchlist(d.settings.data_dir / "watchlist.json", d.provider.universe, shared)
+        chosen = tickers or await watchlist.current()
         report = await run_scan(
             d.pipeline,
             list(chosen),

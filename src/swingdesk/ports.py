@@ -263,6 +263,13 @@ class Broker(Protocol):
         ...
 
 
+#: Topic of the message a bus yields to its subscribers when it lost its transport (Redis
+#: down or stalled): what follows may have a gap, so live clients are told to resync.
+BUS_INTERRUPTED = "bus.interrupted"
+#: Topic of the message that says the transport carries messages again.
+BUS_RESUMED = "bus.resumed"
+
+
 @dataclass(frozen=True, slots=True)
 class BusMessage:
     """One message on the event bus.
@@ -295,8 +302,8 @@ class EventBus(Protocol):
         """Deliver one message to every subscriber."""
         ...
 
-    def subscribe(self) -> AsyncIterator[BusMessage]:
-        """Yield messages as they are published."""
+    def subscribe(self, after: int | None = None) -> AsyncIterator[BusMessage]:
+        """Yield messages as they are published (a durable bus: those after seq ``after``)."""
         ...
 
 

@@ -45,3 +45,19 @@ class ThreadedProxy:
         self._call(self.proxy.close())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
+
+    def stall(self) -> None:
+        """Stop forwarding (a silent partition)."""
+
+        async def stall() -> None:
+            self.proxy.stall()
+
+        self._call(stall())
+
+    def refuse(self) -> None:
+        """Stop listening and drop every connection (the server is down)."""
+        self._call(self.proxy.refuse())
+
+    def heal(self) -> None:
+        """Forward again (and listen again)."""
+        self._call(self.proxy.heal())

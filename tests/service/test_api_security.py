@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from tests.fakes.api import READ_KEY, TRADE_KEY, api_harness
 
@@ -83,10 +84,16 @@ async def test_metrics_when_key_configured_then_required_and_text_format(
         assert r.headers["content-type"].startswith("text/plain; version=0.0.4")
         text = r.text
         assert "# TYPE swingdesk_decisions_total counter" in text
-        assert 'swingdesk_http_request_duration_seconds_bucket{method="POST",' in text
-        assert 'route="/api/trigger",status="200",le="+Inf"} 1' in text
-        assert 'swingdesk_trading_state{state="ACTIVE"} 1' in text
-        assert "swingdesk_llm_latency_ms_count" in text
+        # Parsed as Prometheus does (label order is the client library's business).
+        samples = {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text)
+            for s in family.samples
+        }
+        inf = (("le", "+Inf"), ("method", "POST"), ("route", "/api/trigger"), ("status", "200"))
+        assert samples[("swingdesk_http_request_duration_seconds_bucket", inf)] == 1
+        assert samples[("swingdesk_trading_state", (("state", "ACTIVE"),))] == 1
+        assert any(name == "swingdesk_llm_latency_ms_count" for name, _ in samples)
 
 
 async def test_logs_when_trigger_runs_then_no_key_or_vendor_secret_appears(

@@ -8,6 +8,7 @@ misspelt field fails) plus cross-checks against Settings, the app's routes and t
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -101,9 +102,10 @@ def test_config_when_loaded_as_the_pod_would_then_settings_accept_it(
 
 def test_deployment_when_read_then_probes_port_and_commands_exist_in_the_code() -> None:
     spec = _one("Deployment", "swingdesk")["spec"]
-    # One replica, replaced not rolled: the scan jobs and the stream hub are per process.
-    assert spec["replicas"] == 1
-    assert spec["strategy"]["type"] == "Recreate"
+    # Three replicas, rolled one at a time without ever dropping below three ready.
+    assert spec["replicas"] == 3
+    assert spec["strategy"]["type"] == "RollingUpdate"
+    assert spec["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
     pod = spec["template"]["spec"]
     server = pod["containers"][0]
     routes = set(create_app(Settings()).openapi()["paths"])
@@ -150,3 +152,107 @@ def test_dockerfile_when_read_then_locked_non_root_and_same_uv_as_the_makefile()
     assert re.search(r"^USER 10001$", text, flags=re.M)
     # The runtime stage is the last FROM; it must not be a build image.
     assert text.rsplit("\nFROM ", 1)[1].startswith("python:3.11-slim")
+
+
+def _pod_env(container: dict[str, Any]) -> dict[str, str]:
+    """Return the environment a container gets: its envFrom sources, then its env."""
+    env: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        if "configMapRef" in source:
+            env.update(_one("ConfigMap", source["configMapRef"]["name"])["data"])
+        if "secretRef" in source:
+            env.update(_one("Secret", source["secretRef"]["name"])["stringData"])
+    for item in container.get("env", []):
+        ref = item.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+        env[item["name"]] = "swingdesk-7d9f-abcde" if ref == "metadata.name" else item["value"]
+    return env
+
+
+def _same(parsed: object, raw: str) -> bool:
+    try:
+        return Decimal(str(parsed)) == Decimal(str(raw))
+    except InvalidOperation:
+        return str(parsed) == str(raw)
+
+
+#: Environment names the pods get that are not swingdesk settings, and why.
+NOT_SETTINGS = {
+    "POSTGRES_PASSWORD": "the bundled database's",
+    "PROMETHEUS_MULTIPROC_DIR": "prometheus-client's multiprocess mode",
+}
+
+
+def test_manifests_when_rendered_then_every_env_name_and_value_is_a_setting_the_desk_accepts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pod = _one("Deployment", "swingdesk")["spec"]["template"]["spec"]
+    known = _env_names()
+    for container in [*pod["initContainers"], *pod["containers"]]:
+        env = _pod_env(container)
+        unknown = sorted(k for k in env if k not in known and k not in NOT_SETTINGS)
+        assert unknown == [], f"{container['name']}: not settings: {unknown}"
+        for key in list(Settings.model_fields):
+            monkeypatch.delenv(f"SWINGDESK_{key.upper()}", raising=False)
+        for key, value in env.items():
+            monkeypatch.setenv(key, str(value))
+        monkeypatch.setenv("SWINGDESK_DATA_DIR", str(tmp_path))
+        settings = Settings()
+        # Each value reached its field as written (no alias or prefix silently ignored).
+        for key, value in env.items():
+            field = key.removeprefix("SWINGDESK_").lower()
+            if key.startswith("SWINGDESK_") and field in Settings.model_fields:
+                got = getattr(settings, field)
+                shown = got.get_secret_value() if hasattr(got, "get_secret_value") else got
+                shown = getattr(shown, "value", shown)  # enums
+                if isinstance(shown, bool):
+                    shown = str(shown).lower()
+                assert _same(shown, value), key
+    server = _pod_env(pod["containers"][0])
+    settings = Settings(**{k.removeprefix("SWINGDESK_").lower(): v for k, v in _config().items()})
+    assert "SWINGDESK_REPLICA_ID" not in _config()  # from the pod's name, not the ConfigMap
+    assert "SWINGDESK_REPLICA_ID" in server
+    # A dead leader is replaced within 15 s: the lease's lifetime plus one renewal.
+    assert settings.leader_lease_ttl_s + settings.leader_renew_s <= 15
+
+
+def test_manifests_when_read_then_redis_and_postgres_urls_name_their_services() -> None:
+    redis_url = _config()["SWINGDESK_REDIS_URL"]
+    redis_svc = _one("Service", "redis")["spec"]["ports"][0]["port"]
+    assert redis_url.startswith(f"redis://redis:{redis_svc}/")
+    pg = _one("Secret", "swingdesk-secrets")["stringData"]["DATABASE_URL"]
+    assert f"@postgres:{_one('Service', 'postgres')['spec']['ports'][0]['port']}/" in pg
+
+
+def test_availability_when_read_then_pdb_hpa_and_network_policies_fit_the_deployment() -> None:
+    deployment = _one("Deployment", "swingdesk")
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    pdb = _one("PodDisruptionBudget", "swingdesk")["spec"]
+    assert pdb["selector"]["matchLabels"].items() <= labels.items()
+    assert 0 < pdb["minAvailable"] < deployment["spec"]["replicas"]
+    hpa = _one("HorizontalPodAutoscaler", "swingdesk")["spec"]
+    assert hpa["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": "swingdesk",
+    }
+    assert hpa["minReplicas"] == deployment["spec"]["replicas"] <= hpa["maxReplicas"]
+    # Only the ingress controller's namespace reaches the API; only the desk reaches the
+    # database and Redis; everything else is denied.
+    deny = _one("NetworkPolicy", "default-deny-ingress")["spec"]
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress"]}
+    api = _one("NetworkPolicy", "swingdesk-api-from-ingress")["spec"]
+    assert api["podSelector"]["matchLabels"].items() <= labels.items()
+    sources = [peer for rule in api["ingress"] for peer in rule["from"]]
+    assert sources == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
+    ]
+    assert [p["port"] for rule in api["ingress"] for p in rule["ports"]] == [_dockerfile_port()]
+    for name, port in (("postgres-from-swingdesk", 5432), ("redis-from-swingdesk", 6379)):
+        rules = _one("NetworkPolicy", name)["spec"]["ingress"]
+        assert [peer for rule in rules for peer in rule["from"]] == [
+            {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "swingdesk"}}}
+        ]
+        assert [p["port"] for rule in rules for p in rule["ports"]] == [port]
+    ingress = _one("Ingress", "swingdesk")["spec"]
+    backend = ingress["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": "swingdesk", "port": {"name": "http"}}

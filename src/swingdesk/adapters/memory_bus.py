@@ -29,8 +29,8 @@ class InMemoryEventBus:
                 queue.get_nowait()
             queue.put_nowait(message)
 
-    async def subscribe(self) -> AsyncIterator[BusMessage]:
-        """Yield messages published from now on."""
+    async def subscribe(self, after: int | None = None) -> AsyncIterator[BusMessage]:
+        """Yield messages published from now on (nothing is kept, so ``after`` is moot)."""
         queue: asyncio.Queue[BusMessage] = asyncio.Queue(self._queue_size)
         self._subscribers.add(queue)
         try:

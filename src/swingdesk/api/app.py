@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,7 +13,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from swingdesk import __version__
+from swingdesk import __version__, log_context
+from swingdesk.adapters.apprise_notifier import split_urls
 from swingdesk.api.auth_gate import AuthGate, route_scopes
 from swingdesk.api.cache import PortfolioCache
 from swingdesk.api.dashboard import mount_dashboard
@@ -23,6 +25,7 @@ from swingdesk.api.metrics import Metrics
 from swingdesk.api.middleware import EdgeMiddleware, JsonCORSMiddleware
 from swingdesk.api.readiness import DatabaseProbe
 from swingdesk.api.redaction import install_redaction
+from swingdesk.api.replica import add_notification_jobs, start_replica
 from swingdesk.api.routes import api, ops, stream
 from swingdesk.api.routes_backtest import backtests
 from swingdesk.api.routes_read import reads
@@ -39,6 +42,8 @@ from swingdesk.services.backtests import BacktestService
 from swingdesk.services.scan import scan
 from swingdesk.services.watchlist import Watchlist
 from swingdesk.store.backtests import BacktestRuns, Retention
+from swingdesk.store.job_state import JobState
+from swingdesk.store.leadership import default_replica_id
 
 log = logging.getLogger(__name__)
 #: Seconds a stop waits for cancelled jobs to end after their grace period.
@@ -57,11 +62,16 @@ def _secret_values(settings: Settings) -> list[str]:
         for name in type(settings).model_fields
         if isinstance(v := getattr(settings, name), SecretStr)
     ]
-    url = settings.database_url or ""
-    if "@" in url and "://" in url:
-        creds = url.split("://", 1)[1].rsplit("@", 1)[0]
-        if ":" in creds:
-            values.append(creds.split(":", 1)[1])
+    if settings.notify_urls is not None:
+        # Each URL, and each part of it, carries a token of the service it posts to.
+        for raw in split_urls(settings.notify_urls.get_secret_value()):
+            values.append(raw)
+            values += [p for p in re.split(r"[/:@?&=]+", raw.split("://", 1)[-1]) if len(p) >= 12]
+    for url in (settings.database_url or "", settings.redis_url or ""):
+        if "@" in url and "://" in url:
+            creds = url.split("://", 1)[1].rsplit("@", 1)[0]
+            if ":" in creds:
+                values.append(creds.split(":", 1)[1])
     return values
 
 
@@ -99,18 +109,35 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
     """Build what the API needs around a desk (keys, limits, stream, scheduled jobs)."""
     store = desk.store
 
+    shared = desk.shared_bus
+
     async def history(after_seq: int, limit: int) -> list[BusMessage]:
+        # The Redis stream first (recent, no database read), then the outbox.
+        if shared is not None and (kept := await shared.bus.history(after_seq, limit)):
+            return kept
         rows = await store.outbox_after(after_seq, limit=limit)
         return [BusMessage(m.seq, m.topic, m.payload, m.epoch) for m in rows]
 
-    hub = StreamHub(desk.bus, metrics, history=history)
-    watchlist = Watchlist(settings.data_dir / "watchlist.json", desk.provider.universe)
-    autopilot = Autopilot(desk.clock, grace_s=settings.shutdown_jobs_grace_s)
+    hub = StreamHub(desk.bus, metrics, history=history, shared=shared is not None)
+    # Several replicas may share PostgreSQL (never a SQLite file across machines).
+    shared_db = store.engine.dialect.name == "postgresql"
+    watchlist = Watchlist(
+        settings.data_dir / "watchlist.json",
+        desk.provider.universe,
+        # Several replicas share PostgreSQL but not a data directory.
+        shared=JobState(store, None) if shared_db else None,
+    )
+    leadership = desk.leadership
+    autopilot = Autopilot(
+        desk.clock,
+        grace_s=settings.shutdown_jobs_grace_s,
+        is_leader=(lambda: leadership.is_leader) if leadership is not None else None,
+    )
 
     async def scan_watchlist() -> object:
         report = await scan(
             desk.pipeline,
-            watchlist.get(),
+            await watchlist.current(),
             clock=desk.clock,
             concurrency=settings.scan_concurrency,
             trigger="autopilot",
@@ -125,6 +152,7 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
             scan_watchlist,
             gate=lambda: market_is_open(desk),
             first_after_s=settings.scan_start_delay_s,
+            leader_only=True,
         )
     process_stops = getattr(desk.broker, "process_stops", None)
     if process_stops is not None:
@@ -133,17 +161,19 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
         async def stops_tick() -> object:
             return await process_stops(desk.clock.now())
 
-        autopilot.add_job("broker_stops", settings.sim_stop_check_s, stops_tick)
+        autopilot.add_job("broker_stops", settings.sim_stop_check_s, stops_tick, leader_only=True)
 
     relay = desk.relay
     if relay is not None:
         # Commits no one handed to the relay: another process's, or a lost acknowledgement.
+        # Every replica relays to its own in-process bus (with Redis, the leader's
+        # LeaderRelay does this for all of them).
         autopilot.add_job("stream_relay", settings.stream_poll_s, relay.catch_up)
 
-        async def prune_outbox() -> object:
-            return {"pruned": await store.prune_outbox(keep=settings.stream_outbox_keep)}
+    async def prune_outbox() -> object:
+        return {"pruned": await store.prune_outbox(keep=settings.stream_outbox_keep)}
 
-        autopilot.add_job("outbox_prune", 600.0, prune_outbox, first_after_s=60.0)
+    autopilot.add_job("outbox_prune", 600.0, prune_outbox, first_after_s=60.0, leader_only=True)
 
     async def equity_mark() -> object:
         # A stored mark per interval draws the equity curve; it also moves the water mark.
@@ -151,7 +181,11 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
         return {"equity": str(state.equity)}
 
     autopilot.add_job(
-        "equity_mark", settings.equity_mark_interval_s, equity_mark, first_after_s=1.0
+        "equity_mark",
+        settings.equity_mark_interval_s,
+        equity_mark,
+        first_after_s=1.0,
+        leader_only=True,
     )
     sync = desk.sync
     if sync is not None:
@@ -163,7 +197,22 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
             return report
 
         # Reconciliation is a safety job: it runs whether or not the autopilot scans.
-        autopilot.add_job("reconcile", settings.sync_interval_s, reconcile)
+        autopilot.add_job("reconcile", settings.sync_interval_s, reconcile, leader_only=True)
+    if desk.notifier is not None:
+        add_notification_jobs(autopilot, desk, settings)
+    backtests = BacktestService(
+        BacktestRuns(desk.store),
+        desk.clock,
+        # Backtests replay the service's CSV data; any other market, the simulated one.
+        csv_dir=settings.csv_dir if settings.market_provider is MarketProvider.CSV else None,
+        default_seed=settings.sim_seed,
+        retention=Retention(settings.backtest_retention_runs, settings.backtest_retention_days),
+        state=JobState(store, leadership) if shared_db else None,
+        is_leader=(lambda: leadership.is_leader) if leadership is not None else None,
+    )
+    if backtests.state is not None:
+        # Runs are the leader's: it starts what any replica stored, one at a time.
+        autopilot.add_job("backtests", 1.0, backtests.pick_up, first_after_s=1.0, leader_only=True)
     return Services(
         desk=desk,
         keys=KeyRing(settings, desk.clock),
@@ -178,15 +227,13 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
         autopilot=autopilot,
         movers=MarketMovers(desk.provider, desk.market.calendar),
         portfolio=PortfolioCache(desk),
-        backtests=BacktestService(
-            BacktestRuns(desk.store),
-            desk.clock,
-            # Backtests replay the service's CSV data; any other market, the simulated one.
-            csv_dir=settings.csv_dir if settings.market_provider is MarketProvider.CSV else None,
-            default_seed=settings.sim_seed,
-            retention=Retention(settings.backtest_retention_runs, settings.backtest_retention_days),
-        ),
+        backtests=backtests,
         db_probe=DatabaseProbe(desk.store.ping, timeout_s=settings.ready_timeout_s),
+        bus_probe=(
+            DatabaseProbe(shared.bus.ping, timeout_s=settings.ready_timeout_s)
+            if shared is not None
+            else None
+        ),
         streams=StreamAdmission(
             per_caller=settings.stream_max_clients_per_key,
             total=settings.stream_max_clients_total,
@@ -210,6 +257,7 @@ def create_app(
     """
     check_startup_security(settings)
     install_redaction(_secret_values(settings))
+    log_context.install(settings.replica_id or default_replica_id())
     metrics = Metrics()
 
     @asynccontextmanager
@@ -219,11 +267,13 @@ def create_app(
         run_autopilot = settings.autopilot_on if autopilot is None else autopilot
         services = build_services(app.state.desk, settings, metrics, scan_job=run_autopilot)
         app.state.services = services
-        await services.backtests.recover()
+        if services.backtests.state is None:
+            await services.backtests.recover()  # shared: the leader's pick_up does it
         # Stream ids continue from the outbox, so a client's Last-Event-ID from before a
         # restart resumes where it left off.
         services.hub.last_seq, services.hub.epoch = await app.state.desk.store.outbox_head()
-        publisher = PortfolioPublisher(app.state.desk.bus, services.portfolio)
+        # Marks are computed by each replica from the fills it sees, for its own clients.
+        publisher = PortfolioPublisher(services.hub, services.portfolio)
         services.hub.add_listener(services.portfolio.on_message)
         services.hub.add_listener(publisher.on_message)
         services.hub.add_listener(lambda m: services.metrics.observe_bus(m.topic, m.payload))
@@ -234,6 +284,7 @@ def create_app(
             # of GET /api/portfolio fell from ~110 ms to ~30 ms under load).
             gc.collect()
             gc.freeze()
+        replicas = start_replica(app.state.desk, services)
         services.autopilot.start()
         try:
             yield
@@ -246,6 +297,7 @@ def create_app(
                 services.autopilot.stop(),
                 services.backtests.stop(),
             )
+            await replicas.stop()
             await publisher.stop()
             await services.hub.stop()
             await services.db_probe.stop()

@@ -46,6 +46,8 @@ class Services:
     backtests: BacktestService
     db_probe: DatabaseProbe
     streams: StreamAdmission
+    #: Redis, when the bus is shared (same bounded, single-flight probe as the database's).
+    bus_probe: DatabaseProbe | None = None
 
 
 def get_desk(request: Request) -> Desk:

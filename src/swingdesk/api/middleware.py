@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from swingdesk.api.errors import error_body, unexpected_error_response
 from swingdesk.api.metrics import Metrics
+from swingdesk.log_context import new_request_id, request_id
 
 SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"x-content-type-options", b"nosniff"),
@@ -74,6 +75,9 @@ class EdgeMiddleware:
             return
         start = time.perf_counter()
         status = 500
+        offered = next((v for k, v in scope.get("headers", ()) if k == b"x-request-id"), None)
+        rid = new_request_id(offered.decode("latin-1") if offered else None)
+        request_id.set(rid)  # this request's task context: every record it logs carries it
         limit = self.max_body
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
@@ -111,6 +115,7 @@ class EdgeMiddleware:
                 headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
                 if api:
                     headers.append(NO_STORE)
+                headers.append((b"x-request-id", rid.encode()))
                 message["headers"] = headers
             await send(message)
 

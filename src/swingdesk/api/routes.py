@@ -60,11 +60,21 @@ async def health() -> dict[str, str]:
 @ops.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
 async def ready(services: ServicesDep) -> Any:
     """Say whether the database answers (within a bound) and start-up steps are done."""
+    # Redis (a shared bus) is reported but does not make the replica unready: triggers and
+    # reads work without it, and every replica shares it, so taking them all out of service
+    # would turn a degraded stream into an outage. Its state is "degraded".
     desk = services.desk
     checks = {"database": await services.db_probe.check()}
+    if services.bus_probe is not None:
+        checks["redis"] = await services.bus_probe.check()
+        if services.hub.interrupted is not None and checks["redis"] == "ok":
+            checks["redis"] = "reconnecting: the stream resumes shortly"
     checks.update(desk.not_ready)
     ok = checks["database"] == "ok" and not desk.not_ready
-    body = {"status": "ready" if ok else "not_ready", "checks": checks}
+    status = "ready" if ok else "not_ready"
+    if ok and checks.get("redis", "ok") != "ok":
+        status = "degraded"
+    body = {"status": status, "checks": checks}
     return body if ok else JSONResponse(body, status_code=503)
 
 
@@ -93,10 +103,14 @@ async def metrics(
     if not services.keys.metrics_allowed(key or bearer):
         raise unauthorized(request, "missing" if not (key or bearer) else "wrong")
     desk = services.desk
+    replica: dict[str, Any] = desk.leadership.status() if desk.leadership else {}
+    if desk.shared_bus is not None:
+        replica["bus_up"] = services.hub.interrupted is None
     text = await services.metrics.render(
         desk.store,
         bus_seq=services.hub.last_seq,
         trading_state=(await desk.control.state()).value,
+        replica=replica,
     )
     return Response(text, media_type=CONTENT_TYPE)
 
@@ -117,7 +131,7 @@ async def scan_now(
 ) -> dict[str, Any]:
     """Decide every ticker of the watchlist (or of ``tickers``) now, a few at a time."""
     desk = services.desk
-    tickers = body.tickers if body and body.tickers else services.watchlist.get()
+    tickers = body.tickers if body and body.tickers else await services.watchlist.current()
     for raw in tickers:
         desk.pipeline.validate_ticker(raw)
     services.limiter.check_scan(len(tickers))
@@ -152,13 +166,13 @@ async def resume(body: ReasonRequest, desk: DeskDep) -> dict[str, Any]:
 @api.get("/watchlist", tags=["autopilot"], response_model=Watchlist)
 async def get_watchlist(services: ServicesDep) -> dict[str, Any]:
     """Return the tickers the autopilot scans."""
-    return {"tickers": services.watchlist.get()}
+    return {"tickers": await services.watchlist.current()}
 
 
 @api.put("/watchlist", tags=["autopilot"], response_model=Watchlist, dependencies=Trade)
 async def put_watchlist(body: WatchlistRequest, services: ServicesDep) -> dict[str, Any]:
     """Replace the autopilot's tickers (each checked against the market's universe)."""
-    return {"tickers": services.watchlist.set(body.tickers)}
+    return {"tickers": await services.watchlist.replace(body.tickers)}
 
 
 @api.get("/config", tags=["ops"], response_model=ConfigOut)
@@ -167,6 +181,10 @@ async def config(services: ServicesDep, settings: SettingsDep) -> dict[str, Any]
     out = settings.public()
     scanning = "scan" in services.autopilot.jobs
     out["autopilot"] = {"enabled": scanning, **services.autopilot.status()}
+    leadership = services.desk.leadership
+    if leadership is not None:
+        out["leadership"] = {**leadership.status(), "lease": await leadership.holder()}
+    out["bus"] = "redis" if services.desk.shared_bus is not None else "in-process"
     return out
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from types import FrameType
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -26,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from swingdesk.config import Settings
 from swingdesk.domain.errors import SwingdeskError
+from swingdesk.log_context import json_log_config
 
 log = logging.getLogger("uvicorn.error")
 
@@ -87,12 +89,16 @@ def serve(app: FastAPI, settings: Settings) -> None:
     Raises the ``SwingdeskError`` that stopped the start-up, if one did.
     """
     guard = StartupGuard(app)
+    log_config: dict[str, Any] = uvicorn.config.LOGGING_CONFIG
+    if settings.log_format == "json":
+        log_config = json_log_config(settings.log_level)
     config = uvicorn.Config(
         guard,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=settings.shutdown_requests_grace_s,
+        log_config=log_config,
     )
     server = StreamClosingServer(config, app)
     try:

@@ -25,7 +25,7 @@ from typing import Any
 from swingdesk.api.cache import PortfolioCache
 from swingdesk.api.metrics import Metrics
 from swingdesk.domain.errors import DatabaseUnavailableError
-from swingdesk.ports import BusMessage, EventBus
+from swingdesk.ports import BUS_INTERRUPTED, BUS_RESUMED, BusMessage, EventBus
 
 log = logging.getLogger(__name__)
 #: Bus topics after which the portfolio (cash, positions, state) may have changed.
@@ -81,6 +81,7 @@ class StreamHub:
         history: History | None = None,
         history_max: int = 5000,
         epoch: int = 0,
+        shared: bool = False,
     ) -> None:
         self.bus = bus
         self.metrics = metrics
@@ -94,6 +95,17 @@ class StreamHub:
         #: The epoch of the database whose messages this hub carries.
         self.epoch = epoch
         self.last_seq = 0
+        #: A shared bus (Redis) may restart, trim or skip: the hub then drops what it has
+        #: seen and fills a gap from ``history`` (else tells clients to resync).
+        self.shared = shared
+        #: Why the bus is not carrying messages now (None while it is).
+        self.interrupted: str | None = None
+        self.resyncs = 0
+
+    async def publish(self, msg: BusMessage) -> None:
+        """Dispatch a message computed here to this hub's clients only (transient marks:
+        every replica sees the same fills and computes its own)."""
+        self.dispatch(msg)
 
     def add_listener(self, listener: Callable[[BusMessage], None]) -> None:
         """Call ``listener`` (synchronously, must not block) for every message."""
@@ -114,9 +126,23 @@ class StreamHub:
         self.close_clients()
 
     async def _pump(self) -> None:
-        sub = self.bus.subscribe()
+        sub = self.bus.subscribe(after=self.last_seq)
         try:
             async for msg in sub:
+                if msg.topic == BUS_INTERRUPTED:
+                    self._bus_interrupted(str(msg.payload.get("reason", "")))
+                    continue
+                if msg.topic == BUS_RESUMED:
+                    self.interrupted = None
+                    continue
+                if self.interrupted is not None and msg.seq:
+                    log.info("stream: the bus carries messages again")
+                    self.interrupted = None
+                if self.shared and msg.seq:
+                    if msg.seq <= self.last_seq:
+                        continue  # seen already (a relay's retry, a re-read)
+                    if self.last_seq and msg.seq > self.last_seq + 1:
+                        await self._fill_gap(msg.seq)
                 self.dispatch(msg)
         finally:
             aclose = getattr(sub, "aclose", None)
@@ -141,6 +167,25 @@ class StreamHub:
                 listener(msg)
             except Exception:
                 log.exception("stream listener failed")
+
+    def _bus_interrupted(self, reason: str) -> None:
+        """Tell every live client that events may be missing until the bus is back."""
+        self.interrupted = reason or "unavailable"
+        self.resyncs += 1
+        frame = control_frame("resync", {"reason": "bus_unavailable", "last_id": self._last_id()})
+        for q in list(self._clients):
+            q.put_nowait((0, frame))
+
+    async def _fill_gap(self, next_seq: int) -> None:
+        """Dispatch what the bus skipped before ``next_seq`` from history, else resync."""
+        missed = await self._from_history(self.last_seq)
+        if missed is None:
+            self._bus_interrupted("gap")
+            self.interrupted = None
+            return
+        for m in missed:
+            if self.last_seq < m.seq < next_seq:
+                self.dispatch(m)
 
     def close_clients(self) -> None:
         """End every client's stream now (they reconnect by themselves with Last-Event-ID)."""
@@ -250,7 +295,7 @@ class PortfolioPublisher:
     changed meanwhile.
     """
 
-    def __init__(self, bus: EventBus, cache: PortfolioCache) -> None:
+    def __init__(self, bus: EventBus | StreamHub, cache: PortfolioCache) -> None:
         self.bus = bus
         self.cache = cache
         self._dirty = False

@@ -4,6 +4,12 @@ Each job is one task that sleeps its interval, checks its gate (market hours for
 and runs. Jobs never overlap themselves. Stopping lets a running job finish (up to a grace
 period) before cancelling it, so a decision is never cut between "order stored" and "order
 sent"; the autopilot opens and closes nothing by itself beyond what each decision decides.
+
+A job marked ``leader_only`` runs only while ``is_leader()`` says this replica holds the
+leader lease (``store/leadership.py``); when the lease is lost, ``demoted()`` cancels the
+leader jobs running now, at once: the lease's margin exists so that they end before any
+other replica may start them (a cancelled decision never reaches the broker without the
+book lock's own lease check).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ class Job:
     run: Callable[[], Awaitable[object]]
     gate: Callable[[], bool] | None = None
     first_after_s: float | None = None
+    leader_only: bool = False
     runs: int = 0
     skipped: int = 0
     failures: int = 0
@@ -38,12 +45,16 @@ class Job:
     last_started: datetime | None = None
     last_finished: datetime | None = None
     last_error: str | None = None
+    cancelled: int = 0
+    current: asyncio.Future[object] | None = None
 
     def status(self) -> dict[str, Any]:
         """Return the job's counters for the API."""
         return {
             "name": self.name,
             "interval_s": self.interval_s,
+            "leader_only": self.leader_only,
+            "cancelled": self.cancelled,
             "runs": self.runs,
             "skipped": self.skipped,
             "failures": self.failures,
@@ -57,8 +68,16 @@ class Job:
 class Autopilot:
     """Owns one task per job; ``start`` and ``stop`` are the only ways they begin and end."""
 
-    def __init__(self, clock: Clock, *, grace_s: float = 30.0, cancel_wait_s: float = 2.0) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        grace_s: float = 30.0,
+        cancel_wait_s: float = 2.0,
+        is_leader: Callable[[], bool] | None = None,
+    ) -> None:
         self.clock = clock
+        self.is_leader = is_leader or (lambda: True)
         self.grace_s = grace_s
         self.cancel_wait_s = cancel_wait_s
         self.jobs: dict[str, Job] = {}
@@ -73,13 +92,17 @@ class Autopilot:
         *,
         gate: Callable[[], bool] | None = None,
         first_after_s: float | None = None,
+        leader_only: bool = False,
     ) -> Job:
-        """Register a job; it first runs ``first_after_s`` (default: one interval) after start."""
+        """Register a job; it first runs ``first_after_s`` (default: one interval) after start.
+
+        A ``leader_only`` job runs only while this replica leads (skipped otherwise).
+        """
         if interval_s <= 0:
             raise ValueError(f"interval must be positive, got {interval_s}")
         if self._tasks:
             raise RuntimeError("add jobs before the autopilot starts")
-        job = Job(name, interval_s, run, gate, first_after_s)
+        job = Job(name, interval_s, run, gate, first_after_s, leader_only)
         self.jobs[name] = job
         return job
 
@@ -129,8 +152,19 @@ class Autopilot:
                 return
             await self._run(job)
 
+    def demoted(self) -> None:
+        """Cancel every leader-only job running now (this replica lost the lease)."""
+        for job in self.jobs.values():
+            if job.leader_only and job.current is not None and not job.current.done():
+                job.current.cancel()
+                job.cancelled += 1
+                log.warning("autopilot: leader job %s cancelled (lease lost)", job.name)
+
     async def _run(self, job: Job) -> None:
         if job.running:
+            job.skipped += 1
+            return
+        if job.leader_only and not self.is_leader():
             job.skipped += 1
             return
         try:
@@ -142,17 +176,24 @@ class Autopilot:
             job.skipped += 1
             return
         job.running, job.last_started = True, self.clock.now()
+        job.current = asyncio.ensure_future(job.run())
         try:
-            await job.run()
+            await job.current
             job.runs += 1
             job.last_error = None
+        except asyncio.CancelledError:
+            # Cancelled by demoted() (this loop goes on) or by stop() (the loop ends too).
+            job.last_error = "cancelled"
+            me = asyncio.current_task()
+            if me is not None and me.cancelling():
+                raise
         except Exception as exc:
             job.failures += 1
             job.last_error = f"{type(exc).__name__}: {exc}"
             if not isinstance(exc, DatabaseUnavailableError):  # an outage is logged once
                 log.exception("autopilot job %s failed", job.name)
         finally:
-            job.running, job.last_finished = False, self.clock.now()
+            job.running, job.last_finished, job.current = False, self.clock.now(), None
 
     def status(self) -> dict[str, Any]:
         """Return whether the autopilot runs and each job's counters."""

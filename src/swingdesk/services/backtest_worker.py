@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -98,11 +99,35 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+def count_run(outcome: Outcome, seconds: float) -> None:
+    """Count a run in prometheus-client's multiprocess files (when that mode is on): the
+    service's /metrics aggregates what its child processes recorded."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    from prometheus_client import Counter, Histogram
+
+    Counter(
+        "swingdesk_backtest_runs",
+        "backtests run by child processes, by outcome",
+        ["outcome"],
+        registry=None,
+    ).labels("ok" if outcome.ok else outcome.error_code or "error").inc()
+    Histogram(
+        "swingdesk_backtest_seconds",
+        "wall time of one backtest in its child process, seconds",
+        buckets=(1, 5, 15, 30, 60, 120, 300, 600),
+        registry=None,
+    ).observe(seconds)
+
+
 def _child(conn: Connection, params: BacktestParams, parent_pid: int) -> None:
     """Entry point of the child process."""
     _die_with_parent(parent_pid)
     try:
-        conn.send(run_here(params))
+        started = time.monotonic()
+        outcome = run_here(params)
+        count_run(outcome, time.monotonic() - started)
+        conn.send(outcome)
     finally:
         conn.close()
 

@@ -3,6 +3,12 @@
 The run itself is the CLI's (``backtest.runner.run_backtest``, same parameters, same JSON
 and report) in a child process (``backtest_worker``). The data is the service's: its CSV
 directory when the market provider is CSV, otherwise the simulated market.
+
+With several replicas (``state`` given: a shared database) runs are the leader's: any
+replica stores a run (one at a time across all of them), the leader starts it at once if it
+received it, else its ``pick_up`` job does within a second; the run it started is named in
+``job_state`` (fenced), so a new leader finds a run its predecessor left unfinished and marks
+it INTERRUPTED, as a restart does for a single process.
 """
 
 from __future__ import annotations
@@ -20,11 +26,17 @@ from uuid import uuid4
 from swingdesk.backtest.result import BacktestParams
 from swingdesk.backtest.runner import check_params
 from swingdesk.backtest.window import check_window
-from swingdesk.domain.errors import ConflictError, InputError, UnknownTickerError
+from swingdesk.domain.errors import (
+    ConflictError,
+    InputError,
+    SwingdeskError,
+    UnknownTickerError,
+)
 from swingdesk.domain.ticker import sanitize_ticker
 from swingdesk.ports import Clock
 from swingdesk.services.backtest_worker import Outcome, ProcessWorker
 from swingdesk.store.backtests import INTERRUPTED, RUNNING, BacktestRun, BacktestRuns, Retention
+from swingdesk.store.job_state import JobState
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +80,24 @@ class BacktestSpec:
     seed: int | None
 
 
+CURRENT = "backtest.current"
+
+
+def spec_from_doc(doc: dict[str, Any]) -> BacktestSpec:
+    """Return the request a stored run's parameters describe (``_params_doc``'s inverse)."""
+    return BacktestSpec(
+        tickers=tuple(doc["tickers"]) if doc.get("tickers") else None,
+        universe_all=doc.get("universe") == "all",
+        start=date.fromisoformat(doc["start"]),
+        end=date.fromisoformat(doc["end"]),
+        strategy=doc["strategy"],
+        initial_cash=Decimal(doc["initial_cash"]),
+        slippage_bps=Decimal(doc["slippage_bps"]),
+        commission=Decimal(doc["commission"]),
+        seed=doc.get("seed") if doc.get("data_source") == "simulated" else None,
+    )
+
+
 class BacktestService:
     """Starts backtests, one at a time, and records each run from start to result."""
 
@@ -80,8 +110,13 @@ class BacktestService:
         default_seed: int,
         worker: Worker | None = None,
         retention: Retention | None = None,
+        state: JobState | None = None,
+        is_leader: Callable[[], bool] | None = None,
     ) -> None:
         self.runs = runs
+        #: Shared mode (several replicas): where the leader names the run it started.
+        self.state = state
+        self.is_leader = is_leader or (lambda: True)
         #: Applied each time a run is stored (None keeps every run).
         self.retention = retention
         self.clock = clock
@@ -155,18 +190,53 @@ class BacktestService:
         async with self._starting:
             if self._stopping:
                 raise ConflictError("the service is stopping; no new backtest starts")
-            if self.running is not None:
+            busy = [self.running] if self.running is not None else []
+            if not busy and self.state is not None:
+                busy = await self.runs.running_ids()  # another replica's, or queued
+            if busy:
                 raise BacktestRunningError(
-                    f"backtest {self.running} is still running; one runs at a time",
-                    details={"running": self.running},
+                    f"backtest {busy[0]} is still running; one runs at a time",
+                    details={"running": busy[0]},
                 )
             run_id = str(uuid4())
             run = await self.runs.add(
                 run_id, self._params_doc(spec, params), self.clock.now(), retention=self.retention
             )
-            self.running = run_id
-            self._task = asyncio.create_task(self._run(run_id, params), name=f"backtest-{run_id}")
+            if self.state is None or self.is_leader():
+                await self._launch(run_id, params)
         return run
+
+    async def _launch(self, run_id: str, params: BacktestParams) -> None:
+        if self.state is not None:
+            # Fenced: a replica that lost the lease leaves the run to the new leader.
+            await self.state.put(CURRENT, run_id, self.clock.now())
+        self.running = run_id
+        self._task = asyncio.create_task(self._run(run_id, params), name=f"backtest-{run_id}")
+
+    async def pick_up(self) -> str | None:
+        """Start the oldest waiting run (leader job); mark one a predecessor left unfinished
+        INTERRUPTED. Return the run started, if any."""
+        if self.running is not None or self.state is None or self._stopping:
+            return None
+        async with self._starting:
+            current = await self.state.get(CURRENT)
+            for run_id in await self.runs.running_ids():
+                if run_id == current:  # started in an earlier term and never finished
+                    await self._interrupted(run_id)
+                    continue
+                run = await self.runs.get(run_id)
+                if run is None:
+                    continue
+                try:
+                    params = self.params_for(spec_from_doc(run.params))
+                except SwingdeskError as exc:
+                    await self.runs.fail(
+                        run_id, code=exc.code, message=exc.message, now=self.clock.now()
+                    )
+                    continue
+                await self._launch(run_id, params)
+                return run_id
+        return None
 
     async def delete(self, run_id: str) -> bool:
         """Delete a finished run with its result and report; False when there is no such run."""
@@ -237,6 +307,18 @@ class BacktestService:
             message="the service stopped before the backtest finished",
             now=self.clock.now(),
         )
+
+    async def abandon(self) -> None:
+        """End the running backtest because this replica stopped leading (INTERRUPTED)."""
+        task = self._task
+        if task is None or task.done():
+            return
+        self._stopping = True
+        try:
+            self.worker.terminate()
+            await asyncio.wait({task}, timeout=10)
+        finally:
+            self._stopping = False
 
     async def wait(self) -> None:
         """Wait for the running backtest, if any, to end (tests, shutdown)."""

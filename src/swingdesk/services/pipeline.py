@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from swingdesk import log_context
 from swingdesk.domain.enums import Action, DecisionStatus, TradingState
 from swingdesk.domain.errors import SwingdeskError, UnknownTickerError
 from swingdesk.domain.events import Event, RiskApproved, RiskRejected, SignalCreated
@@ -157,10 +158,11 @@ class DecisionPipeline:
         """Run one decision; bad input raises before anything is stored."""
         ticker = self.validate_ticker(raw_ticker)
         outcome = DecisionOutcome(uuid4(), ticker, DecisionStatus.PENDING)
-        try:
-            await self._decide(outcome, self.clock.now(), trigger)
-        except Exception as exc:
-            await self._fail(outcome, outcome.failed_stage or "unknown", exc, trigger)
+        with log_context.decision(outcome.decision_id):  # every log line names it
+            try:
+                await self._decide(outcome, self.clock.now(), trigger)
+            except Exception as exc:
+                await self._fail(outcome, outcome.failed_stage or "unknown", exc, trigger)
         return outcome
 
     async def _start(self, tx: Tx, did: UUID, ticker: str, trigger: str, now: datetime) -> None:

@@ -11,7 +11,10 @@ over (a `swingdesk trigger` beside `serve`, a lost acknowledgement with nothing 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
 
 from swingdesk.ports import BusMessage, EventBus
 from swingdesk.store.store import OutboxMessage, Store
@@ -81,3 +84,87 @@ class OutboxRelay:
             BusMessage(message.seq, message.topic, message.payload, message.epoch)
         )
         self.cursor = message.seq
+
+
+class LeaderRelay:
+    """The relay to a shared bus (Redis): only the leader writes, off the request path.
+
+    A commit here hands its messages over without waiting for the bus (a stalled Redis
+    must not slow a trigger down); a commit elsewhere wakes it through ``wake`` (PostgreSQL
+    NOTIFY); a poll every ``poll_s`` catches anything else. On becoming leader it starts
+    after the newest message already in the stream (``start_from``), so what the previous
+    leader left unpublished is published now, in order. While the bus is down it keeps its
+    place and retries; the outbox holds everything meanwhile.
+    """
+
+    def __init__(
+        self,
+        relay: OutboxRelay,
+        *,
+        is_leader: Callable[[], bool],
+        start_from: Callable[[], Awaitable[int]],
+        poll_s: float,
+        retry_s: float = 0.5,
+    ) -> None:
+        self.relay = relay
+        self.is_leader = is_leader
+        self.start_from = start_from
+        self.poll_s = poll_s
+        self.retry_s = retry_s
+        self._pending: deque[list[OutboxMessage]] = deque(maxlen=10_000)
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.failing: str | None = None
+
+    async def committed(self, messages: list[OutboxMessage]) -> None:
+        """Take a local commit's messages (published by the loop, when leading)."""
+        if self.is_leader():
+            self._pending.append(messages)
+            self._wake.set()
+
+    def wake(self) -> None:
+        """Look at the outbox now (another replica committed)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Start the loop (idempotent)."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="leader-relay")
+
+    async def stop(self) -> None:
+        """Stop the loop."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
+            self._wake.clear()
+            if not self.is_leader():
+                self._pending.clear()
+                self.relay.cursor = None  # a future term starts from the stream's top
+                continue
+            try:
+                await self.step()
+                if self.failing is not None:
+                    log.info("leader relay: publishing again after %s", self.failing)
+                self.failing = None
+            except Exception as exc:
+                if self.failing is None:
+                    log.warning("leader relay: cannot publish (%s); will retry", exc)
+                self.failing = type(exc).__name__
+                await asyncio.sleep(self.retry_s)
+                self._wake.set()
+
+    async def step(self) -> int:
+        """Publish what was handed over, then anything else committed; return how many."""
+        if self.relay.cursor is None:
+            self.relay.cursor = await self.start_from()
+        while self._pending:
+            await self.relay.committed(self._pending[0])
+            self._pending.popleft()
+        return await self.relay.catch_up()

@@ -1,12 +1,18 @@
-"""The autopilot's watchlist: validated tickers kept as JSON in the data directory."""
+"""The autopilot's watchlist: validated tickers, kept where every replica reads them.
+
+One process (SQLite): a JSON file in the data directory. Several replicas on one
+PostgreSQL: the database (``job_state``), since each pod has a data directory of its own and
+the leader that scans must see a list replaced through any replica.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from swingdesk.domain.errors import InputError, UnknownTickerError
 from swingdesk.domain.ticker import sanitize_ticker
@@ -46,12 +52,51 @@ def default_watchlist(universe: Sequence[str], size: int = DEFAULT_SIZE) -> list
     return picked[:size]
 
 
-class Watchlist:
-    """Reads and atomically replaces ``<data_dir>/watchlist.json``."""
+class SharedValue(Protocol):
+    """A named value every replica reads (``JobState`` on the database)."""
 
-    def __init__(self, path: Path, universe: Callable[[], Sequence[str]]) -> None:
+    def get(self, name: str) -> Awaitable[str | None]:
+        """Return the value, None when none is stored."""
+        ...
+
+    def put_shared(self, name: str, value: str) -> Awaitable[None]:
+        """Store the value (any replica may)."""
+        ...
+
+
+class Watchlist:
+    """Reads and atomically replaces ``<data_dir>/watchlist.json`` (or the shared value)."""
+
+    KEY = "watchlist"
+
+    def __init__(
+        self,
+        path: Path,
+        universe: Callable[[], Sequence[str]],
+        shared: SharedValue | None = None,
+    ) -> None:
         self.path = path
         self.universe = universe
+        self.shared = shared
+
+    async def current(self) -> list[str]:
+        """Return the tickers: the shared list when there is one, else as ``get``."""
+        if self.shared is not None:
+            raw = await self.shared.get(self.KEY)
+            if raw is not None:
+                try:
+                    return clean_tickers(json.loads(raw), self.universe())
+                except (ValueError, TypeError, InputError):
+                    return default_watchlist(self.universe())
+        return self.get()
+
+    async def replace(self, tickers: Iterable[object]) -> list[str]:
+        """Validate and save the tickers (shared when several replicas share a database)."""
+        if self.shared is None:
+            return self.set(tickers)
+        clean = clean_tickers(tickers, self.universe())
+        await self.shared.put_shared(self.KEY, json.dumps(clean))
+        return clean
 
     def get(self) -> list[str]:
         """Return the saved tickers, or the default list when none are saved (or unreadable)."""

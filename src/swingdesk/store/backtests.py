@@ -150,6 +150,13 @@ class BacktestRuns:
             )
             return bool(getattr(result, "rowcount", 0))
 
+    async def running_ids(self) -> list[str]:
+        """Return the runs still ``running`` (started or waiting for the leader), oldest first."""
+        r = t.BacktestRunRow
+        async with self.store.read() as s:
+            q = select(r.run_id).where(r.status == RUNNING).order_by(r.created_at, r.run_id)
+            return list((await s.scalars(q)).all())
+
     async def interrupt_running(self, now: datetime) -> int:
         """Mark every run still ``running`` failed (its process is gone); return how many."""
         async with self.store.tx() as tx:

@@ -372,3 +372,31 @@ class BacktestRunRow(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     result_json: Mapped[str | None] = mapped_column(Text, deferred=True)
     report_html: Mapped[str | None] = mapped_column(Text, deferred=True)
+
+
+class LeaseRow(Base):
+    """A named lease (the leader's): who holds it, its fencing token and its expiry.
+
+    The expiry is computed by the database's clock, so replicas whose clocks disagree still
+    agree on who leads; the token grows with every change of holder.
+    """
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    token: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    acquired_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class JobStateRow(Base):
+    """Where a leader-run job has got to (the notifier's outbox cursor, the last daily
+    summary), written with the holder's fencing token."""
+
+    __tablename__ = "job_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    token: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
