@@ -101,7 +101,7 @@ async def test_post_backtest_when_csv_dates_beyond_the_data_then_422_naming_its_
             assert r.status_code == 422, r.text
             error = r.json()["error"]
             assert error["code"] == "DATE_OUT_OF_RANGE"
-            assert error["details"] == {"first": "2024-01-02", "last": "2024-05-31"}
+            assert error["details"] == {"earliest": "2024-01-02", "latest": "2024-05-31"}
         assert await _ids(h) == []
 
 

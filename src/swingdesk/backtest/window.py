@@ -67,7 +67,7 @@ def check_window(params: BacktestParams, *, today: date) -> None:
     if start < first or end > last:
         raise DateRangeError(
             f"the data runs from {first} to {last}; {start}..{end} is outside it",
-            details={"first": first.isoformat(), "last": last.isoformat()},
+            details={"earliest": first.isoformat(), "latest": last.isoformat()},
         )
 
 

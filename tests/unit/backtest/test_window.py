@@ -55,7 +55,7 @@ def test_window_when_csv_then_bounded_by_the_listed_tickers_first_and_last_bars(
         check_window(
             BacktestParams(root, ("UPCO",), date(2024, 1, 2), date(2024, 6, 4)), today=TODAY
         )
-    assert caught.value.details == {"first": "2024-01-02", "last": "2024-05-31"}
+    assert caught.value.details == {"earliest": "2024-01-02", "latest": "2024-05-31"}
     # Every ticker of the directory: LATE's bars extend the data's last session.
     every = BacktestParams(root, (), date(2024, 1, 2), date(2024, 6, 4), universe_all=True)
     check_window(every, today=TODAY)
