@@ -178,17 +178,18 @@ class RedisStreamBus:
         and the stream goes on from where it stopped."""
         queue: asyncio.Queue[BusMessage] = asyncio.Queue(10_000)
         down = asyncio.Event()
+        stopping = asyncio.Event()
         tasks = [
-            asyncio.create_task(self._read_stream(after, queue, down), name="redis-xread"),
-            asyncio.create_task(self._read_channel(queue, down), name="redis-pubsub"),
+            asyncio.create_task(
+                self._read_stream(after, queue, down, stopping), name="redis-xread"
+            ),
+            asyncio.create_task(self._read_channel(queue, down, stopping), name="redis-pubsub"),
         ]
         try:
             while True:
                 yield await queue.get()
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await _stop_readers(tasks, stopping)
 
     async def _interrupted(
         self, queue: asyncio.Queue[BusMessage], down: asyncio.Event, exc: BaseException
@@ -200,14 +201,18 @@ class RedisStreamBus:
             await queue.put(BusMessage(0, BUS_INTERRUPTED, {"reason": type(exc).__name__}))
 
     async def _read_stream(
-        self, after: int | None, queue: asyncio.Queue[BusMessage], down: asyncio.Event
+        self,
+        after: int | None,
+        queue: asyncio.Queue[BusMessage],
+        down: asyncio.Event,
+        stopping: asyncio.Event,
     ) -> None:
         # Its own connection: a blocking read must not hold up the commands of publishers.
         client = self._new_client(self.timeout_s + self.block_ms / 1000)
         last = f"{after}-{self.epoch}" if after is not None else "$"
         failures = 0
         try:
-            while True:
+            while not stopping.is_set():
                 try:
                     if last == "$":
                         newest = await client.xrevrange(self.stream, count=1)
@@ -219,6 +224,8 @@ class RedisStreamBus:
                         await queue.put(BusMessage(0, BUS_RESUMED, {}))
                     failures = 0
                 except (RedisError, OSError) as exc:
+                    if stopping.is_set():
+                        return  # a cancellation redis-py turned into an error
                     await self._interrupted(queue, down, exc)
                     await asyncio.sleep(_RETRY_S[min(failures, len(_RETRY_S) - 1)])
                     failures += 1
@@ -232,21 +239,25 @@ class RedisStreamBus:
         finally:
             await _close(client)
 
-    async def _read_channel(self, queue: asyncio.Queue[BusMessage], down: asyncio.Event) -> None:
+    async def _read_channel(
+        self, queue: asyncio.Queue[BusMessage], down: asyncio.Event, stopping: asyncio.Event
+    ) -> None:
         failures = 0
-        while True:
+        while not stopping.is_set():
             client = self._new_client(self.timeout_s + 1.0)
             pubsub = client.pubsub()
             try:
                 await pubsub.subscribe(self.channel)
                 failures = 0
-                while True:
+                while not stopping.is_set():
                     item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                     if item is None or item.get("type") != "message":
                         continue
                     data = json.loads(_decode(item["data"]))
                     await queue.put(BusMessage(0, data["t"], json.loads(data["p"])))
             except (RedisError, OSError, ValueError, KeyError) as exc:
+                if stopping.is_set():
+                    return
                 if isinstance(exc, RedisError | OSError):
                     await self._interrupted(queue, down, exc)
                 await asyncio.sleep(_RETRY_S[min(failures, len(_RETRY_S) - 1)])
@@ -258,6 +269,19 @@ class RedisStreamBus:
     async def close(self) -> None:
         """Close the command connection."""
         await _close(self._client)
+
+
+async def _stop_readers(tasks: list[asyncio.Task[None]], stopping: asyncio.Event) -> None:
+    """Stop a subscription's readers, bounded: the flag ends a loop even when a cancellation
+    was lost inside the client (a cancel racing a socket timeout can surface as an error)."""
+    stopping.set()
+    for task in tasks:
+        task.cancel()
+    _, pending = await asyncio.wait(tasks, timeout=3.0)
+    for task in pending:  # abandoned, never awaited forever
+        log.warning("redis reader %s did not stop within 3 s", task.get_name())
+        task.cancel()
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
 
 async def _close(closable: Any) -> None:
