@@ -246,7 +246,7 @@ async def test_watchlist_when_replaced_then_persisted_for_the_next_app(
         r = await h.trade.put("/api/watchlist", json={"tickers": [" msft", "AAPL", "MSFT"]})
         assert r.json() == {"tickers": ["MSFT", "AAPL"]}
     async with api_harness(tmp_path, clock) as h:
-        assert (await h.read.get("/api/watchlist")).json() == {"tickers": ["MSFT", "AAPL"]}
+        assert (await h.read.get("/api/watchlist")).json()["tickers"] == ["MSFT", "AAPL"]
 
 
 async def test_scan_when_called_without_tickers_then_decides_the_watchlist(h: ApiHarness) -> None:
