@@ -23,6 +23,7 @@ from swingdesk.api.schemas_desk import (
     TickerInfo,
 )
 from swingdesk.domain.enums import Action
+from swingdesk.domain.errors import InputError
 from swingdesk.domain.exchange_time import ny_day_start
 from swingdesk.services.decisions_view import DecisionFilter, analysts, decisions_page
 from swingdesk.services.journal import journal_view
@@ -33,12 +34,25 @@ desk_routes = APIRouter(
     prefix="/api", dependencies=[Depends(require_read)], responses=ERROR_RESPONSES
 )
 ACTOR = "api"
-Day = Annotated[date | None, Query(description="New York date, inclusive")]
+Day = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        json_schema_extra={"format": "date"},
+        description="New York date (YYYY-MM-DD), inclusive",
+    ),
+]
 
 
-def _clip(day: date | None) -> date | None:
-    """Keep a date where a day can still be added to it (the last day of year 9999 cannot)."""
-    return None if day is None else min(day, date.max - timedelta(days=2))
+def _day(raw: str | None, name: str) -> date | None:
+    """Parse a date filter, kept where a day can still be added to it (not 9999-12-31)."""
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError as exc:
+        raise InputError(f"{name}: not a date: {raw!r}", details={name: raw}) from exc
+    return min(day, date.max - timedelta(days=2))
 
 
 @desk_routes.get("/decisions", tags=["decisions"], response_model=DecisionsPage)
@@ -70,8 +84,8 @@ async def decisions(
         action=action.value if action else None,
         approved=approved,
         code=code.upper() if code else None,
-        since=_clip(since),
-        until=_clip(until),
+        since=_day(since, "since"),
+        until=_day(until, "until"),
         analyst=analyst or None,
         trigger=trigger or None,
     )
@@ -94,8 +108,8 @@ async def journal(
         desk.store,
         desk.execution.booker.sector_of,
         ticker=_ticker(ticker),
-        since=since,
-        until=until,
+        since=_day(since, "since"),
+        until=_day(until, "until"),
         limit=limit,
     )
 

@@ -3,9 +3,9 @@ manual actions, watchlist names and the settings view."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from swingdesk.api.schemas import Ticker
 
@@ -15,12 +15,23 @@ PRICE_PATTERN = r"^[0-9]{1,7}(\.[0-9]{1,4})?$"
 CLIENT_ORDER_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,48}$"
 
 
+def _whole(value: object) -> object:
+    """Take 26233.0 as the integer JSON Schema says it is; strings stay refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Shares = Annotated[int, BeforeValidator(_whole)]
+
+
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: a manual action takes exactly what the schema says (no "1" for 1, no 0 for false).
+    model_config = ConfigDict(extra="forbid", strict=True)
     reason: str = Field(
         min_length=1,
         max_length=500,
@@ -36,7 +47,7 @@ class ManualCloseRequest(_In):
     """Close a position at market, or ``qty`` whole shares of it."""
 
     ticker: Ticker
-    qty: int | None = Field(
+    qty: Shares | None = Field(
         default=None, ge=1, le=100_000_000, description="shares to close; omit for all"
     )
 
