@@ -22,7 +22,7 @@ def _whole(value: object) -> object:
     return value
 
 
-Shares = Annotated[int, BeforeValidator(_whole)]
+Shares = Annotated[int, Field(ge=1, le=100_000_000), BeforeValidator(_whole)]
 
 
 class _Out(BaseModel):
@@ -47,9 +47,7 @@ class ManualCloseRequest(_In):
     """Close a position at market, or ``qty`` whole shares of it."""
 
     ticker: Ticker
-    qty: Shares | None = Field(
-        default=None, ge=1, le=100_000_000, description="shares to close; omit for all"
-    )
+    qty: Shares | None = Field(default=None, description="shares to close; omit for all")
 
 
 class ManualStopRequest(_In):

@@ -4,7 +4,7 @@
  * risk desk's codes.
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 
 import { api, keys, type DecisionSummary } from "../api/client";
 import { describeError } from "../lib/auth";
@@ -46,6 +46,7 @@ function summary(target: ManualTarget): string {
 export function ManualDialog({ target, onClose }: { target: ManualTarget; onClose: () => void }) {
   const client = useQueryClient();
   const first = useRef<HTMLInputElement>(null);
+  const closeButton = useRef<HTMLButtonElement>(null);
   const [form, setForm] = useState<ManualForm>({
     reason: "",
     qty: "",
@@ -60,6 +61,11 @@ export function ManualDialog({ target, onClose }: { target: ManualTarget; onClos
       }
     },
   });
+  // The confirm button goes away with the outcome: focus moves to Close, not to the page.
+  const settled = mutation.isSuccess || mutation.isError;
+  useEffect(() => {
+    if (settled) closeButton.current?.focus();
+  }, [settled]);
   const problem = formProblem(target, form);
   const outcome = mutation.data ? outcomeText(mutation.data) : null;
   const failure = mutation.error ? describeError(mutation.error) : null;
@@ -131,7 +137,7 @@ export function ManualDialog({ target, onClose }: { target: ManualTarget; onClos
           </p>
         )}
         <div className="dialog-actions">
-          <button type="button" data-testid="manual-cancel" onClick={onClose}>
+          <button type="button" ref={closeButton} data-testid="manual-cancel" onClick={onClose}>
             {mutation.data ? "Close" : "Cancel"}
           </button>
           {!mutation.data && (
