@@ -2670,9 +2670,9 @@ export interface operations {
                 approved?: boolean | null;
                 /** @description only decisions denied with this code */
                 code?: string | null;
-                /** @description New York date, inclusive */
+                /** @description New York date (YYYY-MM-DD), inclusive */
                 since?: string | null;
-                /** @description New York date, inclusive */
+                /** @description New York date (YYYY-MM-DD), inclusive */
                 until?: string | null;
                 /** @description only signals of this model or rule set */
                 analyst?: string | null;
@@ -3251,9 +3251,9 @@ export interface operations {
             query?: {
                 /** @description only this ticker */
                 ticker?: string | null;
-                /** @description New York date, inclusive */
+                /** @description New York date (YYYY-MM-DD), inclusive */
                 since?: string | null;
-                /** @description New York date, inclusive */
+                /** @description New York date (YYYY-MM-DD), inclusive */
                 until?: string | null;
                 /** @description trips to list */
                 limit?: number;
