@@ -20,8 +20,22 @@ MAX_FILLS = 20_000
 async def fill_facts(store: Store) -> list[FillFact]:
     """Return our fills with their order's type and stop and their decision's trigger."""
     f, o, d = t.FillRow, t.OrderRow, t.DecisionRow
+    # Columns, not rows: thousands of fills need no identity map (a third of the time).
     q = (
-        select(f, o.type, o.stop_price, o.intent, d.trigger)
+        select(
+            f.ticker,
+            f.side,
+            f.qty,
+            f.price,
+            f.commission,
+            f.ts_event,
+            f.client_order_id,
+            f.decision_id,
+            o.type,
+            o.stop_price,
+            o.intent,
+            d.trigger,
+        )
         .join(o, o.client_order_id == f.client_order_id)
         .outerjoin(d, d.decision_id == o.decision_id)
         .where(o.external.is_(False))
@@ -30,21 +44,35 @@ async def fill_facts(store: Store) -> list[FillFact]:
     )
     async with store.read() as session:
         rows = (await session.execute(q)).all()
+    opening = Intent.BUY_TO_OPEN.value
     return [
         FillFact(
-            ticker=fill.ticker,
-            side=fill.side,
-            qty=fill.qty,
-            price=fill.price,
-            commission=fill.commission,
-            ts=fill.ts_event,
-            client_order_id=fill.client_order_id,
-            decision_id=fill.decision_id,
+            ticker=ticker,
+            side=side,
+            qty=qty,
+            price=price,
+            commission=commission,
+            ts=ts,
+            client_order_id=coid,
+            decision_id=did,
             order_type=otype,
             trigger=trigger,
-            stop_price=stop if intent == Intent.BUY_TO_OPEN.value else None,
+            stop_price=stop if intent == opening else None,
         )
-        for fill, otype, stop, intent, trigger in rows
+        for (
+            ticker,
+            side,
+            qty,
+            price,
+            commission,
+            ts,
+            coid,
+            did,
+            otype,
+            stop,
+            intent,
+            trigger,
+        ) in rows
     ]
 
 

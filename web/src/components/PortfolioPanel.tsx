@@ -46,6 +46,7 @@ export function PortfolioPanel({ portfolio, history, theme, onOpenTicker, onManu
           <thead>
             <tr>
               <th scope="col">Ticker</th>
+              {onManual && <th scope="col">Manual</th>}
               <th scope="col" className="num">Qty</th>
               <th scope="col" className="num">Avg price</th>
               <th scope="col" className="num">Last</th>
@@ -54,7 +55,6 @@ export function PortfolioPanel({ portfolio, history, theme, onOpenTicker, onManu
               <th scope="col" className="num">% equity</th>
               <th scope="col">Sector</th>
               <th scope="col" className="num">Stop</th>
-              {onManual && <th scope="col">Manual</th>}
             </tr>
           </thead>
           <tbody>
@@ -72,16 +72,6 @@ export function PortfolioPanel({ portfolio, history, theme, onOpenTicker, onManu
                       {p.ticker}
                     </button>
                   </th>
-                  <td className="num">{p.qty}</td>
-                  <td className="num">{formatFillPrice(p.avg_price)}</td>
-                  <td className="num">{formatPrice(p.market_price)}</td>
-                  <td className="num">{formatMoney(p.market_value)}</td>
-                  <td className={`num tone-${pnlTone(p.unrealized_pnl)}`}>
-                    {formatSignedMoney(p.unrealized_pnl)}
-                  </td>
-                  <td className="num">{formatPct(p.pct_of_equity)}</td>
-                  <td>{p.sector ?? "—"}</td>
-                  <td className="num">{formatPrice(p.stop_price)}</td>
                   {onManual && (
                     <td className="row-actions">
                       <button
@@ -117,6 +107,16 @@ export function PortfolioPanel({ portfolio, history, theme, onOpenTicker, onManu
                       </button>
                     </td>
                   )}
+                  <td className="num">{p.qty}</td>
+                  <td className="num">{formatFillPrice(p.avg_price)}</td>
+                  <td className="num">{formatPrice(p.market_price)}</td>
+                  <td className="num">{formatMoney(p.market_value)}</td>
+                  <td className={`num tone-${pnlTone(p.unrealized_pnl)}`}>
+                    {formatSignedMoney(p.unrealized_pnl)}
+                  </td>
+                  <td className="num">{formatPct(p.pct_of_equity)}</td>
+                  <td>{p.sector ?? "—"}</td>
+                  <td className="num">{formatPrice(p.stop_price)}</td>
                 </tr>
               ))
             )}
