@@ -33,6 +33,7 @@ export function WatchlistView() {
   const save = useMutation({
     mutationFn: () => api.saveWatchlist(state.items.map((i) => i.ticker)),
     onSuccess: (data) => {
+      setProblem(null);
       client.setQueryData(keys.watchlist, data);
       void client.invalidateQueries({ queryKey: keys.settings });
     },
@@ -67,7 +68,10 @@ export function WatchlistView() {
               value={draft}
               maxLength={7}
               autoComplete="off"
-              onChange={(e) => setDraft(e.target.value)}
+              onChange={(e) => {
+                setDraft(e.target.value);
+                setProblem(null);
+              }}
             />
           </label>
           <button type="submit" data-testid="watchlist-add" disabled={add.isPending}>
