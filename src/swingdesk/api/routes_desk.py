@@ -172,8 +172,9 @@ async def settings_view(services: ServicesDep, settings: SettingsDep) -> dict[st
     desk = services.desk
     now = desk.clock.now()
     jobs = []
-    for job in services.autopilot.jobs.values():
-        started = job.last_started
+    autopilot = services.autopilot
+    for job in autopilot.jobs.values():
+        started, due = job.last_started, autopilot.next_run(job)
         jobs.append(
             {
                 "name": job.name,
@@ -181,9 +182,7 @@ async def settings_view(services: ServicesDep, settings: SettingsDep) -> dict[st
                 "running": job.running,
                 "runs": job.runs,
                 "last_started": started.isoformat() if started else None,
-                "next_run": (started + timedelta(seconds=job.interval_s)).isoformat()
-                if started and services.autopilot.running
-                else None,
+                "next_run": due.isoformat() if due else None,
             }
         )
     budget = settings.llm_daily_budget_usd

@@ -90,7 +90,7 @@ export function SettingsView() {
                       <th scope="col">Job</th>
                       <th scope="col" className="num">Every</th>
                       <th scope="col" className="num">Runs</th>
-                      <th scope="col">Next run</th>
+                      <th scope="col">Next run (if due)</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -99,7 +99,7 @@ export function SettingsView() {
                         <th scope="row">{j.name}</th>
                         <td className="num">{j.interval_s} s</td>
                         <td className="num">{j.runs}</td>
-                        <td>{j.running ? "running now" : j.next_run ? formatDateTime(j.next_run) : "after start"}</td>
+                        <td>{j.running ? "running now" : j.next_run ? formatDateTime(j.next_run) : "not scheduled"}</td>
                       </tr>
                     ))}
                   </tbody>
