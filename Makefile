@@ -16,7 +16,7 @@ WEB_STAMP := $(WEB_OUT)/.built
 WEB_DEPS := web/node_modules/.ci-stamp
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \
 	$(wildcard web/index.html web/package.json web/package-lock.json web/.npmrc \
-	web/vite.config.* web/tsconfig*.json)
+	web/vite.config.* web/tsconfig*.json web/eslint.config.*)
 CHROMIUM := /usr/bin/chromium
 
 .PHONY: install run test lint typecheck unit bench clean dashboard web-test chromium screenshots
@@ -53,8 +53,9 @@ dashboard:
 			"install Node 20 + npm and re-run make run to get the dashboard at /)" >&2; \
 	fi
 
-# The dashboard's own checks: Vitest and the TypeScript compiler.
+# The dashboard's own checks: ESLint (with React's hooks rules), Vitest and the TypeScript compiler.
 web-test: $(WEB_STAMP)
+	cd web && $(NPM) run lint
 	cd web && $(NPM) test
 	cd web && $(NPM) run typecheck
 

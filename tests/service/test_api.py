@@ -244,9 +244,10 @@ async def test_watchlist_when_replaced_then_persisted_for_the_next_app(
         assert default[:3] == ["AAPL", "MSFT", "NVDA"]
         assert len(default) == 10
         r = await h.trade.put("/api/watchlist", json={"tickers": [" msft", "AAPL", "MSFT"]})
-        assert r.json() == {"tickers": ["MSFT", "AAPL"]}
+        assert r.json()["tickers"] == ["MSFT", "AAPL"]
+        assert [i["name"] for i in r.json()["items"]] == ["Microsoft Corporation", "Apple Inc."]
     async with api_harness(tmp_path, clock) as h:
-        assert (await h.read.get("/api/watchlist")).json() == {"tickers": ["MSFT", "AAPL"]}
+        assert (await h.read.get("/api/watchlist")).json()["tickers"] == ["MSFT", "AAPL"]
 
 
 async def test_scan_when_called_without_tickers_then_decides_the_watchlist(h: ApiHarness) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,27 @@ async def test_autopilot_when_running_then_jobs_repeat_and_gate_skips(clock: Man
     assert ran
     assert not pilot.running
     assert pilot.status()["jobs"][0]["runs"] == len(ran)
+
+
+async def test_next_run_when_started_and_after_a_run_then_one_interval_on(
+    clock: ManualClock,
+) -> None:
+    pilot = Autopilot(clock)
+    ran = asyncio.Event()
+
+    async def scan() -> None:
+        ran.set()
+
+    job = pilot.add_job("scan", 3600, scan, first_after_s=0.05)
+    assert pilot.next_run(job) is None  # not started
+    pilot.start()
+    start = clock.now()
+    assert pilot.next_run(job) == start + timedelta(seconds=0.05)
+    await asyncio.wait_for(ran.wait(), timeout=2)
+    await asyncio.sleep(0.01)
+    assert pilot.next_run(job) == start + timedelta(seconds=3600)  # the manual clock stood still
+    await pilot.stop()
+    assert pilot.next_run(job) is None
 
 
 async def test_autopilot_when_stopping_mid_job_then_the_job_finishes(clock: ManualClock) -> None:

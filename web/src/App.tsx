@@ -1,7 +1,8 @@
 /**
- * The dashboard: header, then one of two views: the desk (controls, portfolio, risk, live
- * feed, ticker view and movers) or the backtests (form, runs, report). `#backtests` in the
- * address opens the second, so it can be linked and survives a reload.
+ * The dashboard: header, then one view: the desk (controls, portfolio, risk, live feed,
+ * ticker view and movers), the orders blotter, the trade journal, the decisions explorer,
+ * the watchlist editor, the settings or the backtests. The address's hash (`#journal`)
+ * names the view, so it can be linked and survives a reload.
  */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useLayoutEffect, useState } from "react";
@@ -10,6 +11,12 @@ import { api, keys } from "./api/client";
 import { pollUnlessRefused } from "./lib/auth";
 import { BacktestsView } from "./components/BacktestsView";
 import { Controls } from "./components/Controls";
+import { DecisionsView } from "./components/DecisionsView";
+import { JournalView } from "./components/JournalView";
+import { ManualDialog } from "./components/ManualDialog";
+import { OrdersView } from "./components/OrdersView";
+import { SettingsView } from "./components/SettingsView";
+import { WatchlistView } from "./components/WatchlistView";
 import { ExplainView } from "./components/ExplainView";
 import { Header } from "./components/Header";
 import { LiveFeed } from "./components/LiveFeed";
@@ -19,6 +26,7 @@ import { PortfolioPanel } from "./components/PortfolioPanel";
 import { RiskPanel } from "./components/RiskPanel";
 import { TickerView } from "./components/TickerView";
 import { ViewTabs, viewFromHash, type View } from "./components/ViewTabs";
+import type { ManualTarget } from "./lib/manual";
 import {
   loadThemeChoice,
   otherTheme,
@@ -47,6 +55,7 @@ function Dashboard({
   const [view, setView] = useState<View>(() => viewFromHash(window.location.hash));
   const [ticker, setTicker] = useState<string | null>(null);
   const [explainId, setExplainId] = useState<string | null>(null);
+  const [manual, setManual] = useState<ManualTarget | null>(null);
 
   const config = useQuery({ queryKey: keys.config, queryFn: api.config, staleTime: 300_000 });
   const portfolio = useQuery({
@@ -99,9 +108,13 @@ function Dashboard({
       />
       <Notices />
       <ViewTabs view={view} />
-      {view === "backtests" ? (
-        <BacktestsView />
-      ) : (
+      {view === "backtests" && <BacktestsView />}
+      {view === "orders" && <OrdersView onOpenDecision={setExplainId} onManual={setManual} />}
+      {view === "journal" && <JournalView onOpenDecision={setExplainId} />}
+      {view === "decisions" && <DecisionsView onOpenDecision={setExplainId} />}
+      {view === "watchlist" && <WatchlistView />}
+      {view === "settings" && <SettingsView />}
+      {view === "desk" && (
         <main className="grid">
           <div className="col col-main">
             {shown ? (
@@ -117,6 +130,7 @@ function Dashboard({
               history={equity.data}
               theme={theme}
               onOpenTicker={openTicker}
+              onManual={setManual}
             />
           </div>
           <div className="col col-side">
@@ -128,6 +142,7 @@ function Dashboard({
         </main>
       )}
       {explainId && <ExplainView decisionId={explainId} onClose={() => setExplainId(null)} />}
+      {manual && <ManualDialog target={manual} onClose={() => setManual(null)} />}
     </>
   );
 }

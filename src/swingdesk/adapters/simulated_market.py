@@ -264,6 +264,11 @@ class SimulatedMarket:
         close = self._live_bar(k, i, t)[3]
         return Decimal(repr(close)).quantize(Decimal("0.0001"))
 
+    def trading_at(self, now: datetime) -> bool:
+        """Say whether prices move at ``now``: in and between sessions alike, up to the horizon
+        (the demo's market drifts after hours, so the dashboard must not call it closed)."""
+        return TradingCalendar.exchange_date(ensure_utc(now)) <= self._end
+
     async def vix(self, now: datetime) -> Decimal | None:
         """Return the VIX close of the latest session that closed at or before ``now``."""
         j = int(np.searchsorted(self._closes, self._time(now), side="right")) - 1

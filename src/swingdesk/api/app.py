@@ -28,6 +28,7 @@ from swingdesk.api.redaction import install_redaction
 from swingdesk.api.replica import add_notification_jobs, start_replica
 from swingdesk.api.routes import api, ops, stream
 from swingdesk.api.routes_backtest import backtests
+from swingdesk.api.routes_desk import desk_routes
 from swingdesk.api.routes_read import reads
 from swingdesk.api.security import KeyRing, TriggerLimiter, check_startup_security
 from swingdesk.api.stream import PortfolioPublisher, StreamHub
@@ -319,6 +320,7 @@ def create_app(
     app.include_router(ops)
     app.include_router(api)
     app.include_router(reads)
+    app.include_router(desk_routes)
     app.include_router(backtests)
     app.include_router(stream)
     # Innermost first: the key is checked before a route reads the body, inside CORS (so a

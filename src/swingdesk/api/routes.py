@@ -44,6 +44,7 @@ from swingdesk.api.stream import parse_event_id
 from swingdesk.api.stream_caps import LeasedStreamingResponse, caller_identity
 from swingdesk.services.explain import explain_decision
 from swingdesk.services.scan import scan
+from swingdesk.services.watchlist import named
 
 UuidPath = Annotated[str, Path(pattern=UUID_PATTERN, json_schema_extra={"format": "uuid"})]
 ops = APIRouter(tags=["ops"])
@@ -163,16 +164,22 @@ async def resume(body: ReasonRequest, desk: DeskDep) -> dict[str, Any]:
     return (await desk.control.resume(body.reason, actor="api")).model_dump(mode="json")
 
 
+def _named(services: ServicesDep, tickers: list[str]) -> dict[str, Any]:
+    provider = services.desk.provider
+    return {"tickers": tickers, "items": [named(provider, t) for t in tickers]}
+
+
 @api.get("/watchlist", tags=["autopilot"], response_model=Watchlist)
 async def get_watchlist(services: ServicesDep) -> dict[str, Any]:
-    """Return the tickers the autopilot scans."""
-    return {"tickers": await services.watchlist.current()}
+    """Return the tickers the autopilot scans, in scan order, each with its name."""
+    return _named(services, await services.watchlist.current())
 
 
 @api.put("/watchlist", tags=["autopilot"], response_model=Watchlist, dependencies=Trade)
 async def put_watchlist(body: WatchlistRequest, services: ServicesDep) -> dict[str, Any]:
-    """Replace the autopilot's tickers (each checked against the market's universe)."""
-    return {"tickers": await services.watchlist.replace(body.tickers)}
+    """Replace the autopilot's tickers (each checked against the market's universe; the order
+    given is the scan order); the next scan uses them."""
+    return _named(services, await services.watchlist.replace(body.tickers))
 
 
 @api.get("/config", tags=["ops"], response_model=ConfigOut)

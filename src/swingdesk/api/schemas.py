@@ -168,8 +168,15 @@ class ScanResult(_Out):
     results: list[dict[str, Any]]
 
 
+class WatchlistItem(_Out):
+    ticker: str
+    name: str
+    sector: str | None
+
+
 class Watchlist(_Out):
-    tickers: list[str]
+    tickers: list[str] = Field(description="in scan order")
+    items: list[WatchlistItem] = Field(description="the same tickers with names and sectors")
 
 
 class TradingStateOut(_Out):

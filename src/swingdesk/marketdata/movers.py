@@ -36,6 +36,16 @@ class HasMarketCap(Protocol):
         ...
 
 
+@runtime_checkable
+class HasMarketClock(Protocol):
+    """A provider whose prices follow a clock of their own (the simulated market trades
+    around the clock); the quote's open/closed label then follows it, not the exchange's."""
+
+    def trading_at(self, now: datetime) -> bool:
+        """Say whether the source's prices move at ``now``."""
+        ...
+
+
 class Quote(BaseModel):
     """One ticker's quote; a value the provider lacks is None."""
 
@@ -126,7 +136,9 @@ class MarketMovers:
             as_of=now
             if live or not self.calendar.is_session(last)
             else min(now, self.calendar.session_close(last)),
-            market_open=self.calendar.is_open(now),
+            market_open=self.provider.trading_at(now)
+            if isinstance(self.provider, HasMarketClock)
+            else self.calendar.is_open(now),
             stale=self.provider.source is not DataSource.SIMULATED and last < closed,
             source=self.provider.source,
         )

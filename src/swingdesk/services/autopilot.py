@@ -19,7 +19,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from swingdesk.domain.errors import DatabaseUnavailableError
@@ -83,6 +83,8 @@ class Autopilot:
         self.jobs: dict[str, Job] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
+        #: When the jobs last started (None before ``start``): the first runs count from it.
+        self.started_at: datetime | None = None
 
     def add_job(
         self,
@@ -116,6 +118,7 @@ class Autopilot:
         if self._tasks:
             return
         self._stop.clear()
+        self.started_at = self.clock.now()
         self._tasks = [
             asyncio.create_task(self._loop(job), name=f"autopilot:{job.name}")
             for job in self.jobs.values()
@@ -151,6 +154,18 @@ class Autopilot:
             if self._stop.is_set():
                 return
             await self._run(job)
+
+    def next_run(self, job: Job) -> datetime | None:
+        """Return when ``job`` is due next (None while stopped): one interval after its last
+        run ended, or its first delay after the start; a gate may still skip that run."""
+        if not self.running or self.started_at is None:
+            return None
+        if job.running:
+            return self.clock.now()
+        if job.last_finished is not None:
+            return job.last_finished + timedelta(seconds=job.interval_s)
+        first = job.interval_s if job.first_after_s is None else job.first_after_s
+        return self.started_at + timedelta(seconds=first)
 
     def demoted(self) -> None:
         """Cancel every leader-only job running now (this replica lost the lease)."""

@@ -12,10 +12,11 @@ import os
 import tempfile
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from swingdesk.domain.errors import InputError, UnknownTickerError
 from swingdesk.domain.ticker import sanitize_ticker
+from swingdesk.ports import MarketData
 
 MAX_TICKERS = 100
 DEFAULT_SIZE = 10
@@ -42,6 +43,15 @@ def clean_tickers(raw: Iterable[object], universe: Sequence[str]) -> list[str]:
             details={"count": len(out), "limit": MAX_TICKERS},
         )
     return out
+
+
+def named(provider: MarketData, ticker: str) -> dict[str, Any]:
+    """Return a ticker with its name and sector (the ticker itself when the name is unknown)."""
+    try:
+        profile = provider.profile(ticker)
+    except UnknownTickerError:
+        return {"ticker": ticker, "name": ticker, "sector": None}
+    return {"ticker": ticker, "name": profile.name or ticker, "sector": profile.sector or None}
 
 
 def default_watchlist(universe: Sequence[str], size: int = DEFAULT_SIZE) -> list[str]:

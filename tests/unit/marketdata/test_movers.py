@@ -87,3 +87,14 @@ async def test_top_movers_when_simulated_market_then_n_each_and_sorted() -> None
     vols = [q.volume for q in result.most_active]
     assert vols == sorted(vols, reverse=True)
     assert all(q.market_open for q in result.most_active)
+
+
+async def test_quote_when_simulated_market_on_a_weekend_then_open_by_its_own_clock() -> None:
+    from swingdesk.adapters.simulated_market import SimulatedMarket
+    from swingdesk.marketdata.calendar import TradingCalendar
+
+    calendar = TradingCalendar()
+    saturday = datetime(2026, 11, 21, 18, 0, tzinfo=UTC)
+    q = await MarketMovers(SimulatedMarket(42, calendar=calendar), calendar).quote("AAPL", saturday)
+    assert not calendar.is_open(saturday)
+    assert q.market_open  # its prices drift after hours: the label must not say closed

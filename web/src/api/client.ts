@@ -35,6 +35,21 @@ export type BacktestRun = Schemas["BacktestRunOut"];
 export type BacktestRunDetail = Schemas["BacktestRunDetail"];
 export type BacktestRunsPage = Schemas["BacktestRunsPage"];
 export type BacktestSummary = Schemas["BacktestSummary"];
+export type DecisionRow = Schemas["DecisionRow"];
+export type DecisionsPage = Schemas["DecisionsPage"];
+export type Journal = Schemas["JournalOut"];
+export type Trip = Schemas["TripOut"];
+export type Tally = Schemas["Tally"];
+export type DayPnl = Schemas["DayPnl"];
+export type OrdersPage = Schemas["OrdersPage"];
+export type Watchlist = Schemas["Watchlist"];
+export type TickerInfo = Schemas["TickerInfo"];
+export type DeskSettings = Schemas["SettingsOut"];
+export type ManualClose = Schemas["ManualCloseRequest"];
+export type ManualStop = Schemas["ManualStopRequest"];
+export type ManualCancel = Schemas["ManualCancelRequest"];
+export type DecisionQuery = NonNullable<paths["/api/decisions"]["get"]["parameters"]["query"]>;
+export type OrdersQuery = NonNullable<paths["/api/orders"]["get"]["parameters"]["query"]>;
 export type Config = Schemas["ConfigOut"] & {
   market_provider?: string;
   broker?: string;
@@ -76,6 +91,23 @@ export const api = {
     unwrap(await client.GET("/api/equity-history", { params: { query: { limit } } })),
   orders: async (ticker: string, limit = 50) =>
     unwrap(await client.GET("/api/orders", { params: { query: { ticker, limit } } })),
+  blotter: async (query: OrdersQuery) =>
+    unwrap(await client.GET("/api/orders", { params: { query } })),
+  decisions: async (query: DecisionQuery) =>
+    unwrap(await client.GET("/api/decisions", { params: { query } })),
+  journal: async (ticker = "") =>
+    unwrap(await client.GET("/api/journal", { params: { query: { ticker } } })),
+  manualClose: async (body: ManualClose) =>
+    unwrap(await client.POST("/api/manual/close", { body })),
+  manualStop: async (body: ManualStop) => unwrap(await client.POST("/api/manual/stop", { body })),
+  manualCancel: async (body: ManualCancel) =>
+    unwrap(await client.POST("/api/manual/cancel", { body })),
+  watchlist: async () => unwrap(await client.GET("/api/watchlist")),
+  saveWatchlist: async (tickers: string[]) =>
+    unwrap(await client.PUT("/api/watchlist", { body: { tickers } })),
+  tickerInfo: async (ticker: string) =>
+    unwrap(await client.GET("/api/tickers/{ticker}", { params: { path: { ticker } } })),
+  settings: async () => unwrap(await client.GET("/api/settings")),
   logs: async (limit = 50) =>
     unwrap(await client.GET("/api/logs", { params: { query: { limit } } })),
   insights: async (limit = 30) =>
@@ -131,6 +163,13 @@ export const keys = {
   equity: ["equity-history"] as const,
   orders: (ticker: string) => ["orders", ticker] as const,
   ordersAll: ["orders"] as const,
+  blotter: (query: OrdersQuery) => ["orders", "blotter", query] as const,
+  decisions: (query: DecisionQuery) => ["decisions", query] as const,
+  decisionsAll: ["decisions"] as const,
+  journal: (ticker: string) => ["journal", ticker] as const,
+  journalAll: ["journal"] as const,
+  watchlist: ["watchlist"] as const,
+  settings: ["settings"] as const,
   logs: ["logs"] as const,
   insights: ["insights"] as const,
   movers: ["movers"] as const,

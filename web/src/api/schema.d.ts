@@ -94,6 +94,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Decisions
+         * @description Return decisions newest first with their signal, verdict, denial codes and cost.
+         */
+        get: operations["decisions_api_decisions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/decisions/{decision_id}": {
         parameters: {
             query?: never;
@@ -194,6 +214,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/journal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Journal
+         * @description Return closed round trips (P&L in $ and R, holding days, exit reason) with totals by
+         *     ticker, sector and New York day.
+         */
+        get: operations["journal_api_journal_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/logs": {
         parameters: {
             query?: never;
@@ -208,6 +249,70 @@ export interface paths {
         get: operations["logs_api_logs_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manual/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Manual Cancel
+         * @description Cancel a working order of ours (not a protective stop); never while HALTED.
+         */
+        post: operations["manual_cancel_api_manual_cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manual/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Manual Close
+         * @description Close a position (or ``qty`` shares of it) at market, through the closing risk checks.
+         *
+         *     Allowed while HALTED (closing is the one manual action that is); a denial comes back as
+         *     a rejected decision with its codes.
+         */
+        post: operations["manual_close_api_manual_close_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manual/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Manual Stop
+         * @description Move a position's protective stop: tighter only unless ``allow_loosen``; never while
+         *     HALTED.
+         */
+        post: operations["manual_stop_api_manual_stop_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -444,6 +549,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Settings View
+         * @description Return the effective limits, analyst, model, budget and today's spend, market, broker,
+         *     and the autopilot's schedule with each job's next run.
+         */
+        get: operations["settings_view_api_settings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/stream": {
         parameters: {
             query?: never;
@@ -484,6 +610,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tickers/{ticker}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ticker Info
+         * @description Return a ticker's name and sector; UNKNOWN_TICKER (404) outside the market's universe.
+         */
+        get: operations["ticker_info_api_tickers__ticker__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/trigger": {
         parameters: {
             query?: never;
@@ -513,12 +659,13 @@ export interface paths {
         };
         /**
          * Get Watchlist
-         * @description Return the tickers the autopilot scans.
+         * @description Return the tickers the autopilot scans, in scan order, each with its name.
          */
         get: operations["get_watchlist_api_watchlist_get"];
         /**
          * Put Watchlist
-         * @description Replace the autopilot's tickers (each checked against the market's universe).
+         * @description Replace the autopilot's tickers (each checked against the market's universe; the order
+         *     given is the scan order); the next scan uses them.
          */
         put: operations["put_watchlist_api_watchlist_put"];
         post?: never;
@@ -592,6 +739,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * Action
+         * @description What the analyst proposes.
+         * @enum {string}
+         */
+        Action: "BUY" | "SELL" | "HOLD";
         /** AuditEntry */
         AuditEntry: {
             /** Actor */
@@ -879,6 +1032,18 @@ export interface components {
          * @enum {string}
          */
         DataSource: "simulated" | "csv" | "yahoo" | "alpaca";
+        /** DayPnl */
+        DayPnl: {
+            /**
+             * Date
+             * @description New York session date of the exits
+             */
+            date: string;
+            /** Pnl */
+            pnl: string;
+            /** Trades */
+            trades: number;
+        };
         /**
          * DecisionRecord
          * @description The full provenance of one decision (see `swingdesk explain`).
@@ -915,6 +1080,48 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /** DecisionRow */
+        DecisionRow: {
+            /** Action */
+            action: string | null;
+            /**
+             * Analyst
+             * @description the model or rule set that signed the signal
+             */
+            analyst: string | null;
+            /**
+             * Approved
+             * @description the risk verdict; null when risk never saw it
+             */
+            approved: boolean | null;
+            /** Confidence */
+            confidence: number | null;
+            /** Cost Usd */
+            cost_usd: string | null;
+            /** Created At */
+            created_at: string;
+            /** Decision Id */
+            decision_id: string;
+            /** Denial Codes */
+            denial_codes: string[];
+            /** Error Code */
+            error_code: string | null;
+            /**
+             * Manual
+             * @description a person's manual action
+             */
+            manual: boolean;
+            /** Rationale */
+            rationale: string | null;
+            /** Reason Code */
+            reason_code: string | null;
+            /** Status */
+            status: string;
+            /** Ticker */
+            ticker: string;
+            /** Trigger */
+            trigger: string;
+        };
         /**
          * DecisionSummary
          * @description What one decision did.
@@ -930,6 +1137,22 @@ export interface components {
             status: string;
             /** Ticker */
             ticker: string;
+        };
+        /** DecisionsPage */
+        DecisionsPage: {
+            /**
+             * Analysts
+             * @description every analyst that has signed a decision
+             */
+            analysts: string[];
+            /** Items */
+            items: components["schemas"]["DecisionRow"][];
+            /** Limit */
+            limit: number;
+            /** Next Offset */
+            next_offset: number | null;
+            /** Offset */
+            offset: number;
         };
         /** Deleted */
         Deleted: {
@@ -1107,6 +1330,105 @@ export interface components {
             next_offset: number | null;
             /** Offset */
             offset: number;
+        };
+        /** JobOut */
+        JobOut: {
+            /** Interval S */
+            interval_s: number;
+            /** Last Started */
+            last_started: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Next Run
+             * @description when the job runs next (estimated)
+             */
+            next_run: string | null;
+            /** Running */
+            running: boolean;
+            /** Runs */
+            runs: number;
+        };
+        /** JournalOut */
+        JournalOut: {
+            /** By Sector */
+            by_sector: components["schemas"]["SectorTally"][];
+            /** By Ticker */
+            by_ticker: components["schemas"]["TickerTally"][];
+            /** Count */
+            count: number;
+            /** Daily */
+            daily: components["schemas"]["DayPnl"][];
+            totals: components["schemas"]["Tally"];
+            /**
+             * Trips
+             * @description closing orders, newest first
+             */
+            trips: components["schemas"]["TripOut"][];
+        };
+        /**
+         * ManualCancelRequest
+         * @description Cancel a working order of ours (protective stops move or close with their position).
+         */
+        ManualCancelRequest: {
+            /** Client Order Id */
+            client_order_id: string;
+            /**
+             * Reason
+             * @description why (required; recorded in the audit journal)
+             * @example taking profits before earnings
+             */
+            reason: string;
+        };
+        /**
+         * ManualCloseRequest
+         * @description Close a position at market, or ``qty`` whole shares of it.
+         */
+        ManualCloseRequest: {
+            /**
+             * Qty
+             * @description shares to close; omit for all
+             */
+            qty?: number | null;
+            /**
+             * Reason
+             * @description why (required; recorded in the audit journal)
+             * @example taking profits before earnings
+             */
+            reason: string;
+            /**
+             * Ticker
+             * @example AAPL
+             */
+            ticker: string;
+        };
+        /**
+         * ManualStopRequest
+         * @description Move a position's protective stop; tighter only unless ``allow_loosen``.
+         */
+        ManualStopRequest: {
+            /**
+             * Allow Loosen
+             * @description allow a stop below the current one (off by default)
+             * @default false
+             */
+            allow_loosen: boolean;
+            /**
+             * Reason
+             * @description why (required; recorded in the audit journal)
+             * @example taking profits before earnings
+             */
+            reason: string;
+            /**
+             * Stop Price
+             * @example 182.50
+             */
+            stop_price: string;
+            /**
+             * Ticker
+             * @example AAPL
+             */
+            ticker: string;
         };
         /**
          * MarketContextOut
@@ -1449,6 +1771,25 @@ export interface components {
             /** Trigger */
             trigger: string;
         };
+        /** SectorTally */
+        SectorTally: {
+            /** Avg R */
+            avg_r: string | null;
+            /** Losses */
+            losses: number;
+            /** Pnl */
+            pnl: string;
+            /** Sector */
+            sector: string;
+            /** Total R */
+            total_r: string;
+            /** Trades */
+            trades: number;
+            /** Win Rate Pct */
+            win_rate_pct: string | null;
+            /** Wins */
+            wins: number;
+        };
         /**
          * SentimentOut
          * @description The headlines' aggregate sentiment and how it was measured.
@@ -1462,6 +1803,50 @@ export interface components {
             method: string;
             /** Score */
             score: number | null;
+        };
+        /**
+         * SettingsOut
+         * @description What the desk runs with, for the settings view (no secret).
+         */
+        SettingsOut: {
+            /** Analyst */
+            analyst: string;
+            /** Autopilot Enabled */
+            autopilot_enabled: boolean;
+            /** Autopilot Running */
+            autopilot_running: boolean;
+            /** Broker */
+            broker: string;
+            /** Daily Budget Usd */
+            daily_budget_usd: string | null;
+            /** Jobs */
+            jobs: components["schemas"]["JobOut"][];
+            /** Limits */
+            limits: {
+                [key: string]: unknown;
+            };
+            /** Market */
+            market: string;
+            /**
+             * Market Clock
+             * @description the market source's own clock (simulated or real)
+             */
+            market_clock: string;
+            /** Model */
+            model: string | null;
+            /**
+             * Now
+             * @description the desk's clock
+             */
+            now: string;
+            /** Profile */
+            profile: string;
+            /** Spent Today Usd */
+            spent_today_usd: string;
+            /** Trading State */
+            trading_state: string;
+            /** Watchlist Size */
+            watchlist_size: number;
         };
         /** SignalSummary */
         SignalSummary: {
@@ -1529,6 +1914,51 @@ export interface components {
             /** Usage */
             usage: string;
         };
+        /** Tally */
+        Tally: {
+            /** Avg R */
+            avg_r: string | null;
+            /** Losses */
+            losses: number;
+            /** Pnl */
+            pnl: string;
+            /** Total R */
+            total_r: string;
+            /** Trades */
+            trades: number;
+            /** Win Rate Pct */
+            win_rate_pct: string | null;
+            /** Wins */
+            wins: number;
+        };
+        /** TickerInfo */
+        TickerInfo: {
+            /** Name */
+            name: string;
+            /** Sector */
+            sector: string | null;
+            /** Ticker */
+            ticker: string;
+        };
+        /** TickerTally */
+        TickerTally: {
+            /** Avg R */
+            avg_r: string | null;
+            /** Losses */
+            losses: number;
+            /** Pnl */
+            pnl: string;
+            /** Ticker */
+            ticker: string;
+            /** Total R */
+            total_r: string;
+            /** Trades */
+            trades: number;
+            /** Win Rate Pct */
+            win_rate_pct: string | null;
+            /** Wins */
+            wins: number;
+        };
         /** TradingStateOut */
         TradingStateOut: {
             /** Actor */
@@ -1564,6 +1994,43 @@ export interface components {
              */
             ticker: string;
         };
+        /** TripOut */
+        TripOut: {
+            /** Closed At */
+            closed_at: string;
+            /** Entry Decision Id */
+            entry_decision_id: string | null;
+            /** Entry Price */
+            entry_price: string;
+            /** Exit Client Order Id */
+            exit_client_order_id: string;
+            /** Exit Decision Id */
+            exit_decision_id: string | null;
+            /** Exit Price */
+            exit_price: string;
+            /**
+             * Exit Reason
+             * @description stop, trend_exit, manual, partial or other
+             */
+            exit_reason: string;
+            /** Holding Days */
+            holding_days: string;
+            /** Opened At */
+            opened_at: string;
+            /** Pnl */
+            pnl: string;
+            /** Qty */
+            qty: string;
+            /**
+             * R Multiple
+             * @description P&L in multiples of the risk to the initial stop
+             */
+            r_multiple: string | null;
+            /** Sector */
+            sector: string | null;
+            /** Ticker */
+            ticker: string;
+        };
         /** ValidationError */
         ValidationError: {
             /** Context */
@@ -1579,8 +2046,25 @@ export interface components {
         };
         /** Watchlist */
         Watchlist: {
-            /** Tickers */
+            /**
+             * Items
+             * @description the same tickers with names and sectors
+             */
+            items: components["schemas"]["WatchlistItem"][];
+            /**
+             * Tickers
+             * @description in scan order
+             */
             tickers: string[];
+        };
+        /** WatchlistItem */
+        WatchlistItem: {
+            /** Name */
+            name: string;
+            /** Sector */
+            sector: string | null;
+            /** Ticker */
+            ticker: string;
         };
         /**
          * WatchlistRequest
@@ -2171,6 +2655,119 @@ export interface operations {
             };
         };
     };
+    decisions_api_decisions_get: {
+        parameters: {
+            query?: {
+                /** @description page size */
+                limit?: number;
+                /** @description items to skip */
+                offset?: number;
+                /** @description only this ticker */
+                ticker?: string | null;
+                /** @description only this signal action */
+                action?: components["schemas"]["Action"] | null;
+                /** @description true: approved by risk; false: denied */
+                approved?: boolean | null;
+                /** @description only decisions denied with this code */
+                code?: string | null;
+                /** @description New York date (YYYY-MM-DD), inclusive */
+                since?: string | null;
+                /** @description New York date (YYYY-MM-DD), inclusive */
+                until?: string | null;
+                /** @description only signals of this model or rule set */
+                analyst?: string | null;
+                /** @description api, autopilot, manual, ... */
+                trigger?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionsPage"];
+                };
+            };
+            /** @description missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description the read key on an endpoint that needs the trade key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid input (INVALID_INPUT, INVALID_TICKER, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description cooldown or rate limit; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description a dependency is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     decision_api_decisions__decision_id__get: {
         parameters: {
             query?: never;
@@ -2649,6 +3246,107 @@ export interface operations {
             };
         };
     };
+    journal_api_journal_get: {
+        parameters: {
+            query?: {
+                /** @description only this ticker */
+                ticker?: string | null;
+                /** @description New York date (YYYY-MM-DD), inclusive */
+                since?: string | null;
+                /** @description New York date (YYYY-MM-DD), inclusive */
+                until?: string | null;
+                /** @description trips to list */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalOut"];
+                };
+            };
+            /** @description missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description the read key on an endpoint that needs the trade key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid input (INVALID_INPUT, INVALID_TICKER, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description cooldown or rate limit; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description a dependency is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     logs_api_logs_get: {
         parameters: {
             query?: {
@@ -2670,6 +3368,294 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description the read key on an endpoint that needs the trade key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid input (INVALID_INPUT, INVALID_TICKER, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description cooldown or rate limit; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description a dependency is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    manual_cancel_api_manual_cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ManualCancelRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionSummary"];
+                };
+            };
+            /** @description missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description the read key on an endpoint that needs the trade key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid input (INVALID_INPUT, INVALID_TICKER, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description cooldown or rate limit; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description a dependency is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    manual_close_api_manual_close_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ManualCloseRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionSummary"];
+                };
+            };
+            /** @description missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description the read key on an endpoint that needs the trade key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid input (INVALID_INPUT, INVALID_TICKER, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description cooldown or rate limit; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description a dependency is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    manual_stop_api_manual_stop_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ManualStopRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionSummary"];
                 };
             };
             /** @description missing or wrong X-API-Key */
@@ -3886,6 +4872,98 @@ export interface operations {
             };
         };
     };
+    settings_view_api_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsOut"];
+                };
+            };
+            /** @description missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description the read key on an endpoint that needs the trade key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid input (INVALID_INPUT, INVALID_TICKER, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description cooldown or rate limit; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description a dependency is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     live_api_stream_get: {
         parameters: {
             query?: {
@@ -4003,6 +5081,100 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StreamToken"];
+                };
+            };
+            /** @description missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description the read key on an endpoint that needs the trade key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid input (INVALID_INPUT, INVALID_TICKER, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description cooldown or rate limit; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description a dependency is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ticker_info_api_tickers__ticker__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticker: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TickerInfo"];
                 };
             };
             /** @description missing or wrong X-API-Key */

@@ -7,6 +7,9 @@ import { equitySeries } from "../lib/chartData";
 import type { Theme } from "../lib/theme";
 import { baseChartOptions, chartColors } from "./chartTheme";
 
+/** Fewer marks than this make no curve worth reading yet: the caption says "collecting". */
+export const MIN_POINTS = 3;
+
 export function EquityCurve({ history, theme }: { history: EquityHistory | undefined; theme: Theme }) {
   const box = useRef<HTMLDivElement>(null);
   const points = useMemo(() => equitySeries(history?.points ?? []), [history]);
@@ -33,9 +36,17 @@ export function EquityCurve({ history, theme }: { history: EquityHistory | undef
 
   return (
     <figure className="chart-figure" data-testid="equity-curve">
-      <figcaption>Equity curve</figcaption>
+      <figcaption>
+        Equity curve
+        {points.length > 0 && points.length < MIN_POINTS && (
+          <span className="muted" data-testid="equity-collecting">
+            {" "}
+            · collecting ({points.length} {points.length === 1 ? "mark" : "marks"} so far; one is stored every interval)
+          </span>
+        )}
+      </figcaption>
       {points.length === 0 ? (
-        <p className="muted">No equity marks yet (one is stored every interval).</p>
+        <p className="muted" data-testid="equity-collecting">Collecting: no equity marks yet (one is stored every interval).</p>
       ) : (
         <div ref={box} className="chart chart-small" role="img" aria-label="Equity over time" />
       )}

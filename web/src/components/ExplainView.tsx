@@ -70,6 +70,11 @@ export function ExplainView({ decisionId, onClose }: { decisionId: string; onClo
       {q.isError && <p role="alert" className="error-text">{describeError(q.error).text}</p>}
       {rec && d && (
         <div className="explain">
+          {d.trigger === "manual" && (
+            <p className="badge warn" data-testid="explain-manual">
+              Manual decision: a person's action, with their reason as the rationale
+            </p>
+          )}
           <p className="muted">
             {decisionId} · trigger {text(d.trigger)} · {formatDateTime(String(d.created_at))}
             {d.error_code ? ` · failed at ${text(d.failed_stage)}: ${text(d.error_code)}` : ""}

@@ -2,7 +2,7 @@
  * An accessible modal dialog: role="dialog", labelled by its title, focus moved in on open,
  * kept inside while open (Tab wraps), Escape closes, and focus returned to the opener.
  */
-import { useEffect, useId, useRef, type ReactNode } from "react";
+import { useEffect, useId, useLayoutEffect, useRef, type ReactNode } from "react";
 
 interface Props {
   title: string;
@@ -21,7 +21,9 @@ export function Modal({ title, onClose, children, testId, initialFocus, wide }: 
   const titleId = useId();
   const panel = useRef<HTMLDivElement>(null);
   const closeRef = useRef(onClose);
-  closeRef.current = onClose;
+  useLayoutEffect(() => {
+    closeRef.current = onClose;
+  });
 
   useEffect(() => {
     const opener = document.activeElement as HTMLElement | null;

@@ -8,6 +8,7 @@ import {
   formatSignedMoney,
   pnlTone,
 } from "../lib/format";
+import type { ManualTarget } from "../lib/manual";
 import type { Theme } from "../lib/theme";
 import { EquityCurve } from "./EquityCurve";
 
@@ -16,9 +17,11 @@ interface Props {
   history: EquityHistory | undefined;
   theme: Theme;
   onOpenTicker: (ticker: string) => void;
+  /** Open a manual action's dialog (close, partial close, move stop). */
+  onManual?: (target: ManualTarget) => void;
 }
 
-export function PortfolioPanel({ portfolio, history, theme, onOpenTicker }: Props) {
+export function PortfolioPanel({ portfolio, history, theme, onOpenTicker, onManual }: Props) {
   const positions = portfolio?.positions ?? [];
   return (
     <section className="panel portfolio" aria-labelledby="portfolio-title">
@@ -43,6 +46,7 @@ export function PortfolioPanel({ portfolio, history, theme, onOpenTicker }: Prop
           <thead>
             <tr>
               <th scope="col">Ticker</th>
+              {onManual && <th scope="col">Manual</th>}
               <th scope="col" className="num">Qty</th>
               <th scope="col" className="num">Avg price</th>
               <th scope="col" className="num">Last</th>
@@ -56,7 +60,7 @@ export function PortfolioPanel({ portfolio, history, theme, onOpenTicker }: Prop
           <tbody>
             {positions.length === 0 ? (
               <tr>
-                <td colSpan={9} className="muted">
+                <td colSpan={onManual ? 10 : 9} className="muted">
                   {portfolio ? "No open positions." : "Loading…"}
                 </td>
               </tr>
@@ -68,6 +72,41 @@ export function PortfolioPanel({ portfolio, history, theme, onOpenTicker }: Prop
                       {p.ticker}
                     </button>
                   </th>
+                  {onManual && (
+                    <td className="row-actions">
+                      <button
+                        type="button"
+                        data-testid="position-close"
+                        aria-label={`Close ${p.ticker}`}
+                        onClick={() => onManual({ kind: "close", ticker: p.ticker, qty: p.qty })}
+                      >
+                        Close
+                      </button>
+                      <button
+                        type="button"
+                        data-testid="position-partial"
+                        aria-label={`Close part of ${p.ticker}`}
+                        onClick={() => onManual({ kind: "partial", ticker: p.ticker, qty: p.qty })}
+                      >
+                        Part
+                      </button>
+                      <button
+                        type="button"
+                        data-testid="position-stop"
+                        aria-label={`Move the stop of ${p.ticker}`}
+                        onClick={() =>
+                          onManual({
+                            kind: "stop",
+                            ticker: p.ticker,
+                            stopPrice: p.stop_price,
+                            marketPrice: p.market_price,
+                          })
+                        }
+                      >
+                        Stop
+                      </button>
+                    </td>
+                  )}
                   <td className="num">{p.qty}</td>
                   <td className="num">{formatFillPrice(p.avg_price)}</td>
                   <td className="num">{formatPrice(p.market_price)}</td>

@@ -28,7 +28,12 @@ export function TickerView({ ticker, onOpenTicker, portfolio, theme }: Props) {
   const [draft, setDraft] = useState(ticker);
   const [hint, setHint] = useState<string | null>(null);
   const { traces } = useStreamState();
-  useEffect(() => setDraft(ticker), [ticker]);
+  // A new ticker from outside resets the field (during render, not in an effect: no extra pass).
+  const [shownTicker, setShownTicker] = useState(ticker);
+  if (shownTicker !== ticker) {
+    setShownTicker(ticker);
+    setDraft(ticker);
+  }
 
   const quote = useQuery({ queryKey: keys.quote(ticker), queryFn: () => api.quote(ticker) });
   const history = useQuery({

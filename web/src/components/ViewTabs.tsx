@@ -1,15 +1,21 @@
-/** The two views of the dashboard, as links that set the address's hash. */
-export type View = "desk" | "backtests";
-
-/** Return the view an address hash names (anything else is the desk). */
-export function viewFromHash(hash: string): View {
-  return hash.replace(/^#/, "") === "backtests" ? "backtests" : "desk";
-}
+/** The views of the dashboard, as links that set the address's hash (linkable, reload-safe). */
+export type View = "desk" | "orders" | "journal" | "decisions" | "watchlist" | "settings" | "backtests";
 
 const VIEWS: { view: View; label: string; href: string }[] = [
   { view: "desk", label: "Desk", href: "#" },
+  { view: "orders", label: "Orders", href: "#orders" },
+  { view: "journal", label: "Journal", href: "#journal" },
+  { view: "decisions", label: "Decisions", href: "#decisions" },
+  { view: "watchlist", label: "Watchlist", href: "#watchlist" },
+  { view: "settings", label: "Settings", href: "#settings" },
   { view: "backtests", label: "Backtests", href: "#backtests" },
 ];
+
+/** Return the view an address hash names (anything else is the desk). */
+export function viewFromHash(hash: string): View {
+  const name = hash.replace(/^#/, "");
+  return VIEWS.find((v) => v.view === name && name !== "desk")?.view ?? "desk";
+}
 
 export function ViewTabs({ view }: { view: View }) {
   return (

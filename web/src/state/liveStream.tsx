@@ -49,6 +49,9 @@ function onTopic(client: QueryClient, topic: string, data: unknown): void {
       void client.invalidateQueries({ queryKey: keys.risk });
       break;
     case "fill":
+      void client.invalidateQueries({ queryKey: keys.ordersAll });
+      void client.invalidateQueries({ queryKey: keys.journalAll });
+      break;
     case "order_status":
       void client.invalidateQueries({ queryKey: keys.ordersAll });
       break;
@@ -58,6 +61,11 @@ function onTopic(client: QueryClient, topic: string, data: unknown): void {
       break;
     case "risk_rejected":
       void client.invalidateQueries({ queryKey: keys.risk });
+      void client.invalidateQueries({ queryKey: keys.decisionsAll });
+      break;
+    case "signal_created":
+    case "risk_approved":
+      void client.invalidateQueries({ queryKey: keys.decisionsAll });
       break;
   }
 }
@@ -155,7 +163,9 @@ export function StreamProvider({
   const client = useQueryClient();
   const [state, dispatch] = useReducer(streamReducer, initialStreamState);
   const lastIdRef = useRef<number | null>(null);
-  lastIdRef.current = state.lastEventId;
+  useEffect(() => {
+    lastIdRef.current = state.lastEventId;
+  }, [state.lastEventId]);
 
   useEffect(
     () => connect(client, dispatch, () => lastIdRef.current),
