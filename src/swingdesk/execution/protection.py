@@ -240,6 +240,8 @@ class StopKeeper:
                 qty=qty,
                 type=OrderType.TRAILING_STOP,
                 time_in_force=TimeInForce.GTC,
+                # The stop at placement, for our books; the broker moves it from there.
+                stop_price=None if price is None else trail.level(price),
                 reference_price=price or reference,
                 risk_event_id=uuid4(),
                 trail_pct=trail.pct,
