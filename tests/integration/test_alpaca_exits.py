@@ -45,7 +45,9 @@ async def desk(db_url: str, fake: FakeAlpaca) -> AsyncIterator[AlpacaDesk]:
 
 def _buy(sdk: TradingClient, qty: int = 10) -> None:
     sdk.submit_order(
-        MarketOrderRequest(symbol="AAPL", qty=qty, side=OrderSide.BUY, time_in_force=TimeInForce.DAY)
+        MarketOrderRequest(
+            symbol="AAPL", qty=qty, side=OrderSide.BUY, time_in_force=TimeInForce.DAY
+        )
     )
 
 
