@@ -12,8 +12,9 @@ import pytest
 from tests.fakes.backtest_data import sessions, write_market
 from tests.service.test_backtest_parity import SAMPLE, _both, _summary
 
+from swingdesk.backtest.command import build_params
 from swingdesk.backtest.engine import run_fast_backtest
-from swingdesk.backtest.result import BacktestParams
+from swingdesk.backtest.result import BacktestParams, params_doc
 from swingdesk.backtest.runner import check_params
 from swingdesk.domain.errors import InputError
 
@@ -72,3 +73,18 @@ def test_check_params_when_exit_option_invalid_then_input_error_names_it(
     params = BacktestParams(tmp_path, ("AAPL",), date(2016, 1, 4), date(2016, 2, 1), **change)  # type: ignore[arg-type]
     with pytest.raises(InputError, match=flag):
         check_params(params)
+
+
+def test_build_params_when_exit_flags_given_then_decimals_in_params(tmp_path: Path) -> None:
+    params = build_params(
+        data=tmp_path, simulated=False, tickers="AAPL", universe="", start="2016-01-04",
+        end="2016-02-01", strategy="rules", engine="auto", initial_cash="100000",
+        slippage_bps="5", commission="0", earnings_unknown="block", risk_profile="desk",
+        seed=42, today=date(2026, 12, 4), trail_pct="0.05", close_fraction="0.5",
+    )  # fmt: skip
+    assert (params.trail_pct, params.trail_price, params.close_fraction) == (
+        Decimal("0.05"), None, Decimal("0.5"),
+    )  # fmt: skip
+    doc = params_doc(params)
+    assert (doc["trail_pct"], doc["close_fraction"]) == ("0.05", "0.5")
+    assert "trail_price" not in doc

@@ -6,17 +6,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from tests.fakes.alpaca_desk import approve
-from tests.service.harness import Harness, build_harness
+from tests.service.harness import Harness, ScriptedStrategy, build_harness
 
 from swingdesk.adapters.clock import ManualClock
-from swingdesk.domain.enums import Intent, OrderStatus
+from swingdesk.domain.enums import Action, Intent, OrderStatus
+from swingdesk.domain.events import SignalCreated
 from swingdesk.domain.trailing import TrailSpec
 from swingdesk.execution.sync import SyncWorker
+from swingdesk.services.explain import explain_decision
 from swingdesk.store import tables as t
+from swingdesk.strategy.agent import StrategyAgent
 
 FIVE_PCT = TrailSpec(pct=Decimal("0.05"))
 
@@ -158,3 +162,43 @@ async def test_partial_close_when_trailing_then_remainder_trails_from_the_curren
     assert (stop.type, stop.qty, stop.stop_price) == ("trailing_stop", Decimal(5), Decimal(105))
     [position] = await desk.broker.get_positions()
     assert position.qty == Decimal(5)
+
+
+class HalfOut(ScriptedStrategy):
+    """The scripted analyst whose SELLs close half of the position."""
+
+    async def evaluate(self, *args: Any, **kwargs: Any) -> SignalCreated:
+        """Return the next scripted signal; a SELL closes half."""
+        signal = await super().evaluate(*args, **kwargs)
+        if signal.action is not Action.SELL:
+            return signal
+        return signal.model_copy(update={"close_fraction": Decimal("0.5")})
+
+
+async def test_pipeline_when_strategy_closes_half_then_explain_shows_fraction_size_and_stops(
+    desk: Harness,
+) -> None:
+    desk.execution.stops.trail = FIVE_PCT
+    desk.pipeline.strategy = StrategyAgent(HalfOut(script=[(Action.BUY, 0.8), (Action.SELL, 0.8)]))
+    entry = await desk.pipeline.run("AAPL")
+    desk.clock.advance(11)
+    desk.market.overrides["AAPL"] = {"price": Decimal(104)}
+    out = await desk.pipeline.run("AAPL")
+    assert out.summary()["order"]["qty"] == "25"  # half of the 50 bought
+    [position] = await desk.store.positions()
+    assert position.qty == Decimal(25)
+    record = await explain_decision(desk.store, str(out.decision_id))
+    assert record["strategy"]["close_fraction"] == "0.5"
+    [size] = [c for c in record["risk"]["checks"] if c["code"] == "CLOSE_SIZE"]
+    assert (size["passed"], size["value"]) == (True, "25")
+    assert [(o["qty"], o["intent"]) for o in record["orders"]] == [("25", "SELL_TO_CLOSE")]
+    # The entry's record shows its protection: the OTO leg, the trailing stop that replaced
+    # it, and the trailing stop resized to the remaining 25 (trailing from 104).
+    opened = await explain_decision(desk.store, str(entry.decision_id))
+    stops = [(o["type"], o["qty"], o["status"]) for o in opened["orders"] if o["side"] == "sell"]
+    assert stops == [
+        ("stop", "50", "canceled"),
+        ("trailing_stop", "50", "canceled"),
+        ("trailing_stop", "25", "accepted"),
+    ]
+    assert Decimal(opened["orders"][-1]["stop_price"]) == Decimal("98.80")
