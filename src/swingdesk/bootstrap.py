@@ -420,6 +420,7 @@ async def build_desk(
         stale_after_s=settings.stale_signal_max_age_s,
         sector_of=SectorLookup(provider),
         fallback_stop_pct=settings.protection_fallback_stop_pct,
+        trail=settings.trail_spec(),
     )
     book_lock = BookLock(store.engine)
     store.closing(book_lock.close)

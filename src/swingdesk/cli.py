@@ -215,6 +215,15 @@ def backtest(
         str, typer.Option(help="desk (every rule) or buying-power-only.")
     ] = "desk",
     seed: Annotated[int, typer.Option(help="Seed of the simulated market.")] = 42,
+    trail_pct: Annotated[
+        str, typer.Option(help="Trailing stop this fraction below the high, e.g. 0.05.")
+    ] = "",
+    trail_price: Annotated[
+        str, typer.Option(help="Trailing stop this many USD below the high.")
+    ] = "",
+    close_fraction: Annotated[
+        str, typer.Option(help="Exit signals close this fraction of the position, e.g. 0.5.")
+    ] = "",
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the result here.")] = None,
     report: Annotated[Path | None, typer.Option(help="Write an HTML report here.")] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
@@ -232,6 +241,7 @@ def backtest(
             end=end, strategy=strategy, engine=engine, initial_cash=initial_cash,
             slippage_bps=slippage_bps, commission=commission, earnings_unknown=earnings_unknown,
             risk_profile=risk_profile, seed=seed, today=SystemClock().now().date(),
+            trail_pct=trail_pct, trail_price=trail_price, close_fraction=close_fraction,
         )  # fmt: skip
         with terminal_progress(err, enabled=not quiet) as progress:
             result = aio.run(run_backtest(params, progress=progress))

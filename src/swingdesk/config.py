@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from swingdesk.database_urls import async_url, redact_url, sync_url
 from swingdesk.domain.errors import ConfigurationError
+from swingdesk.domain.trailing import TrailSpec
 from swingdesk.endpoints import DATA_URL, AlpacaDataUrl
 from swingdesk.profiles import (
     PROFILE_DEFAULTS,
@@ -483,6 +484,19 @@ class Settings(BaseSettings):
         description="for shares held with no recorded stop price (adopted from the broker), "
         "the protective stop's distance below the current price, fraction",
     )
+    protection_trail_pct: Decimal | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="protect positions with a trailing stop this fraction below the highest "
+        "price since it was placed (Alpaca trailing_stop, trail_percent); unset: fixed stops",
+    )
+    protection_trail_price_usd: Decimal | None = Field(
+        default=None,
+        gt=0,
+        description="protect positions with a trailing stop this many USD below the highest "
+        "price since it was placed (Alpaca trailing_stop, trail_price); unset: fixed stops",
+    )
     reconcile_max_drift_pct: Decimal = Field(
         default=Decimal("0.05"),
         gt=0,
@@ -536,6 +550,19 @@ class Settings(BaseSettings):
                 "orders would be sized on prices the broker does not trade at"
             )
         return self
+
+    @model_validator(mode="after")
+    def _one_trail(self) -> Settings:
+        if self.protection_trail_pct is not None and self.protection_trail_price_usd is not None:
+            raise ValueError(
+                "set protection_trail_pct or protection_trail_price_usd, not both "
+                "(a trailing stop trails by a fraction or by a price)"
+            )
+        return self
+
+    def trail_spec(self) -> TrailSpec | None:
+        """Return the trailing-stop setting, None for fixed protective stops."""
+        return TrailSpec.of(self.protection_trail_pct, self.protection_trail_price_usd)
 
     @model_validator(mode="after")
     def _lease_timing(self) -> Settings:

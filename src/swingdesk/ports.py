@@ -229,6 +229,10 @@ class BrokerOrder:
     legs: tuple[BrokerOrder, ...] = ()
     #: Set for an order placed by amount (Alpaca's ``notional``): ``qty`` is then 0.
     notional: Decimal | None = None
+    #: A trailing stop's trail (fraction or price distance) and high-water mark.
+    trail_pct: Decimal | None = None
+    trail_price: Decimal | None = None
+    hwm: Decimal | None = None
 
 
 class Broker(Protocol):

@@ -38,6 +38,8 @@ from tests.fakes.fake_alpaca_wire import (
     position_body,
 )
 
+from swingdesk.domain.trailing import TrailSpec
+
 OPEN = {"new", "accepted", "held", "partially_filled", "pending_new", "pending_cancel"}
 
 
@@ -83,6 +85,17 @@ class FakeOrder:
     filled_avg_price: Decimal | None = None
     legs: list[FakeOrder] = field(default_factory=list)
     parent: str | None = None
+    trail_percent: Decimal | None = None
+    trail_price: Decimal | None = None
+    hwm: Decimal | None = None
+
+    def trail(self, price: Decimal) -> None:
+        """Follow the price as Alpaca's trailing stop does: mark up, stop from the mark."""
+        if self.hwm is None:
+            return
+        self.hwm = max(self.hwm, price)
+        pct = None if self.trail_percent is None else self.trail_percent / 100
+        self.stop_price = TrailSpec(pct, self.trail_price).level(self.hwm)
 
     def body(self) -> dict[str, Any]:
         """Render the order as Alpaca does."""
@@ -119,9 +132,9 @@ class FakeOrder:
             "status": self.status,
             "extended_hours": False,
             "legs": [leg.body() for leg in self.legs] or None,
-            "trail_percent": None,
-            "trail_price": None,
-            "hwm": None,
+            "trail_percent": None if self.trail_percent is None else str(self.trail_percent),
+            "trail_price": None if self.trail_price is None else str(self.trail_price),
+            "hwm": None if self.hwm is None else str(self.hwm),
         }
 
 
@@ -180,13 +193,15 @@ class FakeAlpaca:
         return self.prices.get(symbol, self.default_price)
 
     def set_price(self, symbol: str, price: Decimal) -> None:
-        """Move the price; held stops at or above it trigger and fill at it."""
+        """Move the price; trailing stops follow it; stops at or above it fill at it."""
         with self.lock:
             self.prices[symbol] = price
             for o in list(self.orders.values()):
+                if o.symbol == symbol and o.type == "trailing_stop" and o.status in OPEN:
+                    o.trail(price)
                 if (
                     o.symbol == symbol
-                    and o.type == "stop"
+                    and o.type in ("stop", "trailing_stop")
                     and o.status in ("held", "new", "accepted")
                     and o.stop_price is not None
                     and price <= o.stop_price
@@ -305,6 +320,29 @@ class FakeAlpaca:
             Decimal(0),
         )
 
+    def _trailing(
+        self, order: FakeOrder, body: dict[str, Any], price: Decimal
+    ) -> tuple[int, Any] | None:
+        """Arm a trailing stop from the current price; a 422 unless exactly one trail."""
+        percent, trail = body.get("trail_percent"), body.get("trail_price")
+        if (percent is None) == (trail is None) or body.get("stop_price") is not None:
+            return 422, {
+                "code": 40010001,
+                "message": "trailing_stop needs exactly one of trail_percent, trail_price",
+            }
+        if self.reject_stops:
+            return 403, {"code": 40310000, "message": "stop orders are not accepted now"}
+        order.trail_percent = None if percent is None else Decimal(str(percent))
+        order.trail_price = None if trail is None else Decimal(str(trail))
+        if (order.trail_percent is not None and not 0 < order.trail_percent < 100) or (
+            order.trail_price is not None and order.trail_price <= 0
+        ):
+            return 422, {"code": 40010001, "message": "invalid trail"}
+        order.hwm = price
+        order.trail(price)
+        order.status = "new"
+        return None
+
     def _submit(self, body: dict[str, Any]) -> tuple[int, Any]:
         coid = str(body.get("client_order_id") or uuid.uuid4())
         if coid in self.by_client_id:
@@ -350,6 +388,10 @@ class FakeAlpaca:
                 return 422, {"code": 40010001, "message": "stop_price is required"}
             order.stop_price = Decimal(f"{Decimal(str(body['stop_price'])).normalize():f}")
             order.status = "new"
+        if order.type == "trailing_stop":
+            refused = self._trailing(order, body, price)
+            if refused is not None:
+                return refused
         stop = (body.get("stop_loss") or {}).get("stop_price")
         if order.order_class in ("oto", "bracket") and stop is not None:
             leg = FakeOrder(

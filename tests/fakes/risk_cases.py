@@ -59,7 +59,7 @@ OPENING = {
     RiskCode.TICKER_CONCENTRATION,
     RiskCode.SECTOR_CONCENTRATION,
 }
-CLOSING = {RiskCode.NO_POSITION}
+CLOSING = {RiskCode.NO_POSITION, RiskCode.CLOSE_SIZE}
 
 PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -206,6 +206,12 @@ class AlpacaPaperBroker:
         if request.type is OrderType.STOP:
             # A standalone protective stop (a replacement for a leg that no longer fits).
             body["stop_price"] = str(request.stop_price)
+        elif request.type is OrderType.TRAILING_STOP:
+            # Alpaca trails by a percent (5 means 5%) or a price; it sets the stop itself.
+            if request.trail_pct is not None:
+                body["trail_percent"] = f"{(request.trail_pct * 100).normalize():f}"
+            else:
+                body["trail_price"] = str(request.trail_price)
         elif request.side is OrderSide.BUY and request.stop_price is not None:
             body["order_class"] = "oto"
             body["stop_loss"] = {"stop_price": str(request.stop_price)}
@@ -374,6 +380,7 @@ def _lenient_order(raw: Any) -> BrokerOrder | None:
             stop_price=_dec(raw.get("stop_price")) if raw.get("stop_price") else None,
             legs=legs,
             notional=_dec(raw.get("notional")) if raw.get("notional") else None,
+            **_trail(raw.get("trail_percent"), raw.get("trail_price"), raw.get("hwm")),
         )
     except (ValueError, ArithmeticError, TypeError):
         return None
@@ -397,4 +404,14 @@ def _from_model(o: Order) -> BrokerOrder:
         stop_price=_dec(o.stop_price) if o.stop_price else None,
         legs=tuple(_from_model(leg) for leg in o.legs or ()),
         notional=_dec(o.notional) if o.notional else None,
+        **_trail(o.trail_percent, o.trail_price, o.hwm),
     )
+
+
+def _trail(percent: Any, price: Any, hwm: Any) -> dict[str, Decimal | None]:
+    """Return a trailing stop's fields in our units (Alpaca's percent as a fraction)."""
+    return {
+        "trail_pct": _dec(percent) / 100 if percent not in (None, "") else None,
+        "trail_price": _dec(price) if price not in (None, "") else None,
+        "hwm": _dec(hwm) if hwm not in (None, "") else None,
+    }

@@ -11,7 +11,7 @@ reconciliation compares two independent records exactly as it would with Alpaca.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
 from uuid import uuid4
@@ -20,35 +20,19 @@ from sqlalchemy import literal, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from swingdesk.adapters.simulated_fills import STOP_TYPES, Bars, StopMark, stop_fill
+from swingdesk.adapters.simulated_fills import bar_stop_fill as bar_stop_fill
+from swingdesk.adapters.simulated_fills import market_fill_price as market_fill_price
 from swingdesk.domain.enums import OrderSide, OrderStatus, OrderType, TimeInForce
 from swingdesk.domain.errors import DuplicateOrderError, InsufficientFundsError, RejectedError
 from swingdesk.domain.events import OrderRequest
-from swingdesk.domain.money import price4
+from swingdesk.domain.trailing import TrailSpec
 from swingdesk.ports import BrokerAccount, BrokerOrder, BrokerPosition, Clock
 from swingdesk.store import tables as t
 from swingdesk.store.store import Store
 
 PriceSource = Callable[[str, datetime], Awaitable[Decimal]]
 _BPS = Decimal(10_000)
-
-
-def market_fill_price(price: Decimal, side: OrderSide, slippage: Decimal) -> Decimal:
-    """Return the fill of a market order at ``price``: slippage (a fraction) against us."""
-    sign = 1 if side is OrderSide.BUY else -1
-    return price4(price * (1 + sign * slippage))
-
-
-def bar_stop_fill(
-    bar_open: Decimal, bar_low: Decimal, stop: Decimal, slippage: Decimal
-) -> Decimal | None:
-    """Return the fill of a sell stop on a daily bar, None when the low stays above it.
-
-    It triggers when the low reaches the stop and fills at the stop, or at the open when
-    the bar gapped below it, less slippage.
-    """
-    if bar_low > stop:
-        return None
-    return price4(min(bar_open, stop) * (1 - slippage))
 
 
 class SimulatedBroker:
@@ -118,11 +102,12 @@ class SimulatedBroker:
     async def submit_order(self, request: OrderRequest) -> BrokerOrder:
         """Accept a market order and fill it at once at the current price plus slippage, or
         a sell stop that rests until ``process_stops`` sees the price cross it."""
-        if request.type is OrderType.STOP and request.side is OrderSide.SELL:
+        if request.type in STOP_TYPES and request.side is OrderSide.SELL:
             return await self._submit_stop(request)
         if request.type is not OrderType.MARKET:
             raise RejectedError(
-                f"the simulated broker takes market orders and sell stops, not {request.type}"
+                "the simulated broker takes market orders and sell stops (fixed or "
+                f"trailing), not {request.type}"
             )
         now = self._clock.now()
         price = await self._prices(request.ticker, now)
@@ -225,10 +210,13 @@ class SimulatedBroker:
         return await self._with_legs(order)
 
     async def _submit_stop(self, request: OrderRequest) -> BrokerOrder:
-        """Rest a standalone protective stop on shares held and not reserved by another."""
-        if request.stop_price is None:
-            raise RejectedError("a stop order needs a stop price")
+        """Rest a standalone protective stop (fixed, or trailing from the current price) on
+        shares held and not reserved by another."""
         now = self._clock.now()
+        trail = await self._trail_of(request, now)
+        stop_price = trail.stop if trail is not None else request.stop_price
+        if stop_price is None:
+            raise RejectedError("a stop order needs a stop price")
         try:
             async with self._store.tx() as tx:
                 s = tx.session
@@ -256,14 +244,17 @@ class SimulatedBroker:
                     ticker=request.ticker,
                     side=OrderSide.SELL.value,
                     qty=request.qty,
-                    type=OrderType.STOP.value,
+                    type=request.type.value,
                     time_in_force=request.time_in_force.value,
-                    stop_price=request.stop_price,
+                    stop_price=stop_price,
                     status=OrderStatus.ACCEPTED.value,
                     filled_qty=Decimal(0),
                     filled_avg_price=None,
                     submitted_at=now,
                     updated_at=now,
+                    trail_pct=request.trail_pct,
+                    trail_price=request.trail_price,
+                    hwm=None if trail is None else trail.hwm,
                 )
                 s.add(order)
         except IntegrityError as exc:
@@ -272,6 +263,17 @@ class SimulatedBroker:
                 details={"client_order_id": request.client_order_id},
             ) from exc
         return _to_broker_order(order)
+
+    async def _trail_of(self, request: OrderRequest, now: datetime) -> StopMark | None:
+        """Return a trailing stop's starting mark (the current price) and stop."""
+        if request.type is not OrderType.TRAILING_STOP:
+            return None
+        try:
+            spec = TrailSpec(request.trail_pct, request.trail_price)
+        except ValueError as exc:
+            raise RejectedError(f"invalid trailing stop: {exc}") from exc
+        hwm = await self._prices(request.ticker, now)
+        return StopMark(hwm, spec.level(hwm))
 
     async def _with_legs(self, row: t.SimOrderRow) -> BrokerOrder:
         async with self._store.read() as s:
@@ -310,14 +312,14 @@ class SimulatedBroker:
             out.append(_to_broker_order(r, tuple(_to_broker_order(leg) for leg in mine)))
         return out
 
-    async def process_stops(
-        self, now: datetime, bars: Mapping[str, tuple[Decimal, Decimal]] | None = None
-    ) -> list[BrokerOrder]:
+    async def process_stops(self, now: datetime, bars: Bars | None = None) -> list[BrokerOrder]:
         """Fill every held stop the price has crossed; return the filled stops.
 
         Without ``bars`` the current price decides and the fill is at that price. With
-        ``bars`` (ticker -> (open, low), for backtests) a stop triggers when the bar's low
-        reaches it and fills at the stop, or at the open when the bar gapped below it.
+        ``bars`` (ticker -> (open, low) or (open, low, high), for backtests) a stop triggers
+        when the bar's low reaches it and fills at the stop, or at the open when the bar
+        gapped below it. A trailing stop first follows its high-water mark
+        (``domain.trailing``: the open, then, when not hit, the high for the next bar).
         """
         filled: list[BrokerOrder] = []
         async with self._store.tx() as tx:
@@ -326,24 +328,19 @@ class SimulatedBroker:
                 select(t.SimOrderRow)
                 .where(
                     t.SimOrderRow.status.in_([OrderStatus.HELD.value, OrderStatus.ACCEPTED.value]),
-                    t.SimOrderRow.type == OrderType.STOP.value,
+                    t.SimOrderRow.type.in_([x.value for x in STOP_TYPES]),
                 )
                 .order_by(t.SimOrderRow.submitted_at, t.SimOrderRow.broker_order_id)
             )
             for leg in list((await s.scalars(q)).all()):
-                assert leg.stop_price is not None
-                if bars is not None:
-                    if leg.ticker not in bars:
-                        continue
-                    fill = bar_stop_fill(*bars[leg.ticker], leg.stop_price, self._slippage)
-                    if fill is None:
-                        continue
-                    price = fill
-                else:
-                    trigger = await self._prices(leg.ticker, now)
-                    if trigger > leg.stop_price:
-                        continue
-                    price = price4(trigger * (1 - self._slippage))
+                if bars is not None and leg.ticker not in bars:
+                    continue
+                bar = bars[leg.ticker] if bars is not None else None
+                current = None if bar is not None else await self._prices(leg.ticker, now)
+                fill = stop_fill(leg, bar, current, self._slippage)
+                if fill is None:
+                    continue
+                price = fill
                 account = await s.get(t.SimAccountRow, 1, with_for_update=True)
                 position = await s.get(t.SimPositionRow, leg.ticker, with_for_update=True)
                 if account is None or position is None:
@@ -401,4 +398,7 @@ def _to_broker_order(row: t.SimOrderRow, legs: tuple[BrokerOrder, ...] = ()) -> 
         submitted_at=row.submitted_at,
         stop_price=row.stop_price,
         legs=legs,
+        trail_pct=row.trail_pct,
+        trail_price=row.trail_price,
+        hwm=row.hwm,
     )

@@ -58,6 +58,9 @@ def build_params(
     risk_profile: str,
     seed: int,
     today: date,
+    trail_pct: str = "",
+    trail_price: str = "",
+    close_fraction: str = "",
 ) -> BacktestParams:
     """Return the parameters the options describe; raise InputError naming a bad option.
 
@@ -81,6 +84,9 @@ def build_params(
         earnings_unknown=earnings_unknown,
         risk_profile=risk_profile,
         sim_seed=seed,
+        trail_pct=_number("--trail-pct", trail_pct) if trail_pct else None,
+        trail_price=_number("--trail-price", trail_price) if trail_price else None,
+        close_fraction=_number("--close-fraction", close_fraction) if close_fraction else None,
     )
     check_params(params)
     check_window(params, today=today)

@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from swingdesk.adapters.simulated_broker import bar_stop_fill, market_fill_price
 from swingdesk.backtest.data import Series, build_series
+from swingdesk.backtest.exits import strategy_agent, trail_of
 from swingdesk.backtest.replay import NEXT_OPEN_STALE_S, SessionPriceCsvMarket, at_the_open
 from swingdesk.backtest.result import (
     BacktestParams,
@@ -46,13 +47,14 @@ from swingdesk.domain.events import RiskApproved
 from swingdesk.domain.market import MarketSnapshot
 from swingdesk.domain.portfolio import PortfolioState, PositionState
 from swingdesk.domain.ticker import sanitize_ticker
+from swingdesk.domain.trailing import trailing_bar_step
 from swingdesk.execution.agent import STALE_SIGNAL
 from swingdesk.marketdata.calendar import TradingCalendar, day_number
 from swingdesk.marketdata.snapshot import VIX_Q, dec, make_snapshot
 from swingdesk.risk.manager import RiskManager, assess_account
 from swingdesk.risk.pending import PendingEntry, with_pending_entries
 from swingdesk.risk.stages import stopping_codes
-from swingdesk.strategy.agent import RulesStrategy, StrategyAgent
+from swingdesk.strategy.agent import RulesStrategy
 
 _INSUFFICIENT = "INSUFFICIENT_BUYING_POWER"
 _ZERO = Decimal(0)
@@ -64,6 +66,8 @@ class _Position:
     avg_price: Decimal
     stop: Decimal | None
     sector: str | None
+    #: A trailing stop's high-water mark (None with fixed stops).
+    hwm: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +155,8 @@ class _Run:
         self.agent_calendar = TradingCalendar()
         self.params = params
         self.strategy = strategy
-        self.agent = StrategyAgent(strategy)
+        self.agent = strategy_agent(strategy, params)
+        self.trail = trail_of(params)
         self.risk = risk
         self.series = series
         self.index = {s.ticker: i for i, s in enumerate(series)}
@@ -202,7 +207,14 @@ class _Run:
             if approval.intent is Intent.SELL_TO_CLOSE:
                 fill = market_fill_price(price, OrderSide.SELL, self.slippage)
                 self.cash += qty * fill - self.commission
-                del self.positions[ticker]  # its stop is canceled first
+                pos = self.positions[ticker]
+                if qty >= pos.qty:
+                    del self.positions[ticker]  # its stop is canceled first
+                else:
+                    # A partial close: the stop is replaced for the rest (same fixed price;
+                    # a trailing one restarts from the price at that moment, the open).
+                    pos.qty -= qty
+                    pos.hwm = price if self.trail is not None else None
             else:
                 fill = market_fill_price(price, OrderSide.BUY, self.slippage)
                 cost = qty * fill + self.commission
@@ -210,7 +222,10 @@ class _Run:
                     self.result.rejected_orders[_INSUFFICIENT] += 1
                     continue
                 self.cash -= cost
-                self.positions[ticker] = _Position(qty, fill, approval.stop_price, sector)
+                # With trailing stops the entry's leg is swapped for a trailing stop at once,
+                # marked at the price of that moment (the open).
+                hwm = price if self.trail is not None else None
+                self.positions[ticker] = _Position(qty, fill, approval.stop_price, sector, hwm)
             record = Fill(day, ticker, approval.side.value, qty, fill, "market")
             self.result.fills.append(record)
             self.book.add(record, "signal")
@@ -218,12 +233,9 @@ class _Run:
     def _process_stops(self, day: date) -> None:
         for ticker in sorted(self.positions):
             pos = self.positions[ticker]
-            if pos.stop is None:
+            if pos.stop is None and pos.hwm is None:
                 continue
-            bar = self.provider.bar(ticker, day)
-            if bar is None:
-                continue
-            fill = bar_stop_fill(bar[0], bar[1], pos.stop, self.slippage)
+            fill = self._stop_fill(ticker, day, pos)
             if fill is None:
                 continue
             self.cash += pos.qty * fill - self.commission
@@ -231,6 +243,21 @@ class _Run:
             record = Fill(day, ticker, OrderSide.SELL.value, pos.qty, fill, "stop")
             self.result.fills.append(record)
             self.book.add(record, "stop")
+
+    def _stop_fill(self, ticker: str, day: date, pos: _Position) -> Decimal | None:
+        """Return the stop's fill on ``day``'s bar (None: not hit, or no bar); a trailing
+        stop's mark moves by ``domain.trailing``, as the simulated broker moves it."""
+        if pos.hwm is not None and self.trail is not None:
+            full = self.provider.bar_with_high(ticker, day)
+            if full is None:
+                return None
+            step = trailing_bar_step(self.trail, pos.hwm, *full, self.slippage)
+            pos.hwm = step.hwm
+            return step.fill
+        bar = self.provider.bar(ticker, day)
+        if bar is None or pos.stop is None:
+            return None
+        return bar_stop_fill(bar[0], bar[1], pos.stop, self.slippage)
 
     # --- the evening ------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ import numpy as np
 from swingdesk.adapters.clock import ManualClock
 from swingdesk.adapters.csv_market import CsvMarket
 from swingdesk.adapters.simulated_broker import SimulatedBroker
+from swingdesk.backtest.exits import strategy_agent, trail_of
 from swingdesk.backtest.result import (
     BacktestParams,
     BacktestResult,
@@ -68,7 +69,6 @@ from swingdesk.risk.pending import PendingEntry, with_pending_entries
 from swingdesk.risk.stages import stopping_codes
 from swingdesk.services.pipeline import DecisionPipeline
 from swingdesk.services.portfolio import PortfolioService
-from swingdesk.strategy.agent import StrategyAgent
 
 _PRICE_Q = Decimal("0.0001")
 #: An approval waits overnight (or a long weekend) for the open by design; older is stale.
@@ -99,6 +99,15 @@ class SessionPriceCsvMarket(CsvMarket):
         if j >= bars.days.size or int(bars.days[j]) != day_number(day):
             return None
         return Decimal(repr(float(bars.open[j]))), Decimal(repr(float(bars.low[j])))
+
+    def bar_with_high(self, ticker: str, day: date) -> tuple[Decimal, Decimal, Decimal] | None:
+        """Return (open, low, high) of ``ticker`` on ``day`` (a trailing stop needs the high)."""
+        bars = self._bars[ticker]
+        j = int(np.searchsorted(bars.days, day_number(day)))
+        if j >= bars.days.size or int(bars.days[j]) != day_number(day):
+            return None
+        o, lo, hi = (Decimal(repr(float(x[j]))) for x in (bars.open, bars.low, bars.high))
+        return o, lo, hi
 
 
 Queued = tuple[RiskApproved, str | None]
@@ -196,14 +205,16 @@ def desk_parts(desk: Any, params: BacktestParams) -> _Parts:
         stale_after_s=NEXT_OPEN_STALE_S,
         sector_of=SectorLookup(desk.provider),
         exits_first=params.exits_first,
+        trail=trail_of(params),
     )
     p = desk.pipeline
     pipeline = DecisionPipeline(
         market=p.market,
         # llm-replay keeps the desk's LLM analyst (replay-only cache, see backtest/llm_replay).
-        strategy=p.strategy
-        if params.strategy == "llm-replay"
-        else StrategyAgent(strategy_for(params)),
+        strategy=strategy_agent(
+            p.strategy.strategy if params.strategy == "llm-replay" else strategy_for(params),
+            params,
+        ),
         risk=RiskManager(risk_limits_for(params, p.risk.limits)),
         execution=execution,
         portfolio=PendingAwarePortfolio(p.portfolio, execution),
@@ -243,7 +254,7 @@ async def _replay(
             else:
                 result.rejected_orders[report.error_code or report.status.value] += 1
         clock.set(calendar.session_close(day))
-        bars = {t: b for t in tickers if (b := provider.bar(t, day)) is not None}
+        bars = {t: b for t in tickers if (b := provider.bar_with_high(t, day)) is not None}
         stopped = await parts.broker.process_stops(clock.now(), bars=bars)
         for order in sorted(stopped, key=lambda o: o.ticker):
             assert order.filled_avg_price is not None

@@ -58,6 +58,13 @@ class BacktestParams:
     #: At the open, send the closes before the entries (their proceeds can pay for them);
     #: False sends everything in approval order, the ticker order of the evening before.
     exits_first: bool = True
+    #: Protect with a trailing stop (``domain.trailing``) this fraction, or this many USD,
+    #: below the high-water mark instead of the fixed 2 x ATR stop; None: fixed stops.
+    trail_pct: Decimal | None = None
+    trail_price: Decimal | None = None
+    #: Scale out: every exit signal closes this fraction of the position (whole shares, as
+    #: risk sizes it); None: an exit closes the whole position.
+    close_fraction: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +255,16 @@ def params_doc(p: BacktestParams) -> dict[str, Any]:
         "earnings_unknown": p.earnings_unknown,
         "risk_profile": p.risk_profile,
         "exits_first": p.exits_first,
+        # Only when set, so that the documents of runs without them stay byte-identical.
+        **{
+            k: str(v)
+            for k, v in (
+                ("trail_pct", p.trail_pct),
+                ("trail_price", p.trail_price),
+                ("close_fraction", p.close_fraction),
+            )
+            if v is not None
+        },
     }
 
 

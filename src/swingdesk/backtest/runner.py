@@ -69,6 +69,19 @@ def check_params(params: BacktestParams) -> None:
         raise InputError("--slippage-bps and --commission cannot be negative")
     if params.strategy == "llm-replay" and params.engine == "fast":
         raise InputError("--strategy llm-replay runs on the pipeline engine only")
+    check_exits(params)
+
+
+def check_exits(params: BacktestParams) -> None:
+    """Raise InputError for a trailing stop or a scale-out fraction that cannot work."""
+    if params.trail_pct is not None and params.trail_price is not None:
+        raise InputError("give at most one of --trail-pct and --trail-price")
+    if params.trail_pct is not None and not 0 < params.trail_pct < 1:
+        raise InputError(f"--trail-pct must be in (0, 1), got {params.trail_pct}")
+    if params.trail_price is not None and params.trail_price <= 0:
+        raise InputError(f"--trail-price must be positive, got {params.trail_price}")
+    if params.close_fraction is not None and not 0 < params.close_fraction <= 1:
+        raise InputError(f"--close-fraction must be in (0, 1], got {params.close_fraction}")
 
 
 def engine_for(params: BacktestParams) -> str:

@@ -96,6 +96,9 @@ class SignalCreated(DecisionEvent):
     #: The analyst team's views (empty for a single analyst); tokens and cost above include
     #: theirs, so the daily budget counts every call.
     views: tuple[AnalystView, ...] = ()
+    #: A SELL of a held position may close only this fraction of it (0 < f <= 1; None: all).
+    #: Risk sizes it in whole shares (``risk.sizing.size_close``).
+    close_fraction: PosDec | None = Field(default=None, le=1)
 
 
 # How a RiskCheck built outside the risk desk is validated, and its JSON schema; named
@@ -287,6 +290,9 @@ class OrderRequest(DecisionEvent):
     stop_price: PosDec | None = Field(default=None, description="protective stop for an entry")
     reference_price: PosDec
     risk_event_id: UUID
+    #: A trailing stop (type ``trailing_stop``) trails by this fraction or this price distance.
+    trail_pct: PosDec | None = Field(default=None, lt=1)
+    trail_price: PosDec | None = None
 
 
 class OrderResponseStatus(DecisionEvent):

@@ -34,6 +34,7 @@ from swingdesk.domain.errors import (
 )
 from swingdesk.domain.events import Event, OrderRequest, OrderResponseStatus, RiskApproved
 from swingdesk.domain.ids import client_order_id_for
+from swingdesk.domain.trailing import TrailSpec
 from swingdesk.execution.booking import Booker, SectorOf
 from swingdesk.execution.protection import StopKeeper, ended_partly_filled
 from swingdesk.execution.reconciliation import PositionCorrection
@@ -95,6 +96,7 @@ class ExecutionAgent:
         fill_poll_s: float = 0.2,
         sector_of: SectorOf = _no_sector,
         fallback_stop_pct: Decimal = Decimal("0.08"),
+        trail: TrailSpec | None = None,
     ) -> None:
         self.broker = broker
         self.store = store
@@ -105,7 +107,7 @@ class ExecutionAgent:
         self.fill_polls = fill_polls
         self.fill_poll_s = fill_poll_s
         self.booker = Booker(store, bus, clock, sector_of)
-        self.stops = StopKeeper(self, fallback_stop_pct=fallback_stop_pct)
+        self.stops = StopKeeper(self, fallback_stop_pct=fallback_stop_pct, trail=trail)
         #: False until the start-up reconciliation succeeded (set by the SyncWorker).
         self.ready = True
         #: Held while an order is in flight, so that reconciliation never sees half a booking.
@@ -175,7 +177,11 @@ class ExecutionAgent:
             await self._reject(report, exc.code, f"not sent: {exc.message}")
             return report
         if request.intent is Intent.SELL_TO_CLOSE:
-            await self.cancel_stops(request.ticker)
+            # The stops reserve the shares; a partial close keeps one for the rest.
+            if await self._closes_part(request):
+                await self.stops.resize_for_close(request.ticker, request.qty)
+            else:
+                await self.cancel_stops(request.ticker)
         try:
             broker_order = await self.retry.call(lambda: self._submit_once(request))
         except RejectedError as exc:
@@ -312,7 +318,29 @@ class ExecutionAgent:
                 await self.stops.ensure(order.ticker, ended=row.client_order_id)
                 # Its legs may have been canceled meanwhile: book the broker's fresh view.
                 order = await self.lookup(order.client_order_id) or order
+        elif await self._entry_just_filled(order):
+            # Alpaca's OTO leg can only be a fixed stop: once the entry is complete, the
+            # StopKeeper swaps it for the trailing stop the desk is configured with.
+            events = await self.booker.book(order, sector=sector)
+            await self.stops.ensure(order.ticker)
+            return events
         return await self.booker.book(order, sector=sector)
+
+    async def _closes_part(self, request: OrderRequest) -> bool:
+        """Say whether a close sells less than our books hold (a partial close)."""
+        held = next(
+            (p.qty for p in await self.store.positions() if p.ticker == request.ticker), None
+        )
+        return held is not None and request.qty < held
+
+    async def _entry_just_filled(self, order: BrokerOrder) -> bool:
+        """Say whether a trailing desk's entry has just filled completely (not yet booked)."""
+        if self.stops.trail is None or order.status is not OrderStatus.FILLED:
+            return False
+        if order.side is not OrderSide.BUY or order.type is not OrderType.MARKET:
+            return False
+        row = await self.store.order(order.client_order_id)
+        return row is not None and not row.external and row.status != OrderStatus.FILLED.value
 
     async def record_stop_price(self, ticker: str, stop_price: Decimal) -> None:
         """Record the stop price protecting our position in ``ticker``."""

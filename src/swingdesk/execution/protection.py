@@ -31,6 +31,7 @@ from swingdesk.domain.enums import (
 )
 from swingdesk.domain.events import OrderRequest
 from swingdesk.domain.ids import client_order_id_for
+from swingdesk.domain.trailing import TrailSpec
 from swingdesk.execution.protection_plan import (
     ProtectionPlan,
     WorkingStop,
@@ -81,9 +82,17 @@ class BrokerView:
 class StopKeeper:
     """Makes our working stops in a ticker cover exactly the shares held at the broker."""
 
-    def __init__(self, agent: ExecutionAgent, *, fallback_stop_pct: Decimal) -> None:
+    def __init__(
+        self,
+        agent: ExecutionAgent,
+        *,
+        fallback_stop_pct: Decimal,
+        trail: TrailSpec | None = None,
+    ) -> None:
         self.agent = agent
         self.fallback_stop_pct = fallback_stop_pct
+        #: Protect with trailing stops (Alpaca ``trailing_stop``) instead of fixed ones.
+        self.trail = trail
 
     async def ensure(
         self, ticker: str, *, view: BrokerView | None = None, ended: str | None = None
@@ -113,7 +122,10 @@ class StopKeeper:
             elif row.external or row.type not in STOP_TYPES:
                 covered += remaining  # a working sell reserves its unfilled shares
             elif parent_of(row) not in entries:
-                stops.append(WorkingStop(coid, fresh.broker_order_id, remaining, fresh.stop_price))
+                trailing = fresh.type is OrderType.TRAILING_STOP
+                stops.append(
+                    WorkingStop(coid, fresh.broker_order_id, remaining, fresh.stop_price, trailing)
+                )
         position = next((p for p in await agent.store.positions() if p.ticker == ticker), None)
         plan = plan_protection(
             held_qty=held,
@@ -121,10 +133,34 @@ class StopKeeper:
             stops=stops,
             recorded_stop=position.stop_price if position else None,
             fallback_stop=fallback_stop_price(price, self.fallback_stop_pct),
+            trailing=self.trail is not None,
         )
         if not plan.in_order:
-            await self._apply(ticker, plan, held, covered)
+            await self._apply(ticker, plan, held, covered, price)
         return plan
+
+    async def resize_for_close(self, ticker: str, close_qty: Decimal) -> Decimal:
+        """Before a partial close: cancel our stops in ``ticker`` and place one for the
+        shares the close leaves (the close could not sell shares a stop reserves); return
+        that remainder (0: a whole close, nothing placed).
+
+        The remainder is unprotected only between the cancel and the new stop's
+        acknowledgement, never while the close is working. A trailing stop restarts from the
+        current price (a broker cannot be told an earlier high-water mark).
+        """
+        agent = self.agent
+        await agent.cancel_stops(ticker)
+        held, price = await self._held(ticker, None)
+        remainder = held - close_qty
+        if remainder <= 0:
+            return Decimal(0)
+        position = next((p for p in await agent.store.positions() if p.ticker == ticker), None)
+        recorded = position.stop_price if position else None
+        stop_price = recorded or fallback_stop_price(price, self.fallback_stop_pct)
+        source = "trail" if self.trail else ("recorded" if recorded else "fallback")
+        plan = ProtectionPlan(remainder, None, (), remainder, stop_price, source)
+        await self._apply(ticker, plan, held, close_qty, price, resized=True)
+        return remainder
 
     async def _held(self, ticker: str, view: BrokerView | None) -> tuple[Decimal, Decimal | None]:
         if view is not None:
@@ -142,7 +178,14 @@ class StopKeeper:
         return await self.agent.lookup(row.client_order_id)
 
     async def _apply(
-        self, ticker: str, plan: ProtectionPlan, held: Decimal, covered: Decimal
+        self,
+        ticker: str,
+        plan: ProtectionPlan,
+        held: Decimal,
+        covered: Decimal,
+        price: Decimal | None,
+        *,
+        resized: bool = False,
     ) -> None:
         agent = self.agent
         facts: dict[str, Any] = {
@@ -163,22 +206,48 @@ class StopKeeper:
         if not plan.place_qty:
             await self._audit(ticker, "protection.canceled", "no shares left to protect", facts)
             return
-        assert plan.stop_price is not None
-        if plan.price_source != "recorded":
+        if plan.stop_price is not None and plan.price_source not in ("recorded", "trail"):
             await agent.record_stop_price(ticker, plan.stop_price)
-        request = await self._request(ticker, plan.place_qty, plan.stop_price)
+        request = await self._request(ticker, plan.place_qty, plan.stop_price, price)
         facts["stop_client_order_id"] = request.client_order_id
+        facts["stop_type"] = request.type.value
+        if self.trail is not None:
+            facts["trail_pct"] = None if self.trail.pct is None else str(self.trail.pct)
+            facts["trail_price"] = None if self.trail.price is None else str(self.trail.price)
         placed = await agent.place(request)
         if placed is None or placed.status not in WORKING_STATUSES | {OrderStatus.FILLED}:
             log.error("protective stop for %s %s not placed", plan.place_qty, ticker)
             await self._audit(ticker, "protection.failed", "the stop was not placed", facts)
             return
-        what = "replaced" if plan.cancel else "placed"
+        what = "resized" if resized else "replaced" if plan.cancel else "placed"
         await self._audit(ticker, f"protection.{what}", f"stop {what}", facts)
 
-    async def _request(self, ticker: str, qty: Decimal, stop_price: Decimal) -> OrderRequest:
+    async def _request(
+        self, ticker: str, qty: Decimal, stop_price: Decimal | None, price: Decimal | None
+    ) -> OrderRequest:
         agent = self.agent
         decision_id = await agent.store.opening_decision(ticker)
+        trail = self.trail
+        reference = stop_price or price or Decimal(1)
+        if trail is not None:
+            return OrderRequest(
+                decision_id=UUID(decision_id) if decision_id else uuid4(),
+                ts_event=agent.clock.now(),
+                client_order_id=protective_stop_id(),
+                ticker=ticker,
+                side=OrderSide.SELL,
+                intent=Intent.SELL_TO_CLOSE,
+                qty=qty,
+                type=OrderType.TRAILING_STOP,
+                time_in_force=TimeInForce.GTC,
+                # The stop at placement, for our books; the broker moves it from there.
+                stop_price=None if price is None else trail.level(price),
+                reference_price=price or reference,
+                risk_event_id=uuid4(),
+                trail_pct=trail.pct,
+                trail_price=trail.price,
+            )
+        assert stop_price is not None
         return OrderRequest(
             decision_id=UUID(decision_id) if decision_id else uuid4(),
             ts_event=agent.clock.now(),

@@ -25,6 +25,7 @@ class WorkingStop:
     broker_order_id: str | None
     remaining_qty: Decimal
     stop_price: Decimal | None
+    trailing: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,7 @@ class ProtectionPlan:
     cancel: tuple[WorkingStop, ...]
     place_qty: Decimal
     stop_price: Decimal | None
-    price_source: str  # "recorded", "working_stop", "fallback" or "none"
+    price_source: str  # "recorded", "working_stop", "fallback", "trail" or "none"
 
     @property
     def in_order(self) -> bool:
@@ -46,7 +47,7 @@ class ProtectionPlan:
     @property
     def missing_price(self) -> bool:
         """Say whether shares need a stop but no stop price can be named."""
-        return self.place_qty > 0 and self.stop_price is None
+        return self.place_qty > 0 and self.stop_price is None and self.price_source != "trail"
 
 
 def fallback_stop_price(current_price: Decimal | None, fallback_pct: Decimal) -> Decimal | None:
@@ -64,6 +65,7 @@ def plan_protection(
     stops: Sequence[WorkingStop],
     recorded_stop: Decimal | None,
     fallback_stop: Decimal | None,
+    trailing: bool = False,
 ) -> ProtectionPlan:
     """Decide how one ticker's stops must change.
 
@@ -72,12 +74,17 @@ def plan_protection(
     covers what it bought, someone else's working sell reserves its shares). The one stop
     stops kept must cover exactly the rest (each entry's leg keeps its own price); otherwise
     every stop is canceled and one is placed for the rest, at the recorded price, else the
-    working stops' price, else the fallback.
+    working stops' price, else the fallback. With ``trailing`` (the desk protects with
+    trailing stops) a fixed stop does not fit either, and the one placed trails (no price).
     """
     need = max(held_qty - max(covered_elsewhere, ZERO), ZERO)
     if need == 0:
         return ProtectionPlan(need, None, tuple(stops), ZERO, None, "none")
     covering = sum((s.remaining_qty for s in stops), ZERO)
+    if trailing and stops and covering == need and all(s.trailing for s in stops):
+        return ProtectionPlan(need, stops[0], (), ZERO, stops[0].stop_price, "trail")
+    if trailing:
+        return ProtectionPlan(need, None, tuple(stops), need, None, "trail")
     if stops and covering == need and all(s.stop_price is not None for s in stops):
         # Each share is under exactly one stop: entries' legs keep the stop each was sized on.
         return ProtectionPlan(need, stops[0], (), ZERO, stops[0].stop_price, "working_stop")

@@ -24,4 +24,6 @@ class RiskCode(StrEnum):
     TICKER_CONCENTRATION = "TICKER_CONCENTRATION"
     SECTOR_CONCENTRATION = "SECTOR_CONCENTRATION"
     NO_POSITION = "NO_POSITION"
+    #: A partial close too small for one whole share, or larger than the position.
+    CLOSE_SIZE = "CLOSE_SIZE"
     PORTFOLIO_UNAVAILABLE = "PORTFOLIO_UNAVAILABLE"

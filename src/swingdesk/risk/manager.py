@@ -15,6 +15,7 @@ from swingdesk.risk import rules
 from swingdesk.risk.codes import RiskCode
 from swingdesk.risk.inputs import LimitTexts, pct, prepare
 from swingdesk.risk.limits import RiskLimits
+from swingdesk.risk.sizing import size_close
 
 _OPENING_RULES = rules.EVERY_ORDER + rules.OPENING
 _CLOSING_RULES = rules.EVERY_ORDER + rules.CLOSING
@@ -110,6 +111,7 @@ class RiskManager:
         held = inp.held
         assert held is not None  # has_position passed
         price = market.price or held.market_price
+        qty = size_close(held.qty, signal.close_fraction)  # close_size passed: 0 < qty <= held
         return approve(
             decision_id=signal.decision_id,
             ts_event=now,
@@ -119,7 +121,7 @@ class RiskManager:
             checks=checks,
             intent=Intent.SELL_TO_CLOSE,
             side=OrderSide.SELL,
-            qty=held.qty,
+            qty=qty,
             reference_price=price,
-            notional=held.qty * price,
+            notional=qty * price,
         )

@@ -16,6 +16,7 @@ from swingdesk.domain.money import ZERO
 from swingdesk.domain.portfolio import day_loss_fraction, drawdown_fraction
 from swingdesk.risk.codes import RiskCode
 from swingdesk.risk.inputs import RiskInput as RiskInput
+from swingdesk.risk.sizing import size_close
 
 _Q = Decimal("0.000001")
 _MS = Decimal("0.001")
@@ -41,6 +42,7 @@ _BUYING_POWER = RiskCode.BUYING_POWER.value
 _TICKER_CONCENTRATION = RiskCode.TICKER_CONCENTRATION.value
 _SECTOR_CONCENTRATION = RiskCode.SECTOR_CONCENTRATION.value
 _NO_POSITION = RiskCode.NO_POSITION.value
+_CLOSE_SIZE = RiskCode.CLOSE_SIZE.value
 _BP_NOT_EVALUATED = "not evaluated, failing closed: entry could not be sized"
 
 
@@ -283,6 +285,30 @@ def has_position(r: RiskInput) -> RiskCheck:
     return _check(_NO_POSITION, True, held.qty, "> 0", f"{held.qty!s} shares of {ticker} held")
 
 
+def close_size(r: RiskInput) -> RiskCheck:
+    """A close sells at least one share and never more than held (``size_close``)."""
+    held, fraction = r.held, r.signal.close_fraction
+    if held is None:
+        return _check(_CLOSE_SIZE, True, ZERO, "> 0", "no position to size (see NO_POSITION)")
+    qty = size_close(held.qty, fraction)
+    what = "all" if fraction is None else f"{fraction} of"
+    if qty <= 0 or qty > held.qty:
+        return _check(
+            _CLOSE_SIZE,
+            False,
+            qty,
+            f"1..{held.qty}",
+            f"closing {what} {held.qty} shares of {r.signal.ticker} sells {qty} whole shares",
+        )
+    return _check(
+        _CLOSE_SIZE,
+        True,
+        qty,
+        f"<= {held.qty}",
+        f"closing {what} {held.qty} shares of {r.signal.ticker}: sell {qty}",
+    )
+
+
 #: Rules every order must pass.
 EVERY_ORDER: tuple[Rule, ...] = (halted, low_confidence, cooldown)
 #: Rules a BUY_TO_OPEN must also pass; liquidity and earnings gates never block an exit.
@@ -301,4 +327,4 @@ OPENING: tuple[Rule, ...] = (
     sector_concentration,
 )
 #: Rules a SELL_TO_CLOSE must also pass.
-CLOSING: tuple[Rule, ...] = (has_position,)
+CLOSING: tuple[Rule, ...] = (has_position, close_size)

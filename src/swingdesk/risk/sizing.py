@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import NamedTuple
 
 from swingdesk.domain.market import MarketSnapshot
@@ -71,3 +71,16 @@ def size_for_equity(
         cap_shares,
         shares * price,
     )
+
+
+def size_close(held_qty: Decimal, fraction: Decimal | None) -> Decimal:
+    """Size a SELL_TO_CLOSE: the whole position, or floor(held x fraction) whole shares.
+
+    A partial close sells whole shares only, rounded down so it never sells more than the
+    fraction asked (nor more than is held); the result is 0 when the fraction is too small
+    for one share, which risk denies (``CLOSE_SIZE``). A fraction of 1 (or none) closes
+    everything held, fractional shares included, as a full close always did.
+    """
+    if fraction is None or fraction >= 1 or held_qty <= 0:
+        return max(held_qty, ZERO)
+    return min((held_qty * fraction).to_integral_value(ROUND_FLOOR), held_qty)

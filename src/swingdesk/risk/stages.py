@@ -50,6 +50,7 @@ STAGE_OF: dict[str, Stage] = {
     RiskCode.TICKER_CONCENTRATION: Stage.TRADE,
     RiskCode.SECTOR_CONCENTRATION: Stage.TRADE,
     RiskCode.NO_POSITION: Stage.TRADE,
+    RiskCode.CLOSE_SIZE: Stage.TRADE,
 }
 
 

@@ -122,6 +122,8 @@ async def explain_decision(store: Store, decision_id: str) -> dict[str, Any]:
             "tokens_out": signal.tokens_out,
             "cost_usd": _money(signal.cost_usd),
             "feasible_actions": signal.payload.get("feasible_actions"),
+            # A partial close: the fraction of the position the exit asked to sell.
+            "close_fraction": signal.payload.get("close_fraction"),
             "views": signal.payload.get("views") or [],
             "prompt": signal.prompt,
             "raw_output": signal.raw_output,

@@ -347,6 +347,10 @@ class SimOrderRow(Base):
     filled_avg_price: Mapped[Decimal | None] = mapped_column(Money)
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: A trailing stop's trail (a fraction, or a price distance) and high-water mark.
+    trail_pct: Mapped[Decimal | None] = mapped_column(Money)
+    trail_price: Mapped[Decimal | None] = mapped_column(Money)
+    hwm: Mapped[Decimal | None] = mapped_column(Money)
 
 
 class BacktestRunRow(Base):

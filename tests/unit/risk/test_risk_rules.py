@@ -45,7 +45,13 @@ BUY_CODES = {
     RiskCode.TICKER_CONCENTRATION,
     RiskCode.SECTOR_CONCENTRATION,
 }
-SELL_CODES = {RiskCode.HALTED, RiskCode.LOW_CONFIDENCE, RiskCode.COOLDOWN, RiskCode.NO_POSITION}
+SELL_CODES = {
+    RiskCode.HALTED,
+    RiskCode.LOW_CONFIDENCE,
+    RiskCode.COOLDOWN,
+    RiskCode.NO_POSITION,
+    RiskCode.CLOSE_SIZE,
+}
 SIZING_CODES = {
     RiskCode.STOP_INVALID,
     RiskCode.SIZE_ZERO,
