@@ -9,8 +9,10 @@ halted desk must still allow. A close runs the decision pipeline itself (book lo
 stored before it is sent, fills booked), with a manual analyst and a risk desk that sizes
 the close; the stop move and the cancel use the execution desk's public operations.
 
-This module is apart on purpose: once signals carry a close fraction of their own, a partial
-close can go through that path instead of ``ManualCloseRisk``.
+A person asks for a number of shares, not a fraction, so ``ManualCloseRisk`` sizes the close
+to exactly that many; the execution desk sees the close sells less than the books hold and
+resizes the protective stop to the rest before the sale is sent, as for a strategy's
+``close_fraction``.
 """
 
 from __future__ import annotations
@@ -190,7 +192,8 @@ class ManualDesk:
         )
         outcome = await runner.run(ticker, trigger=MANUAL)
         if outcome.status is DecisionStatus.ORDERED and qty is not None:
-            # The close canceled the position's stops: the shares left need one again.
+            # The desk resized the stop before the sale; ensure it once more in case the
+            # broker changed anything meanwhile (it places nothing when one is working).
             async with p.book_lock.hold():
                 await p.execution.stops.ensure(ticker)
             p.portfolio.invalidate()
