@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -131,3 +132,26 @@ async def test_decisions_when_filtered_then_narrowed_and_paged(desk: Harness) ->
         desk.store, DecisionFilter(ticker="MSFT", action="BUY"), limit=50, offset=0
     )
     assert [r["ticker"] for r in msft["items"]] == ["MSFT"]
+
+
+async def test_orders_page_when_filtered_by_new_york_day_then_only_that_days_orders(
+    desk: Harness,
+) -> None:
+    from swingdesk.services.views import orders_page
+
+    desk.clock.set(datetime(2026, 11, 25, 2, 0, tzinfo=UTC))  # 21:00 on the 24th in New York
+    await _buy(desk, "AAPL")
+    desk.clock.set(datetime(2026, 11, 25, 15, 0, tzinfo=UTC))  # 10:00 on the 25th
+    await _buy(desk, "MSFT")
+
+    async def tickers(since: date | None, until: date | None) -> list[str]:
+        page = await orders_page(
+            desk.store, limit=50, offset=0, status=None, ticker=None, since=since, until=until
+        )
+        return sorted({o["ticker"] for o in page["items"]})
+
+    day24, day25 = date(2026, 11, 24), date(2026, 11, 25)
+    assert await tickers(day24, day24) == ["AAPL"]
+    assert await tickers(day25, day25) == ["MSFT"]
+    assert await tickers(day24, None) == ["AAPL", "MSFT"]
+    assert await tickers(None, date(2026, 11, 23)) == []

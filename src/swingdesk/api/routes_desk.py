@@ -3,7 +3,6 @@ manual actions (trade scope, audited), the watchlist with names, and the setting
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -11,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 
 from swingdesk.api.deps import DeskDep, ServicesDep, SettingsDep, Trade, require_read
 from swingdesk.api.errors import ERROR_RESPONSES
-from swingdesk.api.routes_read import Limit, Offset, TickerFilter, TickerPath, _ticker
+from swingdesk.api.routes_read import Day, Limit, Offset, TickerFilter, TickerPath, _day, _ticker
 from swingdesk.api.schemas import DecisionSummary
 from swingdesk.api.schemas_desk import (
     DecisionsPage,
@@ -23,7 +22,6 @@ from swingdesk.api.schemas_desk import (
     TickerInfo,
 )
 from swingdesk.domain.enums import Action
-from swingdesk.domain.errors import InputError
 from swingdesk.domain.exchange_time import ny_day_start
 from swingdesk.services.decisions_view import DecisionFilter, analysts, decisions_page
 from swingdesk.services.journal import journal_view
@@ -34,25 +32,6 @@ desk_routes = APIRouter(
     prefix="/api", dependencies=[Depends(require_read)], responses=ERROR_RESPONSES
 )
 ACTOR = "api"
-Day = Annotated[
-    str | None,
-    Query(
-        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
-        json_schema_extra={"format": "date"},
-        description="New York date (YYYY-MM-DD), inclusive",
-    ),
-]
-
-
-def _day(raw: str | None, name: str) -> date | None:
-    """Parse a date filter, kept where a day can still be added to it (not 9999-12-31)."""
-    if not raw:
-        return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError as exc:
-        raise InputError(f"{name}: not a date: {raw!r}", details={name: raw}) from exc
-    return min(day, date.max - timedelta(days=2))
 
 
 @desk_routes.get("/decisions", tags=["decisions"], response_model=DecisionsPage)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -25,7 +26,7 @@ from swingdesk.api.schemas import (
 )
 from swingdesk.api.schemas_context import FundamentalsResponse, NewsOut
 from swingdesk.domain.enums import OrderStatus
-from swingdesk.domain.errors import SwingdeskError
+from swingdesk.domain.errors import InputError, SwingdeskError
 from swingdesk.domain.exchange_time import ny_day_start
 from swingdesk.domain.ticker import sanitize_ticker
 from swingdesk.marketdata.movers import Movers, Quote
@@ -96,6 +97,27 @@ async def equity_history(
     return {"points": [equity_point(r) for r in rows]}
 
 
+Day = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        json_schema_extra={"format": "date"},
+        description="New York date (YYYY-MM-DD), inclusive",
+    ),
+]
+
+
+def _day(raw: str | None, name: str) -> date | None:
+    """Parse a date filter, kept where a day can still be added to it (not 9999-12-31)."""
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError as exc:
+        raise InputError(f"{name}: not a date: {raw!r}", details={name: raw}) from exc
+    return min(day, date.max - timedelta(days=2))
+
+
 @reads.get("/orders", tags=["portfolio"], response_model=OrdersPage)
 async def orders(
     desk: DeskDep,
@@ -103,14 +125,18 @@ async def orders(
     offset: Offset = 0,
     status: Annotated[OrderStatus | None, Query(description="only this status")] = None,
     ticker: TickerFilter = None,
+    since: Day = None,
+    until: Day = None,
 ) -> dict[str, Any]:
-    """Return stored orders, newest first."""
+    """Return stored orders, newest first; ``since``/``until`` are New York days, inclusive."""
     return await orders_page(
         desk.store,
         limit=limit,
         offset=offset,
         status=status.value if status else None,
         ticker=_ticker(ticker),
+        since=_day(since, "since"),
+        until=_day(until, "until"),
     )
 
 

@@ -18,6 +18,11 @@ def ny_date_iso(now: datetime) -> str:
     return now.astimezone(NEW_YORK).date().isoformat()
 
 
+def ny_midnight(day: date) -> datetime:
+    """Return the first instant of New York calendar day ``day``, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=NEW_YORK).astimezone(UTC)
+
+
 def ny_day_start(now: datetime) -> datetime:
     """Return midnight in New York of ``now``'s New York date, in UTC ("today" starts here)."""
     local = now.astimezone(NEW_YORK).date()

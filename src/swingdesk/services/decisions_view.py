@@ -4,12 +4,12 @@ and paged in the database."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, select
 
-from swingdesk.domain.exchange_time import NEW_YORK
+from swingdesk.domain.exchange_time import ny_midnight
 from swingdesk.store import tables as t
 from swingdesk.store.store import Store
 
@@ -26,11 +26,6 @@ class DecisionFilter:
     until: date | None = None
     analyst: str | None = None
     trigger: str | None = None
-
-
-def _day_start(day: date) -> datetime:
-    """Return the first instant of a New York calendar day."""
-    return datetime(day.year, day.month, day.day, tzinfo=NEW_YORK)
 
 
 def _filtered(f: DecisionFilter) -> Select[t.DecisionRow, t.SignalRow, t.RiskVerdictRow]:
@@ -53,9 +48,9 @@ def _filtered(f: DecisionFilter) -> Select[t.DecisionRow, t.SignalRow, t.RiskVer
             exists().where(c.verdict_id == v.event_id, c.code == f.code, c.passed.is_(False))
         )
     if f.since:
-        conds.append(d.created_at >= _day_start(f.since))
+        conds.append(d.created_at >= ny_midnight(f.since))
     if f.until:
-        conds.append(d.created_at < _day_start(f.until + timedelta(days=1)))
+        conds.append(d.created_at < ny_midnight(f.until + timedelta(days=1)))
     if f.analyst:
         conds.append(s.model == f.analyst)
     if f.trigger:

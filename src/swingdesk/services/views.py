@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
+from swingdesk.domain.exchange_time import ny_midnight
 from swingdesk.domain.money import cents
 from swingdesk.domain.portfolio import PortfolioState
 from swingdesk.risk.limits import RiskLimits
@@ -152,10 +154,21 @@ def _page(items: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any
 
 
 async def orders_page(
-    store: Store, *, limit: int, offset: int, status: str | None, ticker: str | None
+    store: Store,
+    *,
+    limit: int,
+    offset: int,
+    status: str | None,
+    ticker: str | None,
+    since: date | None = None,
+    until: date | None = None,
 ) -> dict[str, Any]:
-    """Return stored orders, newest first."""
+    """Return stored orders, newest first, of New York days ``since``..``until`` inclusive."""
     q = select(t.OrderRow).order_by(t.OrderRow.created_at.desc(), t.OrderRow.client_order_id)
+    if since:
+        q = q.where(t.OrderRow.created_at >= ny_midnight(since))
+    if until:
+        q = q.where(t.OrderRow.created_at < ny_midnight(until + timedelta(days=1)))
     if status:
         q = q.where(t.OrderRow.status == status)
     if ticker:

@@ -416,7 +416,7 @@ export interface paths {
         };
         /**
          * Orders
-         * @description Return stored orders, newest first.
+         * @description Return stored orders, newest first; ``since``/``until`` are New York days, inclusive.
          */
         get: operations["orders_api_orders_get"];
         put?: never;
@@ -4220,6 +4220,10 @@ export interface operations {
                 status?: components["schemas"]["OrderStatus"] | null;
                 /** @description only this ticker */
                 ticker?: string | null;
+                /** @description New York date (YYYY-MM-DD), inclusive */
+                since?: string | null;
+                /** @description New York date (YYYY-MM-DD), inclusive */
+                until?: string | null;
             };
             header?: never;
             path?: never;

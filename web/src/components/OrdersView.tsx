@@ -6,7 +6,7 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 
-import { api, keys, type Order, type OrdersQuery } from "../api/client";
+import { api, keys, type OrdersQuery } from "../api/client";
 import { pollUnlessRefused } from "../lib/auth";
 import { formatDateTime, formatFillPrice, formatPrice } from "../lib/format";
 import type { ManualTarget } from "../lib/manual";
@@ -15,11 +15,17 @@ const STATUSES = ["", "new", "accepted", "partially_filled", "filled", "canceled
 const WORKING = new Set(["new", "accepted", "pending_new", "partially_filled"]);
 const STOPS = new Set(["stop", "trailing_stop"]);
 
-/** Keep the orders of one New York day (YYYY-MM-DD), all when no day is given. */
-export function onDay(orders: Order[], day: string): Order[] {
-  if (!day) return orders;
-  const fmt = new Intl.DateTimeFormat("en-CA", { timeZone: "America/New_York" });
-  return orders.filter((o) => fmt.format(new Date(o.created_at)) === day);
+/** Build the blotter's query: the server filters by status, ticker and New York day. */
+export function blotterQuery(status: string, ticker: string, day: string): OrdersQuery {
+  const query: OrdersQuery = { limit: 200 };
+  const clean = ticker.trim().toUpperCase();
+  if (status) query.status = status as OrdersQuery["status"];
+  if (/^[A-Z]{1,5}(\.[A-Z])?$/.test(clean)) query.ticker = clean;
+  if (/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(day)) {
+    query.since = day;
+    query.until = day;
+  }
+  return query;
 }
 
 interface Props {
@@ -31,17 +37,14 @@ export function OrdersView({ onOpenDecision, onManual }: Props) {
   const [status, setStatus] = useState("");
   const [ticker, setTicker] = useState("");
   const [day, setDay] = useState("");
-  const clean = ticker.trim().toUpperCase();
-  const query: OrdersQuery = { limit: 200 };
-  if (status) query.status = status as OrdersQuery["status"];
-  if (/^[A-Z]{1,5}(\.[A-Z])?$/.test(clean)) query.ticker = clean;
+  const query = blotterQuery(status, ticker, day);
   const orders = useQuery({
     queryKey: keys.blotter(query),
     queryFn: () => api.blotter(query),
     placeholderData: keepPreviousData,
     refetchInterval: pollUnlessRefused(30_000),
   });
-  const rows = onDay(orders.data?.items ?? [], day);
+  const rows = orders.data?.items ?? [];
 
   return (
     <main className="view" aria-labelledby="orders-title">

@@ -7,7 +7,7 @@ import type { DecisionsPage, DeskSettings, Journal, Order } from "../api/client"
 import { DecisionsView } from "./DecisionsView";
 import { DailyCalendar, JournalView } from "./JournalView";
 import { ManualDialog } from "./ManualDialog";
-import { onDay, OrdersView } from "./OrdersView";
+import { blotterQuery, OrdersView } from "./OrdersView";
 import { SettingsView } from "./SettingsView";
 import { viewFromHash, ViewTabs } from "./ViewTabs";
 import { WatchlistView } from "./WatchlistView";
@@ -93,10 +93,10 @@ describe("OrdersView", () => {
     await waitFor(() => expect(api.blotter).toHaveBeenLastCalledWith({ limit: 200, status: "filled" }));
   });
 
-  it("keeps the orders of one New York day", () => {
-    const late = order({ created_at: "2026-11-25T03:00:00Z" }); // 22:00 on the 24th in New York
-    expect(onDay([late], "2026-11-24")).toHaveLength(1);
-    expect(onDay([late], "2026-11-25")).toHaveLength(0);
+  it("asks the server for one New York day, and ignores a partial ticker or day", () => {
+    expect(blotterQuery("", "", "2026-11-24")).toEqual({ limit: 200, since: "2026-11-24", until: "2026-11-24" });
+    expect(blotterQuery("filled", " aapl ", "")).toEqual({ limit: 200, status: "filled", ticker: "AAPL" });
+    expect(blotterQuery("", "AAP1", "2026-11")).toEqual({ limit: 200 });
   });
 });
 
