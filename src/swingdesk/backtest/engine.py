@@ -52,7 +52,7 @@ from swingdesk.marketdata.snapshot import VIX_Q, dec, make_snapshot
 from swingdesk.risk.manager import RiskManager, assess_account
 from swingdesk.risk.pending import PendingEntry, with_pending_entries
 from swingdesk.risk.stages import stopping_codes
-from swingdesk.strategy.agent import RulesStrategy, StrategyAgent
+from swingdesk.strategy.agent import ApiStrategy, StrategyAgent
 
 _INSUFFICIENT = "INSUFFICIENT_BUYING_POWER"
 _ZERO = Decimal(0)
@@ -109,7 +109,7 @@ async def run_on_market(
     ``screen=False`` decides every candidate in full, the market screen's reference.
     """
     strategy = strategy_for(params)
-    if strategy.params.uses_context:
+    if strategy.uses_context:
         # Its screens and snapshots are price-only; the pipeline engine reads the context.
         raise InputError("the fast engine cannot run a rule that reads news or fundamentals")
     universe = set(market.provider.universe())
@@ -141,7 +141,7 @@ class _Run:
         self,
         market: LoadedMarket,
         params: BacktestParams,
-        strategy: RulesStrategy,
+        strategy: ApiStrategy,
         risk: RiskManager,
         series: list[Series],
     ) -> None:

@@ -58,6 +58,8 @@ class BacktestParams:
     #: At the open, send the closes before the entries (their proceeds can pay for them);
     #: False sends everything in approval order, the ticker order of the evening before.
     exits_first: bool = True
+    #: Overrides of the strategy's declared parameters, as (name, value) pairs.
+    strategy_params: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +250,7 @@ def params_doc(p: BacktestParams) -> dict[str, Any]:
         "earnings_unknown": p.earnings_unknown,
         "risk_profile": p.risk_profile,
         "exits_first": p.exits_first,
-    }
+    } | ({"strategy_params": dict(p.strategy_params)} if p.strategy_params else {})
 
 
 def return_metrics(sessions: Sequence[date], equity: Sequence[Decimal]) -> dict[str, Any]:
