@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from swingdesk.adapters.alpaca_broker import AlpacaPaperBroker
 from swingdesk.adapters.apprise_notifier import AppriseNotifier, split_urls
@@ -336,7 +337,8 @@ def _api_strategy(settings: Settings) -> Strategy:
     """Return the strategy-API analyst the settings name (the rules analyst by default)."""
     from swingdesk.strategy.loader import build_strategy, read_params_file
 
-    ref, overrides = settings.strategy, {}
+    ref = settings.strategy
+    overrides: dict[str, Any] = {}
     if settings.strategy_params_file is not None:
         try:
             named, overrides = read_params_file(settings.strategy_params_file)
@@ -350,8 +352,10 @@ def _api_strategy(settings: Settings) -> Strategy:
                 f"not of SWINGDESK_STRATEGY {ref!r}"
             )
     if ref is None or ref == "rules":
-        cap = None if settings.rules_min_market_cap_usd is None else float(
-            settings.rules_min_market_cap_usd
+        cap = (
+            None
+            if settings.rules_min_market_cap_usd is None
+            else float(settings.rules_min_market_cap_usd)
         )
         sentiment = settings.rules_min_sentiment_score
         if not overrides and ref is None:

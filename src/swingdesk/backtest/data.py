@@ -33,8 +33,8 @@ from swingdesk.marketdata.indicators import (
 from swingdesk.marketdata.snapshot import Figures
 from swingdesk.ports import TickerProfile
 from swingdesk.strategy.agent import ApiStrategy, RulesStrategy
-from swingdesk.strategy.frames import entry_mask, signal_frame
 from swingdesk.strategy.crossover import CrossoverStrategy
+from swingdesk.strategy.frames import entry_mask, signal_frame
 from swingdesk.strategy.vector import TOL, cross_candidates, rule_candidates
 
 Mask = npt.NDArray[np.bool_]
@@ -140,7 +140,7 @@ def rules_candidates(
 
 
 def sure_buys(
-    strategy: RulesStrategy,
+    strategy: ApiStrategy,
     close: FloatArray,
     atr: FloatArray,
     sma_20: FloatArray,
@@ -156,6 +156,7 @@ def sure_buys(
     sure = np.zeros(close.size, dtype=np.bool_)
     if type(strategy) is not RulesStrategy or close.size < 2:
         return sure
+    assert isinstance(strategy, RulesStrategy)  # narrows for mypy
     p = strategy.params
     prev_close = close[:-1]
     price, s20, s50, a = close[1:], sma_20[1:], sma_50[1:], atr[1:]

@@ -52,7 +52,7 @@ from swingdesk.marketdata.snapshot import VIX_Q, dec, make_snapshot
 from swingdesk.risk.manager import RiskManager, assess_account
 from swingdesk.risk.pending import PendingEntry, with_pending_entries
 from swingdesk.risk.stages import stopping_codes
-from swingdesk.strategy.agent import ApiStrategy, StrategyAgent
+from swingdesk.strategy.agent import ApiStrategy, RulesStrategy, StrategyAgent
 
 _INSUFFICIENT = "INSUFFICIENT_BUYING_POWER"
 _ZERO = Decimal(0)
@@ -122,6 +122,11 @@ async def run_on_market(
     limits = risk_limits_for(params, settings_for(params, data_dir(params)).risk_limits())
     days = np.array([day_number(d) for d in market.sessions], dtype=np.int64)
     series = build_series(market.provider, tickers, days, strategy)
+    if not isinstance(strategy, RulesStrategy) and strategy.spec.has_signals():
+        from swingdesk.backtest.parity import check_parity, require_parity
+
+        report = check_parity(strategy, series, market.sessions, market.calendar)
+        require_parity(report, strategy.name)
     run = _Run(market, params, strategy, RiskManager(limits), series)
     if screen:
         run.screen = MarketScreen.build(

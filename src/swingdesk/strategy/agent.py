@@ -118,7 +118,7 @@ class ApiStrategy:
         feasible: Sequence[Action],
         now: datetime,
     ) -> SignalCreated:
-        """Return the proposal's signal, or HOLD with NOT_FEASIBLE when the desk cannot act on it."""
+        """Return the proposal's signal, or a NOT_FEASIBLE HOLD when the desk cannot act on it."""
         start = time.perf_counter()
         decision = self.decision(snapshot, portfolio.position(snapshot.ticker))
         prompt = self.prompt_json(decision.inputs)

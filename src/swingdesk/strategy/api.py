@@ -67,9 +67,9 @@ class Param:
 
     def __post_init__(self) -> None:
         """Refuse a declaration that cannot be searched or whose default is outside it."""
-        if self.kind in ("int", "float"):
-            if self.low is None or self.high is None or not self.low <= self.high:
-                raise ValueError(f"parameter {self.name}: needs low <= high")
+        numeric = self.kind in ("int", "float")
+        if numeric and (self.low is None or self.high is None or not self.low <= self.high):
+            raise ValueError(f"parameter {self.name}: needs low <= high")
         if self.kind == "choice" and not self.choices:
             raise ValueError(f"parameter {self.name}: a choice needs choices")
         self.coerce(self.default, check_range=self.default is not None)
@@ -96,11 +96,10 @@ class Param:
             raise ValueError(f"parameter {self.name}: {value!r} is not a {self.kind}") from None
         if isinstance(number, float) and not math.isfinite(number):
             raise ValueError(f"parameter {self.name}: {value!r} is not finite")
-        assert self.low is not None and self.high is not None  # __post_init__
+        assert self.low is not None
+        assert self.high is not None
         if check_range and not self.low <= number <= self.high:
-            raise ValueError(
-                f"parameter {self.name}: {number} outside [{self.low}, {self.high}]"
-            )
+            raise ValueError(f"parameter {self.name}: {number} outside [{self.low}, {self.high}]")
         return number
 
     def describe(self) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from swingdesk.domain.market import MarketSnapshot
 from swingdesk.domain.portfolio import PositionState
-from swingdesk.strategy.api import Param, Proposal, StrategyParams, SwingStrategy
+from swingdesk.strategy.api import Param, ParamKind, Proposal, StrategyParams, SwingStrategy
 from swingdesk.strategy.rules import DEFAULT_PARAMS, RuleParams, decide
 from swingdesk.strategy.vector import rule_candidates
 
@@ -51,7 +51,7 @@ def _declare() -> tuple[Param, ...]:
     defaults = asdict(DEFAULT_PARAMS)
     for f in fields(RuleParams):
         low, high, tune = _RANGES[f.name]
-        kind = "int" if isinstance(defaults[f.name], int) else "float"
+        kind: ParamKind = "int" if isinstance(defaults[f.name], int) else "float"
         out.append(
             Param(f.name, kind, defaults[f.name], low=low, high=high, optimize=tune,
                   help="see RuleParams")

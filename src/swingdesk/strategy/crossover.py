@@ -9,8 +9,7 @@ crossing is decided exactly (as integer sums of closes would decide it), never b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from swingdesk.domain.enums import Action

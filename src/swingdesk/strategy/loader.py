@@ -130,8 +130,6 @@ def installed() -> list[StrategyInfo]:
         except InputError as exc:
             out.append(StrategyInfo(key, target, "?", f"cannot load: {exc}"))
             continue
-        summary = (cls.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
-        out.append(
-            StrategyInfo(key, target, cls.name, summary, cls.parameters, cls.has_signals())
-        )
+        summary = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
+        out.append(StrategyInfo(key, target, cls.name, summary, cls.parameters, cls.has_signals()))
     return out
