@@ -13,6 +13,7 @@ from rich.console import Console
 
 from swingdesk import aio
 from swingdesk.bootstrap import Desk, build_desk
+from swingdesk.cli_optimize import optimize_app
 from swingdesk.cli_strategy import strategy_app
 from swingdesk.cli_text import print_explain, print_outcome, print_portfolio, say, scan_table
 from swingdesk.config import load_settings
@@ -28,6 +29,7 @@ audit_app = typer.Typer(help="The audit journal.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(strategy_app, name="strategy")
+app.add_typer(optimize_app, name="optimize")
 # No emoji codes: ":warning:" in a stored rationale is printed as written, not as a glyph.
 out = Console(emoji=False)
 err = Console(stderr=True, emoji=False)
