@@ -10,6 +10,8 @@ so a killed trial is neither lost nor counted twice.
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 import warnings
 from collections.abc import Callable
@@ -54,12 +56,14 @@ def make_storage(url: str | None, *, heartbeat_s: int = HEARTBEAT_S) -> BaseStor
         return JournalStorage(JournalFileBackend(url.removeprefix("journal:")))
     if not url.startswith(("postgresql://", "postgres://", "postgresql+", "sqlite:///")):
         raise InputError("--storage takes postgresql://user@host/db (or sqlite:///file)")
-    return RDBStorage(
-        sync_url(async_url(url)),
-        heartbeat_interval=heartbeat_s,
-        grace_period=2 * heartbeat_s + 1,
-        heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY),
-    )
+    with warnings.catch_warnings():  # heartbeats are "experimental" in optuna
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return RDBStorage(
+            sync_url(async_url(url)),
+            heartbeat_interval=heartbeat_s,
+            grace_period=2 * heartbeat_s + 1,
+            heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY),
+        )
 
 
 def fold_name(study: str, fold: int) -> str:
@@ -156,10 +160,13 @@ def work(
             run = ev.run(fold.is_, suggest(trial, space))
             values = measure(config.objectives, run.days, run.equity, run.trades)
             trial.set_user_attr("sharpe_daily", daily_sharpe_moments(run.equity)[0])
+            trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
             return tuple(values[o] for o in config.objectives)
 
         while True:
-            fail_stale_trials(fold_study)  # a dead worker's trial: FAIL, then queued again
+            with warnings.catch_warnings():  # heartbeats are "experimental" in optuna
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                fail_stale_trials(fold_study)  # a dead worker's trial: FAIL, queued again
             done = count(fold_study, *_DONE)
             if done >= config.trials:
                 break
