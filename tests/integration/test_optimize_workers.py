@@ -97,7 +97,7 @@ def test_worker_when_killed_mid_trial_then_trial_failed_and_retried_with_same_pa
     path = tmp_path / "slow.py"
     path.write_text(SLOW)
     config, n_folds = _setup(pg_url, root, f"{path}:SlowRules", trials=2)
-    victim = _worker(pg_url, config.study, 1)
+    victim = _worker(pg_url, config.study, 2)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if any(t.state is TrialState.RUNNING for t in _trials(pg_url, config.study, 0)):
@@ -110,7 +110,7 @@ def test_worker_when_killed_mid_trial_then_trial_failed_and_retried_with_same_pa
     victim.wait(timeout=10)
     killed = next(t for t in _trials(pg_url, config.study, 0) if t.state is TrialState.RUNNING)
 
-    st.work(st.make_storage(pg_url, heartbeat_s=1), config.study, poll_s=0.5)
+    st.work(st.make_storage(pg_url, heartbeat_s=2), config.study, poll_s=0.5)
 
     trials = _trials(pg_url, config.study, 0)
     failed = [t for t in trials if t.state is TrialState.FAIL]

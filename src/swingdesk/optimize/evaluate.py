@@ -16,6 +16,7 @@ from swingdesk.backtest.metrics import Trade
 from swingdesk.backtest.result import BacktestParams
 from swingdesk.backtest.universe import resolve, stage
 from swingdesk.domain.errors import InputError
+from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.optimize.config import OptimizeConfig
 
 
@@ -68,6 +69,12 @@ class Evaluator:
     def close(self) -> None:
         """Remove the staged files."""
         self._tmp.cleanup()
+
+
+def session_count(config: OptimizeConfig) -> int:
+    """Return how many sessions the range has (as ``load_market`` counts them)."""
+    calendar = TradingCalendar(start=min(config.start, date(2010, 1, 1)))
+    return len(calendar.sessions_between(config.start, config.end))
 
 
 _CACHE: dict[str, Evaluator] = {}

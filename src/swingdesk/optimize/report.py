@@ -16,7 +16,7 @@ from swingdesk.backtest.metrics import sharpe
 from swingdesk.backtest.result import return_metrics
 from swingdesk.optimize.config import Fold, OptimizeConfig
 from swingdesk.optimize.evaluate import WindowRun
-from swingdesk.optimize.objectives import daily_sharpe_moments, deflated_sharpe, measure
+from swingdesk.optimize.objectives import deflated_sharpe, measure
 
 #: Below this the best trial's Sharpe is not distinguishable from luck over the trials.
 DSR_MIN = 0.95
@@ -33,7 +33,6 @@ class FoldOutcome:
     front: list[FrozenTrial]
     trials: list[FrozenTrial]
     failed: int
-    is_run: WindowRun
     oos_run: WindowRun | None
     importance: dict[str, float]
 
@@ -51,20 +50,21 @@ def _window(run: WindowRun) -> list[str]:
 
 
 def _fold_doc(config: OptimizeConfig, o: FoldOutcome) -> dict[str, Any]:
-    sr, skew, kurt, n = daily_sharpe_moments(o.is_run.equity)
+    sr = float(o.best.user_attrs["sharpe_daily"])
+    skew, kurt, n = o.best.user_attrs["moments"]
     trial_srs = [float(t.user_attrs.get("sharpe_daily", 0.0)) for t in o.trials]
-    dsr = deflated_sharpe(sr, skew, kurt, n, trial_srs)
-    is_values = measure(config.objectives, o.is_run.days, o.is_run.equity, o.is_run.trades)
+    dsr = deflated_sharpe(sr, float(skew), float(kurt), int(n), trial_srs)
+    is_values: dict[str, float] = o.best.user_attrs["values"]
     doc: dict[str, Any] = {
         "index": o.fold.index,
-        "in_sample": _window(o.is_run),
+        "in_sample": list(o.best.user_attrs["window"]),
         "out_of_sample": _window(o.oos_run) if o.oos_run else None,
         "trials_complete": len(o.trials),
         "trials_failed": o.failed,
         "best_trial": o.best.number,
         "best_params": dict(o.best.params),
         "in_sample_values": {k: _r(v) for k, v in is_values.items()},
-        "in_sample_sharpe": _r(sharpe(o.is_run.equity)),
+        "in_sample_sharpe": _r(float(o.best.user_attrs["sharpe"])),
         "deflated_sharpe": _r(dsr),
         "param_importance": {k: _r(v) for k, v in o.importance.items()},
     }

@@ -21,7 +21,7 @@ from optuna.trial import FrozenTrial, TrialState
 from swingdesk.domain.errors import InputError
 from swingdesk.optimize import study as st
 from swingdesk.optimize.config import Fold, OptimizeConfig
-from swingdesk.optimize.evaluate import WindowRun, evaluator
+from swingdesk.optimize.evaluate import WindowRun, evaluator, session_count
 from swingdesk.optimize.report import FoldOutcome, build_report
 
 #: Called with (COMPLETE trials so far, trials in total).
@@ -53,8 +53,7 @@ def optimize(
         if url is None and launch.workers > 1:
             url = f"journal:{Path(tmp) / 'study.log'}"  # processes share a journal file
         storage = st.make_storage(url, heartbeat_s=launch.heartbeat_s)
-        ev = evaluator(config)
-        plan = st.create_studies(storage, config, len(ev.sessions))
+        plan = st.create_studies(storage, config, session_count(config))
         total = config.trials * len(plan)
         if launch.workers == 1:
             done = [0]
@@ -68,6 +67,7 @@ def optimize(
         else:
             assert url is not None
             _run_processes(storage, url, config, plan, launch, total, progress)
+        ev = evaluator(config)  # loaded after the workers: its time is not theirs
         outcomes = [_outcome(storage, config, fold, ev.run) for fold in plan]
     return build_report(config, outcomes, launch.workers, launch.storage is not None)
 
@@ -81,7 +81,13 @@ def _run_processes(
     total: int,
     progress: OptProgress | None,
 ) -> None:
-    ctx = multiprocessing.get_context("spawn")
+    # Forked workers start at once with the modules already imported (spawn re-imports
+    # pandas, numpy and optuna in each); the parent's database connections are dropped first
+    # so no child inherits a socket.
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    ctx: Any = multiprocessing.get_context("fork" if fork else "spawn")
+    if isinstance(storage, optuna.storages.RDBStorage):
+        storage.engine.dispose()
     procs = [
         ctx.Process(target=_worker_main, args=(url, config.study, launch.heartbeat_s))
         for _ in range(launch.workers)
@@ -132,7 +138,6 @@ def _outcome(
     if not complete:
         raise InputError(f"fold {fold.index} has no completed trial")
     best, front = _best(study, config)
-    is_run = run(fold.is_, dict(best.params))
     oos_run = run(fold.oos, dict(best.params)) if fold.oos is not None else None
     try:
         importance = (
@@ -148,7 +153,6 @@ def _outcome(
         front=front,
         trials=complete,
         failed=len(study.get_trials(deepcopy=False, states=(TrialState.FAIL,))),
-        is_run=is_run,
         oos_run=oos_run,
         importance={k: float(v) for k, v in importance.items()},
     )

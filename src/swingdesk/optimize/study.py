@@ -10,6 +10,7 @@ so a killed trial is neither lost nor counted twice.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import time
@@ -29,6 +30,7 @@ from optuna.storages import (
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 
+from swingdesk.backtest.metrics import sharpe
 from swingdesk.database_urls import async_url, sync_url
 from swingdesk.domain.errors import InputError
 from swingdesk.optimize.config import Fold, OptimizeConfig, folds
@@ -150,37 +152,60 @@ def work(
     config = load_config(storage, study)
     ev = evaluator(config)
     space = search_space(config)
-    for fold in folds(len(ev.sessions), config):
-        fold_study = optuna.load_study(
-            study_name=fold_name(study, fold.index), storage=storage,
-            sampler=sampler(config, fold.index),
-        )  # fmt: skip
+    plan = folds(len(ev.sessions), config)
+    studies = [
+        optuna.load_study(study_name=fold_name(study, f.index), storage=storage,
+                          sampler=sampler(config, f.index))
+        for f in plan
+    ]  # fmt: skip
 
-        def objective(trial: optuna.Trial, fold: Fold = fold) -> tuple[float, ...]:
-            run = ev.run(fold.is_, suggest(trial, space))
-            values = measure(config.objectives, run.days, run.equity, run.trades)
-            trial.set_user_attr("sharpe_daily", daily_sharpe_moments(run.equity)[0])
-            trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
-            return tuple(values[o] for o in config.objectives)
+    def objective(trial: optuna.Trial, fold: Fold) -> tuple[float, ...]:
+        run = ev.run(fold.is_, suggest(trial, space))
+        values = measure(config.objectives, run.days, run.equity, run.trades)
+        # What the report needs of the in-sample run, so the winner is not run again.
+        sr, skew, kurt, n = daily_sharpe_moments(run.equity)
+        trial.set_user_attr("sharpe_daily", sr)
+        trial.set_user_attr("moments", [skew, kurt, n])
+        trial.set_user_attr("sharpe", sharpe(run.equity))
+        trial.set_user_attr("window", [run.days[0].isoformat(), run.days[-1].isoformat()])
+        trial.set_user_attr("values", values)
+        trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
+        return tuple(values[o] for o in config.objectives)
 
-        while True:
+    while True:
+        # The earliest fold that still needs a trial; one whose last trials run elsewhere
+        # is left to them (their worker may die: it is looked at again on the next pass).
+        todo, unfinished = None, False
+        for fold, fold_study in zip(plan, studies, strict=True):
             with warnings.catch_warnings():  # heartbeats are "experimental" in optuna
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 fail_stale_trials(fold_study)  # a dead worker's trial: FAIL, queued again
             done = count(fold_study, *_DONE)
             if done >= config.trials:
-                break
-            if count(fold_study, TrialState.FAIL) >= max(10, config.trials):
-                last = fold_study.get_trials(deepcopy=False, states=(TrialState.FAIL,))[-1]
-                raise InputError(
-                    f"fold {fold.index}: trials keep failing "
-                    f"({last.system_attrs.get('fail_reason', 'see the log')})"
-                )
-            busy = count(fold_study, TrialState.RUNNING)
-            waiting = count(fold_study, TrialState.WAITING)
-            if done + busy >= config.trials and not waiting:
-                time.sleep(poll_s)  # the last trials are running elsewhere (or went stale)
                 continue
-            fold_study.optimize(objective, n_trials=1, catch=(InputError, ValueError))
-            if progress is not None:
-                progress()
+            unfinished = True
+            _give_up_when_failing(fold_study, fold, config)
+            busy = count(fold_study, TrialState.RUNNING)
+            if done + busy < config.trials or count(fold_study, TrialState.WAITING):
+                todo = (fold, fold_study)
+                break
+        if not unfinished:
+            return
+        if todo is None:
+            time.sleep(poll_s)
+            continue
+        fold, fold_study = todo
+        fold_study.optimize(
+            functools.partial(objective, fold=fold), n_trials=1, catch=(InputError, ValueError)
+        )
+        if progress is not None:
+            progress()
+
+
+def _give_up_when_failing(study: optuna.Study, fold: Fold, config: OptimizeConfig) -> None:
+    if count(study, TrialState.FAIL) >= max(10, config.trials):
+        last = study.get_trials(deepcopy=False, states=(TrialState.FAIL,))[-1]
+        raise InputError(
+            f"fold {fold.index}: trials keep failing "
+            f"({last.system_attrs.get('fail_reason', 'see the log')})"
+        )
