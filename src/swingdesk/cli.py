@@ -207,7 +207,13 @@ def backtest(
     universe: Annotated[str, typer.Option(help="'all': every ticker in the data.")] = "",
     start: Annotated[str, typer.Option(help="First session, YYYY-MM-DD.")] = "",
     end: Annotated[str, typer.Option(help="Last session, YYYY-MM-DD.")] = "",
-    strategy: Annotated[str, typer.Option(help="rules, crossover or llm-replay.")] = "rules",
+    strategy: Annotated[
+        str,
+        typer.Option(help="rules, crossover, llm-replay, package.module:Class or file.py:Class."),
+    ] = "rules",
+    param: Annotated[
+        list[str] | None, typer.Option(help="Strategy parameter NAME=VALUE (repeatable).")
+    ] = None,
     engine: Annotated[str, typer.Option(help="auto, fast or pipeline.")] = "auto",
     initial_cash: Annotated[str, typer.Option(help="Starting cash, USD.")] = "100000",
     slippage_bps: Annotated[str, typer.Option(help="Fill slippage, basis points.")] = "5",
@@ -228,6 +234,7 @@ def backtest(
     from swingdesk.backtest.command import build_params, summary_lines, terminal_progress
     from swingdesk.backtest.report import render
     from swingdesk.backtest.runner import run_backtest
+    from swingdesk.cli_strategy import parse_overrides
     from swingdesk.domain.errors import ConfigurationError
 
     try:
@@ -236,6 +243,7 @@ def backtest(
             end=end, strategy=strategy, engine=engine, initial_cash=initial_cash,
             slippage_bps=slippage_bps, commission=commission, earnings_unknown=earnings_unknown,
             risk_profile=risk_profile, seed=seed, today=SystemClock().now().date(),
+            strategy_params=tuple(sorted(parse_overrides(param or []).items())),
         )  # fmt: skip
         with terminal_progress(err, enabled=not quiet) as progress:
             result = aio.run(run_backtest(params, progress=progress))

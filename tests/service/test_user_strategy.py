@@ -122,3 +122,33 @@ async def test_fast_backtest_when_signals_miss_a_buy_then_refused_naming_it(
     params = BacktestParams(root, ("UPCO",), days[55], days[-1], strategy=f"{userpkg}:Blind")
     with pytest.raises(InputError, match=r"signals\(\) has no entry on UPCO"):
         await run_fast_backtest(params)
+
+
+def test_backtest_command_when_strategy_file_and_param_then_run_with_them(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from swingdesk.cli import app
+
+    path = tmp_path / "above.py"
+    path.write_text(STRATEGY)
+    root = write_market(tmp_path / "m")
+    days = sessions()
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(app, [
+        "backtest", "--data", str(root), "--tickers", "UPCO,FLAT,DOWN",
+        "--start", days[55].isoformat(), "--end", days[-1].isoformat(),
+        "--strategy", f"{path}:AboveSma", "--param", "margin_atr=0.25", "--quiet",
+        "--json", str(out),
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    assert doc["params"]["strategy_params"] == {"margin_atr": "0.25"}
+    bad = CliRunner().invoke(app, [
+        "backtest", "--data", str(root), "--tickers", "UPCO", "--start",
+        days[55].isoformat(), "--end", days[-1].isoformat(),
+        "--strategy", f"{path}:AboveSma", "--param", "margin_atr=9",
+    ])  # fmt: skip
+    assert bad.exit_code == 2
+    assert "outside [0.0, 3.0]" in bad.output

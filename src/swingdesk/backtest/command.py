@@ -58,6 +58,7 @@ def build_params(
     risk_profile: str,
     seed: int,
     today: date,
+    strategy_params: tuple[tuple[str, str], ...] = (),
 ) -> BacktestParams:
     """Return the parameters the options describe; raise InputError naming a bad option.
 
@@ -81,6 +82,7 @@ def build_params(
         earnings_unknown=earnings_unknown,
         risk_profile=risk_profile,
         sim_seed=seed,
+        strategy_params=strategy_params,
     )
     check_params(params)
     check_window(params, today=today)
