@@ -152,3 +152,32 @@ def test_backtest_command_when_strategy_file_and_param_then_run_with_them(tmp_pa
     ])  # fmt: skip
     assert bad.exit_code == 2
     assert "outside [0.0, 3.0]" in bad.output
+
+
+async def test_backtest_when_user_decide_raises_then_both_engines_hold_identically(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "broken.py"
+    path.write_text(
+        STRATEGY
+        + '''
+
+class Raises(AboveSma):
+    """Fails on every entry it would make."""
+
+    def decide(self, snapshot, position, params):
+        proposal = super().decide(snapshot, position, params)
+        if proposal.action is Action.BUY:
+            raise RuntimeError("boom")
+        return proposal
+'''
+    )
+    days = sessions()
+    root = write_market(tmp_path / "m")
+    params = BacktestParams(
+        root, ("UPCO", "FLAT", "DOWN"), days[55], days[-1], strategy=f"{path}:Raises"
+    )
+    fast = await run_fast_backtest(params)
+    pipeline = await run_pipeline_backtest(params)
+    assert fast.fills == pipeline.fills == []
+    assert [d.equity for d in fast.days] == [d.equity for d in pipeline.days]

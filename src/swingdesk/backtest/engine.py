@@ -305,7 +305,7 @@ class _Run:
         for i in sorted(chosen - waiting):
             s = self.series[i]
             snap = await self._snapshot(s, int(s.ends[d]), vix, today, now)
-            if self.strategy.decision(snap, portfolio.position(s.ticker)).action is Action.HOLD:
+            if self._holds(snap, portfolio.position(s.ticker)):
                 continue
             signal = await self.agent.evaluate_context(uuid4(), snap, portfolio, now)
             if signal.action is Action.HOLD:
@@ -322,6 +322,13 @@ class _Run:
                 )
                 portfolio = with_pending_entries(base, pending)
         result.days.append(DayRecord(day, self.cash + exposure, self.cash, exposure))
+
+    def _holds(self, snap: MarketSnapshot, position: PositionState | None) -> bool:
+        """Say whether the strategy HOLDs (a failing one is left to the agent, as live)."""
+        try:
+            return self.strategy.decision(snap, position).action is Action.HOLD
+        except Exception:  # untrusted code: the agent makes it a STRATEGY_ERROR HOLD
+            return False
 
     def _screen_out(
         self, picks: npt.NDArray[np.bool_], d: int, vix: Decimal | None, exempt: set[int]

@@ -65,7 +65,10 @@ def check_parity(
             now=calendar.session_close(day) + timedelta(minutes=1),
             calendar=calendar, source=DataSource.CSV,
         )  # fmt: skip
-        buy = strategy.decide(snap, None).action is Action.BUY
+        try:
+            buy = strategy.decide(snap, None).action is Action.BUY
+        except Exception:  # the agent turns a failure into a HOLD: not a BUY either
+            buy = False
         buys += buy
         candidates += bool(s.candidate[d])
         if buy and not s.candidate[d]:

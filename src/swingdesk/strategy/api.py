@@ -48,6 +48,12 @@ class Proposal:
     reason_code: str | None = None
     close_fraction: float | None = None
 
+    def __post_init__(self) -> None:
+        """Refuse a partial close outside (0, 1]."""
+        f = self.close_fraction
+        if f is not None and not 0 < f <= 1:
+            raise ValueError(f"close_fraction must be in (0, 1], got {f}")
+
 
 @dataclass(frozen=True, slots=True)
 class Param:
