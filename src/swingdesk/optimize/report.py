@@ -108,6 +108,13 @@ def _warnings(folds: list[dict[str, Any]], oos_sharpe: float | None) -> list[str
     return out
 
 
+def _decay(folds: list[dict[str, Any]], oos_sharpe: float | None) -> float | None:
+    mean_is = sum(f["in_sample_sharpe"] for f in folds) / len(folds)
+    if oos_sharpe is None or mean_is <= 0:
+        return None
+    return _r(1 - oos_sharpe / mean_is)
+
+
 def build_report(
     config: OptimizeConfig, outcomes: list[FoldOutcome], workers: int, shared_storage: bool
 ) -> dict[str, Any]:
@@ -144,6 +151,8 @@ def build_report(
         "deflated_sharpe_min": min(f["deflated_sharpe"] for f in folds),
         "in_sample_sharpe_mean": _r(sum(f["in_sample_sharpe"] for f in folds) / len(folds)),
         "out_of_sample_sharpe": None if oos_sharpe is None else _r(oos_sharpe),
+        # The share of the in-sample Sharpe lost out of sample (None without a positive one).
+        "sharpe_decay": _decay(folds, oos_sharpe),
         "warnings": _warnings(folds, oos_sharpe),
     }
     last = outcomes[-1]
@@ -179,6 +188,7 @@ def render(doc: dict[str, Any]) -> str:
         f"<tr><th class='l'>lowest deflated Sharpe</th><td>{of['deflated_sharpe_min']}</td></tr>"
         f"<tr><th class='l'>in-sample Sharpe (mean)</th><td>{of['in_sample_sharpe_mean']}</td>"
         f"</tr><tr><th class='l'>out-of-sample Sharpe</th><td>{of['out_of_sample_sharpe']}</td>"
+        f"</tr><tr><th class='l'>Sharpe decay (IS to OOS)</th><td>{of['sharpe_decay']}</td>"
         "</tr></table><h2>Folds</h2><table><tr><th>fold</th><th class='l'>in sample</th>"
         "<th class='l'>out of sample</th><th>trials</th><th>IS Sharpe</th><th>OOS Sharpe</th>"
         "<th>deflated Sharpe</th><th class='l'>best parameters</th></tr>"

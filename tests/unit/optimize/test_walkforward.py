@@ -83,3 +83,17 @@ def test_stitch_when_two_blocks_then_returns_chained_from_initial_cash() -> None
     days, equity = stitch([a, b], Decimal(1000))
     assert days == d
     assert equity == [Decimal(1000), Decimal(1100), Decimal(1100), Decimal(990)]
+
+
+def test_decay_when_oos_half_of_in_sample_then_half_lost_and_warned() -> None:
+    from swingdesk.optimize.report import _decay, _warnings
+
+    folds = [
+        {"index": 0, "in_sample_sharpe": 2.0, "deflated_sharpe": 0.99},
+        {"index": 1, "in_sample_sharpe": 1.0, "deflated_sharpe": 0.99},
+    ]
+    assert _decay(folds, 0.6) == pytest.approx(0.6)
+    warnings = _warnings(folds, 0.6)
+    assert len(warnings) == 1
+    assert "falls from 1.50" in warnings[0]
+    assert _decay(folds, None) is None
