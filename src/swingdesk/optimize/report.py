@@ -49,6 +49,22 @@ def _window(run: WindowRun) -> list[str]:
     return [run.days[0].isoformat(), run.days[-1].isoformat()] if run.days else []
 
 
+def stitch(runs: list[WindowRun], initial: Decimal) -> tuple[list[Any], list[Decimal]]:
+    """Chain the blocks' daily returns into one curve starting at ``initial``."""
+    days: list[Any] = []
+    equity: list[Decimal] = []
+    level = initial
+    for r in runs:
+        if not r.equity:
+            continue
+        base = r.equity[0]
+        for d, e in zip(r.days, r.equity, strict=True):
+            days.append(d)
+            equity.append(level * e / base if base else level)
+        level = equity[-1]
+    return days, equity
+
+
 def _fold_doc(config: OptimizeConfig, o: FoldOutcome) -> dict[str, Any]:
     sr = float(o.best.user_attrs["sharpe_daily"])
     skew, kurt, n = o.best.user_attrs["moments"]
@@ -119,8 +135,6 @@ def build_report(
     config: OptimizeConfig, outcomes: list[FoldOutcome], workers: int, shared_storage: bool
 ) -> dict[str, Any]:
     """Return the report document (JSON-ready)."""
-    from swingdesk.optimize.run import stitch
-
     folds = [_fold_doc(config, o) for o in outcomes]
     oos_runs = [o.oos_run for o in outcomes if o.oos_run is not None]
     doc: dict[str, Any] = {

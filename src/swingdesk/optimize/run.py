@@ -11,7 +11,6 @@ import multiprocessing
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -156,19 +155,3 @@ def _outcome(
         oos_run=oos_run,
         importance={k: float(v) for k, v in importance.items()},
     )
-
-
-def stitch(runs: list[WindowRun], initial: Decimal) -> tuple[list[Any], list[Decimal]]:
-    """Chain the blocks' daily returns into one curve starting at ``initial``."""
-    days: list[Any] = []
-    equity: list[Decimal] = []
-    level = initial
-    for r in runs:
-        if not r.equity:
-            continue
-        base = r.equity[0]
-        for d, e in zip(r.days, r.equity, strict=True):
-            days.append(d)
-            equity.append(level * e / base if base else level)
-        level = equity[-1]
-    return days, equity

@@ -12,7 +12,7 @@ from swingdesk.domain.errors import InputError
 from swingdesk.optimize.config import OptimizeConfig, folds
 from swingdesk.optimize.evaluate import WindowRun
 from swingdesk.optimize.objectives import deflated_sharpe, expected_max_sharpe, measure
-from swingdesk.optimize.run import stitch
+from swingdesk.optimize.report import stitch
 
 
 def _config(**kw: object) -> OptimizeConfig:
