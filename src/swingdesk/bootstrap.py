@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from swingdesk.adapters.alpaca_broker import AlpacaPaperBroker
 from swingdesk.adapters.apprise_notifier import AppriseNotifier, split_urls
@@ -14,7 +15,7 @@ from swingdesk.adapters.redis_bus import RedisStreamBus
 from swingdesk.adapters.simulated_broker import SimulatedBroker
 from swingdesk.config import BrokerProvider, MarketProvider, Settings, StrategyProvider
 from swingdesk.domain.enums import DataSource
-from swingdesk.domain.errors import ConfigurationError, UnknownTickerError
+from swingdesk.domain.errors import ConfigurationError, InputError, UnknownTickerError
 from swingdesk.execution.agent import ExecutionAgent
 from swingdesk.execution.retry import RetryPolicy
 from swingdesk.execution.sync import SyncWorker
@@ -289,13 +290,7 @@ def _llm_client(settings: Settings) -> LLMClient | None:
 def _strategy(settings: Settings, llm: LLMClient | None, store: Store) -> Strategy:
     """Return the analyst: rules, or the LLM with its prices, cache and budget."""
     if llm is None:
-        cap = settings.rules_min_market_cap_usd
-        return RulesStrategy(
-            RuleParams(
-                min_sentiment=settings.rules_min_sentiment_score,
-                min_market_cap_usd=None if cap is None else float(cap),
-            )
-        )
+        return _api_strategy(settings)
     from swingdesk.adapters.llm_cache import FileResponseCache
     from swingdesk.domain.exchange_time import ny_day_start
     from swingdesk.strategy.budget import BudgetGuard, ModelPrice, price_for
@@ -336,6 +331,42 @@ def _strategy(settings: Settings, llm: LLMClient | None, store: Store) -> Strate
 
         return AnalystTeam(analyst)
     return analyst
+
+
+def _api_strategy(settings: Settings) -> Strategy:
+    """Return the strategy-API analyst the settings name (the rules analyst by default)."""
+    from swingdesk.strategy.loader import build_strategy, read_params_file
+
+    ref = settings.strategy
+    overrides: dict[str, Any] = {}
+    if settings.strategy_params_file is not None:
+        try:
+            named, overrides = read_params_file(settings.strategy_params_file)
+        except InputError as exc:
+            raise ConfigurationError(str(exc)) from exc
+        if ref is None:
+            ref = named
+        elif named is not None and named != ref:
+            raise ConfigurationError(
+                f"SWINGDESK_STRATEGY_PARAMS_FILE holds parameters of {named!r}, "
+                f"not of SWINGDESK_STRATEGY {ref!r}"
+            )
+    if ref is None or ref == "rules":
+        cap = (
+            None
+            if settings.rules_min_market_cap_usd is None
+            else float(settings.rules_min_market_cap_usd)
+        )
+        sentiment = settings.rules_min_sentiment_score
+        if not overrides and ref is None:
+            return RulesStrategy(RuleParams(min_sentiment=sentiment, min_market_cap_usd=cap))
+        context = {"min_sentiment": sentiment, "min_market_cap_usd": cap}
+        overrides = {k: v for k, v in context.items() if v is not None} | overrides
+        ref = "rules"
+    try:
+        return build_strategy(ref, overrides)
+    except InputError as exc:
+        raise ConfigurationError(str(exc)) from exc
 
 
 async def build_desk(

@@ -13,6 +13,8 @@ from rich.console import Console
 
 from swingdesk import aio
 from swingdesk.bootstrap import Desk, build_desk
+from swingdesk.cli_optimize import optimize_app
+from swingdesk.cli_strategy import strategy_app
 from swingdesk.cli_text import print_explain, print_outcome, print_portfolio, say, scan_table
 from swingdesk.config import load_settings
 from swingdesk.domain.errors import InputError, NotFoundError, SwingdeskError
@@ -26,6 +28,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit journal.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
+app.add_typer(strategy_app, name="strategy")
+app.add_typer(optimize_app, name="optimize")
 # No emoji codes: ":warning:" in a stored rationale is printed as written, not as a glyph.
 out = Console(emoji=False)
 err = Console(stderr=True, emoji=False)
@@ -203,7 +207,13 @@ def backtest(
     universe: Annotated[str, typer.Option(help="'all': every ticker in the data.")] = "",
     start: Annotated[str, typer.Option(help="First session, YYYY-MM-DD.")] = "",
     end: Annotated[str, typer.Option(help="Last session, YYYY-MM-DD.")] = "",
-    strategy: Annotated[str, typer.Option(help="rules, crossover or llm-replay.")] = "rules",
+    strategy: Annotated[
+        str,
+        typer.Option(help="rules, crossover, llm-replay, package.module:Class or file.py:Class."),
+    ] = "rules",
+    param: Annotated[
+        list[str] | None, typer.Option(help="Strategy parameter NAME=VALUE (repeatable).")
+    ] = None,
     engine: Annotated[str, typer.Option(help="auto, fast or pipeline.")] = "auto",
     initial_cash: Annotated[str, typer.Option(help="Starting cash, USD.")] = "100000",
     slippage_bps: Annotated[str, typer.Option(help="Fill slippage, basis points.")] = "5",
@@ -233,6 +243,7 @@ def backtest(
     from swingdesk.backtest.command import build_params, summary_lines, terminal_progress
     from swingdesk.backtest.report import render
     from swingdesk.backtest.runner import run_backtest
+    from swingdesk.cli_strategy import parse_overrides
     from swingdesk.domain.errors import ConfigurationError
 
     try:
@@ -242,6 +253,7 @@ def backtest(
             slippage_bps=slippage_bps, commission=commission, earnings_unknown=earnings_unknown,
             risk_profile=risk_profile, seed=seed, today=SystemClock().now().date(),
             trail_pct=trail_pct, trail_price=trail_price, close_fraction=close_fraction,
+            strategy_params=tuple(sorted(parse_overrides(param or []).items())),
         )  # fmt: skip
         with terminal_progress(err, enabled=not quiet) as progress:
             result = aio.run(run_backtest(params, progress=progress))

@@ -350,6 +350,19 @@ class Settings(BaseSettings):
         default=Decimal(10), ge=0, description="seconds between orders in one ticker"
     )
 
+    # A strategy written with the strategy API (strategy_provider rules, the default).
+    strategy: str | None = Field(
+        default=None,
+        description="strategy run by the deterministic analyst: a registered name (rules, "
+        "crossover, or a swingdesk.strategies entry point), package.module:Class or "
+        "path/to/file.py:Class; unset = the params file's strategy, else rules",
+    )
+    strategy_params_file: Path | None = Field(
+        default=None,
+        description="JSON file of strategy parameters ({'strategy': ..., 'params': {...}}), "
+        "as written by swingdesk optimize --write-params",
+    )
+
     # The rules analyst's optional context filters (unset: today's rule, unchanged).
     rules_min_sentiment_score: float | None = Field(
         default=None,

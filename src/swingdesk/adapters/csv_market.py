@@ -316,7 +316,7 @@ class CsvMarket:
         """Return the ticker's history and how many bars had closed by ``now``."""
         bars = self._get(ticker)
         cut = day_number(self._calendar.last_closed_session(ensure_utc(now)))
-        return bars, int(np.searchsorted(bars.days, cut, side="right"))
+        return bars, int(bars.days.searchsorted(cut, side="right"))
 
     async def daily_bars(self, ticker: str, now: datetime, lookback: int) -> pd.DataFrame:
         """Return up to ``lookback`` bars of sessions closed at or before ``now``."""
@@ -343,7 +343,7 @@ class CsvMarket:
     async def vix(self, now: datetime) -> Decimal | None:
         """Return the VIX close of the last closed session, None if vix.csv lacks that day."""
         cut = day_number(self._calendar.last_closed_session(ensure_utc(now)))
-        j = int(np.searchsorted(self._vix_days, cut, side="right")) - 1
+        j = int(self._vix_days.searchsorted(cut, side="right")) - 1
         # A VIX older than the last session is no VIX for today: risk must fail closed.
         if j < 0 or int(self._vix_days[j]) != cut:
             return None

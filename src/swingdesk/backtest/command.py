@@ -61,6 +61,7 @@ def build_params(
     trail_pct: str = "",
     trail_price: str = "",
     close_fraction: str = "",
+    strategy_params: tuple[tuple[str, str], ...] = (),
 ) -> BacktestParams:
     """Return the parameters the options describe; raise InputError naming a bad option.
 
@@ -87,6 +88,7 @@ def build_params(
         trail_pct=_number("--trail-pct", trail_pct) if trail_pct else None,
         trail_price=_number("--trail-price", trail_price) if trail_price else None,
         close_fraction=_number("--close-fraction", close_fraction) if close_fraction else None,
+        strategy_params=strategy_params,
     )
     check_params(params)
     check_window(params, today=today)

@@ -32,15 +32,14 @@ from swingdesk.marketdata.indicators import (
 )
 from swingdesk.marketdata.snapshot import Figures
 from swingdesk.ports import TickerProfile
-from swingdesk.strategy.agent import RulesStrategy
+from swingdesk.strategy.agent import ApiStrategy, RulesStrategy
 from swingdesk.strategy.crossover import CrossoverStrategy
+from swingdesk.strategy.frames import entry_mask, signal_frame
+from swingdesk.strategy.vector import TOL, cross_candidates, rule_candidates
 
 Mask = npt.NDArray[np.bool_]
 
-#: Slack for the Decimal rounding of price (4 places), SMAs (6) and ATR (4) in a comparison.
-_TOL = 1e-3
-#: A crossing compares two SMAs rounded to 6 places.
-_CROSS_TOL = 1e-5
+_TOL = TOL
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +85,7 @@ def build_series(
     market: CsvMarket,
     tickers: tuple[str, ...],
     session_days: npt.NDArray[np.int64],
-    strategy: RulesStrategy,
+    strategy: ApiStrategy,
 ) -> list[Series]:
     """Return every ticker's indicator arrays and per-session candidate mask."""
     out = []
@@ -97,7 +96,12 @@ def build_series(
         sma_50 = rolling_mean_values(bars.close, SMA_LONG)
         adv_20 = rolling_mean_values(bars.volume, ADV_PERIOD)
         ends = np.searchsorted(bars.days, session_days, side="right").astype(np.int64)
-        per_bar = candidate_bars(strategy, bars.close, atr, sma_20, sma_50)
+        if isinstance(strategy, RulesStrategy):
+            per_bar = candidate_bars(strategy, bars.close, atr, sma_20, sma_50)
+        else:
+            frame = signal_frame(bars.days, bars.open, bars.high, bars.low, bars.close,
+                                 bars.volume, atr, sma_20, sma_50, adv_20)  # fmt: skip
+            per_bar = entry_mask(strategy.spec, frame, strategy.values)
         # A session before the first bar has no price: no entry can be judged.
         newest = np.maximum(ends - 1, 0)
         candidate = np.where(ends > 0, per_bar[newest], False)
@@ -131,23 +135,12 @@ def rules_candidates(
     sma_20: FloatArray,
     sma_50: FloatArray,
 ) -> Mask:
-    """Necessary conditions of ``rules._entry`` for a BUY: an uptrend, and the price between
-    ``pullback_atr`` ATRs below and ``max_extension_atr`` ATRs above the SMA-20."""
-    p = strategy.params
-    tol = _TOL + 1e-9 * np.abs(close)
-    with np.errstate(invalid="ignore"):
-        gap = close - sma_20
-        mask = (
-            (close - sma_50 > -tol)
-            & (sma_20 - sma_50 > -tol)
-            & (gap >= -p.pullback_atr * atr - tol * (1 + p.pullback_atr))
-            & (gap <= p.max_extension_atr * atr + tol * (1 + p.max_extension_atr))
-        )
-    return np.asarray(mask, dtype=np.bool_)
+    """Necessary conditions of ``rules._entry`` for a BUY (see ``strategy.vector``)."""
+    return rule_candidates(strategy.params, close, atr, sma_20, sma_50)
 
 
 def sure_buys(
-    strategy: RulesStrategy,
+    strategy: ApiStrategy,
     close: FloatArray,
     atr: FloatArray,
     sma_20: FloatArray,
@@ -163,6 +156,7 @@ def sure_buys(
     sure = np.zeros(close.size, dtype=np.bool_)
     if type(strategy) is not RulesStrategy or close.size < 2:
         return sure
+    assert isinstance(strategy, RulesStrategy)  # narrows for mypy
     p = strategy.params
     prev_close = close[:-1]
     price, s20, s50, a = close[1:], sma_20[1:], sma_50[1:], atr[1:]
@@ -188,10 +182,4 @@ def sure_buys(
 
 def crossover_candidates(sma_20: FloatArray, sma_50: FloatArray) -> Mask:
     """Necessary conditions for a crossover BUY: above today, not above the bar before."""
-    mask = np.zeros(sma_20.size, dtype=np.bool_)
-    if sma_20.size > 1:
-        with np.errstate(invalid="ignore"):
-            above = sma_20[1:] - sma_50[1:] > -_CROSS_TOL
-            was_not = sma_20[:-1] - sma_50[:-1] < _CROSS_TOL
-        mask[1:] = above & was_not
-    return mask
+    return cross_candidates(sma_20, sma_50)

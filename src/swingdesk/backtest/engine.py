@@ -54,7 +54,7 @@ from swingdesk.marketdata.snapshot import VIX_Q, dec, make_snapshot
 from swingdesk.risk.manager import RiskManager, assess_account
 from swingdesk.risk.pending import PendingEntry, with_pending_entries
 from swingdesk.risk.stages import stopping_codes
-from swingdesk.strategy.agent import RulesStrategy
+from swingdesk.strategy.agent import ApiStrategy, RulesStrategy
 
 _INSUFFICIENT = "INSUFFICIENT_BUYING_POWER"
 _ZERO = Decimal(0)
@@ -113,7 +113,7 @@ async def run_on_market(
     ``screen=False`` decides every candidate in full, the market screen's reference.
     """
     strategy = strategy_for(params)
-    if strategy.params.uses_context:
+    if strategy.uses_context:
         # Its screens and snapshots are price-only; the pipeline engine reads the context.
         raise InputError("the fast engine cannot run a rule that reads news or fundamentals")
     universe = set(market.provider.universe())
@@ -126,6 +126,11 @@ async def run_on_market(
     limits = risk_limits_for(params, settings_for(params, data_dir(params)).risk_limits())
     days = np.array([day_number(d) for d in market.sessions], dtype=np.int64)
     series = build_series(market.provider, tickers, days, strategy)
+    if not isinstance(strategy, RulesStrategy) and strategy.spec.has_signals():
+        from swingdesk.backtest.parity import check_parity, require_parity
+
+        report = check_parity(strategy, series, market.sessions, market.calendar)
+        require_parity(report, strategy.name)
     run = _Run(market, params, strategy, RiskManager(limits), series)
     if screen:
         run.screen = MarketScreen.build(
@@ -145,7 +150,7 @@ class _Run:
         self,
         market: LoadedMarket,
         params: BacktestParams,
-        strategy: RulesStrategy,
+        strategy: ApiStrategy,
         risk: RiskManager,
         series: list[Series],
     ) -> None:
@@ -327,7 +332,7 @@ class _Run:
         for i in sorted(chosen - waiting):
             s = self.series[i]
             snap = await self._snapshot(s, int(s.ends[d]), vix, today, now)
-            if self.strategy.decision(snap, portfolio.position(s.ticker)).action is Action.HOLD:
+            if self._holds(snap, portfolio.position(s.ticker)):
                 continue
             signal = await self.agent.evaluate_context(uuid4(), snap, portfolio, now)
             if signal.action is Action.HOLD:
@@ -344,6 +349,13 @@ class _Run:
                 )
                 portfolio = with_pending_entries(base, pending)
         result.days.append(DayRecord(day, self.cash + exposure, self.cash, exposure))
+
+    def _holds(self, snap: MarketSnapshot, position: PositionState | None) -> bool:
+        """Say whether the strategy HOLDs (a failing one is left to the agent, as live)."""
+        try:
+            return self.strategy.decision(snap, position).action is Action.HOLD
+        except Exception:  # untrusted code: the agent makes it a STRATEGY_ERROR HOLD
+            return False
 
     def _screen_out(
         self, picks: npt.NDArray[np.bool_], d: int, vix: Decimal | None, exempt: set[int]

@@ -65,6 +65,8 @@ class BacktestParams:
     #: Scale out: every exit signal closes this fraction of the position (whole shares, as
     #: risk sizes it); None: an exit closes the whole position.
     close_fraction: Decimal | None = None
+    #: Overrides of the strategy's declared parameters, as (name, value) pairs.
+    strategy_params: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +267,7 @@ def params_doc(p: BacktestParams) -> dict[str, Any]:
             )
             if v is not None
         },
-    }
+    } | ({"strategy_params": dict(p.strategy_params)} if p.strategy_params else {})
 
 
 def return_metrics(sessions: Sequence[date], equity: Sequence[Decimal]) -> dict[str, Any]:

@@ -48,8 +48,13 @@ __all__ = [
 
 def check_params(params: BacktestParams) -> None:
     """Raise InputError naming the first parameter that cannot work."""
+    if params.strategy not in STRATEGIES:
+        from swingdesk.strategy.loader import build_strategy
+
+        build_strategy(params.strategy, dict(params.strategy_params))  # InputError says why
+    elif params.strategy_params and params.strategy == "llm-replay":
+        raise InputError("--strategy llm-replay takes no strategy parameters")
     choices = (
-        ("--strategy", params.strategy, STRATEGIES),
         ("--engine", params.engine, ENGINES),
         ("--earnings-unknown", params.earnings_unknown, EARNINGS_UNKNOWN),
         ("--risk-profile", params.risk_profile, RISK_PROFILES),

@@ -13,8 +13,8 @@ from swingdesk.backtest.result import BacktestParams
 from swingdesk.config import Settings
 from swingdesk.domain.errors import InputError
 from swingdesk.risk.limits import RiskLimits
-from swingdesk.strategy.agent import RulesStrategy
-from swingdesk.strategy.crossover import CrossoverStrategy
+from swingdesk.strategy.agent import ApiStrategy
+from swingdesk.strategy.loader import build_strategy
 
 RISK_PROFILES = ("desk", "buying-power-only")
 EARNINGS_UNKNOWN = ("block", "allow")
@@ -82,13 +82,11 @@ def risk_limits_for(params: BacktestParams, base: RiskLimits) -> RiskLimits:
     return RiskLimits.model_validate(base.model_dump() | update)
 
 
-def strategy_for(params: BacktestParams) -> RulesStrategy:
-    """Return the deterministic analyst the parameters name."""
-    if params.strategy == "rules":
-        return RulesStrategy()
-    if params.strategy == "crossover":
-        return CrossoverStrategy()
-    raise InputError(
-        f"strategy {params.strategy!r} has no deterministic analyst; "
-        f"use one of {', '.join(FAST_STRATEGIES)}"
-    )
+def strategy_for(params: BacktestParams) -> ApiStrategy:
+    """Return the deterministic analyst the parameters name (a strategy API reference)."""
+    if params.strategy == "llm-replay":
+        raise InputError(
+            f"strategy {params.strategy!r} has no deterministic analyst; "
+            f"use one of {', '.join(FAST_STRATEGIES)} or a strategy reference"
+        )
+    return build_strategy(params.strategy, dict(params.strategy_params))

@@ -137,14 +137,14 @@ class TradingCalendar:
             return []
         sched = self.ensure_covers(end)
         self.ensure_covers(start)
-        lo = int(np.searchsorted(sched.days, day_number(start), side="left"))
-        hi = int(np.searchsorted(sched.days, day_number(end), side="right"))
+        lo = int(sched.days.searchsorted(day_number(start), side="left"))
+        hi = int(sched.days.searchsorted(day_number(end), side="right"))
         return [sched.session_date(i) for i in range(lo, hi)]
 
     def is_session(self, day: date) -> bool:
         """Say whether ``day`` is an NYSE trading session."""
         sched = self.ensure_covers(day)
-        i = int(np.searchsorted(sched.days, day_number(day), side="left"))
+        i = int(sched.days.searchsorted(day_number(day), side="left"))
         return i < len(sched) and int(sched.days[i]) == day_number(day)
 
     def session_open(self, session: date) -> datetime:
@@ -170,7 +170,7 @@ class TradingCalendar:
     def is_open(self, now: datetime) -> bool:
         """Say whether NYSE's regular session is in progress at ``now``."""
         sched, t = self._for_time(now)
-        i = int(np.searchsorted(sched.opens_s, t, side="right")) - 1
+        i = int(sched.opens_s.searchsorted(t, side="right")) - 1
         return i >= 0 and t < int(sched.closes_s[i])
 
     def trading_days_until(self, today: date, target: date) -> int:
@@ -179,22 +179,22 @@ class TradingCalendar:
             return -self.trading_days_until(target, today)
         sched = self.ensure_covers(target)
         self.ensure_covers(today)
-        after_today = int(np.searchsorted(sched.days, day_number(today), side="right"))
-        through_target = int(np.searchsorted(sched.days, day_number(target), side="right"))
+        after_today = int(sched.days.searchsorted(day_number(today), side="right"))
+        through_target = int(sched.days.searchsorted(day_number(target), side="right"))
         return through_target - after_today
 
     # --- helpers ----------------------------------------------------------------------
 
     @staticmethod
     def _session_index(sched: SessionSchedule, session: date) -> int:
-        i = int(np.searchsorted(sched.days, day_number(session), side="left"))
+        i = int(sched.days.searchsorted(day_number(session), side="left"))
         if i >= len(sched) or int(sched.days[i]) != day_number(session):
             raise ValueError(f"{session} is not an NYSE session")
         return i
 
     @staticmethod
     def _last_closed_index(sched: SessionSchedule, t: int, now: datetime) -> int:
-        j = int(np.searchsorted(sched.closes_s, t, side="right")) - 1
+        j = int(sched.closes_s.searchsorted(t, side="right")) - 1
         if j < 0:
             raise ConfigurationError(
                 f"no session closed at or before {now.isoformat()} in the trading calendar",

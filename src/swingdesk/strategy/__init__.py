@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from swingdesk.strategy.agent import (
     NOT_FEASIBLE,
-    RULES_MODEL,
     STRATEGY_ERROR,
     RulesStrategy,
     StrategyAgent,
     canonical_json,
     sha256_hex,
 )
+from swingdesk.strategy.builtin_rules import RULES_MODEL
 from swingdesk.strategy.feasible import explain_infeasible, feasible_actions
 from swingdesk.strategy.rules import (
     DEFAULT_PARAMS,

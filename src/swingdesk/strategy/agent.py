@@ -23,6 +23,8 @@ from swingdesk.domain.events import SignalCreated
 from swingdesk.domain.market import MarketSnapshot
 from swingdesk.domain.portfolio import PortfolioState, PositionState
 from swingdesk.ports import Strategy
+from swingdesk.strategy.api import StrategyParams, SwingStrategy, resolve_params
+from swingdesk.strategy.builtin_rules import RULES_MODEL, RulesSwing
 from swingdesk.strategy.feasible import explain_infeasible, feasible_actions
 from swingdesk.strategy.rules import DEFAULT_PARAMS, RuleDecision, RuleParams, decide
 
@@ -33,8 +35,6 @@ STRATEGY_ERROR = "STRATEGY_ERROR"
 #: Reason code of the HOLD every decision gets while the desk is HALTED.
 DESK_HALTED = "HALTED"
 
-RULES_MODEL = "rules-v1"
-_CONTEXT_PARAMS = frozenset({"min_sentiment", "min_market_cap_usd"})
 
 # Error text is stored and shown on the dashboard; a runaway message must not bloat either.
 _MAX_ERROR_CHARS = 2000
@@ -54,26 +54,28 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class RulesStrategy:
-    """The deterministic analyst: ``rules.decide`` behind the ``Strategy`` port."""
+class ApiStrategy:
+    """A strategy written with the strategy API (``api.SwingStrategy``) behind the
+    ``Strategy`` port: its proposals become signals; the risk desk still has the last word."""
 
-    name: str = RULES_MODEL
-
-    def __init__(self, params: RuleParams = DEFAULT_PARAMS) -> None:
-        """Keep the rule thresholds; the defaults are documented on ``RuleParams``."""
-        self.params = params
-        # The context filters are recorded only when set, so the default rule's prompt (and
-        # its hash) are what they were before the filters existed.
-        self._params_json = {
-            k: v for k, v in asdict(params).items() if v is not None or k not in _CONTEXT_PARAMS
-        }
+    def __init__(self, spec: SwingStrategy, values: StrategyParams | None = None) -> None:
+        """Run ``spec`` with ``values`` (its declared defaults when None)."""
+        self.spec = spec
+        self.values = values if values is not None else resolve_params(spec)
+        self.name = spec.name
+        self._params_json = spec.record(self.values)
         # The last decision and what it was made from (kept alive, so ``is`` is sound).
         self._last: tuple[MarketSnapshot, PositionState | None, RuleDecision] | None = None
         self._params_text: tuple[dict[str, Any], str] | None = None
 
+    @property
+    def uses_context(self) -> bool:
+        """Say whether decisions read news or fundamentals (the fast engine cannot run it)."""
+        return self.spec.uses_context(self.values)
+
     def decide(self, snapshot: MarketSnapshot, position: PositionState | None) -> RuleDecision:
-        """Return the rule's decision for one snapshot and the position held in it."""
-        return decide(snapshot, position, self.params)
+        """Return the strategy's proposal for one snapshot and the position held in it."""
+        return self.spec.decide(snapshot, position, self.values)
 
     def decision(self, snapshot: MarketSnapshot, position: PositionState | None) -> RuleDecision:
         """Return ``decide``'s answer, reusing the last one for the very same (immutable) inputs.
@@ -116,7 +118,7 @@ class RulesStrategy:
         feasible: Sequence[Action],
         now: datetime,
     ) -> SignalCreated:
-        """Return the rule's signal, or HOLD with NOT_FEASIBLE when the desk cannot act on it."""
+        """Return the proposal's signal, or a NOT_FEASIBLE HOLD when the desk cannot act on it."""
         start = time.perf_counter()
         decision = self.decision(snapshot, portfolio.position(snapshot.ticker))
         prompt = self.prompt_json(decision.inputs)
@@ -158,6 +160,27 @@ class RulesStrategy:
             prompt=prompt,
             raw_output=raw_output,
         )
+
+
+class RulesStrategy(ApiStrategy):
+    """The deterministic analyst: the built-in ``RulesSwing`` with its ``RuleParams``."""
+
+    name: str = RULES_MODEL
+
+    def __init__(self, params: RuleParams = DEFAULT_PARAMS) -> None:
+        """Keep the rule thresholds; the defaults are documented on ``RuleParams``."""
+        super().__init__(RulesSwing(), StrategyParams(asdict(params)))
+        self.params = params
+        self.name = type(self).name
+
+    @property
+    def uses_context(self) -> bool:
+        """Say whether a sentiment or market-cap filter is set."""
+        return self.params.uses_context
+
+    def decide(self, snapshot: MarketSnapshot, position: PositionState | None) -> RuleDecision:
+        """Return the rule's decision for one snapshot and the position held in it."""
+        return decide(snapshot, position, self.params)
 
 
 class StrategyAgent:
@@ -279,12 +302,15 @@ def _plain(
 
 
 def _decision_json(decision: RuleDecision) -> dict[str, Any]:
-    return {
+    doc: dict[str, Any] = {
         "action": decision.action.value,
         "confidence": decision.confidence,
         "rationale": decision.rationale,
         "reason_code": decision.reason_code,
     }
+    if decision.close_fraction is not None:  # recorded only when asked, so old hashes hold
+        doc["close_fraction"] = decision.close_fraction
+    return doc
 
 
 def _contract_problem(signal: object, decision_id: UUID, ticker: str) -> str | None:

@@ -9,14 +9,19 @@ crossing is decided exactly (as integer sums of closes would decide it), never b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from swingdesk.domain.enums import Action
 from swingdesk.domain.market import MarketSnapshot
 from swingdesk.domain.portfolio import PositionState
-from swingdesk.strategy.agent import RulesStrategy
-from swingdesk.strategy.rules import MISSING_DATA, RuleDecision
+from swingdesk.strategy.agent import ApiStrategy, RulesStrategy
+from swingdesk.strategy.api import Param, Proposal, StrategyParams, SwingStrategy
+from swingdesk.strategy.rules import DEFAULT_PARAMS, MISSING_DATA, RuleDecision
+from swingdesk.strategy.vector import cross_candidates
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CROSSOVER_MODEL = "sma-crossover-v1"
 
@@ -60,6 +65,31 @@ def decide_crossover(
     return RuleDecision(Action.HOLD, params.hold_confidence, f"No crossing: {today}.", inputs)
 
 
+class CrossoverSwing(SwingStrategy):
+    """SMA-20/50 crossover: buy a fresh cross above, sell a fresh cross below while held."""
+
+    name: ClassVar[str] = CROSSOVER_MODEL
+    parameters: ClassVar[tuple[Param, ...]] = (
+        Param("cross_confidence", "float", 0.8, low=0.0, high=1.0, optimize=False,
+              help="confidence reported with a crossing (the desk's minimum is 0.6)"),
+        Param("hold_confidence", "float", 0.5, low=0.0, high=1.0, optimize=False,
+              help="confidence reported with a HOLD"),
+    )  # fmt: skip
+    warmup_bars: ClassVar[int] = 51
+
+    def decide(
+        self, snapshot: MarketSnapshot, position: PositionState | None, params: StrategyParams
+    ) -> Proposal:
+        """Return the crossover decision."""
+        return decide_crossover(snapshot, position, CrossoverParams(**dict(params)))
+
+    def signals(self, frame: pd.DataFrame, params: StrategyParams) -> pd.DataFrame:
+        """Return the crossing candidates (SMA-20 above the SMA-50, not above the bar before)."""
+        s20 = frame["sma_20"].to_numpy(dtype=float)
+        s50 = frame["sma_50"].to_numpy(dtype=float)
+        return frame[["sma_20", "sma_50"]].assign(entry=cross_candidates(s20, s50))
+
+
 class CrossoverStrategy(RulesStrategy):
     """``decide_crossover`` behind the ``Strategy`` port."""
 
@@ -67,12 +97,10 @@ class CrossoverStrategy(RulesStrategy):
 
     def __init__(self, params: CrossoverParams | None = None) -> None:
         """Keep the crossover's confidences."""
-        super().__init__()
         self.cross = params or CrossoverParams()
-        self._cross_json = {
-            "cross_confidence": self.cross.cross_confidence,
-            "hold_confidence": self.cross.hold_confidence,
-        }
+        ApiStrategy.__init__(self, CrossoverSwing(), StrategyParams(asdict(self.cross)))
+        self.params = DEFAULT_PARAMS  # no rule thresholds: no context filter either
+        self._cross_json = self._params_json
 
     def decide(self, snapshot: MarketSnapshot, position: PositionState | None) -> RuleDecision:
         """Return the crossover decision for one snapshot and the position held in it."""

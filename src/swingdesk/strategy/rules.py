@@ -32,6 +32,7 @@ from decimal import Decimal
 from swingdesk.domain.enums import Action
 from swingdesk.domain.market import MarketSnapshot
 from swingdesk.domain.portfolio import PositionState
+from swingdesk.strategy.api import Proposal
 
 #: Reason code of a HOLD forced by missing or unusable market data.
 MISSING_DATA = "MISSING_DATA"
@@ -108,15 +109,8 @@ class RuleParams:
 DEFAULT_PARAMS = RuleParams()
 
 
-@dataclass(frozen=True, slots=True)
-class RuleDecision:
-    """What the rule decided, why, and from which inputs (as strings, for the audit trail)."""
-
-    action: Action
-    confidence: float
-    rationale: str
-    inputs: dict[str, str]
-    reason_code: str | None = None
+#: What the rule decided, why, and from which inputs: the strategy API's ``Proposal``.
+RuleDecision = Proposal
 
 
 def decide(

@@ -1,0 +1,1 @@
+"""Walk-forward parameter optimisation of strategy-API strategies on Optuna."""
