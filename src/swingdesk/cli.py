@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from swingdesk import aio
-from swingdesk.bootstrap import Desk, build_desk
+from swingdesk.bootstrap import Desk, build_desk, wall_clock
 from swingdesk.cli_text import print_explain, print_outcome, print_portfolio, say, scan_table
 from swingdesk.config import load_settings
 from swingdesk.domain.errors import InputError, NotFoundError, SwingdeskError
@@ -220,7 +220,6 @@ def backtest(
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Replay history day by day through the desk's strategy, risk and execution code."""
-    from swingdesk.adapters.clock import SystemClock
     from swingdesk.backtest.command import build_params, summary_lines, terminal_progress
     from swingdesk.backtest.report import render
     from swingdesk.backtest.runner import run_backtest
@@ -231,7 +230,7 @@ def backtest(
             data=data, simulated=simulated, tickers=tickers, universe=universe, start=start,
             end=end, strategy=strategy, engine=engine, initial_cash=initial_cash,
             slippage_bps=slippage_bps, commission=commission, earnings_unknown=earnings_unknown,
-            risk_profile=risk_profile, seed=seed, today=SystemClock().now().date(),
+            risk_profile=risk_profile, seed=seed, today=wall_clock().now().date(),
         )  # fmt: skip
         with terminal_progress(err, enabled=not quiet) as progress:
             result = aio.run(run_backtest(params, progress=progress))

@@ -40,6 +40,7 @@ from swingdesk.backtest.result import (
 )
 from swingdesk.backtest.screen import MarketScreen, market_codes
 from swingdesk.backtest.setup import data_dir, risk_limits_for, settings_for, strategy_for
+from swingdesk.domain.calendar import TradingCalendar, day_number
 from swingdesk.domain.enums import Action, Intent, OrderSide, TradingState
 from swingdesk.domain.errors import InputError, UnknownTickerError
 from swingdesk.domain.events import RiskApproved
@@ -47,7 +48,6 @@ from swingdesk.domain.market import MarketSnapshot
 from swingdesk.domain.portfolio import PortfolioState, PositionState
 from swingdesk.domain.ticker import sanitize_ticker
 from swingdesk.execution.agent import STALE_SIGNAL
-from swingdesk.marketdata.calendar import TradingCalendar, day_number
 from swingdesk.marketdata.snapshot import VIX_Q, dec, make_snapshot
 from swingdesk.risk.manager import RiskManager, assess_account
 from swingdesk.risk.pending import PendingEntry, with_pending_entries

@@ -49,6 +49,7 @@ from swingdesk.backtest.result import (
 )
 from swingdesk.backtest.setup import data_dir, risk_limits_for, settings_for, strategy_for
 from swingdesk.bootstrap import SectorLookup, build_desk
+from swingdesk.domain.calendar import TradingCalendar, day_number
 from swingdesk.domain.enums import DecisionStatus, Intent, OrderSide, OrderStatus
 from swingdesk.domain.errors import InputError
 from swingdesk.domain.events import RiskApproved, RiskRejected
@@ -62,7 +63,6 @@ from swingdesk.execution.agent import (
     order_request_for,
 )
 from swingdesk.execution.retry import RetryPolicy
-from swingdesk.marketdata.calendar import TradingCalendar, day_number
 from swingdesk.risk.manager import RiskManager
 from swingdesk.risk.pending import PendingEntry, with_pending_entries
 from swingdesk.risk.stages import stopping_codes

@@ -38,6 +38,7 @@ from typing import Any
 
 from swingdesk.domain.enums import OrderSide, OrderStatus, TradingState
 from swingdesk.execution.agent import ExecutionAgent
+from swingdesk.execution.control import TradingControl
 from swingdesk.execution.interrupted import settle_interrupted
 from swingdesk.execution.protection import STOP_TYPES, BrokerView
 from swingdesk.execution.reconciliation import (
@@ -50,7 +51,6 @@ from swingdesk.execution.reconciliation import (
     plan_positions,
 )
 from swingdesk.ports import Broker, BrokerAccount, BrokerOrder, BrokerPosition, Clock, EventBus
-from swingdesk.services.control import TradingControl
 from swingdesk.store.book_lock import BookLock
 from swingdesk.store.store import Store
 

@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.exchange_time import ny_date_iso
-from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.ports import Clock, Notifier
 from swingdesk.services.portfolio import PortfolioService
 from swingdesk.services.views import portfolio_view

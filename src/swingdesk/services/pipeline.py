@@ -21,9 +21,9 @@ from swingdesk.domain.market import MarketSnapshot
 from swingdesk.domain.portfolio import PortfolioState
 from swingdesk.domain.ticker import sanitize_ticker
 from swingdesk.execution.agent import ExecutionAgent, ExecutionReport
+from swingdesk.execution.control import TradingControl
 from swingdesk.ports import Clock, EventBus, MarketDataService
 from swingdesk.risk.manager import RiskManager, assess_account
-from swingdesk.services.control import TradingControl
 from swingdesk.services.portfolio import PortfolioService
 from swingdesk.store.book_lock import BookLease, BookLock
 from swingdesk.store.store import Store, Tx

@@ -10,8 +10,8 @@ import pytest
 
 from swingdesk.adapters.csv_market import CsvMarket
 from swingdesk.adapters.simulated_market import SimulatedMarket
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.errors import UnknownTickerError
-from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.marketdata.movers import MarketMovers
 
 HEADER = "date,open,high,low,close,volume\n"
