@@ -13,6 +13,7 @@ from uuid import UUID
 
 from swingdesk.domain.enums import Intent, OrderSide, OrderStatus
 from swingdesk.domain.events import Event, FillEvent, OrderResponseStatus
+from swingdesk.domain.orders import fill_between
 from swingdesk.execution.reconciliation import CorrectionKind, PositionCorrection
 from swingdesk.execution.reconciliation import flatten as flatten_orders
 from swingdesk.ports import BrokerOrder, Clock, EventBus
@@ -198,7 +199,7 @@ class Booker:
                 payload={"client_order_id": row.client_order_id, "qty": str(order.qty)},
             )
             row.qty = order.qty
-        booked_qty, booked_avg = row.filled_qty, row.filled_avg_price or Decimal(0)
+        booked_qty, booked_avg = row.filled_qty, row.filled_avg_price
         if order.status.value != row.status or order.broker_order_id != row.broker_order_id:
             status = OrderResponseStatus(
                 decision_id=did,
@@ -219,10 +220,10 @@ class Booker:
                 payload=status.model_dump(mode="json"),
             )
             events.append(status)
-        delta = order.filled_qty - booked_qty
-        if delta <= 0 or order.filled_avg_price is None:
+        new_fill = fill_between(booked_qty, booked_avg, order.filled_qty, order.filled_avg_price)
+        if new_fill is None:
             return
-        price = (order.filled_qty * order.filled_avg_price - booked_qty * booked_avg) / delta
+        delta, price = new_fill
         side = OrderSide(row.side)
         fill = FillEvent(
             decision_id=did,
