@@ -54,7 +54,7 @@ from swingdesk.domain.enums import DecisionStatus, Intent, OrderSide, OrderStatu
 from swingdesk.domain.errors import InputError
 from swingdesk.domain.events import RiskApproved, RiskRejected
 from swingdesk.domain.ids import client_order_id_for
-from swingdesk.domain.portfolio import PortfolioState
+from swingdesk.domain.portfolio import PortfolioState, equity_of
 from swingdesk.execution.agent import (
     ExecutionAgent,
     ExecutionReport,
@@ -267,7 +267,8 @@ async def _replay(
         account = await parts.broker.get_account()
         positions = await parts.broker.get_positions()
         exposure = sum((p.market_value for p in positions), Decimal(0))
-        result.days.append(DayRecord(day, account.equity, account.cash, exposure))
+        equity = equity_of(account.cash, positions)
+        result.days.append(DayRecord(day, equity, account.cash, exposure))
         if progress is not None:
             progress(done, len(sessions))
     result.trades = book.closed
