@@ -11,7 +11,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
-from swingdesk import aio
+from swingdesk import event_loop
 from swingdesk.bootstrap import Desk, build_desk, wall_clock
 from swingdesk.cli_text import print_explain, print_outcome, print_portfolio, say, scan_table
 from swingdesk.config import load_settings
@@ -45,7 +45,7 @@ def _run(work: Callable[[Desk], Awaitable[T]]) -> T:
             await desk.close()
 
     try:
-        return aio.run(main())
+        return event_loop.run(main())
     except SwingdeskError as exc:
         _fail(exc)
 
@@ -233,7 +233,7 @@ def backtest(
             risk_profile=risk_profile, seed=seed, today=wall_clock().now().date(),
         )  # fmt: skip
         with terminal_progress(err, enabled=not quiet) as progress:
-            result = aio.run(run_backtest(params, progress=progress))
+            result = event_loop.run(run_backtest(params, progress=progress))
     except SwingdeskError as exc:
         # A backtest's configuration is its command line: a bad one is bad input here.
         _fail(exc, bad_input=(ConfigurationError,))

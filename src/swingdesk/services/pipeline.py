@@ -71,8 +71,8 @@ class DecisionOutcome:
                 "violations": [
                     {
                         "code": c.code,
-                        "value": _s(c.value),
-                        "limit": _s(c.limit),
+                        "value": _str_or_none(c.value),
+                        "limit": _str_or_none(c.limit),
                         "message": c.message,
                     }
                     for c in v.violations
@@ -81,14 +81,14 @@ class DecisionOutcome:
                     {
                         "code": c.code,
                         "passed": c.passed,
-                        "value": _s(c.value),
-                        "limit": _s(c.limit),
+                        "value": _str_or_none(c.value),
+                        "limit": _str_or_none(c.limit),
                         "message": c.message,
                     }
                     for c in v.checks
                 ],
-                "shares": _s(v.qty),
-                "stop_price": _s(v.stop_price),
+                "shares": _str_or_none(v.qty),
+                "stop_price": _str_or_none(v.stop_price),
             },
             "order": None
             if ex is None
@@ -98,7 +98,7 @@ class DecisionOutcome:
                 "qty": str(ex.request.qty),
                 "status": ex.status.value,
                 "filled_qty": str(ex.filled_qty),
-                "filled_avg_price": _s(ex.filled_avg_price),
+                "filled_avg_price": _str_or_none(ex.filled_avg_price),
             },
             "error": None
             if self.error_code is None
@@ -110,7 +110,7 @@ class DecisionOutcome:
         }
 
 
-def _s(value: object) -> str | None:
+def _str_or_none(value: object) -> str | None:
     return None if value is None else str(value)
 
 
