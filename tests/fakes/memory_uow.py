@@ -1,0 +1,85 @@
+"""The unit-of-work port in memory (so far its trading-state slice): a ``TradingStateStore``.
+
+Writers are serialised by one lock held for the whole unit (what ``lock_head`` does on a
+database); staged changes and the events and journal entries recorded meanwhile become
+visible, and are published, only when the unit ends without an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from swingdesk.domain.enums import TradingState
+from swingdesk.domain.events import Event, TradingStateChanged
+
+
+class MemoryUnitOfWork:
+    """One unit over the in-memory books: staged until its commit."""
+
+    def __init__(self, books: MemoryTradingState) -> None:
+        self._books = books
+        self.changes: list[TradingStateChanged] = []
+        self.events: list[Event] = []
+        self.journal: list[dict[str, Any]] = []
+
+    async def lock_head(self) -> object:
+        """Nothing to do: the books' lock is held for the whole unit."""
+        return None
+
+    def record(self, *events: Event) -> None:
+        """Collect domain events to publish once this unit has committed."""
+        self.events.extend(events)
+
+    async def audit(
+        self,
+        kind: str,
+        message: str,
+        *,
+        now: datetime,
+        decision_id: UUID | None = None,
+        actor: str = "system",
+        payload: dict[str, Any] | None = None,
+    ) -> object:
+        """Stage one journal entry."""
+        entry = {"kind": kind, "message": message, "ts": now, "decision_id": decision_id,
+                 "actor": actor, "payload": payload or {}}  # fmt: skip
+        self.journal.append(entry)
+        return entry
+
+    async def trading_state(self) -> TradingState:
+        """Return the state as this unit sees it (its own staged changes included)."""
+        changes = [*self._books.changes, *self.changes]
+        return changes[-1].current if changes else TradingState.ACTIVE
+
+    async def record_state_change(self, ev: TradingStateChanged) -> None:
+        """Stage a change of trading state."""
+        self.changes.append(ev)
+
+
+class MemoryTradingState:
+    """The committed books in memory, and what was published after each commit."""
+
+    def __init__(self) -> None:
+        self.changes: list[TradingStateChanged] = []
+        self.journal: list[dict[str, Any]] = []
+        self.published: list[Event] = []
+        self._writer = asyncio.Lock()
+
+    @asynccontextmanager
+    async def tx(self) -> AsyncIterator[MemoryUnitOfWork]:
+        """Open a unit: commit its staged changes on success, drop them on any error."""
+        async with self._writer:
+            unit = MemoryUnitOfWork(self)
+            yield unit
+            self.changes.extend(unit.changes)
+            self.journal.extend(unit.journal)
+        self.published.extend(unit.events)  # after the commit, never before
+
+    async def trading_state(self) -> TradingState:
+        """Return the committed trading state."""
+        return self.changes[-1].current if self.changes else TradingState.ACTIVE

@@ -1,0 +1,105 @@
+"""Trading control on the unit-of-work port, run over memory, SQLite and PostgreSQL: the
+same changes, the same publications, and nothing published by a unit that failed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import pytest
+from tests.conftest import T0
+from tests.fakes.memory_uow import MemoryTradingState
+
+from swingdesk.adapters.clock import ManualClock
+from swingdesk.adapters.memory_bus import InMemoryEventBus
+from swingdesk.domain.enums import TradingState
+from swingdesk.domain.events import TradingStateChanged
+from swingdesk.execution.control import TradingControl
+from swingdesk.ports import TradingStateStore
+from swingdesk.store import migrate
+from swingdesk.store.store import OutboxMessage, Store
+
+
+@dataclass
+class Backend:
+    store: TradingStateStore
+    #: Event ids of the domain events published so far (journal entries left out).
+    published: Callable[[], list[str]]
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.messages: list[OutboxMessage] = []
+
+    async def committed(self, messages: list[OutboxMessage]) -> None:
+        self.messages.extend(messages)
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+    if request.param == "memory":
+        books = MemoryTradingState()
+        yield Backend(books, lambda: [str(e.event_id) for e in books.published])
+        return
+    url: str = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+    migrate.upgrade(url)
+    store = Store.from_url(url)
+    recorder = _Recorder()
+    store.publish_to(recorder)
+    try:
+        yield Backend(
+            store,
+            lambda: [m.payload["event_id"] for m in recorder.messages if m.topic != "audit"],
+        )
+    finally:
+        await store.close()
+
+
+def _control(backend: Backend, clock: ManualClock) -> TradingControl:
+    return TradingControl(backend.store, InMemoryEventBus(), clock)
+
+
+async def test_halt_when_run_on_each_unit_of_work_then_the_change_is_published_once(
+    backend: Backend, clock: ManualClock
+) -> None:
+    event = await _control(backend, clock).halt("test", "operator")
+
+    assert await backend.store.trading_state() is TradingState.HALTED
+    assert backend.published() == [str(event.event_id)]
+
+
+async def test_change_when_the_expected_state_differs_then_nothing_changes_or_is_published(
+    backend: Backend, clock: ManualClock
+) -> None:
+    control = _control(backend, clock)
+
+    moved = await control.change(
+        TradingState.REDUCING, reason="test", actor="desk", expected=TradingState.HALTED
+    )
+
+    assert moved is None
+    assert await control.state() is TradingState.ACTIVE
+    assert backend.published() == []
+
+
+async def test_tx_when_the_unit_fails_after_recording_then_nothing_is_kept_or_published(
+    backend: Backend,
+) -> None:
+    event = TradingStateChanged(
+        ts_event=T0,
+        previous=TradingState.ACTIVE,
+        current=TradingState.HALTED,
+        reason="test",
+        actor="test",
+    )
+
+    with pytest.raises(RuntimeError, match="boom"):
+        async with backend.store.tx() as unit:
+            await unit.lock_head()
+            await unit.record_state_change(event)
+            await unit.audit("trading_state.changed", "staged", now=T0)
+            unit.record(event)
+            raise RuntimeError("boom")
+
+    assert await backend.store.trading_state() is TradingState.ACTIVE
+    assert backend.published() == []
