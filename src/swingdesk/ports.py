@@ -7,7 +7,6 @@ in the tests.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,9 +23,8 @@ from swingdesk.domain.enums import (
     OrderStatus,
     OrderType,
     TimeInForce,
-    TradingState,
 )
-from swingdesk.domain.events import Event, OrderRequest, SignalCreated, TradingStateChanged
+from swingdesk.domain.events import OrderRequest, SignalCreated
 from swingdesk.domain.market import MarketSnapshot
 from swingdesk.domain.portfolio import PortfolioState
 
@@ -323,54 +321,4 @@ class Notifier(Protocol):
 
     async def notify(self, subject: str, body: str) -> None:
         """Send one notification; never raise."""
-        ...
-
-
-class JournalUnitOfWork(Protocol):
-    """A unit of work's journal: audit entries and domain events, published only after the
-    unit commits (a failed unit publishes nothing)."""
-
-    async def lock_head(self) -> object:
-        """Serialise this unit with every other writer until it ends."""
-        ...
-
-    def record(self, *events: Event) -> None:
-        """Collect domain events to publish once the unit has committed."""
-        ...
-
-    async def audit(
-        self,
-        kind: str,
-        message: str,
-        *,
-        now: datetime,
-        decision_id: UUID | None = None,
-        actor: str = "system",
-        payload: dict[str, Any] | None = None,
-    ) -> object:
-        """Append one entry to the journal."""
-        ...
-
-
-class TradingStateUnitOfWork(JournalUnitOfWork, Protocol):
-    """A unit of work over the trading state (the first repository behind the port)."""
-
-    async def trading_state(self) -> TradingState:
-        """Return the trading state as this unit sees it."""
-        ...
-
-    async def record_state_change(self, ev: TradingStateChanged) -> None:
-        """Store a change of trading state."""
-        ...
-
-
-class TradingStateStore(Protocol):
-    """Where the trading state lives: SQLAlchemy's ``Store``, or an in-memory one in tests."""
-
-    def tx(self) -> AbstractAsyncContextManager[TradingStateUnitOfWork]:
-        """Open a unit of work: it commits on success, rolls back on any error."""
-        ...
-
-    async def trading_state(self) -> TradingState:
-        """Return the committed trading state."""
         ...

@@ -1,4 +1,5 @@
-"""The unit-of-work port in memory (so far its trading-state slice): a ``TradingStateStore``.
+"""The unit-of-work port in memory (``swingdesk.unit_of_work``): ``MemoryBooks`` is a
+``TradingStateStore`` and an ``AccountStore``.
 
 Writers are serialised by one lock held for the whole unit (what ``lock_head`` does on a
 database); staged changes and the events and journal entries recorded meanwhile become
@@ -10,20 +11,37 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from swingdesk.domain.enums import TradingState
 from swingdesk.domain.events import Event, TradingStateChanged
+from swingdesk.unit_of_work import BookFacts, StoredPosition
+
+
+@dataclass(frozen=True)
+class AccountMark:
+    """One stored account snapshot."""
+
+    ts: datetime
+    session_date: str
+    cash: Decimal
+    equity: Decimal
+    buying_power: Decimal
+    high_water_mark: Decimal
+    start_of_day_equity: Decimal
 
 
 class MemoryUnitOfWork:
     """One unit over the in-memory books: staged until its commit."""
 
-    def __init__(self, books: MemoryTradingState) -> None:
+    def __init__(self, books: MemoryBooks) -> None:
         self._books = books
         self.changes: list[TradingStateChanged] = []
+        self.marks: list[AccountMark] = []
         self.events: list[Event] = []
         self.journal: list[dict[str, Any]] = []
 
@@ -60,12 +78,33 @@ class MemoryUnitOfWork:
         """Stage a change of trading state."""
         self.changes.append(ev)
 
+    async def add_account_snapshot(
+        self,
+        *,
+        now: datetime,
+        session_date: str,
+        cash: Decimal,
+        equity: Decimal,
+        buying_power: Decimal,
+        high_water_mark: Decimal,
+        start_of_day_equity: Decimal,
+    ) -> None:
+        """Stage an account snapshot."""
+        self.marks.append(
+            AccountMark(
+                now, session_date, cash, equity, buying_power, high_water_mark, start_of_day_equity
+            )
+        )
 
-class MemoryTradingState:
+
+class MemoryBooks:
     """The committed books in memory, and what was published after each commit."""
 
     def __init__(self) -> None:
         self.changes: list[TradingStateChanged] = []
+        self.marks: list[AccountMark] = []
+        self.positions: dict[str, StoredPosition] = {}
+        self.last_order_at: dict[str, datetime] = {}
         self.journal: list[dict[str, Any]] = []
         self.published: list[Event] = []
         self._writer = asyncio.Lock()
@@ -77,9 +116,21 @@ class MemoryTradingState:
             unit = MemoryUnitOfWork(self)
             yield unit
             self.changes.extend(unit.changes)
+            self.marks.extend(unit.marks)
             self.journal.extend(unit.journal)
         self.published.extend(unit.events)  # after the commit, never before
 
     async def trading_state(self) -> TradingState:
         """Return the committed trading state."""
         return self.changes[-1].current if self.changes else TradingState.ACTIVE
+
+    async def book_facts(self, session_date: str) -> BookFacts:
+        """Return our side of the account, as the SQLAlchemy store reads it."""
+        todays = [m for m in self.marks if m.session_date == session_date]
+        return BookFacts(
+            positions=dict(self.positions),
+            high_water_mark=self.marks[-1].high_water_mark if self.marks else None,
+            start_of_day_equity=todays[0].start_of_day_equity if todays else None,
+            trading_state=await self.trading_state(),
+            last_order_at=dict(self.last_order_at),
+        )

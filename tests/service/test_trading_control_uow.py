@@ -3,56 +3,23 @@ same changes, the same publications, and nothing published by a unit that failed
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 
 import pytest
 from tests.conftest import T0
-from tests.fakes.memory_uow import MemoryTradingState
+from tests.fakes.uow_backends import BACKENDS, Backend, open_backend
 
 from swingdesk.adapters.clock import ManualClock
 from swingdesk.adapters.memory_bus import InMemoryEventBus
 from swingdesk.domain.enums import TradingState
 from swingdesk.domain.events import TradingStateChanged
 from swingdesk.execution.control import TradingControl
-from swingdesk.ports import TradingStateStore
-from swingdesk.store import migrate
-from swingdesk.store.store import OutboxMessage, Store
 
 
-@dataclass
-class Backend:
-    store: TradingStateStore
-    #: Event ids of the domain events published so far (journal entries left out).
-    published: Callable[[], list[str]]
-
-
-class _Recorder:
-    def __init__(self) -> None:
-        self.messages: list[OutboxMessage] = []
-
-    async def committed(self, messages: list[OutboxMessage]) -> None:
-        self.messages.extend(messages)
-
-
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    if request.param == "memory":
-        books = MemoryTradingState()
-        yield Backend(books, lambda: [str(e.event_id) for e in books.published])
-        return
-    url: str = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
-    migrate.upgrade(url)
-    store = Store.from_url(url)
-    recorder = _Recorder()
-    store.publish_to(recorder)
-    try:
-        yield Backend(
-            store,
-            lambda: [m.payload["event_id"] for m in recorder.messages if m.topic != "audit"],
-        )
-    finally:
-        await store.close()
+    async with open_backend(request.param, request) as opened:
+        yield opened
 
 
 def _control(backend: Backend, clock: ManualClock) -> TradingControl:

@@ -6,8 +6,9 @@ from uuid import UUID
 
 from swingdesk.domain.enums import TradingState
 from swingdesk.domain.events import TradingStateChanged
-from swingdesk.ports import Clock, EventBus, TradingStateStore
+from swingdesk.ports import Clock, EventBus
 from swingdesk.risk.state import change_state
+from swingdesk.unit_of_work import TradingStateStore
 
 
 class TradingControl:

@@ -15,7 +15,7 @@ from swingdesk.domain.portfolio import (
 )
 from swingdesk.execution.retry import RetryPolicy
 from swingdesk.ports import Broker
-from swingdesk.store.store import Store
+from swingdesk.unit_of_work import AccountStore
 
 #: The trading day ``now`` belongs to, as stored with account snapshots.
 session_date = ny_date_iso
@@ -27,7 +27,7 @@ class PortfolioService:
     def __init__(
         self,
         broker: Broker,
-        store: Store,
+        store: AccountStore,
         sector_of: Callable[[str], str | None],
         *,
         reuse_s: float = 0.0,

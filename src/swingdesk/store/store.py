@@ -7,7 +7,6 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from itertools import groupby
@@ -32,6 +31,7 @@ from swingdesk.store.engine import WRITE, DatabaseTimeouts, make_engine
 from swingdesk.store.faults import DatabaseHealth
 from swingdesk.store.queries import current_state, positions
 from swingdesk.store.unit_of_work import OutboxMessage, Tx
+from swingdesk.unit_of_work import BookFacts
 
 __all__ = ["BookFacts", "OutboxMessage", "Publisher", "Store", "Tx"]
 log = logging.getLogger(__name__)
@@ -43,17 +43,6 @@ class Publisher(Protocol):
     async def committed(self, messages: list[OutboxMessage]) -> None:
         """Publish messages that have just been committed."""
         ...
-
-
-@dataclass(frozen=True)
-class BookFacts:
-    """Our side of the account: positions, marks, trading state, last orders per ticker."""
-
-    positions: dict[str, t.PositionRow]
-    high_water_mark: Decimal | None
-    start_of_day_equity: Decimal | None
-    trading_state: TradingState
-    last_order_at: dict[str, datetime]
 
 
 class Store:
