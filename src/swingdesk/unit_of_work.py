@@ -2,9 +2,10 @@
 
 A unit of work commits whole or not at all; the domain events and journal entries it
 records are published only after its commit, so a failed unit publishes nothing. It grows
-one repository at a time: so far the trading state (``TradingControl``) and the account
-marks (``PortfolioService``). Implementations: the SQLAlchemy ``store.Store`` (SQLite and
-PostgreSQL) and, in the tests, ``tests/fakes/memory_uow.py``.
+one repository at a time: so far the trading state (``TradingControl``), the account marks
+(``PortfolioService``) and the outbox the relays read (``OutboxRelay``). Implementations:
+the SQLAlchemy ``store.Store`` (SQLite and PostgreSQL) and, in the tests,
+``tests/fakes/memory_uow.py``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,28 @@ from uuid import UUID
 
 from swingdesk.domain.enums import TradingState
 from swingdesk.domain.events import Event, TradingStateChanged
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A message committed to the outbox: published on the bus once the commit is done."""
+
+    seq: int
+    topic: str
+    payload: dict[str, Any]
+    epoch: int
+
+
+class Outbox(Protocol):
+    """The committed messages, in commit order, for the relay to publish."""
+
+    async def outbox_head(self) -> tuple[int, int]:
+        """Return the newest outbox sequence number and the database's stream epoch."""
+        ...
+
+    async def outbox_after(self, seq: int, *, limit: int = 1000) -> list[OutboxMessage]:
+        """Return committed outbox messages after ``seq``, oldest first."""
+        ...
 
 
 class JournalUnitOfWork(Protocol):

@@ -1,5 +1,5 @@
 """The unit-of-work port in memory (``swingdesk.unit_of_work``): ``MemoryBooks`` is a
-``TradingStateStore`` and an ``AccountStore``.
+``TradingStateStore``, an ``AccountStore`` and an ``Outbox``.
 
 Writers are serialised by one lock held for the whole unit (what ``lock_head`` does on a
 database); staged changes and the events and journal entries recorded meanwhile become
@@ -19,7 +19,7 @@ from uuid import UUID
 
 from swingdesk.domain.enums import TradingState
 from swingdesk.domain.events import Event, TradingStateChanged
-from swingdesk.unit_of_work import BookFacts, StoredPosition
+from swingdesk.unit_of_work import BookFacts, OutboxMessage, StoredPosition
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,7 @@ class MemoryBooks:
         self.positions: dict[str, StoredPosition] = {}
         self.last_order_at: dict[str, datetime] = {}
         self.journal: list[dict[str, Any]] = []
+        self.outbox: list[OutboxMessage] = []
         self.published: list[Event] = []
         self._writer = asyncio.Lock()
 
@@ -118,6 +119,11 @@ class MemoryBooks:
             self.changes.extend(unit.changes)
             self.marks.extend(unit.marks)
             self.journal.extend(unit.journal)
+            # As the store writes its outbox: the events first, then the journal entries.
+            bodies = [(_topic(e), e.model_dump(mode="json")) for e in unit.events]
+            bodies += [("audit", {k: str(v) for k, v in entry.items()}) for entry in unit.journal]
+            for topic, payload in bodies:
+                self.outbox.append(OutboxMessage(len(self.outbox) + 1, topic, payload, 0))
         self.published.extend(unit.events)  # after the commit, never before
 
     async def trading_state(self) -> TradingState:
@@ -134,3 +140,15 @@ class MemoryBooks:
             trading_state=await self.trading_state(),
             last_order_at=dict(self.last_order_at),
         )
+
+    async def outbox_head(self) -> tuple[int, int]:
+        """Return the newest outbox sequence number and the stream epoch (always 0)."""
+        return len(self.outbox), 0
+
+    async def outbox_after(self, seq: int, *, limit: int = 1000) -> list[OutboxMessage]:
+        """Return committed outbox messages after ``seq``, oldest first."""
+        return self.outbox[seq : seq + limit]
+
+
+def _topic(event: Event) -> str:
+    return str(getattr(event, "kind", type(event).__name__))

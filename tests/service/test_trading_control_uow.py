@@ -1,9 +1,11 @@
-"""Trading control on the unit-of-work port, run over memory, SQLite and PostgreSQL: the
-same changes, the same publications, and nothing published by a unit that failed."""
+"""Trading control and the outbox relay on the unit-of-work port, run over memory, SQLite
+and PostgreSQL: the same changes, the same publications, and nothing published by a unit
+that failed."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from tests.conftest import T0
@@ -14,6 +16,8 @@ from swingdesk.adapters.memory_bus import InMemoryEventBus
 from swingdesk.domain.enums import TradingState
 from swingdesk.domain.events import TradingStateChanged
 from swingdesk.execution.control import TradingControl
+from swingdesk.ports import BusMessage
+from swingdesk.services.relay import OutboxRelay
 
 
 @pytest.fixture(params=BACKENDS)
@@ -70,3 +74,32 @@ async def test_tx_when_the_unit_fails_after_recording_then_nothing_is_kept_or_pu
 
     assert await backend.store.trading_state() is TradingState.ACTIVE
     assert backend.published() == []
+
+
+class _RecordingBus:
+    def __init__(self) -> None:
+        self.messages: list[BusMessage] = []
+
+    async def publish(self, message: BusMessage) -> None:
+        self.messages.append(message)
+
+
+async def test_catch_up_when_units_committed_then_each_message_is_relayed_once_in_order(
+    backend: Backend, clock: ManualClock
+) -> None:
+    bus: Any = _RecordingBus()
+    relay = OutboxRelay(backend.store, bus)
+    await relay.start()
+    control = _control(backend, clock)
+    halted = await control.halt("test", "operator")
+    resumed = await control.resume("test", "operator")
+
+    assert await relay.catch_up() == 4
+    assert await relay.catch_up() == 0
+    topics = [m.topic for m in bus.messages]
+    assert topics == ["trading_state_changed", "audit"] * 2
+    assert [m.seq for m in bus.messages] == [1, 2, 3, 4]
+    assert [bus.messages[0].payload["event_id"], bus.messages[2].payload["event_id"]] == [
+        str(halted.event_id),
+        str(resumed.event_id),
+    ]

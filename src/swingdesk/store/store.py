@@ -30,8 +30,8 @@ from swingdesk.store.audit import GENESIS_HASH, AuditVerification, entry_hash
 from swingdesk.store.engine import WRITE, DatabaseTimeouts, make_engine
 from swingdesk.store.faults import DatabaseHealth
 from swingdesk.store.queries import current_state, positions
-from swingdesk.store.unit_of_work import OutboxMessage, Tx
-from swingdesk.unit_of_work import BookFacts
+from swingdesk.store.unit_of_work import Tx
+from swingdesk.unit_of_work import BookFacts, OutboxMessage
 
 __all__ = ["BookFacts", "OutboxMessage", "Publisher", "Store", "Tx"]
 log = logging.getLogger(__name__)

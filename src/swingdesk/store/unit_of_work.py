@@ -36,6 +36,7 @@ from swingdesk.ports import BrokerOrder
 from swingdesk.store import tables as t
 from swingdesk.store.audit import GENESIS_HASH, audit_payload, canonical_json, entry_hash
 from swingdesk.store.queries import current_state
+from swingdesk.unit_of_work import OutboxMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,16 +46,6 @@ class DecisionStages:
     signal_action: Action | None
     verdict_approved: bool | None
     has_order: bool
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxMessage:
-    """A message committed to the outbox: published on the bus once the commit is done."""
-
-    seq: int
-    topic: str
-    payload: dict[str, Any]
-    epoch: int
 
 
 class Tx:
