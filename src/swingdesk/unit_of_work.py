@@ -108,6 +108,45 @@ class StoredPosition(Protocol):
         ...
 
 
+class StoredOrder(Protocol):
+    """An order as our books keep it (what the stop keeper reads of one)."""
+
+    @property
+    def client_order_id(self) -> str:
+        """Return our id of the order (the idempotency and reconciliation key)."""
+        ...
+
+    @property
+    def parent_client_order_id(self) -> str | None:
+        """Return the entry a protective leg belongs to, if known."""
+        ...
+
+    @property
+    def decision_id(self) -> str | None:
+        """Return the decision that placed it (None for an external order)."""
+        ...
+
+    @property
+    def ticker(self) -> str:
+        """Return the ticker."""
+        ...
+
+    @property
+    def side(self) -> str:
+        """Return the side, as its wire value."""
+        ...
+
+    @property
+    def type(self) -> str:
+        """Return the order type, as its wire value."""
+        ...
+
+    @property
+    def external(self) -> bool:
+        """Say whether the order is not ours (tracked, never adopted)."""
+        ...
+
+
 @dataclass(frozen=True)
 class BookFacts:
     """Our side of the account: positions, marks, trading state, last orders per ticker."""
