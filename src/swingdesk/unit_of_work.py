@@ -3,9 +3,10 @@
 A unit of work commits whole or not at all; the domain events and journal entries it
 records are published only after its commit, so a failed unit publishes nothing. It grows
 one repository at a time: so far the trading state (``TradingControl``), the account marks
-(``PortfolioService``) and the outbox the relays read (``OutboxRelay``). Implementations:
-the SQLAlchemy ``store.Store`` (SQLite and PostgreSQL) and, in the tests,
-``tests/fakes/memory_uow.py``.
+(``PortfolioService``), the outbox the relays read (``OutboxRelay``), decisions as far as
+settling interrupted ones needs (``settle_interrupted``) and the orders the stop keeper
+reads. Implementations: the SQLAlchemy ``store.Store`` (SQLite and PostgreSQL) and, in the
+tests, ``tests/fakes/memory_uow.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 from uuid import UUID
 
-from swingdesk.domain.enums import TradingState
+from swingdesk.domain.enums import Action, DecisionStatus, TradingState
 from swingdesk.domain.events import Event, TradingStateChanged
 
 
@@ -105,6 +106,58 @@ class StoredPosition(Protocol):
     @property
     def stop_price(self) -> Decimal | None:
         """Return the protective stop price our books hold for it."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionStages:
+    """Which stages of a decision are stored."""
+
+    signal_action: Action | None
+    verdict_approved: bool | None
+    has_order: bool
+
+
+class DecisionUnitOfWork(JournalUnitOfWork, Protocol):
+    """A unit of work over decisions (settling the ones a crash left pending)."""
+
+    async def add_decision(
+        self, decision_id: UUID, ticker: str, trigger: str, now: datetime
+    ) -> None:
+        """Open a decision record."""
+        ...
+
+    async def conclude_decision(
+        self,
+        decision_id: UUID,
+        status: DecisionStatus,
+        now: datetime,
+        *,
+        failed_stage: str | None = None,
+        error_code: str | None = None,
+        error_message: str | None = None,
+    ) -> bool:
+        """Record a pending decision's outcome; False if it already had one."""
+        ...
+
+    async def decision_stages(self, decision_id: UUID) -> DecisionStages:
+        """Return which stages a decision has stored."""
+        ...
+
+    async def decision_status(self, decision_id: UUID) -> DecisionStatus | None:
+        """Return a decision's status as this unit sees it."""
+        ...
+
+
+class DecisionStore(Protocol):
+    """Where decisions live, for settling interrupted ones."""
+
+    def tx(self) -> AbstractAsyncContextManager[DecisionUnitOfWork]:
+        """Open a unit of work: it commits on success, rolls back on any error."""
+        ...
+
+    async def pending_decisions(self, *, before: datetime) -> list[UUID]:
+        """Return the decisions still pending that started before ``before``."""
         ...
 
 

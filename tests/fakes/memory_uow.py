@@ -1,5 +1,5 @@
 """The unit-of-work port in memory (``swingdesk.unit_of_work``): ``MemoryBooks`` is a
-``TradingStateStore``, an ``AccountStore`` and an ``Outbox``.
+``TradingStateStore``, an ``AccountStore``, an ``Outbox`` and a ``DecisionStore``.
 
 Writers are serialised by one lock held for the whole unit (what ``lock_head`` does on a
 database); staged changes and the events and journal entries recorded meanwhile become
@@ -11,15 +11,28 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from swingdesk.domain.enums import TradingState
+from swingdesk.domain.enums import DecisionStatus, TradingState
 from swingdesk.domain.events import Event, TradingStateChanged
-from swingdesk.unit_of_work import BookFacts, OutboxMessage, StoredPosition
+from swingdesk.unit_of_work import BookFacts, DecisionStages, OutboxMessage, StoredPosition
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    """One stored decision."""
+
+    ticker: str
+    trigger: str
+    created_at: datetime
+    status: DecisionStatus = DecisionStatus.PENDING
+    failed_stage: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,7 @@ class MemoryUnitOfWork:
         self._books = books
         self.changes: list[TradingStateChanged] = []
         self.marks: list[AccountMark] = []
+        self.decisions: dict[UUID, DecisionRecord] = {}
         self.events: list[Event] = []
         self.journal: list[dict[str, Any]] = []
 
@@ -78,6 +92,51 @@ class MemoryUnitOfWork:
         """Stage a change of trading state."""
         self.changes.append(ev)
 
+    async def add_decision(
+        self, decision_id: UUID, ticker: str, trigger: str, now: datetime
+    ) -> None:
+        """Stage a new pending decision."""
+        self.decisions[decision_id] = DecisionRecord(ticker, trigger, now)
+
+    def _decision(self, decision_id: UUID) -> DecisionRecord | None:
+        return self.decisions.get(decision_id) or self._books.decisions.get(decision_id)
+
+    async def conclude_decision(
+        self,
+        decision_id: UUID,
+        status: DecisionStatus,
+        now: datetime,
+        *,
+        failed_stage: str | None = None,
+        error_code: str | None = None,
+        error_message: str | None = None,
+    ) -> bool:
+        """Stage a pending decision's outcome; False if it already had one."""
+        if status is DecisionStatus.PENDING:
+            raise ValueError("a decision cannot be concluded as pending")
+        record = self._decision(decision_id)
+        if record is None:
+            raise LookupError(f"decision {decision_id} is not stored")
+        if record.status is not DecisionStatus.PENDING:
+            return False
+        self.decisions[decision_id] = replace(
+            record,
+            status=status,
+            failed_stage=failed_stage,
+            error_code=error_code,
+            error_message=error_message,
+        )
+        return True
+
+    async def decision_stages(self, decision_id: UUID) -> DecisionStages:
+        """Return which stages a decision has stored (the stages of a test's choosing)."""
+        return self._books.stages.get(decision_id, DecisionStages(None, None, False))
+
+    async def decision_status(self, decision_id: UUID) -> DecisionStatus | None:
+        """Return a decision's status as this unit sees it."""
+        record = self._decision(decision_id)
+        return None if record is None else record.status
+
     async def add_account_snapshot(
         self,
         *,
@@ -104,6 +163,8 @@ class MemoryBooks:
         self.changes: list[TradingStateChanged] = []
         self.marks: list[AccountMark] = []
         self.positions: dict[str, StoredPosition] = {}
+        self.decisions: dict[UUID, DecisionRecord] = {}
+        self.stages: dict[UUID, DecisionStages] = {}
         self.last_order_at: dict[str, datetime] = {}
         self.journal: list[dict[str, Any]] = []
         self.outbox: list[OutboxMessage] = []
@@ -118,6 +179,7 @@ class MemoryBooks:
             yield unit
             self.changes.extend(unit.changes)
             self.marks.extend(unit.marks)
+            self.decisions.update(unit.decisions)
             self.journal.extend(unit.journal)
             # As the store writes its outbox: the events first, then the journal entries.
             bodies = [(_topic(e), e.model_dump(mode="json")) for e in unit.events]
@@ -140,6 +202,14 @@ class MemoryBooks:
             trading_state=await self.trading_state(),
             last_order_at=dict(self.last_order_at),
         )
+
+    async def pending_decisions(self, *, before: datetime) -> list[UUID]:
+        """Return the decisions still pending that started before ``before``."""
+        return [
+            decision_id
+            for decision_id, record in self.decisions.items()
+            if record.status is DecisionStatus.PENDING and record.created_at < before
+        ]
 
     async def outbox_head(self) -> tuple[int, int]:
         """Return the newest outbox sequence number and the stream epoch (always 0)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -36,16 +35,7 @@ from swingdesk.ports import BrokerOrder
 from swingdesk.store import tables as t
 from swingdesk.store.audit import GENESIS_HASH, audit_payload, canonical_json, entry_hash
 from swingdesk.store.queries import current_state
-from swingdesk.unit_of_work import OutboxMessage
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionStages:
-    """Which stages of a decision are stored."""
-
-    signal_action: Action | None
-    verdict_approved: bool | None
-    has_order: bool
+from swingdesk.unit_of_work import DecisionStages, OutboxMessage
 
 
 class Tx:
