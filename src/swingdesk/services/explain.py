@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from swingdesk.domain.errors import InputError, NotFoundError
 from swingdesk.services.context_views import context_record
-from swingdesk.store.decision_record import load_decision
-from swingdesk.store.store import Store
+from swingdesk.unit_of_work import DecisionArchive
 
 
 def _iso(value: Any) -> Any:
@@ -20,13 +20,13 @@ def _money(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-async def explain_decision(store: Store, decision_id: str) -> dict[str, Any]:
+async def explain_decision(store: DecisionArchive, decision_id: str) -> dict[str, Any]:
     """Return the full record of a decision; NotFoundError when there is none."""
     try:
         canonical = str(UUID(decision_id.strip()))
     except ValueError as exc:
         raise InputError(f"not a decision id: {decision_id!r} (expected a UUID)") from exc
-    rows = await load_decision(store, canonical)
+    rows = await store.decision_record(canonical)
     if rows is None:
         raise NotFoundError(f"no decision {canonical}", details={"decision_id": canonical})
     snap = rows.snapshot
@@ -78,7 +78,7 @@ def _strategy_view(signal: Any) -> dict[str, Any]:
     }
 
 
-def _risk_view(verdict: Any, checks: list[Any]) -> dict[str, Any]:
+def _risk_view(verdict: Any, checks: Sequence[Any]) -> dict[str, Any]:
     return {
         "event_id": verdict.event_id,
         "approved": verdict.approved,
@@ -101,7 +101,7 @@ def _risk_view(verdict: Any, checks: list[Any]) -> dict[str, Any]:
     }
 
 
-def _order_view(order: Any, statuses: list[Any]) -> dict[str, Any]:
+def _order_view(order: Any, statuses: Sequence[Any]) -> dict[str, Any]:
     return {
         "client_order_id": order.client_order_id,
         "broker_order_id": order.broker_order_id,

@@ -25,9 +25,9 @@ from swingdesk.execution.control import TradingControl
 from swingdesk.ports import Clock, EventBus, MarketDataService
 from swingdesk.risk.manager import RiskManager, assess_account
 from swingdesk.services.portfolio import PortfolioService
-from swingdesk.store.book_lock import BookLease, BookLock
 from swingdesk.store.store import Store, Tx
 from swingdesk.strategy.agent import StrategyAgent
+from swingdesk.unit_of_work import Lease, ProcessBook, SerialBook
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ class DecisionPipeline:
         store: Store,
         bus: EventBus,
         clock: Clock,
-        book_lock: BookLock | None = None,
+        book_lock: SerialBook | None = None,
     ) -> None:
         self.market = market
         self.strategy = strategy
@@ -141,7 +141,7 @@ class DecisionPipeline:
         self.bus = bus
         self.clock = clock
         #: Serialises risk and execution; across processes when built on the database.
-        self.book_lock = book_lock or BookLock()
+        self.book_lock = book_lock or ProcessBook()
 
     def validate_ticker(self, raw: str) -> str:
         """Return the clean ticker or raise InvalidTickerError / UnknownTickerError."""
@@ -261,7 +261,7 @@ class DecisionPipeline:
         snap: MarketSnapshot,
         signal: SignalCreated,
         now: datetime,
-        lease: BookLease,
+        lease: Lease,
     ) -> None:
         did, ticker = out.decision_id, out.ticker
         out.failed_stage = "portfolio"

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from sqlalchemy import delete, func, select, text
@@ -32,6 +32,9 @@ from swingdesk.store.faults import DatabaseHealth
 from swingdesk.store.queries import current_state, positions
 from swingdesk.store.unit_of_work import Tx
 from swingdesk.unit_of_work import BookFacts, OutboxMessage
+
+if TYPE_CHECKING:
+    from swingdesk.store.decision_record import DecisionRows
 
 __all__ = ["BookFacts", "OutboxMessage", "Publisher", "Store", "Tx"]
 log = logging.getLogger(__name__)
@@ -146,6 +149,12 @@ class Store:
                 trading_state=await current_state(s),
                 last_order_at={ticker: ts for ticker, ts in last_orders.all()},  # noqa: C416
             )
+
+    async def decision_record(self, decision_id: str) -> DecisionRows | None:
+        """Return the stored rows of decision ``decision_id`` (a canonical UUID), or None."""
+        from swingdesk.store.decision_record import load_decision
+
+        return await load_decision(self, decision_id)
 
     async def equity_history(self, *, limit: int) -> list[t.AccountSnapshotRow]:
         """Return the newest ``limit`` account snapshots, oldest first (for equity curves)."""

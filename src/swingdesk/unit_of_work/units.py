@@ -1,26 +1,26 @@
-"""The unit-of-work port: what the services and execution may ask of persistence.
-
-A unit of work commits whole or not at all; the domain events and journal entries it
-records are published only after its commit, so a failed unit publishes nothing. It grows
-one repository at a time: so far the trading state (``TradingControl``), the account marks
-(``PortfolioService``), the outbox the relays read (``OutboxRelay``), decisions as far as
-settling interrupted ones needs (``settle_interrupted``) and the orders the stop keeper
-reads. Implementations: the SQLAlchemy ``store.Store`` (SQLite and PostgreSQL) and, in the
-tests, ``tests/fakes/memory_uow.py``.
-"""
+"""Units of work and the stores that open them (the write side of the port)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from contextlib import AbstractAsyncContextManager
+import asyncio
+from collections.abc import AsyncIterator, Collection, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 from uuid import UUID
 
-from swingdesk.domain.enums import Action, DecisionStatus, TradingState
+from swingdesk.domain.enums import DecisionStatus, TradingState
 from swingdesk.domain.events import Event, TradingStateChanged
+from swingdesk.unit_of_work.records import (
+    BookFacts,
+    DecisionRecord,
+    DecisionStages,
+    StoredHolding,
+    StoredOrder,
+    StoredStateChange,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,41 @@ class Outbox(Protocol):
     async def outbox_after(self, seq: int, *, limit: int = 1000) -> list[OutboxMessage]:
         """Return committed outbox messages after ``seq``, oldest first."""
         ...
+
+
+class Lease(Protocol):
+    """Proof, checked on demand, that this holder still has the book."""
+
+    async def verify(self) -> None:
+        """Raise BookLockLostError unless the book is provably still held."""
+        ...
+
+
+class SerialBook(Protocol):
+    """Keeps risk and execution serial: one holder of the book at a time (the store's
+    ``BookLock`` reaches across processes sharing the database)."""
+
+    def hold(self) -> AbstractAsyncContextManager[Lease]:
+        """Hold the book for the duration of the block."""
+        ...
+
+
+class _HeldInProcess:
+    async def verify(self) -> None:
+        return None
+
+
+class ProcessBook:
+    """The book held within this process only (when no database reaches further)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[Lease]:
+        """Hold the book for the duration of the block; the lease is never lost."""
+        async with self._lock:
+            yield _HeldInProcess()
 
 
 class JournalUnitOfWork(Protocol):
@@ -95,29 +130,6 @@ class TradingStateStore(Protocol):
         ...
 
 
-class StoredPosition(Protocol):
-    """What our books keep about a position beyond the broker's figures."""
-
-    @property
-    def sector(self) -> str | None:
-        """Return the sector recorded when the position was opened."""
-        ...
-
-    @property
-    def stop_price(self) -> Decimal | None:
-        """Return the protective stop price our books hold for it."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionStages:
-    """Which stages of a decision are stored."""
-
-    signal_action: Action | None
-    verdict_approved: bool | None
-    has_order: bool
-
-
 class DecisionUnitOfWork(JournalUnitOfWork, Protocol):
     """A unit of work over decisions (settling the ones a crash left pending)."""
 
@@ -161,54 +173,41 @@ class DecisionStore(Protocol):
         ...
 
 
-class StoredOrder(Protocol):
-    """An order as our books keep it (what the stop keeper reads of one)."""
+class DecisionArchive(Protocol):
+    """Where the full record of a decision is read from."""
 
-    @property
-    def client_order_id(self) -> str:
-        """Return our id of the order (the idempotency and reconciliation key)."""
-        ...
-
-    @property
-    def parent_client_order_id(self) -> str | None:
-        """Return the entry a protective leg belongs to, if known."""
-        ...
-
-    @property
-    def decision_id(self) -> str | None:
-        """Return the decision that placed it (None for an external order)."""
-        ...
-
-    @property
-    def ticker(self) -> str:
-        """Return the ticker."""
-        ...
-
-    @property
-    def side(self) -> str:
-        """Return the side, as its wire value."""
-        ...
-
-    @property
-    def type(self) -> str:
-        """Return the order type, as its wire value."""
-        ...
-
-    @property
-    def external(self) -> bool:
-        """Say whether the order is not ours (tracked, never adopted)."""
+    async def decision_record(self, decision_id: str) -> DecisionRecord | None:
+        """Return the stored record of decision ``decision_id`` (a canonical UUID), or None."""
         ...
 
 
-@dataclass(frozen=True)
-class BookFacts:
-    """Our side of the account: positions, marks, trading state, last orders per ticker."""
+class ReconcilerBooks(DecisionStore, Protocol):
+    """What reconciliation reads of our books (it writes through the execution agent, and
+    settles interrupted decisions)."""
 
-    positions: Mapping[str, StoredPosition]
-    high_water_mark: Decimal | None
-    start_of_day_equity: Decimal | None
-    trading_state: TradingState
-    last_order_at: Mapping[str, datetime]
+    async def open_orders(self) -> Sequence[StoredOrder]:
+        """Return every order our books do not consider finished."""
+        ...
+
+    async def known_order_ids(self, client_order_ids: Collection[str]) -> set[str]:
+        """Return which of these client order ids our books hold."""
+        ...
+
+    async def entries_without_legs(self, *, limit: int = 200) -> list[str]:
+        """Return our newest entries with a stop whose leg we have not stored (yet)."""
+        ...
+
+    async def positions(self) -> Sequence[StoredHolding]:
+        """Return our book's open positions."""
+        ...
+
+    async def open_stop_orders(self, ticker: str | None) -> Sequence[StoredOrder]:
+        """Return the working sell stops in ``ticker`` (every ticker for None)."""
+        ...
+
+    async def last_state_change(self) -> StoredStateChange | None:
+        """Return the newest trading-state change."""
+        ...
 
 
 class AccountUnitOfWork(JournalUnitOfWork, Protocol):
