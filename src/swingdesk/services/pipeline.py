@@ -25,9 +25,14 @@ from swingdesk.execution.control import TradingControl
 from swingdesk.ports import Clock, EventBus, MarketDataService
 from swingdesk.risk.manager import RiskManager, assess_account
 from swingdesk.services.portfolio import PortfolioService
-from swingdesk.store.store import Store, Tx
 from swingdesk.strategy.agent import StrategyAgent
-from swingdesk.unit_of_work import Lease, ProcessBook, SerialBook
+from swingdesk.unit_of_work import (
+    Lease,
+    PipelineStore,
+    PipelineUnitOfWork,
+    ProcessBook,
+    SerialBook,
+)
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +131,7 @@ class DecisionPipeline:
         execution: ExecutionAgent,
         portfolio: PortfolioService,
         control: TradingControl,
-        store: Store,
+        store: PipelineStore,
         bus: EventBus,
         clock: Clock,
         book_lock: SerialBook | None = None,
@@ -165,7 +170,9 @@ class DecisionPipeline:
                 await self._fail(outcome, outcome.failed_stage or "unknown", exc, trigger)
         return outcome
 
-    async def _start(self, tx: Tx, did: UUID, ticker: str, trigger: str, now: datetime) -> None:
+    async def _start(
+        self, tx: PipelineUnitOfWork, did: UUID, ticker: str, trigger: str, now: datetime
+    ) -> None:
         await tx.add_decision(did, ticker, trigger, now)
         await tx.audit(
             "decision.started",

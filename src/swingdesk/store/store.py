@@ -29,7 +29,7 @@ from swingdesk.store import tables as t
 from swingdesk.store.audit import GENESIS_HASH, AuditVerification, entry_hash
 from swingdesk.store.engine import WRITE, DatabaseTimeouts, make_engine
 from swingdesk.store.faults import DatabaseHealth
-from swingdesk.store.queries import current_state, positions
+from swingdesk.store.queries import activity_since, current_state, positions
 from swingdesk.store.unit_of_work import Tx
 from swingdesk.unit_of_work import BookFacts, OutboxMessage
 
@@ -191,6 +191,11 @@ class Store:
         async with self.read() as s:
             q = select(t.OrderRow).order_by(t.OrderRow.created_at.desc()).limit(limit)
             return list((await s.scalars(q)).all())
+
+    async def activity_since(self, since: datetime) -> tuple[dict[str, int], int]:
+        """Return the decisions made at or after ``since`` by status, and the fill count."""
+        async with self.read() as s:
+            return await activity_since(s, since)
 
     async def order(self, client_order_id: str) -> t.OrderRow | None:
         """Return one order by its client order id."""

@@ -4,9 +4,9 @@ A unit of work commits whole or not at all; the domain events and journal entrie
 records are published only after its commit, so a failed unit publishes nothing. The port
 grows one repository at a time; so far: the trading state (``TradingControl``), the account
 marks (``PortfolioService``), the outbox (``OutboxRelay``), decisions as far as settling
-interrupted ones and explaining one need, what reconciliation and the stop keeper read of
-our orders and positions, and the book lock (``SerialBook``). Implementations: the
-SQLAlchemy ``store.Store`` (SQLite and PostgreSQL) and, in the tests,
+interrupted ones and explaining one need, each stage of the decision pipeline, what
+reconciliation, the stop keeper and notifications read, and the book lock (``SerialBook``).
+Implementations: the SQLAlchemy ``store.Store`` (SQLite and PostgreSQL) and, in the tests,
 ``tests/fakes/memory_uow.py``. ``records`` holds what is read back, ``units`` the units of
 work and the stores that open them.
 """
@@ -26,10 +26,14 @@ from swingdesk.unit_of_work.units import (
     DecisionArchive,
     DecisionStore,
     DecisionUnitOfWork,
+    JobCursor,
     JournalUnitOfWork,
     Lease,
+    NotificationBooks,
     Outbox,
     OutboxMessage,
+    PipelineStore,
+    PipelineUnitOfWork,
     ProcessBook,
     ReconcilerBooks,
     SerialBook,
@@ -46,10 +50,14 @@ __all__ = [
     "DecisionStages",
     "DecisionStore",
     "DecisionUnitOfWork",
+    "JobCursor",
     "JournalUnitOfWork",
     "Lease",
+    "NotificationBooks",
     "Outbox",
     "OutboxMessage",
+    "PipelineStore",
+    "PipelineUnitOfWork",
     "ProcessBook",
     "ReconcilerBooks",
     "SerialBook",

@@ -12,7 +12,14 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from swingdesk.domain.enums import DecisionStatus, TradingState
-from swingdesk.domain.events import Event, TradingStateChanged
+from swingdesk.domain.events import (
+    Event,
+    RiskApproved,
+    RiskRejected,
+    SignalCreated,
+    TradingStateChanged,
+)
+from swingdesk.domain.market import MarketSnapshot
 from swingdesk.unit_of_work.records import (
     BookFacts,
     DecisionRecord,
@@ -161,6 +168,32 @@ class DecisionUnitOfWork(JournalUnitOfWork, Protocol):
         ...
 
 
+class PipelineUnitOfWork(DecisionUnitOfWork, Protocol):
+    """A unit of work over one decision's stages (what the decision pipeline stores)."""
+
+    async def add_snapshot(
+        self, decision_id: UUID | None, snap: MarketSnapshot, now: datetime
+    ) -> None:
+        """Store the market snapshot a decision used."""
+        ...
+
+    async def add_signal(self, sig: SignalCreated) -> None:
+        """Store the analyst's signal."""
+        ...
+
+    async def add_verdict(self, verdict: RiskApproved | RiskRejected) -> None:
+        """Store a risk verdict with every check it evaluated."""
+        ...
+
+
+class PipelineStore(Protocol):
+    """Where the decision pipeline stores each stage, one unit of work per stage."""
+
+    def tx(self) -> AbstractAsyncContextManager[PipelineUnitOfWork]:
+        """Open a unit of work: it commits on success, rolls back on any error."""
+        ...
+
+
 class DecisionStore(Protocol):
     """Where decisions live, for settling interrupted ones."""
 
@@ -237,4 +270,28 @@ class AccountStore(Protocol):
 
     async def book_facts(self, session_date: str) -> BookFacts:
         """Return, in one consistent read, what only our books know about the account."""
+        ...
+
+
+class NotificationBooks(Outbox, Protocol):
+    """What operator notifications read: the outbox, an order, the day's activity."""
+
+    async def order(self, client_order_id: str) -> StoredOrder | None:
+        """Return one order by its client order id."""
+        ...
+
+    async def activity_since(self, since: datetime) -> tuple[dict[str, int], int]:
+        """Return the decisions made at or after ``since`` by status, and the fill count."""
+        ...
+
+
+class JobCursor(Protocol):
+    """Where a job keeps its progress (a cursor, the last day it ran)."""
+
+    async def get(self, name: str) -> str | None:
+        """Return a stored value, None when unset."""
+        ...
+
+    async def put(self, name: str, value: str, now: datetime) -> None:
+        """Store a value."""
         ...
