@@ -30,8 +30,8 @@ from swingdesk.adapters.simulated_market import SimulatedMarket
 from swingdesk.adapters.simulated_news import SimulatedContext
 from swingdesk.adapters.simulated_universe import UNIVERSE, SimTicker
 from swingdesk.adapters.vader_sentiment import VaderScorer
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.marketdata.agent import MarketDataAgent
-from swingdesk.marketdata.calendar import TradingCalendar
 
 NOW = datetime(2026, 11, 24, 21, 30, tzinfo=UTC)  # a Tuesday evening: every session closed
 TODAY = date(2026, 12, 31)

@@ -42,8 +42,8 @@ async def snapshots(count: int) -> list[Any]:
     headlines, sentiment and fundamentals (the prompt the desk sends, fenced news and all)."""
     from swingdesk.adapters.simulated_market import SimulatedMarket
     from swingdesk.adapters.vader_sentiment import VaderScorer
+    from swingdesk.domain.calendar import TradingCalendar
     from swingdesk.marketdata.agent import MarketDataAgent
-    from swingdesk.marketdata.calendar import TradingCalendar
 
     provider = SimulatedMarket(seed=42)
     agent = MarketDataAgent(provider, TradingCalendar(), context=provider, scorer=VaderScorer())

@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import summary, write
 from swingdesk.adapters.csv_market import CsvMarket
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.marketdata.agent import MarketDataAgent
-from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.marketdata.indicators import decision_atr_values, rolling_mean_values
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "market"

@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 
 from _common import summary, write
-from swingdesk import aio
+from swingdesk import event_loop
 from swingdesk.bootstrap import build_desk
 from swingdesk.config import load_settings
 
@@ -62,14 +62,14 @@ def main() -> None:
     args = parser.parse_args()
     results: dict[str, Any] = {"target_median_ms_sqlite": 10}
     with tempfile.TemporaryDirectory() as tmp:
-        results["sqlite"] = aio.run(measure(f"sqlite:///{tmp}/bench.db", args.decisions))
+        results["sqlite"] = event_loop.run(measure(f"sqlite:///{tmp}/bench.db", args.decisions))
     if not args.skip_postgres:
         schema = f"sd_bench_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(PG_DSN, autocommit=True) as conn:
             conn.execute(f'CREATE SCHEMA "{schema}"')
         try:
             url = f"{PG_DSN}?options=-csearch_path%3D{schema}"
-            results["postgresql"] = aio.run(measure(url, args.decisions))
+            results["postgresql"] = event_loop.run(measure(url, args.decisions))
         finally:
             with psycopg.connect(PG_DSN, autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

@@ -25,6 +25,7 @@ from swingdesk.adapters.memory_bus import InMemoryEventBus
 from swingdesk.config import async_url
 from swingdesk.domain.enums import Intent, OrderSide, OrderStatus, OrderType, TimeInForce
 from swingdesk.execution.agent import ExecutionAgent
+from swingdesk.execution.control import TradingControl
 from swingdesk.execution.reconciliation import (
     LocalOrder,
     LocalPosition,
@@ -33,7 +34,6 @@ from swingdesk.execution.reconciliation import (
 )
 from swingdesk.execution.sync import SyncWorker
 from swingdesk.ports import BrokerAccount, BrokerOrder, BrokerPosition
-from swingdesk.services.control import TradingControl
 from swingdesk.store import migrate
 from swingdesk.store import tables as t
 from swingdesk.store.store import Store

@@ -14,24 +14,25 @@ from swingdesk.adapters.memory_bus import InMemoryEventBus
 from swingdesk.adapters.redis_bus import RedisStreamBus
 from swingdesk.adapters.simulated_broker import SimulatedBroker
 from swingdesk.config import BrokerProvider, MarketProvider, Settings, StrategyProvider
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.enums import DataSource
 from swingdesk.domain.errors import ConfigurationError, InputError, UnknownTickerError
 from swingdesk.execution.agent import ExecutionAgent
+from swingdesk.execution.control import TradingControl
 from swingdesk.execution.retry import RetryPolicy
 from swingdesk.execution.sync import SyncWorker
 from swingdesk.marketdata.agent import MarketDataAgent
-from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.ports import (
     Broker,
     Clock,
     EventBus,
+    HeldStops,
     LLMClient,
     MarketContextSource,
     MarketData,
     Strategy,
 )
 from swingdesk.risk.manager import RiskManager
-from swingdesk.services.control import TradingControl
 from swingdesk.services.pipeline import DecisionPipeline
 from swingdesk.services.portfolio import PortfolioService
 from swingdesk.services.relay import LeaderRelay, OutboxRelay
@@ -78,6 +79,9 @@ class Desk:
     shared_bus: SharedBus | None = None
     #: Where operator notifications go (Apprise), None when no URL is configured.
     notifier: AppriseNotifier | None = None
+    #: The simulated broker's held stops, which a periodic job must tick (None with a real
+    #: broker, whose exchange triggers them).
+    held_stops: HeldStops | None = None
 
     async def close(self) -> None:
         """Release connections."""
@@ -423,14 +427,19 @@ async def build_desk(
     # A backtest passes its own provider (prices at the open while a session is in progress).
     provider = provider or _market_provider(settings)
     market = _market_agent(settings, provider)
-    broker: Broker = alpaca or SimulatedBroker(
-        store,
-        provider.last_price,
-        clock,
-        initial_cash=settings.sim_initial_cash_usd,
-        slippage_bps=settings.sim_slippage_bps,
-        commission=settings.sim_commission_usd,
-    )
+    simulated: SimulatedBroker | None = None
+    broker: Broker
+    if alpaca is not None:
+        broker = alpaca
+    else:
+        broker = simulated = SimulatedBroker(
+            store,
+            provider.last_price,
+            clock,
+            initial_cash=settings.sim_initial_cash_usd,
+            slippage_bps=settings.sim_slippage_bps,
+            commission=settings.sim_commission_usd,
+        )
     risk = RiskManager(settings.risk_limits())
     control = TradingControl(store, bus, clock)
     # One policy for every broker call: orders, and the account reads risk depends on.
@@ -499,14 +508,24 @@ async def build_desk(
         leadership=leadership,
         shared_bus=shared,
         notifier=(
-            AppriseNotifier(
-                split_urls(settings.notify_urls.get_secret_value()),
-                timeout_s=settings.notify_timeout_s,
-            )
+            AppriseNotifier(notify_urls(settings), timeout_s=settings.notify_timeout_s)
             if settings.notify_urls is not None
             else None
         ),
+        held_stops=simulated,
     )
     if reconcile and await sync.startup() is None:
         desk.not_ready["reconciliation"] = "start-up reconciliation with the broker failed"
     return desk
+
+
+def notify_urls(settings: Settings) -> list[str]:
+    """Return the configured notification URLs (empty when none is set)."""
+    if settings.notify_urls is None:
+        return []
+    return split_urls(settings.notify_urls.get_secret_value())
+
+
+def wall_clock() -> Clock:
+    """Return the clock of a live desk (the system's UTC time)."""
+    return SystemClock()

@@ -11,8 +11,8 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
-from swingdesk import aio
-from swingdesk.bootstrap import Desk, build_desk
+from swingdesk import event_loop
+from swingdesk.bootstrap import Desk, build_desk, wall_clock
 from swingdesk.cli_optimize import optimize_app
 from swingdesk.cli_strategy import strategy_app
 from swingdesk.cli_text import print_explain, print_outcome, print_portfolio, say, scan_table
@@ -49,7 +49,7 @@ def _run(work: Callable[[Desk], Awaitable[T]]) -> T:
             await desk.close()
 
     try:
-        return aio.run(main())
+        return event_loop.run(main())
     except SwingdeskError as exc:
         _fail(exc)
 
@@ -239,7 +239,6 @@ def backtest(
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Replay history day by day through the desk's strategy, risk and execution code."""
-    from swingdesk.adapters.clock import SystemClock
     from swingdesk.backtest.command import build_params, summary_lines, terminal_progress
     from swingdesk.backtest.report import render
     from swingdesk.backtest.runner import run_backtest
@@ -251,12 +250,12 @@ def backtest(
             data=data, simulated=simulated, tickers=tickers, universe=universe, start=start,
             end=end, strategy=strategy, engine=engine, initial_cash=initial_cash,
             slippage_bps=slippage_bps, commission=commission, earnings_unknown=earnings_unknown,
-            risk_profile=risk_profile, seed=seed, today=SystemClock().now().date(),
+            risk_profile=risk_profile, seed=seed, today=wall_clock().now().date(),
             trail_pct=trail_pct, trail_price=trail_price, close_fraction=close_fraction,
             strategy_params=tuple(sorted(parse_overrides(param or []).items())),
         )  # fmt: skip
         with terminal_progress(err, enabled=not quiet) as progress:
-            result = aio.run(run_backtest(params, progress=progress))
+            result = event_loop.run(run_backtest(params, progress=progress))
     except SwingdeskError as exc:
         # A backtest's configuration is its command line: a bad one is bad input here.
         _fail(exc, bad_input=(ConfigurationError,))

@@ -311,6 +311,15 @@ class EventBus(Protocol):
         ...
 
 
+@runtime_checkable
+class HeldStops(Protocol):
+    """A broker with no exchange of its own: a periodic tick makes its held stops fire."""
+
+    async def process_stops(self, now: datetime) -> object:
+        """Fill every held protective stop the current price has crossed."""
+        ...
+
+
 class Notifier(Protocol):
     """Tells a person about something that needs attention (halts, drift)."""
 

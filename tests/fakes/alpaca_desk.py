@@ -15,10 +15,10 @@ from swingdesk.adapters.memory_bus import InMemoryEventBus
 from swingdesk.domain.enums import Action, Intent, OrderSide
 from swingdesk.domain.events import RiskApproved
 from swingdesk.execution.agent import ExecutionAgent
+from swingdesk.execution.control import TradingControl
 from swingdesk.execution.retry import FAST_RETRY, RetryPolicy
 from swingdesk.execution.sync import SyncWorker
 from swingdesk.ports import Clock
-from swingdesk.services.control import TradingControl
 from swingdesk.services.relay import OutboxRelay
 from swingdesk.store import migrate
 from swingdesk.store.store import Store

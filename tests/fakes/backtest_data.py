@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from swingdesk.marketdata.calendar import TradingCalendar
+from swingdesk.domain.calendar import TradingCalendar
 
 START, END = date(2024, 1, 2), date(2024, 5, 31)
 CRASH_AT = 85  # session index where UPCO gaps down through its stop

@@ -13,10 +13,10 @@ from tests.fakes.context import WordScorer
 from tests.fakes.fake_yahoo import AD_ITEM, FakeSymbol, FakeYahoo, yahoo_article
 
 from swingdesk.adapters.yahoo_market import YahooMarket
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.errors import TemporaryError
 from swingdesk.marketdata.agent import MarketDataAgent
-from swingdesk.marketdata.cache import TtlCache
-from swingdesk.marketdata.calendar import TradingCalendar
+from swingdesk.ttl_cache import TtlCache
 
 CAL = TradingCalendar()
 SESSIONS = CAL.sessions_between(date(2024, 8, 1), date(2024, 11, 26))

@@ -24,6 +24,7 @@ from swingdesk.adapters import yahoo_market
 from swingdesk.adapters.alpaca_data import AlpacaMarket
 from swingdesk.bootstrap import _market_provider
 from swingdesk.config import Settings
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.errors import (
     ConfigurationError,
     RejectedError,
@@ -31,9 +32,8 @@ from swingdesk.domain.errors import (
     UnknownTickerError,
 )
 from swingdesk.marketdata.agent import MarketDataAgent
-from swingdesk.marketdata.cache import TtlCache
-from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.ports import TickerProfile
+from swingdesk.ttl_cache import TtlCache
 
 CAL = TradingCalendar()
 SESSIONS = CAL.sessions_between(date(2024, 6, 3), date(2024, 11, 29))

@@ -19,7 +19,7 @@ from tests.fakes.fake_alpaca_data import FakeAlpacaData, wire_article
 from swingdesk.adapters.alpaca_news import AlpacaNews
 from swingdesk.domain.context import Fundamentals
 from swingdesk.domain.errors import ConfigurationError, TemporaryError
-from swingdesk.marketdata.cache import TtlCache
+from swingdesk.ttl_cache import TtlCache
 
 NOW = datetime(2024, 11, 26, 22, 0, tzinfo=UTC)
 

@@ -18,10 +18,10 @@ from swingdesk.domain.events import SignalCreated
 from swingdesk.domain.market import MarketSnapshot
 from swingdesk.domain.portfolio import PortfolioState
 from swingdesk.execution.agent import ExecutionAgent
+from swingdesk.execution.control import TradingControl
 from swingdesk.execution.retry import RetryPolicy
 from swingdesk.risk.limits import RiskLimits
 from swingdesk.risk.manager import RiskManager
-from swingdesk.services.control import TradingControl
 from swingdesk.services.pipeline import DecisionPipeline
 from swingdesk.services.portfolio import PortfolioService
 from swingdesk.services.relay import OutboxRelay

@@ -14,7 +14,7 @@ from tests.fakes.backtest_data import write_market
 
 from swingdesk.adapters.clock import ManualClock
 from swingdesk.backtest.result import BacktestParams
-from swingdesk.services.backtest_worker import Outcome
+from swingdesk.backtest.worker import Outcome
 from swingdesk.store.backtests import BacktestRuns
 
 #: Simulated data; the clock's today is 2026-11-24.

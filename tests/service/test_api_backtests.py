@@ -17,7 +17,7 @@ from tests.fakes.backtest_data import write_market
 from swingdesk.adapters.clock import ManualClock
 from swingdesk.api.routes_backtest import REPORT_CSP
 from swingdesk.backtest.result import BacktestParams
-from swingdesk.services.backtest_worker import Outcome, run_here
+from swingdesk.backtest.worker import Outcome, run_here
 from swingdesk.store.backtests import BacktestRuns
 
 #: Two simulated tickers over one quarter: a few seconds, process start-up included.

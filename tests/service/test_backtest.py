@@ -14,8 +14,8 @@ from tests.fakes.backtest_data import sessions, write_market
 
 from swingdesk.backtest.report import render
 from swingdesk.backtest.runner import BacktestParams, SessionPriceCsvMarket, run_backtest
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.money import price4
-from swingdesk.marketdata.calendar import TradingCalendar
 
 SLIP = Decimal("0.0005")
 

@@ -19,11 +19,11 @@ from tests.fakes.backtest_data import sessions, write_market
 
 from swingdesk.adapters.csv_market import CsvMarket
 from swingdesk.backtest.runner import BacktestParams, run_backtest
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.context import Fundamentals, Headline
 from swingdesk.domain.exchange_time import ny_date
 from swingdesk.domain.market import MarketSnapshot
 from swingdesk.marketdata.agent import MarketDataAgent
-from swingdesk.marketdata.calendar import TradingCalendar
 
 CAL = TradingCalendar(start=date(2023, 1, 1))
 TICKERS = ("UPCO", "FLAT", "DOWN")

@@ -16,8 +16,8 @@ from tests.service.test_backtest_parity import _clones, _summary
 from swingdesk.backtest.engine import run_fast_backtest
 from swingdesk.backtest.replay import run_pipeline_backtest
 from swingdesk.backtest.result import BacktestParams, BacktestResult, Fill
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.money import price4
-from swingdesk.marketdata.calendar import TradingCalendar
 
 SLIP = Decimal("0.0005")
 Engine = Callable[[BacktestParams], Awaitable[BacktestResult]]

@@ -24,7 +24,7 @@ from swingdesk.backtest.replay import run_pipeline_backtest
 from swingdesk.backtest.result import BacktestParams, BacktestResult
 from swingdesk.backtest.screen import MarketScreen, market_codes
 from swingdesk.backtest.setup import data_dir, risk_limits_for, settings_for
-from swingdesk.marketdata.calendar import TradingCalendar, day_number
+from swingdesk.domain.calendar import TradingCalendar, day_number
 from swingdesk.strategy.agent import RulesStrategy
 
 MARKET_CODES = {"MARKET_DATA", "ADV_LIQUIDITY", "EARNINGS_BLACKOUT", "VIX_GATE"}

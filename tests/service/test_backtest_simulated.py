@@ -13,7 +13,7 @@ from swingdesk.adapters.csv_market import CsvMarket
 from swingdesk.adapters.simulated_market import SimulatedMarket
 from swingdesk.backtest.runner import BacktestParams, run_backtest
 from swingdesk.backtest.simulated_data import write_simulated_market
-from swingdesk.marketdata.calendar import TradingCalendar
+from swingdesk.domain.calendar import TradingCalendar
 
 END = date(2024, 6, 28)
 

@@ -31,6 +31,10 @@ async def _buy(desk: Harness, ticker: str = "AAPL") -> None:
     desk.clock.advance(60)  # past the cooldown
 
 
+def _manual(desk: Harness) -> ManualDesk:
+    return ManualDesk(desk.pipeline, desk.store)
+
+
 async def _held(desk: Harness, ticker: str) -> Decimal:
     return next((p.qty for p in await desk.store.positions() if p.ticker == ticker), Decimal(0))
 
@@ -41,7 +45,7 @@ async def test_close_when_part_of_a_position_then_sold_rest_protected_and_journa
     await _buy(desk)
     before = await _held(desk, "AAPL")
     desk.market.overrides["AAPL"] = {"price": Decimal(110)}
-    out = await ManualDesk(desk.pipeline).close("AAPL", qty=Decimal(20), reason="trim", actor="t")
+    out = await _manual(desk).close("AAPL", qty=Decimal(20), reason="trim", actor="t")
     assert out.status is DecisionStatus.ORDERED, out.summary()
     assert await _held(desk, "AAPL") == before - 20
     stops = await desk.store.open_stop_orders("AAPL")
@@ -61,7 +65,7 @@ async def test_close_when_part_of_a_position_then_sold_rest_protected_and_journa
 async def test_close_when_halted_then_still_closes_all(desk: Harness) -> None:
     await _buy(desk)
     await desk.control.halt("test", actor="t")
-    out = await ManualDesk(desk.pipeline).close("AAPL", qty=None, reason="flat", actor="t")
+    out = await _manual(desk).close("AAPL", qty=None, reason="flat", actor="t")
     assert out.status is DecisionStatus.ORDERED, out.summary()
     assert await _held(desk, "AAPL") == 0
     journal = await journal_view(desk.store, SECTORS.get)
@@ -70,7 +74,7 @@ async def test_close_when_halted_then_still_closes_all(desk: Harness) -> None:
 
 
 async def test_close_when_no_position_then_denied_with_no_position(desk: Harness) -> None:
-    out = await ManualDesk(desk.pipeline).close("MSFT", qty=None, reason="x", actor="t")
+    out = await _manual(desk).close("MSFT", qty=None, reason="x", actor="t")
     assert out.status is DecisionStatus.REJECTED
     assert out.verdict is not None
     assert [c.code for c in out.verdict.violations] == ["NO_POSITION"]
@@ -80,7 +84,7 @@ async def test_move_stop_when_looser_or_halted_then_denied_with_code(desk: Harne
     await _buy(desk)
     [pos] = await desk.store.positions()
     assert pos.stop_price is not None
-    manual = ManualDesk(desk.pipeline)
+    manual = _manual(desk)
     looser = await manual.move_stop("AAPL", stop_price=pos.stop_price - 1, reason="r", actor="t")
     assert looser.verdict is not None
     assert [c.code for c in looser.verdict.violations] == ["STOP_NOT_TIGHTER"]
@@ -95,7 +99,7 @@ async def test_move_stop_when_tighter_then_one_stop_at_the_new_price(desk: Harne
     [pos] = await desk.store.positions()
     assert pos.stop_price is not None
     new = pos.stop_price + 2
-    out = await ManualDesk(desk.pipeline).move_stop("AAPL", stop_price=new, reason="r", actor="t")
+    out = await _manual(desk).move_stop("AAPL", stop_price=new, reason="r", actor="t")
     assert out.status is DecisionStatus.ORDERED, out.summary()
     [stop] = await desk.store.open_stop_orders("AAPL")
     assert (stop.stop_price, stop.qty) == (new, pos.qty)
@@ -106,7 +110,7 @@ async def test_move_stop_when_tighter_then_one_stop_at_the_new_price(desk: Harne
 async def test_cancel_when_a_protective_stop_then_denied_and_stop_kept(desk: Harness) -> None:
     await _buy(desk)
     [stop] = await desk.store.open_stop_orders("AAPL")
-    out = await ManualDesk(desk.pipeline).cancel_order(stop.client_order_id, reason="r", actor="t")
+    out = await _manual(desk).cancel_order(stop.client_order_id, reason="r", actor="t")
     assert out.verdict is not None
     assert [c.code for c in out.verdict.violations] == ["PROTECTIVE_STOP"]
     row = await desk.store.order(stop.client_order_id)
@@ -118,7 +122,7 @@ async def test_decisions_when_filtered_then_narrowed_and_paged(desk: Harness) ->
     await _buy(desk, "AAPL")
     await _buy(desk, "MSFT")
     await desk.control.halt("test", actor="t")
-    await ManualDesk(desk.pipeline).move_stop("XOM", stop_price=Decimal(1), reason="r", actor="t")
+    await _manual(desk).move_stop("XOM", stop_price=Decimal(1), reason="r", actor="t")
     everything = await decisions_page(desk.store, DecisionFilter(), limit=2, offset=0)
     assert len(everything["items"]) == 2
     assert everything["next_offset"] == 2

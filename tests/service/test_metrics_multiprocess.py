@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from swingdesk.api.metrics import Metrics
 
 CHILD = """
-from swingdesk.services.backtest_worker import Outcome, count_run
+from swingdesk.backtest.worker import Outcome, count_run
 count_run(Outcome(summary={}), 2.5)
 count_run(Outcome(error_code="INVALID_INPUT"), 0.1)
 """

@@ -210,7 +210,7 @@ async def test_state_change_when_two_move_from_active_at_once_then_the_second_se
     monkeypatch.setattr(Tx, "trading_state", slow_read)
     other = Store.from_url(db_url)
     try:
-        from swingdesk.services.control import TradingControl
+        from swingdesk.execution.control import TradingControl
 
         controls = [desk.control, TradingControl(other, desk.bus, desk.clock)]
         results = await asyncio.gather(
@@ -238,7 +238,7 @@ async def test_halt_when_two_operators_halt_at_once_then_one_change_and_one_conf
     desk: Harness, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from swingdesk.domain.errors import ConflictError
-    from swingdesk.services.control import TradingControl
+    from swingdesk.execution.control import TradingControl
 
     original = Tx.trading_state
 

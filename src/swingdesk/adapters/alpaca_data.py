@@ -45,6 +45,7 @@ from pydantic import SecretStr
 from swingdesk.adapters.alpaca_http import data_error as _error
 from swingdesk.adapters.alpaca_http import retry_after_s
 from swingdesk.adapters.simulated_universe import UNIVERSE
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.clock import ensure_utc
 from swingdesk.domain.enums import DataSource
 from swingdesk.domain.errors import (
@@ -55,9 +56,8 @@ from swingdesk.domain.errors import (
     UnknownTickerError,
 )
 from swingdesk.endpoints import DATA_URL, check_data_url
-from swingdesk.marketdata.cache import TtlCache
-from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.ports import MarketData, TickerProfile
+from swingdesk.ttl_cache import TtlCache
 
 log = logging.getLogger(__name__)
 

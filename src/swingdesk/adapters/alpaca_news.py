@@ -33,8 +33,8 @@ from swingdesk.domain.clock import ensure_utc
 from swingdesk.domain.context import Fundamentals, Headline
 from swingdesk.domain.errors import ConfigurationError, TemporaryError
 from swingdesk.endpoints import DATA_URL, check_data_url
-from swingdesk.marketdata.cache import TtlCache
 from swingdesk.ports import MarketContextSource
+from swingdesk.ttl_cache import TtlCache
 
 log = logging.getLogger(__name__)
 

@@ -13,12 +13,7 @@ from typing import Any
 
 import anthropic
 
-from swingdesk.domain.errors import (
-    LLMRateLimitError,
-    LLMTimeoutError,
-    LLMUnavailableError,
-    RejectedError,
-)
+from swingdesk.adapters.llm_sdk import invalid_body_reply, token_count, translate_sdk_error
 from swingdesk.ports import (
     LLMReply,
     LLMRequest,
@@ -26,7 +21,6 @@ from swingdesk.ports import (
 
 DEFAULT_MODEL = "claude-haiku-4-5"
 TOOL_NAME = "record_decision"
-_MAX_BODY_CHARS = 20_000
 # Anthropic's stop reasons, in the vocabulary the strategy's interpreter uses.
 _FINISH = {"max_tokens": "length", "end_turn": "stop", "tool_use": "stop", "refusal": "refusal"}
 
@@ -72,7 +66,9 @@ class AnthropicClient:
                 tool_choice={"type": "tool", "name": TOOL_NAME},
             )
         except anthropic.AnthropicError as exc:
-            raise _translate(exc) from exc
+            raise translate_sdk_error(
+                exc, anthropic, server="Anthropic API", with_retry_after=False
+            ) from exc
         body = raw.http_response.text
         try:
             message = await raw.parse()
@@ -81,20 +77,13 @@ class AnthropicClient:
             usage = message.usage
         # A 200 whose body is not a message is the server's malformed output.
         except (AttributeError, TypeError, ValueError, anthropic.AnthropicError):
-            return LLMReply(
-                text=body[:_MAX_BODY_CHARS],
-                finish_reason="invalid_body",
-                refusal=None,
-                tokens_in=0,
-                tokens_out=0,
-                model=self.model,
-            )
+            return invalid_body_reply(body, self.model)
         return LLMReply(
             text=_reply_text(blocks),
             finish_reason=_FINISH.get(str(stop), str(stop)) if stop else None,
             refusal=None,
-            tokens_in=_count(getattr(usage, "input_tokens", 0)),
-            tokens_out=_count(getattr(usage, "output_tokens", 0)),
+            tokens_in=token_count(getattr(usage, "input_tokens", 0)),
+            tokens_out=token_count(getattr(usage, "output_tokens", 0)),
             model=str(getattr(message, "model", None) or self.model),
         )
 
@@ -106,23 +95,3 @@ def _reply_text(blocks: list[Any]) -> str:
             return json.dumps(block.input, ensure_ascii=False)
     texts = [b.text for b in blocks if getattr(b, "type", None) == "text"]
     return "".join(t for t in texts if isinstance(t, str))
-
-
-def _count(value: object) -> int:
-    return value if isinstance(value, int) and value >= 0 else 0
-
-
-def _translate(exc: anthropic.AnthropicError) -> Exception:
-    """Map an SDK error (after the SDK's retries) to the desk's error classes."""
-    if isinstance(exc, anthropic.APITimeoutError):
-        return LLMTimeoutError(f"Anthropic API timed out: {exc}")
-    if isinstance(exc, anthropic.RateLimitError):
-        return LLMRateLimitError(f"rate limited (HTTP 429) after the SDK's retries: {exc.message}")
-    if isinstance(exc, anthropic.APIConnectionError):
-        return LLMUnavailableError(f"cannot reach the Anthropic API: {exc}")
-    if isinstance(exc, anthropic.APIStatusError):
-        # 529 (overloaded) is a 5xx too.
-        if exc.status_code >= 500:
-            return LLMUnavailableError(f"server error HTTP {exc.status_code}: {exc.message}")
-        return RejectedError(f"request refused with HTTP {exc.status_code}: {exc.message}")
-    return LLMUnavailableError(f"{type(exc).__name__}: {exc}")

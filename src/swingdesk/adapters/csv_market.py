@@ -29,6 +29,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from swingdesk.adapters.csv_context import ContextProblem, CsvContext
+from swingdesk.domain.calendar import TradingCalendar, day_number
 from swingdesk.domain.clock import ensure_utc
 from swingdesk.domain.context import Fundamentals, Headline
 from swingdesk.domain.enums import DataSource
@@ -39,7 +40,6 @@ from swingdesk.domain.errors import (
     UnknownTickerError,
 )
 from swingdesk.domain.ticker import sanitize_ticker
-from swingdesk.marketdata.calendar import TradingCalendar, day_number
 from swingdesk.ports import TickerProfile
 
 COLUMNS = ("open", "high", "low", "close", "volume")

@@ -16,12 +16,7 @@ from typing import Any
 
 import openai
 
-from swingdesk.domain.errors import (
-    LLMRateLimitError,
-    LLMTimeoutError,
-    LLMUnavailableError,
-    RejectedError,
-)
+from swingdesk.adapters.llm_sdk import invalid_body_reply, token_count, translate_sdk_error
 from swingdesk.ports import (
     LLMReply,
     LLMRequest,
@@ -30,7 +25,6 @@ from swingdesk.ports import (
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "gpt-4o-mini"
-_MAX_BODY_CHARS = 20_000
 
 
 class JsonMode(StrEnum):
@@ -123,26 +117,15 @@ class OpenAIChatClient:
             usage = completion.usage
         # A 200 whose body is not a chat completion is the server's malformed output.
         except (AttributeError, IndexError, TypeError, ValueError, openai.OpenAIError):
-            return LLMReply(
-                text=body[:_MAX_BODY_CHARS],
-                finish_reason="invalid_body",
-                refusal=None,
-                tokens_in=0,
-                tokens_out=0,
-                model=self.model,
-            )
+            return invalid_body_reply(body, self.model)
         return LLMReply(
             text=message.content if isinstance(message.content, str) else "",
             finish_reason=str(choice.finish_reason) if choice.finish_reason else None,
             refusal=message.refusal if isinstance(message.refusal, str) else None,
-            tokens_in=_count(getattr(usage, "prompt_tokens", 0)),
-            tokens_out=_count(getattr(usage, "completion_tokens", 0)),
+            tokens_in=token_count(getattr(usage, "prompt_tokens", 0)),
+            tokens_out=token_count(getattr(usage, "completion_tokens", 0)),
             model=str(completion.model or self.model),
         )
-
-
-def _count(value: object) -> int:
-    return value if isinstance(value, int) and value >= 0 else 0
 
 
 def _rejects_json_schema(exc: openai.BadRequestError) -> bool:
@@ -152,25 +135,6 @@ def _rejects_json_schema(exc: openai.BadRequestError) -> bool:
 
 def _translate(exc: openai.OpenAIError) -> Exception:
     """Map an SDK error (after the SDK's retries) to the desk's error classes."""
-    if isinstance(exc, openai.APITimeoutError):
-        return LLMTimeoutError(f"OpenAI-compatible server timed out: {exc}")
-    if isinstance(exc, openai.RateLimitError):
-        retry = exc.response.headers.get("retry-after")
-        return LLMRateLimitError(
-            f"rate limited (HTTP 429) after the SDK's retries: {exc.message}",
-            retry_after_s=_seconds(retry),
-        )
-    if isinstance(exc, openai.APIConnectionError):
-        return LLMUnavailableError(f"cannot reach the OpenAI-compatible server: {exc}")
-    if isinstance(exc, openai.APIStatusError):
-        if exc.status_code >= 500:
-            return LLMUnavailableError(f"server error HTTP {exc.status_code}: {exc.message}")
-        return RejectedError(f"request refused with HTTP {exc.status_code}: {exc.message}")
-    return LLMUnavailableError(f"{type(exc).__name__}: {exc}")
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+    return translate_sdk_error(
+        exc, openai, server="OpenAI-compatible server", with_retry_after=True
+    )

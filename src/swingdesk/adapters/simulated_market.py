@@ -31,11 +31,11 @@ from swingdesk.adapters.simulated_paths import Path as _Path
 from swingdesk.adapters.simulated_paths import bounded as _bounded
 from swingdesk.adapters.simulated_paths import pinned_ou as _pinned_ou
 from swingdesk.adapters.simulated_universe import ANCHOR_DATE, GICS_SECTORS, UNIVERSE, SimTicker
+from swingdesk.domain.calendar import TradingCalendar, day_number
 from swingdesk.domain.clock import ensure_utc
 from swingdesk.domain.context import Fundamentals, Headline
 from swingdesk.domain.enums import DataSource
 from swingdesk.domain.errors import ConfigurationError, UnknownTickerError
-from swingdesk.marketdata.calendar import TradingCalendar, day_number
 from swingdesk.ports import TickerProfile
 
 Floats = npt.NDArray[np.float64]

@@ -35,13 +35,13 @@ from yfinance.exceptions import (  # type: ignore[import-untyped]
 
 from swingdesk.adapters.simulated_universe import UNIVERSE
 from swingdesk.adapters.yahoo_context import fundamentals_of, yahoo_headline
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.clock import ensure_utc
 from swingdesk.domain.context import Fundamentals, Headline
 from swingdesk.domain.enums import DataSource
 from swingdesk.domain.errors import SwingdeskError, TemporaryError, UnknownTickerError
-from swingdesk.marketdata.cache import TtlCache
-from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.ports import TickerProfile
+from swingdesk.ttl_cache import TtlCache
 
 log = logging.getLogger(__name__)
 

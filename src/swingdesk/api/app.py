@@ -14,7 +14,6 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from swingdesk import __version__, log_context
-from swingdesk.adapters.apprise_notifier import split_urls
 from swingdesk.api.auth_gate import AuthGate, route_scopes
 from swingdesk.api.cache import PortfolioCache
 from swingdesk.api.dashboard import mount_dashboard
@@ -33,13 +32,13 @@ from swingdesk.api.routes_read import reads
 from swingdesk.api.security import KeyRing, TriggerLimiter, check_startup_security
 from swingdesk.api.stream import PortfolioPublisher, StreamHub
 from swingdesk.api.stream_caps import StreamAdmission
-from swingdesk.bootstrap import Desk, build_desk
+from swingdesk.backtest.jobs import BacktestService
+from swingdesk.bootstrap import Desk, build_desk, notify_urls
 from swingdesk.config import MarketProvider, Settings
 from swingdesk.marketdata.agent import CONTINUOUS_SOURCES
 from swingdesk.marketdata.movers import MarketMovers
 from swingdesk.ports import BusMessage
 from swingdesk.services.autopilot import Autopilot
-from swingdesk.services.backtests import BacktestService
 from swingdesk.services.scan import scan
 from swingdesk.services.watchlist import Watchlist
 from swingdesk.store.backtests import BacktestRuns, Retention
@@ -65,7 +64,7 @@ def _secret_values(settings: Settings) -> list[str]:
     ]
     if settings.notify_urls is not None:
         # Each URL, and each part of it, carries a token of the service it posts to.
-        for raw in split_urls(settings.notify_urls.get_secret_value()):
+        for raw in notify_urls(settings):
             values.append(raw)
             values += [p for p in re.split(r"[/:@?&=]+", raw.split("://", 1)[-1]) if len(p) >= 12]
     for url in (settings.database_url or "", settings.redis_url or ""):
@@ -155,12 +154,12 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
             first_after_s=settings.scan_start_delay_s,
             leader_only=True,
         )
-    process_stops = getattr(desk.broker, "process_stops", None)
-    if process_stops is not None:
+    held_stops = desk.held_stops
+    if held_stops is not None:
         # The simulated broker has no exchange of its own: this tick is what makes its held
         # protective stops fire when the price crosses them (reconciliation books the fills).
         async def stops_tick() -> object:
-            return await process_stops(desk.clock.now())
+            return await held_stops.process_stops(desk.clock.now())
 
         autopilot.add_job("broker_stops", settings.sim_stop_check_s, stops_tick, leader_only=True)
 

@@ -15,11 +15,11 @@ from swingdesk.api.readiness import DatabaseProbe
 from swingdesk.api.security import KeyRing, Scope, TriggerLimiter
 from swingdesk.api.stream import StreamHub
 from swingdesk.api.stream_caps import StreamAdmission
+from swingdesk.backtest.jobs import BacktestService
 from swingdesk.bootstrap import Desk
 from swingdesk.config import Settings
 from swingdesk.marketdata.movers import MarketMovers
 from swingdesk.services.autopilot import Autopilot
-from swingdesk.services.backtests import BacktestService
 from swingdesk.services.watchlist import Watchlist
 
 log = logging.getLogger(__name__)

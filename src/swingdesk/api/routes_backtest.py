@@ -16,8 +16,8 @@ from swingdesk.api.schemas_backtest import (
     BacktestRunOut,
     BacktestRunsPage,
 )
+from swingdesk.backtest.jobs import BacktestSpec, ReportNotReadyError
 from swingdesk.domain.errors import NotFoundError
-from swingdesk.services.backtests import BacktestSpec, ReportNotReadyError
 from swingdesk.store.backtests import DONE, BacktestRun
 
 backtests = APIRouter(

@@ -94,7 +94,7 @@ async def journal(
 
 
 def _manual(services: ServicesDep) -> ManualDesk:
-    return ManualDesk(services.desk.pipeline)
+    return ManualDesk(services.desk.pipeline, services.desk.store)
 
 
 @desk_routes.post(

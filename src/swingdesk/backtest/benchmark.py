@@ -28,8 +28,8 @@ from decimal import ROUND_DOWN, Decimal
 import numpy as np
 
 from swingdesk.adapters.csv_market import Bars
+from swingdesk.domain.calendar import day_number
 from swingdesk.domain.money import price4
-from swingdesk.marketdata.calendar import day_number
 
 _SHARE_Q = Decimal("0.000001")
 _CENT = Decimal("0.01")

@@ -41,15 +41,20 @@ from swingdesk.backtest.result import (
 )
 from swingdesk.backtest.screen import MarketScreen, market_codes
 from swingdesk.backtest.setup import data_dir, risk_limits_for, settings_for, strategy_for
+from swingdesk.domain.calendar import TradingCalendar, day_number
 from swingdesk.domain.enums import Action, Intent, OrderSide, TradingState
 from swingdesk.domain.errors import InputError, UnknownTickerError
 from swingdesk.domain.events import RiskApproved
 from swingdesk.domain.market import MarketSnapshot
-from swingdesk.domain.portfolio import PortfolioState, PositionState
+from swingdesk.domain.portfolio import (
+    PortfolioState,
+    PositionState,
+    advance_water_marks,
+    equity_of,
+)
 from swingdesk.domain.ticker import sanitize_ticker
 from swingdesk.domain.trailing import trailing_bar_step
 from swingdesk.execution.agent import STALE_SIGNAL
-from swingdesk.marketdata.calendar import TradingCalendar, day_number
 from swingdesk.marketdata.snapshot import VIX_Q, dec, make_snapshot
 from swingdesk.risk.manager import RiskManager, assess_account
 from swingdesk.risk.pending import PendingEntry, with_pending_entries
@@ -284,10 +289,10 @@ class _Run:
             )
         self.marks = {p.ticker: p.market_price for p in positions}
         exposure = sum((p.qty * p.market_price for p in positions), _ZERO)
-        equity = self.cash + exposure
-        self.hwm = equity if self.hwm is None else max(self.hwm, equity)
-        if self.sod is None or self.sod[0] != day:
-            self.sod = (day, equity)
+        equity = equity_of(self.cash, positions)
+        todays = self.sod[1] if self.sod is not None and self.sod[0] == day else None
+        self.hwm, sod = advance_water_marks(equity, self.hwm, todays)
+        self.sod = (day, sod)
         portfolio = PortfolioState(
             cash=self.cash,
             buying_power=max(self.cash, _ZERO),

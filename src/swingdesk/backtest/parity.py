@@ -14,9 +14,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from swingdesk.backtest.data import Series
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.enums import Action, DataSource
 from swingdesk.domain.errors import InputError
-from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.marketdata.snapshot import make_snapshot
 from swingdesk.strategy.agent import ApiStrategy
 

@@ -50,11 +50,12 @@ from swingdesk.backtest.result import (
 )
 from swingdesk.backtest.setup import data_dir, risk_limits_for, settings_for, strategy_for
 from swingdesk.bootstrap import SectorLookup, build_desk
+from swingdesk.domain.calendar import TradingCalendar, day_number
 from swingdesk.domain.enums import DecisionStatus, Intent, OrderSide, OrderStatus
 from swingdesk.domain.errors import InputError
 from swingdesk.domain.events import RiskApproved, RiskRejected
 from swingdesk.domain.ids import client_order_id_for
-from swingdesk.domain.portfolio import PortfolioState
+from swingdesk.domain.portfolio import PortfolioState, equity_of
 from swingdesk.execution.agent import (
     ExecutionAgent,
     ExecutionReport,
@@ -63,7 +64,6 @@ from swingdesk.execution.agent import (
     order_request_for,
 )
 from swingdesk.execution.retry import RetryPolicy
-from swingdesk.marketdata.calendar import TradingCalendar, day_number
 from swingdesk.risk.manager import RiskManager
 from swingdesk.risk.pending import PendingEntry, with_pending_entries
 from swingdesk.risk.stages import stopping_codes
@@ -278,7 +278,8 @@ async def _replay(
         account = await parts.broker.get_account()
         positions = await parts.broker.get_positions()
         exposure = sum((p.market_value for p in positions), Decimal(0))
-        result.days.append(DayRecord(day, account.equity, account.cash, exposure))
+        equity = equity_of(account.cash, positions)
+        result.days.append(DayRecord(day, equity, account.cash, exposure))
         if progress is not None:
             progress(done, len(sessions))
     result.trades = book.closed

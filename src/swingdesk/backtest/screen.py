@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from swingdesk.adapters.csv_market import NO_KNOWN_REPORT, CsvMarket
 from swingdesk.backtest.data import Mask, Series
-from swingdesk.marketdata.calendar import TradingCalendar
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.risk.codes import RiskCode
 from swingdesk.risk.limits import RiskLimits
 

@@ -25,8 +25,8 @@ from swingdesk.adapters.csv_context import FIGURES
 from swingdesk.adapters.simulated_market import EPOCH, SimulatedMarket
 from swingdesk.adapters.simulated_news import SimulatedContext
 from swingdesk.adapters.simulated_universe import ANCHOR_DATE
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.errors import InputError
-from swingdesk.marketdata.calendar import TradingCalendar
 
 _NY = ZoneInfo("America/New_York")
 _EARNINGS_AHEAD = timedelta(days=100)

@@ -21,8 +21,8 @@ import numpy as np
 
 from swingdesk.adapters.csv_market import RESERVED, Bars, CsvDataError, load_bars
 from swingdesk.adapters.csv_market import ticker_files as csv_ticker_files
+from swingdesk.domain.calendar import day_number
 from swingdesk.domain.errors import ConfigurationError, InputError
-from swingdesk.marketdata.calendar import day_number
 
 #: Bars needed up to the end date: SMA-50 today and yesterday.
 MIN_BARS = 51

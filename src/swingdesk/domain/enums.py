@@ -19,11 +19,6 @@ class Intent(StrEnum):
     BUY_TO_OPEN = "BUY_TO_OPEN"
     SELL_TO_CLOSE = "SELL_TO_CLOSE"
 
-    @property
-    def is_opening(self) -> bool:
-        """Say whether the intent adds risk."""
-        return self is Intent.BUY_TO_OPEN
-
 
 class OrderSide(StrEnum):
     """Order side, equal to Alpaca's wire value."""

@@ -30,6 +30,7 @@ from swingdesk.domain.enums import (
     TradingState,
 )
 from swingdesk.domain.money import Dec, NonNegDec, PosDec
+from swingdesk.domain.unchecked import build_unchecked
 
 
 class Event(BaseModel):
@@ -60,12 +61,7 @@ class Event(BaseModel):
         for name, factory in layout.factories:
             if name not in fields:
                 values[name] = factory()
-        event = cls.__new__(cls)
-        _object_setattr(event, "__dict__", values)
-        _object_setattr(event, "__pydantic_fields_set__", set(fields))
-        _object_setattr(event, "__pydantic_extra__", None)
-        _object_setattr(event, "__pydantic_private__", None)
-        return event
+        return build_unchecked(cls, values, set(fields))
 
 
 class DecisionEvent(Event):
@@ -215,9 +211,6 @@ class _RiskVerdict(DecisionEvent):
     def violations(self) -> tuple[RiskCheck, ...]:
         """Return the checks that failed."""
         return tuple(c for c in self.checks if not c.passed)
-
-
-_object_setattr = object.__setattr__
 
 
 class _Layout(NamedTuple):

@@ -11,6 +11,7 @@ from swingdesk.domain.clock import UtcDatetime
 from swingdesk.domain.context import CONTEXT_FIELDS, Fundamentals, Headline, Sentiment
 from swingdesk.domain.enums import DataSource
 from swingdesk.domain.money import Dec, NonNegDec, PosDec
+from swingdesk.domain.unchecked import build_unchecked
 
 
 class MarketSnapshot(BaseModel):
@@ -68,12 +69,7 @@ class MarketSnapshot(BaseModel):
         """
         if fields.keys() != _FIELDS or fields["as_of"].tzinfo is not UTC:
             return cls(**fields)
-        snap = cls.__new__(cls)
-        _object_setattr(snap, "__dict__", fields)
-        _object_setattr(snap, "__pydantic_fields_set__", set(fields))
-        _object_setattr(snap, "__pydantic_extra__", None)
-        _object_setattr(snap, "__pydantic_private__", None)
-        return snap
+        return build_unchecked(cls, fields, set(fields))
 
     def unavailable(self) -> list[str]:
         """List what risk needs for a new long but cannot trust (the context never counts)."""
@@ -92,7 +88,6 @@ class MarketSnapshot(BaseModel):
 
 
 _FIELDS = MarketSnapshot.model_fields.keys()
-_object_setattr = object.__setattr__
 
 # The seed called it MarketContext; both names refer to the same type.
 MarketContext = MarketSnapshot

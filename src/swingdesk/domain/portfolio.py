@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from swingdesk.domain.clock import UtcDatetime
 from swingdesk.domain.enums import OrderSide, TradingState
 from swingdesk.domain.money import ZERO, Dec, NonNegDec, PosDec
+
+
+class Valued(Protocol):
+    """Anything with a market value: our position, or the broker's."""
+
+    @property
+    def market_value(self) -> Decimal:
+        """Return the value at the last price."""
+        ...
+
+
+def equity_of(cash: Decimal, positions: Iterable[Valued]) -> Decimal:
+    """Return cash plus the market value of positions: the desk's one definition of equity."""
+    return cash + sum((p.market_value for p in positions), ZERO)
+
+
+def advance_water_marks(
+    equity: Decimal, high_water_mark: Decimal | None, start_of_day_equity: Decimal | None
+) -> tuple[Decimal, Decimal]:
+    """Return (high-water mark, start-of-day equity) after seeing ``equity``; None means
+    not yet set (the first read, or a new trading day for start-of-day equity)."""
+    return (
+        equity if high_water_mark is None else max(high_water_mark, equity),
+        equity if start_of_day_equity is None else start_of_day_equity,
+    )
 
 
 class PositionState(BaseModel):
@@ -62,8 +88,8 @@ class PortfolioState(BaseModel):
 
     @property
     def equity(self) -> Decimal:
-        """Return cash plus the market value of positions."""
-        return self.cash + self.positions_value
+        """Return cash plus the market value of positions (``equity_of``)."""
+        return equity_of(self.cash, self.positions)
 
     def equity_at(self, marks: Mapping[str, Decimal]) -> Decimal:
         """Return cash plus each position valued at its ticker's mark, else its market price.

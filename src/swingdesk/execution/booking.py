@@ -8,11 +8,13 @@ a reconciliation pass after a crash) changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
 from swingdesk.domain.enums import Intent, OrderSide, OrderStatus
 from swingdesk.domain.events import Event, FillEvent, OrderResponseStatus
+from swingdesk.domain.orders import fill_between
 from swingdesk.execution.reconciliation import CorrectionKind, PositionCorrection
 from swingdesk.execution.reconciliation import flatten as flatten_orders
 from swingdesk.ports import BrokerOrder, Clock, EventBus
@@ -173,19 +175,9 @@ class Booker:
         events: list[Event],
     ) -> None:
         now = self.clock.now()
-        did = _uuid(row.decision_id)
-        if row.external or did is None:
-            # External orders are tracked, never adopted: positions follow reconciliation.
-            if row.status != order.status.value or row.filled_qty != order.filled_qty:
-                await tx.audit(
-                    "order.external_status",
-                    f"external order {row.client_order_id} {row.status} -> {order.status.value}",
-                    now=now,
-                    actor="broker",
-                    payload={"client_order_id": row.client_order_id, "status": order.status.value},
-                )
-                row.status, row.updated_at = order.status.value, now
-                row.filled_qty, row.filled_avg_price = order.filled_qty, order.filled_avg_price
+        decision_id = _uuid(row.decision_id)
+        if row.external or decision_id is None:
+            await self._track_external(tx, row, order, now)
             return
         if order.qty > 0 and order.qty != row.qty:
             # Alpaca may resize a stop leg to the filled part of its parent.
@@ -193,46 +185,81 @@ class Booker:
                 "order.qty_changed",
                 f"broker reports {row.client_order_id} for {order.qty} (was {row.qty})",
                 now=now,
-                decision_id=did,
+                decision_id=decision_id,
                 actor="broker",
                 payload={"client_order_id": row.client_order_id, "qty": str(order.qty)},
             )
             row.qty = order.qty
-        booked_qty, booked_avg = row.filled_qty, row.filled_avg_price or Decimal(0)
+        booked_qty, booked_avg = row.filled_qty, row.filled_avg_price
         if order.status.value != row.status or order.broker_order_id != row.broker_order_id:
-            status = OrderResponseStatus(
-                decision_id=did,
-                ts_event=now,
-                client_order_id=row.client_order_id,
-                broker_order_id=order.broker_order_id,
-                status=order.status,
-                filled_qty=order.filled_qty,
-                filled_avg_price=order.filled_avg_price,
-            )
-            await tx.apply_order_status(status)
-            await tx.audit(
-                f"order.{order.status.value}",
-                f"broker reports {row.client_order_id} {order.status.value}",
-                now=now,
-                decision_id=did,
-                actor="broker",
-                payload=status.model_dump(mode="json"),
-            )
-            events.append(status)
-        delta = order.filled_qty - booked_qty
-        if delta <= 0 or order.filled_avg_price is None:
+            events.append(await self._book_status(tx, row, order, decision_id, now))
+        new_fill = fill_between(booked_qty, booked_avg, order.filled_qty, order.filled_avg_price)
+        if new_fill is not None:
+            fill = await self._book_fill(tx, row, order, new_fill, decision_id, sector, now)
+            if fill is not None:
+                events.append(fill)
+
+    async def _track_external(
+        self, tx: Tx, row: t.OrderRow, order: BrokerOrder, now: datetime
+    ) -> None:
+        """External orders are tracked, never adopted: positions follow reconciliation."""
+        if row.status == order.status.value and row.filled_qty == order.filled_qty:
             return
-        price = (order.filled_qty * order.filled_avg_price - booked_qty * booked_avg) / delta
+        await tx.audit(
+            "order.external_status",
+            f"external order {row.client_order_id} {row.status} -> {order.status.value}",
+            now=now,
+            actor="broker",
+            payload={"client_order_id": row.client_order_id, "status": order.status.value},
+        )
+        row.status, row.updated_at = order.status.value, now
+        row.filled_qty, row.filled_avg_price = order.filled_qty, order.filled_avg_price
+
+    async def _book_status(
+        self, tx: Tx, row: t.OrderRow, order: BrokerOrder, decision_id: UUID, now: datetime
+    ) -> OrderResponseStatus:
+        status = OrderResponseStatus(
+            decision_id=decision_id,
+            ts_event=now,
+            client_order_id=row.client_order_id,
+            broker_order_id=order.broker_order_id,
+            status=order.status,
+            filled_qty=order.filled_qty,
+            filled_avg_price=order.filled_avg_price,
+        )
+        await tx.apply_order_status(status)
+        await tx.audit(
+            f"order.{order.status.value}",
+            f"broker reports {row.client_order_id} {order.status.value}",
+            now=now,
+            decision_id=decision_id,
+            actor="broker",
+            payload=status.model_dump(mode="json"),
+        )
+        return status
+
+    async def _book_fill(
+        self,
+        tx: Tx,
+        row: t.OrderRow,
+        order: BrokerOrder,
+        new_fill: tuple[Decimal, Decimal],
+        decision_id: UUID,
+        sector: str | None,
+        now: datetime,
+    ) -> FillEvent | None:
+        """Book the fill since the last report; None when it was booked before."""
+        qty, price = new_fill
         side = OrderSide(row.side)
         fill = FillEvent(
-            decision_id=did,
+            decision_id=decision_id,
             ts_event=now,
             fill_id=f"{order.broker_order_id}:{order.filled_qty}",
             client_order_id=row.client_order_id,
             broker_order_id=order.broker_order_id,
             ticker=row.ticker,
             side=side,
-            qty=delta,
+            qty=qty,
             price=price,
         )
         opening = row.intent == Intent.BUY_TO_OPEN.value
@@ -241,26 +268,27 @@ class Booker:
             sector=sector or (self.sector_of(row.ticker) if side is OrderSide.BUY else None),
             stop_price=row.stop_price if opening else None,
         )
+        if beyond is None:
+            return None
         if beyond:
             await tx.audit(
                 "order.fill_beyond_position",
-                f"sold {delta} {row.ticker} but our books held {delta - beyond}: the other "
+                f"sold {qty} {row.ticker} but our books held {qty - beyond}: the other "
                 f"{beyond} were already taken out by a reconciliation correction",
                 now=now,
-                decision_id=did,
+                decision_id=decision_id,
                 actor="broker",
                 payload={"client_order_id": row.client_order_id, "beyond_qty": str(beyond)},
             )
-        if beyond is not None:
-            await tx.audit(
-                "order.fill",
-                f"filled {delta} {row.ticker} at {price:.4f}",
-                now=now,
-                decision_id=did,
-                actor="broker",
-                payload=fill.model_dump(mode="json"),
-            )
-            events.append(fill)
+        await tx.audit(
+            "order.fill",
+            f"filled {qty} {row.ticker} at {price:.4f}",
+            now=now,
+            decision_id=decision_id,
+            actor="broker",
+            payload=fill.model_dump(mode="json"),
+        )
+        return fill
 
 
 def _uuid(value: str | None) -> UUID | None:

@@ -23,8 +23,7 @@ from datetime import timedelta
 
 from swingdesk.domain.enums import Action, DecisionStatus
 from swingdesk.ports import Clock
-from swingdesk.store.store import Store
-from swingdesk.store.unit_of_work import DecisionStages
+from swingdesk.unit_of_work import DecisionStages, DecisionStore
 
 INTERRUPTED = "INTERRUPTED"
 
@@ -55,7 +54,7 @@ def settle(stages: DecisionStages) -> Settlement:
     return Settlement(DecisionStatus.FAILED, "strategy", "stopped before the analyst answered")
 
 
-async def settle_interrupted(store: Store, clock: Clock, *, older_than: timedelta) -> int:
+async def settle_interrupted(store: DecisionStore, clock: Clock, *, older_than: timedelta) -> int:
     """Settle every decision pending for longer than ``older_than``; return how many."""
     now = clock.now()
     settled = 0

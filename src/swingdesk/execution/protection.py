@@ -39,7 +39,7 @@ from swingdesk.execution.protection_plan import (
     plan_protection,
 )
 from swingdesk.ports import BrokerOrder
-from swingdesk.store import tables as t
+from swingdesk.unit_of_work import StoredOrder
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -60,7 +60,7 @@ def protective_stop_id() -> str:
     return f"sd-p-{uuid4().hex}"
 
 
-def parent_of(row: t.OrderRow) -> str | None:
+def parent_of(row: StoredOrder) -> str | None:
     """Return the client order id of the entry a stop leg belongs to (None if standalone)."""
     if row.parent_client_order_id:
         return row.parent_client_order_id
@@ -170,7 +170,7 @@ class StopKeeper:
                 return max(p.qty, Decimal(0)), p.current_price
         return Decimal(0), None
 
-    async def _fresh(self, row: t.OrderRow, view: BrokerView | None) -> BrokerOrder | None:
+    async def _fresh(self, row: StoredOrder, view: BrokerView | None) -> BrokerOrder | None:
         if view is not None and row.client_order_id in view.open_orders:
             return view.open_orders[row.client_order_id]
         if row.external and view is not None:

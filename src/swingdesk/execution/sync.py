@@ -38,6 +38,7 @@ from typing import Any
 
 from swingdesk.domain.enums import OrderSide, OrderStatus, TradingState
 from swingdesk.execution.agent import ExecutionAgent
+from swingdesk.execution.control import TradingControl
 from swingdesk.execution.interrupted import settle_interrupted
 from swingdesk.execution.protection import STOP_TYPES, BrokerView
 from swingdesk.execution.reconciliation import (
@@ -50,9 +51,7 @@ from swingdesk.execution.reconciliation import (
     plan_positions,
 )
 from swingdesk.ports import Broker, BrokerAccount, BrokerOrder, BrokerPosition, Clock, EventBus
-from swingdesk.services.control import TradingControl
-from swingdesk.store.book_lock import BookLock
-from swingdesk.store.store import Store
+from swingdesk.unit_of_work import ReconcilerBooks, SerialBook
 
 log = logging.getLogger(__name__)
 #: Reads of the broker's books per pass before moving tickers are deferred.
@@ -121,7 +120,7 @@ class SyncWorker:
     def __init__(
         self,
         broker: Broker,
-        store: Store,
+        store: ReconcilerBooks,
         bus: EventBus,
         clock: Clock,
         control: TradingControl,
@@ -129,7 +128,7 @@ class SyncWorker:
         *,
         max_drift_pct: Decimal = Decimal("0.05"),
         interval_s: float = 60.0,
-        book_lock: BookLock | None = None,
+        book_lock: SerialBook | None = None,
         decision_timeout_s: float = 120.0,
     ) -> None:
         self.broker = broker

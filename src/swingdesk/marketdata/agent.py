@@ -26,11 +26,10 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.clock import ensure_utc
 from swingdesk.domain.enums import DataSource
 from swingdesk.domain.market import MarketSnapshot
-from swingdesk.marketdata.cache import TtlCache
-from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.marketdata.context import (
     DEFAULT_LOOKBACK_DAYS,
     DEFAULT_MAX_HEADLINES,
@@ -50,6 +49,7 @@ from swingdesk.marketdata.indicators import (
 )
 from swingdesk.marketdata.snapshot import CONTINUOUS_SOURCES, Figures, make_snapshot
 from swingdesk.ports import MarketContextSource, MarketData, SentimentScorer
+from swingdesk.ttl_cache import TtlCache
 
 __all__ = ["CONTINUOUS_SOURCES", "DEFAULT_LOOKBACK", "MarketDataAgent"]
 

@@ -17,10 +17,10 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.clock import UtcDatetime, ensure_utc
 from swingdesk.domain.enums import DataSource
 from swingdesk.domain.errors import SwingdeskError, UnknownTickerError
-from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.ports import MarketData
 
 YEAR_BARS = 252

@@ -17,10 +17,10 @@ from functools import lru_cache
 
 import numpy as np
 
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.enums import DataSource
 from swingdesk.domain.errors import TemporaryError
 from swingdesk.domain.market import MarketSnapshot
-from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.marketdata.context import NO_CONTEXT, MarketContext
 from swingdesk.ports import TickerProfile
 

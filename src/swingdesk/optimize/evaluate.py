@@ -10,13 +10,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from swingdesk import aio
+from swingdesk import event_loop
 from swingdesk.backtest.engine import LoadedMarket, load_market, run_on_market
 from swingdesk.backtest.metrics import Trade
 from swingdesk.backtest.result import BacktestParams
 from swingdesk.backtest.universe import resolve, stage
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.errors import InputError
-from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.optimize.config import OptimizeConfig
 
 
@@ -62,7 +62,7 @@ class Evaluator:
             strategy_params=tuple(sorted(merged.items())),
         )  # fmt: skip
         market = replace(self.market, sessions=sessions)
-        result = aio.run(run_on_market(market, run_params))
+        result = event_loop.run(run_on_market(market, run_params))
         return WindowRun([d.day for d in result.days], [d.equity for d in result.days],
                          list(result.trades))  # fmt: skip
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from swingdesk.domain.enums import (
@@ -164,11 +164,37 @@ def manual_signal(
     )
 
 
+class OrderRecord(Protocol):
+    """What a manual cancel reads of one of our stored orders."""
+
+    client_order_id: str
+    broker_order_id: str | None
+    ticker: str
+    side: str
+    intent: str
+    type: str
+    status: str
+    external: bool
+    qty: Decimal
+    filled_qty: Decimal
+    reference_price: Decimal | None
+    stop_price: Decimal | None
+
+
+class OrderLookup(Protocol):
+    """Where a manual cancel finds the order it names."""
+
+    async def order(self, client_order_id: str) -> OrderRecord | None:
+        """Return one of our orders by its client order id, None when there is none."""
+        ...
+
+
 class ManualDesk:
     """Runs manual actions through the same risk checks, execution and audit as decisions."""
 
-    def __init__(self, pipeline: DecisionPipeline) -> None:
+    def __init__(self, pipeline: DecisionPipeline, orders: OrderLookup) -> None:
         self.pipeline = pipeline
+        self.orders = orders
 
     async def close(
         self, raw_ticker: str, *, qty: Decimal | None, reason: str, actor: str
@@ -238,7 +264,7 @@ class ManualDesk:
     ) -> DecisionOutcome:
         """Cancel a working order of ours (not a protective stop); audited with the reason."""
         p = self.pipeline
-        row = await p.store.order(client_order_id)
+        row = await self.orders.order(client_order_id)
         if row is None:
             raise NotFoundError(
                 f"no order {client_order_id}", details={"client_order_id": client_order_id}

@@ -16,16 +16,12 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.exchange_time import ny_date_iso
-from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.ports import Clock, Notifier
 from swingdesk.services.portfolio import PortfolioService
 from swingdesk.services.views import portfolio_view
-from swingdesk.store import tables as t
-from swingdesk.store.job_state import JobState
-from swingdesk.store.store import OutboxMessage, Store
+from swingdesk.unit_of_work import JobCursor, NotificationBooks, OutboxMessage
 
 log = logging.getLogger(__name__)
 CURSOR = "notify.cursor"
@@ -40,9 +36,9 @@ class Notifications:
 
     def __init__(
         self,
-        store: Store,
+        store: NotificationBooks,
         notifier: Notifier,
-        state: JobState,
+        state: JobCursor,
         clock: Clock,
         *,
         events: frozenset[str],
@@ -147,17 +143,7 @@ class Notifications:
         return True
 
     async def _summary(self, since: datetime, now: datetime) -> str:
-        async with self.store.read() as s:
-            decisions = dict(
-                (
-                    await s.execute(
-                        select(t.DecisionRow.status, func.count())
-                        .where(t.DecisionRow.created_at >= since)
-                        .group_by(t.DecisionRow.status)
-                    )
-                ).all()
-            )
-            fills = await s.scalar(select(func.count()).where(t.FillRow.ts_event >= since))
+        decisions, fills = await self.store.activity_since(since)
         lines = [
             "decisions: " + (", ".join(f"{k} {v}" for k, v in sorted(decisions.items())) or "none"),
             f"fills: {fills or 0}",

@@ -21,13 +21,18 @@ from swingdesk.domain.market import MarketSnapshot
 from swingdesk.domain.portfolio import PortfolioState
 from swingdesk.domain.ticker import sanitize_ticker
 from swingdesk.execution.agent import ExecutionAgent, ExecutionReport
+from swingdesk.execution.control import TradingControl
 from swingdesk.ports import Clock, EventBus, MarketDataService
 from swingdesk.risk.manager import RiskManager, assess_account
-from swingdesk.services.control import TradingControl
 from swingdesk.services.portfolio import PortfolioService
-from swingdesk.store.book_lock import BookLease, BookLock
-from swingdesk.store.store import Store, Tx
 from swingdesk.strategy.agent import StrategyAgent
+from swingdesk.unit_of_work import (
+    Lease,
+    PipelineStore,
+    PipelineUnitOfWork,
+    ProcessBook,
+    SerialBook,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +76,8 @@ class DecisionOutcome:
                 "violations": [
                     {
                         "code": c.code,
-                        "value": _s(c.value),
-                        "limit": _s(c.limit),
+                        "value": _str_or_none(c.value),
+                        "limit": _str_or_none(c.limit),
                         "message": c.message,
                     }
                     for c in v.violations
@@ -81,14 +86,14 @@ class DecisionOutcome:
                     {
                         "code": c.code,
                         "passed": c.passed,
-                        "value": _s(c.value),
-                        "limit": _s(c.limit),
+                        "value": _str_or_none(c.value),
+                        "limit": _str_or_none(c.limit),
                         "message": c.message,
                     }
                     for c in v.checks
                 ],
-                "shares": _s(v.qty),
-                "stop_price": _s(v.stop_price),
+                "shares": _str_or_none(v.qty),
+                "stop_price": _str_or_none(v.stop_price),
             },
             "order": None
             if ex is None
@@ -98,7 +103,7 @@ class DecisionOutcome:
                 "qty": str(ex.request.qty),
                 "status": ex.status.value,
                 "filled_qty": str(ex.filled_qty),
-                "filled_avg_price": _s(ex.filled_avg_price),
+                "filled_avg_price": _str_or_none(ex.filled_avg_price),
             },
             "error": None
             if self.error_code is None
@@ -110,7 +115,7 @@ class DecisionOutcome:
         }
 
 
-def _s(value: object) -> str | None:
+def _str_or_none(value: object) -> str | None:
     return None if value is None else str(value)
 
 
@@ -126,10 +131,10 @@ class DecisionPipeline:
         execution: ExecutionAgent,
         portfolio: PortfolioService,
         control: TradingControl,
-        store: Store,
+        store: PipelineStore,
         bus: EventBus,
         clock: Clock,
-        book_lock: BookLock | None = None,
+        book_lock: SerialBook | None = None,
     ) -> None:
         self.market = market
         self.strategy = strategy
@@ -141,7 +146,7 @@ class DecisionPipeline:
         self.bus = bus
         self.clock = clock
         #: Serialises risk and execution; across processes when built on the database.
-        self.book_lock = book_lock or BookLock()
+        self.book_lock = book_lock or ProcessBook()
 
     def validate_ticker(self, raw: str) -> str:
         """Return the clean ticker or raise InvalidTickerError / UnknownTickerError."""
@@ -165,7 +170,9 @@ class DecisionPipeline:
                 await self._fail(outcome, outcome.failed_stage or "unknown", exc, trigger)
         return outcome
 
-    async def _start(self, tx: Tx, did: UUID, ticker: str, trigger: str, now: datetime) -> None:
+    async def _start(
+        self, tx: PipelineUnitOfWork, did: UUID, ticker: str, trigger: str, now: datetime
+    ) -> None:
         await tx.add_decision(did, ticker, trigger, now)
         await tx.audit(
             "decision.started",
@@ -261,7 +268,7 @@ class DecisionPipeline:
         snap: MarketSnapshot,
         signal: SignalCreated,
         now: datetime,
-        lease: BookLease,
+        lease: Lease,
     ) -> None:
         did, ticker = out.decision_id, out.ticker
         out.failed_stage = "portfolio"

@@ -7,10 +7,15 @@ from datetime import datetime
 from decimal import Decimal
 
 from swingdesk.domain.exchange_time import ny_date_iso
-from swingdesk.domain.portfolio import PortfolioState, PositionState
+from swingdesk.domain.portfolio import (
+    PortfolioState,
+    PositionState,
+    advance_water_marks,
+    equity_of,
+)
 from swingdesk.execution.retry import RetryPolicy
 from swingdesk.ports import Broker
-from swingdesk.store.store import Store
+from swingdesk.unit_of_work import AccountStore
 
 #: The trading day ``now`` belongs to, as stored with account snapshots.
 session_date = ny_date_iso
@@ -22,7 +27,7 @@ class PortfolioService:
     def __init__(
         self,
         broker: Broker,
-        store: Store,
+        store: AccountStore,
         sector_of: Callable[[str], str | None],
         *,
         reuse_s: float = 0.0,
@@ -67,20 +72,6 @@ class PortfolioService:
         day = session_date(now)
         facts = await self.store.book_facts(day)
         ours, hwm, sod = facts.positions, facts.high_water_mark, facts.start_of_day_equity
-        equity = account.equity
-        new_hwm = equity if hwm is None else max(hwm, equity)
-        new_sod = equity if sod is None else sod
-        if record and (mark or hwm is None or sod is None or new_hwm != hwm):
-            async with self.store.tx() as tx:
-                await tx.add_account_snapshot(
-                    now=now,
-                    session_date=day,
-                    cash=account.cash,
-                    equity=equity,
-                    buying_power=account.buying_power,
-                    high_water_mark=new_hwm,
-                    start_of_day_equity=new_sod,
-                )
         positions = []
         for bp in broker_positions:
             if bp.qty <= 0:
@@ -96,6 +87,21 @@ class PortfolioService:
                     stop_price=mine.stop_price if mine else None,
                 )
             )
+        # The water marks move with the very equity risk compares against them: one
+        # definition (equity_of), from this one read of the account and its positions.
+        equity = equity_of(account.cash, positions)
+        new_hwm, new_sod = advance_water_marks(equity, hwm, sod)
+        if record and (mark or hwm is None or sod is None or new_hwm != hwm):
+            async with self.store.tx() as tx:
+                await tx.add_account_snapshot(
+                    now=now,
+                    session_date=day,
+                    cash=account.cash,
+                    equity=equity,
+                    buying_power=account.buying_power,
+                    high_water_mark=new_hwm,
+                    start_of_day_equity=new_sod,
+                )
         self._last = PortfolioState(
             cash=account.cash,
             buying_power=max(account.buying_power, Decimal(0)),

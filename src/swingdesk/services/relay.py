@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 
 from swingdesk.ports import BusMessage, EventBus
-from swingdesk.store.store import OutboxMessage, Store
+from swingdesk.unit_of_work import Outbox, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 class OutboxRelay:
     """Publishes committed outbox messages on the bus in sequence order."""
 
-    def __init__(self, store: Store, bus: EventBus, *, batch: int = 500) -> None:
+    def __init__(self, store: Outbox, bus: EventBus, *, batch: int = 500) -> None:
         self.store = store
         self.bus = bus
         self.batch = batch

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from swingdesk.domain.enums import TradingState
@@ -20,3 +22,18 @@ async def current_state(session: AsyncSession) -> TradingState:
         select(t.TradingStateRow.current).order_by(t.TradingStateRow.seq.desc()).limit(1)
     )
     return TradingState(row) if row else TradingState.ACTIVE
+
+
+async def activity_since(session: AsyncSession, since: datetime) -> tuple[dict[str, int], int]:
+    """Return the decisions made at or after ``since`` counted by status, and the fills."""
+    decisions = dict(
+        (
+            await session.execute(
+                select(t.DecisionRow.status, func.count())
+                .where(t.DecisionRow.created_at >= since)
+                .group_by(t.DecisionRow.status)
+            )
+        ).all()
+    )
+    fills = await session.scalar(select(func.count()).where(t.FillRow.ts_event >= since))
+    return decisions, fills or 0

@@ -7,12 +7,11 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from sqlalchemy import delete, func, select, text
@@ -30,8 +29,12 @@ from swingdesk.store import tables as t
 from swingdesk.store.audit import GENESIS_HASH, AuditVerification, entry_hash
 from swingdesk.store.engine import WRITE, DatabaseTimeouts, make_engine
 from swingdesk.store.faults import DatabaseHealth
-from swingdesk.store.queries import current_state, positions
-from swingdesk.store.unit_of_work import OutboxMessage, Tx
+from swingdesk.store.queries import activity_since, current_state, positions
+from swingdesk.store.unit_of_work import Tx
+from swingdesk.unit_of_work import BookFacts, OutboxMessage
+
+if TYPE_CHECKING:
+    from swingdesk.store.decision_record import DecisionRows
 
 __all__ = ["BookFacts", "OutboxMessage", "Publisher", "Store", "Tx"]
 log = logging.getLogger(__name__)
@@ -43,17 +46,6 @@ class Publisher(Protocol):
     async def committed(self, messages: list[OutboxMessage]) -> None:
         """Publish messages that have just been committed."""
         ...
-
-
-@dataclass(frozen=True)
-class BookFacts:
-    """Our side of the account: positions, marks, trading state, last orders per ticker."""
-
-    positions: dict[str, t.PositionRow]
-    high_water_mark: Decimal | None
-    start_of_day_equity: Decimal | None
-    trading_state: TradingState
-    last_order_at: dict[str, datetime]
 
 
 class Store:
@@ -158,6 +150,12 @@ class Store:
                 last_order_at={ticker: ts for ticker, ts in last_orders.all()},  # noqa: C416
             )
 
+    async def decision_record(self, decision_id: str) -> DecisionRows | None:
+        """Return the stored rows of decision ``decision_id`` (a canonical UUID), or None."""
+        from swingdesk.store.decision_record import load_decision
+
+        return await load_decision(self, decision_id)
+
     async def equity_history(self, *, limit: int) -> list[t.AccountSnapshotRow]:
         """Return the newest ``limit`` account snapshots, oldest first (for equity curves)."""
         async with self.read() as s:
@@ -193,6 +191,11 @@ class Store:
         async with self.read() as s:
             q = select(t.OrderRow).order_by(t.OrderRow.created_at.desc()).limit(limit)
             return list((await s.scalars(q)).all())
+
+    async def activity_since(self, since: datetime) -> tuple[dict[str, int], int]:
+        """Return the decisions made at or after ``since`` by status, and the fill count."""
+        async with self.read() as s:
+            return await activity_since(s, since)
 
     async def order(self, client_order_id: str) -> t.OrderRow | None:
         """Return one order by its client order id."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -30,31 +29,13 @@ from swingdesk.domain.events import (
     TradingStateChanged,
 )
 from swingdesk.domain.market import MarketSnapshot
-from swingdesk.domain.orders import check_transition
+from swingdesk.domain.orders import accumulate_fill, reported_status
 from swingdesk.domain.portfolio import PositionState, apply_fill
 from swingdesk.ports import BrokerOrder
 from swingdesk.store import tables as t
 from swingdesk.store.audit import GENESIS_HASH, audit_payload, canonical_json, entry_hash
 from swingdesk.store.queries import current_state
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionStages:
-    """Which stages of a decision are stored."""
-
-    signal_action: Action | None
-    verdict_approved: bool | None
-    has_order: bool
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxMessage:
-    """A message committed to the outbox: published on the bus once the commit is done."""
-
-    seq: int
-    topic: str
-    payload: dict[str, Any]
-    epoch: int
+from swingdesk.unit_of_work import DecisionStages, OutboxMessage
 
 
 class Tx:
@@ -332,10 +313,7 @@ class Tx:
         row = await self.session.get(t.OrderRow, ev.client_order_id, with_for_update=True)
         if row is None:
             raise LookupError(f"order {ev.client_order_id} is not stored")
-        current = OrderStatus(row.status)
-        if ev.status != current or current is OrderStatus.PARTIALLY_FILLED:
-            check_transition(current, ev.status)
-        row.status = ev.status.value
+        row.status = reported_status(OrderStatus(row.status), ev.status).value
         row.broker_order_id = ev.broker_order_id or row.broker_order_id
         row.error_code, row.message = ev.error_code, ev.message
         row.updated_at = ev.ts_event
@@ -366,10 +344,14 @@ class Tx:
         order = await s.get(t.OrderRow, fill.client_order_id, with_for_update=True)
         if order is None:
             raise LookupError(f"fill for unknown order {fill.client_order_id}")
-        filled = order.filled_qty + fill.qty
-        prev_value = order.filled_qty * (order.filled_avg_price or Decimal(0))
-        order.filled_avg_price = (prev_value + fill.qty * fill.price) / filled
-        order.filled_qty = filled
+        order.filled_qty, order.filled_avg_price = accumulate_fill(
+            order.qty,
+            order.filled_qty,
+            order.filled_avg_price,
+            fill.qty,
+            fill.price,
+            client_order_id=order.client_order_id,
+        )
         order.updated_at = fill.ts_event
         s.add(
             t.FillRow(

@@ -11,7 +11,7 @@ import pytest
 from swingdesk.adapters.csv_market import Bars
 from swingdesk.backtest.benchmark import Benchmark, Entry, buy_and_hold
 from swingdesk.backtest.result import BacktestParams, BacktestResult, DayRecord, benchmark_doc
-from swingdesk.marketdata.calendar import day_number
+from swingdesk.domain.calendar import day_number
 
 D = [date(2024, 1, 2), date(2024, 1, 3), date(2024, 1, 4), date(2024, 1, 5)]
 

@@ -12,8 +12,8 @@ import pytest
 
 from swingdesk.adapters.csv_market import CsvMarket
 from swingdesk.backtest.data import build_series
+from swingdesk.domain.calendar import TradingCalendar, day_number
 from swingdesk.domain.enums import Action, DataSource
-from swingdesk.marketdata.calendar import TradingCalendar, day_number
 from swingdesk.marketdata.snapshot import make_snapshot
 from swingdesk.strategy.agent import RulesStrategy
 from swingdesk.strategy.crossover import CrossoverStrategy

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from swingdesk.marketdata.cache import TtlCache
+from swingdesk.ttl_cache import TtlCache
 
 
 class Timer:

@@ -10,8 +10,8 @@ import pytest
 from tests.fakes.context import WordScorer
 
 from swingdesk.adapters.csv_market import CsvDataError, CsvMarket
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.marketdata.agent import MarketDataAgent
-from swingdesk.marketdata.calendar import TradingCalendar
 
 HEADER = "date,open,high,low,close,volume\n"
 ROWS = "2024-11-25,10,11,9,10.5,1000\n2024-11-26,10.5,11.5,10,11,2000\n"

@@ -13,8 +13,8 @@ import talib
 
 from swingdesk.adapters.csv_market import CsvMarket
 from swingdesk.backtest.data import build_series
+from swingdesk.domain.calendar import TradingCalendar, day_number
 from swingdesk.marketdata.agent import MarketDataAgent
-from swingdesk.marketdata.calendar import TradingCalendar, day_number
 from swingdesk.marketdata.indicators import atr_wilder_values, rolling_mean_values
 from swingdesk.strategy.agent import RulesStrategy
 

@@ -10,13 +10,13 @@ import pytest
 from tests.fakes.context import FakeContext, WordScorer
 
 from swingdesk.adapters.simulated_market import SimulatedMarket
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.context import Fundamentals, Headline
 from swingdesk.domain.enums import Action
 from swingdesk.domain.errors import TemporaryError, UnknownTickerError
 from swingdesk.domain.events import SignalCreated
 from swingdesk.domain.portfolio import PortfolioState
 from swingdesk.marketdata.agent import MarketDataAgent
-from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.marketdata.context import ScoreCache, score_headlines, visible_news
 from swingdesk.risk.limits import RiskLimits
 from swingdesk.risk.manager import RiskManager

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from swingdesk.adapters.simulated_market import SimulatedMarket
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.enums import DataSource
 from swingdesk.domain.errors import TemporaryError, UnknownTickerError
 from swingdesk.marketdata.agent import MarketDataAgent
-from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.ports import MarketDataService, TickerProfile
 
 TUESDAY_NOON = datetime(2024, 11, 26, 17, 0, tzinfo=UTC)  # 12:00 New York, in session

@@ -10,8 +10,8 @@ import pytest
 
 from swingdesk.adapters.csv_market import CsvMarket
 from swingdesk.adapters.simulated_market import SimulatedMarket
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.errors import UnknownTickerError
-from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.marketdata.movers import MarketMovers
 
 HEADER = "date,open,high,low,close,volume\n"
@@ -91,7 +91,7 @@ async def test_top_movers_when_simulated_market_then_n_each_and_sorted() -> None
 
 async def test_quote_when_simulated_market_on_a_weekend_then_open_by_its_own_clock() -> None:
     from swingdesk.adapters.simulated_market import SimulatedMarket
-    from swingdesk.marketdata.calendar import TradingCalendar
+    from swingdesk.domain.calendar import TradingCalendar
 
     calendar = TradingCalendar()
     saturday = datetime(2026, 11, 21, 18, 0, tzinfo=UTC)

@@ -11,9 +11,9 @@ import pytest
 
 from swingdesk.adapters.simulated_market import EPOCH, SimulatedMarket
 from swingdesk.adapters.simulated_universe import GICS_SECTORS
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.enums import DataSource
 from swingdesk.domain.errors import ConfigurationError, UnknownTickerError
-from swingdesk.marketdata.calendar import TradingCalendar
 
 TODAY = date(2026, 11, 24)
 IN_SESSION = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)  # Tuesday, 12:00 New York

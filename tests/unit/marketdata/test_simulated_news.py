@@ -9,7 +9,7 @@ import pytest
 
 from swingdesk.adapters.simulated_market import SimulatedMarket
 from swingdesk.adapters.simulated_news import BEAT, MISS, PUBLISHERS, SimulatedContext
-from swingdesk.marketdata.calendar import TradingCalendar
+from swingdesk.domain.calendar import TradingCalendar
 
 CAL = TradingCalendar()
 NOW = datetime(2025, 3, 14, 21, 0, tzinfo=UTC)

@@ -14,10 +14,10 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.enums import DataSource
 from swingdesk.domain.errors import TemporaryError
 from swingdesk.domain.market import MarketSnapshot
-from swingdesk.marketdata.calendar import TradingCalendar
 from swingdesk.marketdata.snapshot import Figures, make_snapshot
 from swingdesk.ports import TickerProfile
 

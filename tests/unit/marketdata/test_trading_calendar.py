@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
+from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.errors import ConfigurationError
-from swingdesk.marketdata.calendar import TradingCalendar
 
 
 @pytest.fixture(scope="module")

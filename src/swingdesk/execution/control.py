@@ -8,13 +8,13 @@ from swingdesk.domain.enums import TradingState
 from swingdesk.domain.events import TradingStateChanged
 from swingdesk.ports import Clock, EventBus
 from swingdesk.risk.state import change_state
-from swingdesk.store.store import Store
+from swingdesk.unit_of_work import TradingStateStore
 
 
 class TradingControl:
     """Every change of trading state goes through here and is audited."""
 
-    def __init__(self, store: Store, bus: EventBus, clock: Clock) -> None:
+    def __init__(self, store: TradingStateStore, bus: EventBus, clock: Clock) -> None:
         self.store = store
         self.bus = bus
         self.clock = clock

@@ -1,7 +1,7 @@
 """Backtests started from the API: validate, store, run one at a time off the event loop.
 
 The run itself is the CLI's (``backtest.runner.run_backtest``, same parameters, same JSON
-and report) in a child process (``backtest_worker``). The data is the service's: its CSV
+and report) in a child process (``backtest.worker``). The data is the service's: its CSV
 directory when the market provider is CSV, otherwise the simulated market.
 
 With several replicas (``state`` given: a shared database) runs are the leader's: any
@@ -26,6 +26,7 @@ from uuid import uuid4
 from swingdesk.backtest.result import BacktestParams
 from swingdesk.backtest.runner import check_params
 from swingdesk.backtest.window import check_window
+from swingdesk.backtest.worker import Outcome, ProcessWorker
 from swingdesk.domain.errors import (
     ConflictError,
     InputError,
@@ -34,7 +35,6 @@ from swingdesk.domain.errors import (
 )
 from swingdesk.domain.ticker import sanitize_ticker
 from swingdesk.ports import Clock
-from swingdesk.services.backtest_worker import Outcome, ProcessWorker
 from swingdesk.store.backtests import INTERRUPTED, RUNNING, BacktestRun, BacktestRuns, Retention
 from swingdesk.store.job_state import JobState
 

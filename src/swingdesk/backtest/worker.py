@@ -68,12 +68,12 @@ def summarize(doc: dict[str, Any]) -> dict[str, Any]:
 
 def run_here(params: BacktestParams) -> Outcome:
     """Run the backtest in this process; return its outcome (errors become codes)."""
-    from swingdesk import aio
+    from swingdesk import event_loop
     from swingdesk.backtest.report import render
     from swingdesk.backtest.runner import run_backtest
 
     try:
-        result = aio.run(run_backtest(params))
+        result = event_loop.run(run_backtest(params))
         return Outcome(
             summary=summarize(result.to_doc()),
             result_json=result.to_json(),

@@ -1,0 +1,70 @@
+"""The unit-of-work port: what the services and execution may ask of persistence.
+
+A unit of work commits whole or not at all; the domain events and journal entries it
+records are published only after its commit, so a failed unit publishes nothing. The port
+grows one repository at a time; so far: the trading state (``TradingControl``), the account
+marks (``PortfolioService``), the outbox (``OutboxRelay``), decisions as far as settling
+interrupted ones and explaining one need, each stage of the decision pipeline, what
+reconciliation, the stop keeper and notifications read, and the book lock (``SerialBook``).
+Implementations: the SQLAlchemy ``store.Store`` (SQLite and PostgreSQL) and, in the tests,
+``tests/fakes/memory_uow.py``. ``records`` holds what is read back, ``units`` the units of
+work and the stores that open them.
+"""
+
+from swingdesk.unit_of_work.records import (
+    BookFacts,
+    DecisionRecord,
+    DecisionStages,
+    StoredHolding,
+    StoredOrder,
+    StoredPosition,
+    StoredStateChange,
+)
+from swingdesk.unit_of_work.units import (
+    AccountStore,
+    AccountUnitOfWork,
+    DecisionArchive,
+    DecisionStore,
+    DecisionUnitOfWork,
+    JobCursor,
+    JournalUnitOfWork,
+    Lease,
+    NotificationBooks,
+    Outbox,
+    OutboxMessage,
+    PipelineStore,
+    PipelineUnitOfWork,
+    ProcessBook,
+    ReconcilerBooks,
+    SerialBook,
+    TradingStateStore,
+    TradingStateUnitOfWork,
+)
+
+__all__ = [
+    "AccountStore",
+    "AccountUnitOfWork",
+    "BookFacts",
+    "DecisionArchive",
+    "DecisionRecord",
+    "DecisionStages",
+    "DecisionStore",
+    "DecisionUnitOfWork",
+    "JobCursor",
+    "JournalUnitOfWork",
+    "Lease",
+    "NotificationBooks",
+    "Outbox",
+    "OutboxMessage",
+    "PipelineStore",
+    "PipelineUnitOfWork",
+    "ProcessBook",
+    "ReconcilerBooks",
+    "SerialBook",
+    "StoredHolding",
+    "StoredOrder",
+    "StoredPosition",
+    "StoredStateChange",
+    "TradingStateStore",
+    "TradingStateUnitOfWork",
+]

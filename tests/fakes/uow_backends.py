@@ -1,0 +1,66 @@
+"""One unit-of-work backend per test run: in memory, on SQLite, or on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from tests.fakes.memory_uow import MemoryBooks
+
+from swingdesk.store import migrate
+from swingdesk.store.store import OutboxMessage, Store
+
+#: The parameters of a fixture that runs each test on every backend.
+BACKENDS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@dataclass
+class Backend:
+    """A store behind the unit-of-work port, and what it has published and kept."""
+
+    store: MemoryBooks | Store
+    #: Event ids of the domain events published so far (journal entries left out).
+    published: Callable[[], list[str]]
+    #: The equity of each stored account mark, oldest first.
+    equity_marks: Callable[[], Awaitable[list[Decimal]]]
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.messages: list[OutboxMessage] = []
+
+    async def committed(self, messages: list[OutboxMessage]) -> None:
+        self.messages.extend(messages)
+
+
+@asynccontextmanager
+async def open_backend(kind: str, request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+    """Yield a fresh backend of ``kind`` (memory, sqlite or postgres)."""
+    if kind == "memory":
+        books = MemoryBooks()
+
+        async def memory_marks() -> list[Decimal]:
+            return [m.equity for m in books.marks]
+
+        yield Backend(books, lambda: [str(e.event_id) for e in books.published], memory_marks)
+        return
+    url: str = request.getfixturevalue("sqlite_url" if kind == "sqlite" else "pg_url")
+    migrate.upgrade(url)
+    store = Store.from_url(url)
+    recorder = _Recorder()
+    store.publish_to(recorder)
+
+    async def stored_marks() -> list[Decimal]:
+        return [row.equity for row in await store.equity_history(limit=1000)]
+
+    try:
+        yield Backend(
+            store,
+            lambda: [m.payload["event_id"] for m in recorder.messages if m.topic != "audit"],
+            stored_marks,
+        )
+    finally:
+        await store.close()
