@@ -32,6 +32,11 @@ PLANTS = {
         "Adapters and the store depend only on ports",
     ),
     "swingdesk.domain.planted_io": ("import sqlalchemy", "do no I/O"),
+    # Appended to an existing module of the strategy API: a strategy reaching execution.
+    "swingdesk.strategy.check": (
+        "import swingdesk.execution.retry",
+        "The strategy API cannot reach risk, execution or a broker",
+    ),
 }
 
 
@@ -66,7 +71,8 @@ def test_lint_imports_when_a_back_edge_is_planted_then_each_contract_fails(
     )
     for module, (statement, _) in PLANTS.items():
         path = tmp_path / "src" / Path(*module.split(".")).with_suffix(".py")
-        path.write_text(f'"""A planted back-edge."""\n\n{statement}\n')
+        text = path.read_text() if path.exists() else '"""A planted back-edge."""\n'
+        path.write_text(f"{text}\n{statement}\n")
 
     done = _lint(tmp_path)
 
