@@ -20,6 +20,7 @@ from swingdesk.config import Settings
 from swingdesk.marketdata.movers import MarketMovers
 from swingdesk.services.autopilot import Autopilot
 from swingdesk.services.backtests import BacktestService
+from swingdesk.services.optimizations import OptimizationService
 from swingdesk.services.watchlist import Watchlist
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class Services:
     backtests: BacktestService
     db_probe: DatabaseProbe
     streams: StreamAdmission
+    optimizations: OptimizationService
     #: Redis, when the bus is shared (same bounded, single-flight probe as the database's).
     bus_probe: DatabaseProbe | None = None
 
