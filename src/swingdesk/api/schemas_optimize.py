@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 
 from swingdesk.api.schemas import ErrorDetail, Ticker, _Out
 from swingdesk.api.schemas_backtest import (
@@ -15,12 +15,15 @@ from swingdesk.api.schemas_backtest import (
     Commission,
     Day,
     Seed,
+    _json_integer,
 )
 
 #: The most tickers one optimisation may list.
 MAX_OPT_TICKERS = 100
 #: The most trials per walk-forward fold.
 MAX_TRIALS = 500
+#: A JSON integer (never a string or true/false).
+Count = Annotated[int, BeforeValidator(_json_integer)]
 Objective = Literal["sharpe", "sortino", "cagr", "max_drawdown", "profit_factor"]
 
 
@@ -49,15 +52,16 @@ class OptimizationRequest(BaseModel):
         default=["sharpe"],
         min_length=1,
         max_length=5,
+        json_schema_extra={"uniqueItems": True},
         description="one objective, or several for a Pareto front (each at most once)",
     )
-    trials: int = Field(default=50, ge=1, le=MAX_TRIALS, description="trials per fold")
-    folds: int = Field(default=4, ge=1, le=10, description="walk-forward folds")
-    is_ratio: int = Field(
+    trials: Count = Field(default=50, ge=1, le=MAX_TRIALS, description="trials per fold")
+    folds: Count = Field(default=4, ge=1, le=10, description="walk-forward folds")
+    is_ratio: Count = Field(
         default=3, ge=1, le=10, description="in-sample length in out-of-sample blocks"
     )
     mode: Literal["rolling", "anchored"] = "rolling"
-    walk_forward: bool = Field(
+    walk_forward: StrictBool = Field(
         default=True, description="false: one in-sample study over the whole range"
     )
     seed: Seed = Field(default=0, description="the sampler's seed (same seed, same trials)")
