@@ -42,7 +42,7 @@ export function BestSoFarChart({ trials, objective }: { trials: TrialDoc[]; obje
       <text x={PAD} y={H - 6} className="opt-axis">
         trials →
       </text>
-      <text x={W - 8} y={14} textAnchor="end" className="opt-axis">
+      <text x={W - 8} y={H - 6} textAnchor="end" className="opt-axis">
         best {objective} {last.best.toFixed(3)}
       </text>
     </svg>
