@@ -180,3 +180,17 @@ async def test_get_optimization_when_unknown_then_404_and_not_a_run_id_422(h: Ap
     r = await h.read.get("/api/optimizations/nope")
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "INVALID_INPUT"
+
+
+async def test_optimization_when_the_service_stops_midway_then_failed_interrupted_after_restart(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    async with api_harness(tmp_path, clock) as h:
+        started = await h.trade.post("/api/optimizations", json={**SMALL, "trials": 200})
+        assert started.status_code == 202, started.text
+        await asyncio.sleep(0.5)
+    async with api_harness(tmp_path, clock) as h:
+        run = (await h.read.get(f"/api/optimizations/{started.json()['run_id']}")).json()
+        assert run["status"] == "failed"
+        assert run["error"]["code"] == "INTERRUPTED"
+        assert run["finished_at"] is not None
