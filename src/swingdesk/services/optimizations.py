@@ -166,13 +166,12 @@ class OptimizationService:
         async with self._starting:
             if self._stopping:
                 raise ConflictError("the service is stopping; no new optimisation starts")
-            busy = [self.running] if self.running is not None else []
-            if not busy and self.backtests.state is not None:
-                busy = await self.runs.running_ids()  # another replica's
-            if busy:
+            # One at a time in this process. With several replicas each runs its own (a row
+            # a crashed replica left running must not block every later request).
+            if self.running is not None:
                 raise OptimizationRunningError(
-                    f"optimisation {busy[0]} is still running; one runs at a time",
-                    details={"running": busy[0]},
+                    f"optimisation {self.running} is still running; one runs at a time",
+                    details={"running": self.running},
                 )
             run = await self.runs.add(run_id, self._params_doc(spec, job), self.clock.now())
             self.running = run_id

@@ -98,12 +98,6 @@ class OptimizationRuns:
             )
             return int(getattr(result, "rowcount", 0) or 0)
 
-    async def running_ids(self) -> list[str]:
-        """Return the runs still ``running``, oldest first."""
-        async with self.store.read() as s:
-            q = select(_R.run_id).where(_R.status == RUNNING).order_by(_R.created_at, _R.run_id)
-            return list((await s.scalars(q)).all())
-
     async def page(self, *, limit: int, offset: int) -> tuple[list[BacktestRun], int]:
         """Return runs newest first (without results) and how many there are in all."""
         async with self.store.read() as s:
