@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from tests.fakes.api import ApiHarness, api_harness
+from tests.fakes.backtest_data import write_market
 
 from swingdesk.adapters.clock import ManualClock
 from swingdesk.api.routes_backtest import REPORT_CSP
@@ -194,3 +195,23 @@ async def test_optimization_when_the_service_stops_midway_then_failed_interrupte
         assert run["status"] == "failed"
         assert run["error"]["code"] == "INTERRUPTED"
         assert run["finished_at"] is not None
+
+
+async def test_optimization_when_market_is_csv_and_no_walk_forward_then_in_sample_with_a_warning(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    data = write_market(tmp_path / "market")
+    async with api_harness(tmp_path / "desk", clock, market_provider="csv", csv_dir=data) as h:
+        body = {"universe": "all", "start": "2024-03-15", "end": "2024-05-31",
+                "objectives": ["sharpe"], "trials": 3, "walk_forward": False}  # fmt: skip
+        r = await h.trade.post("/api/optimizations", json=body)
+        assert r.status_code == 202, r.text
+        assert r.json()["params"]["data_source"] == "csv"
+        assert r.json()["params"]["folds"] == 1
+        done = await _finished(h, r.json()["run_id"])
+        assert done["status"] == "done", done["error"]
+        result = done["result"]
+        assert result["config"]["data_dir"] == "csv"  # the service's path is not shown
+        assert [len(f["trials"]) for f in result["folds"]] == [3]
+        assert "out_of_sample" not in result
+        assert any("No out-of-sample test" in w for w in result["overfitting"]["warnings"])
