@@ -38,4 +38,7 @@ def test_optimize_view_when_a_study_is_started_then_its_charts_and_oos_equity_sh
     detail = api.get(f"/api/optimizations/{run['run_id']}").raise_for_status().json()
     days = len(detail["result"]["out_of_sample"]["days"])
     expect(page.get_by_test_id("opt-oos-equity")).to_have_attribute("data-points", str(days))
+    expect(page.get_by_test_id("opt-report")).to_have_attribute("sandbox", "")
+    report = page.frame_locator("[data-testid=opt-report]")
+    expect(report.locator("h1")).to_contain_text("Optimisation", timeout=10_000)
     page.locator("main.optimize").screenshot(path=screens / "optimize.png")

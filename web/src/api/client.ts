@@ -165,6 +165,14 @@ export const api = {
     ),
   startOptimization: async (body: OptimizationRequest) =>
     unwrap(await client.POST("/api/optimizations", { body })),
+  /** The optimisation's HTML report as text, for a sandboxed iframe (as the backtest's). */
+  optimizationReport: async (runId: string): Promise<string> => {
+    const result = await client.GET("/api/optimizations/{run_id}/report", {
+      params: { path: { run_id: runId } },
+      parseAs: "text",
+    });
+    return unwrap(result as Result<string>);
+  },
 };
 
 /** Query keys, in one place so the stream can invalidate exactly what an event changes. */
@@ -194,4 +202,5 @@ export const keys = {
   backtestReport: (id: string) => ["backtest-report", id] as const,
   optimizations: ["optimizations"] as const,
   optimization: (id: string) => ["optimization", id] as const,
+  optimizationReport: (id: string) => ["optimization-report", id] as const,
 };

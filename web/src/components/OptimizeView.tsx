@@ -259,6 +259,28 @@ export function OptimizationResult({ doc, theme }: { doc: OptimizationDoc; theme
   );
 }
 
+export function OptimizationReport({ runId }: { runId: string }) {
+  const report = useQuery({
+    queryKey: keys.optimizationReport(runId),
+    queryFn: () => api.optimizationReport(runId),
+    staleTime: Infinity,
+  });
+  if (report.data === undefined) {
+    return <p className="muted">{report.error ? describe(report.error) : "Loading the report…"}</p>;
+  }
+  // No allow-* token: the report runs no script, submits nothing and stays opaque.
+  return (
+    <iframe
+      className="bt-report"
+      data-testid="opt-report"
+      title="Optimisation report"
+      sandbox=""
+      referrerPolicy="no-referrer"
+      srcDoc={report.data}
+    />
+  );
+}
+
 export function OptimizationDetail({ runId, theme }: { runId: string; theme: Theme }) {
   const detail = useQuery({
     queryKey: keys.optimization(runId),
@@ -282,7 +304,11 @@ export function OptimizationDetail({ runId, theme }: { runId: string; theme: The
     <>
       <OptimizationProgressBar run={run} />
       {run.status === "done" && run.result ? (
-        <OptimizationResult doc={run.result as unknown as OptimizationDoc} theme={theme} />
+        <>
+          <OptimizationResult doc={run.result as unknown as OptimizationDoc} theme={theme} />
+          <h3>Report</h3>
+          <OptimizationReport runId={run.run_id} />
+        </>
       ) : (
         <p className="muted" aria-live="polite">
           Running… the result appears here when every fold has its trials.
