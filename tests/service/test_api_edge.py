@@ -171,6 +171,7 @@ async def test_api_when_unauthenticated_with_a_bad_or_huge_body_then_401_before_
         ("PUT", "/api/watchlist"),
         ("DELETE", "/api/market-data"),
         ("POST", "/api/backtests"),
+        ("POST", "/api/optimizations"),
     ],
 )
 async def test_trade_route_when_read_key_and_bad_body_then_403_before_parsing(

@@ -10,6 +10,7 @@ import { useCallback, useEffect, useLayoutEffect, useState } from "react";
 import { api, keys } from "./api/client";
 import { pollUnlessRefused } from "./lib/auth";
 import { BacktestsView } from "./components/BacktestsView";
+import { OptimizeView } from "./components/OptimizeView";
 import { Controls } from "./components/Controls";
 import { DecisionsView } from "./components/DecisionsView";
 import { JournalView } from "./components/JournalView";
@@ -109,6 +110,7 @@ function Dashboard({
       <Notices />
       <ViewTabs view={view} />
       {view === "backtests" && <BacktestsView />}
+      {view === "optimize" && <OptimizeView theme={theme} />}
       {view === "orders" && <OrdersView onOpenDecision={setExplainId} onManual={setManual} />}
       {view === "journal" && <JournalView onOpenDecision={setExplainId} />}
       {view === "decisions" && <DecisionsView onOpenDecision={setExplainId} />}

@@ -28,6 +28,7 @@ from swingdesk.api.replica import add_notification_jobs, start_replica
 from swingdesk.api.routes import api, ops, stream
 from swingdesk.api.routes_backtest import backtests
 from swingdesk.api.routes_desk import desk_routes
+from swingdesk.api.routes_optimize import optimizations
 from swingdesk.api.routes_read import reads
 from swingdesk.api.security import KeyRing, TriggerLimiter, check_startup_security
 from swingdesk.api.stream import PortfolioPublisher, StreamHub
@@ -37,6 +38,7 @@ from swingdesk.bootstrap import Desk, build_desk, notify_urls
 from swingdesk.config import MarketProvider, Settings
 from swingdesk.marketdata.agent import CONTINUOUS_SOURCES
 from swingdesk.marketdata.movers import MarketMovers
+from swingdesk.optimize.jobs import OptimizationService
 from swingdesk.ports import BusMessage
 from swingdesk.services.autopilot import Autopilot
 from swingdesk.services.scan import scan
@@ -44,6 +46,7 @@ from swingdesk.services.watchlist import Watchlist
 from swingdesk.store.backtests import BacktestRuns, Retention
 from swingdesk.store.job_state import JobState
 from swingdesk.store.leadership import default_replica_id
+from swingdesk.store.optimizations import OptimizationRuns
 
 log = logging.getLogger(__name__)
 #: Seconds a stop waits for cancelled jobs to end after their grace period.
@@ -239,6 +242,7 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
             total=settings.stream_max_clients_total,
             metrics=metrics,
         ),
+        optimizations=OptimizationService(OptimizationRuns(desk.store), desk.clock, backtests),
     )
 
 
@@ -269,6 +273,7 @@ def create_app(
         app.state.services = services
         if services.backtests.state is None:
             await services.backtests.recover()  # shared: the leader's pick_up does it
+            await services.optimizations.recover()
         # Stream ids continue from the outbox, so a client's Last-Event-ID from before a
         # restart resumes where it left off.
         services.hub.last_seq, services.hub.epoch = await app.state.desk.store.outbox_head()
@@ -296,6 +301,7 @@ def create_app(
                 "the autopilot's jobs and the backtest",
                 services.autopilot.stop(),
                 services.backtests.stop(),
+                services.optimizations.stop(),
             )
             await replicas.stop()
             await publisher.stop()
@@ -321,10 +327,13 @@ def create_app(
     app.include_router(reads)
     app.include_router(desk_routes)
     app.include_router(backtests)
+    app.include_router(optimizations)
     app.include_router(stream)
     # Innermost first: the key is checked before a route reads the body, inside CORS (so a
     # refusal carries the CORS headers a browser needs to read it) and the edge's headers.
-    app.add_middleware(AuthGate, routes=route_scopes([api, reads, backtests, stream]))
+    app.add_middleware(
+        AuthGate, routes=route_scopes([api, reads, backtests, optimizations, stream])
+    )
     origins = settings.cors_origins
     if origins:
         app.add_middleware(

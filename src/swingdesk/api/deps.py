@@ -19,6 +19,7 @@ from swingdesk.backtest.jobs import BacktestService
 from swingdesk.bootstrap import Desk
 from swingdesk.config import Settings
 from swingdesk.marketdata.movers import MarketMovers
+from swingdesk.optimize.jobs import OptimizationService
 from swingdesk.services.autopilot import Autopilot
 from swingdesk.services.watchlist import Watchlist
 
@@ -46,6 +47,7 @@ class Services:
     backtests: BacktestService
     db_probe: DatabaseProbe
     streams: StreamAdmission
+    optimizations: OptimizationService
     #: Redis, when the bus is shared (same bounded, single-flight probe as the database's).
     bus_probe: DatabaseProbe | None = None
 

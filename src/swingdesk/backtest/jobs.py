@@ -171,6 +171,10 @@ class BacktestService:
         check_params(params)
         return params
 
+    def known_tickers(self) -> set[str]:
+        """Return every ticker the service's backtest data holds."""
+        return self._known_tickers()
+
     def _known_tickers(self) -> set[str]:
         if self.csv_dir is None:
             from swingdesk.adapters.simulated_universe import UNIVERSE

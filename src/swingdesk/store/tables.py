@@ -378,6 +378,28 @@ class BacktestRunRow(Base):
     report_html: Mapped[str | None] = mapped_column(Text, deferred=True)
 
 
+class OptimizationRunRow(Base):
+    """One optimisation started from the API (a walk-forward study run in a child process)."""
+
+    __tablename__ = "optimization_runs"
+    __table_args__ = (
+        CheckConstraint("status IN ('running', 'done', 'failed')", name="status_known"),
+    )
+
+    run_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: The request's parameters (JSON).
+    params: Mapped[str] = mapped_column(Text)
+    #: The headline figures (JSON), once done.
+    summary: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    result_json: Mapped[str | None] = mapped_column(Text, deferred=True)
+    report_html: Mapped[str | None] = mapped_column(Text, deferred=True)
+
+
 class LeaseRow(Base):
     """A named lease (the leader's): who holds it, its fencing token and its expiry.
 

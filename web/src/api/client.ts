@@ -35,6 +35,10 @@ export type BacktestRun = Schemas["BacktestRunOut"];
 export type BacktestRunDetail = Schemas["BacktestRunDetail"];
 export type BacktestRunsPage = Schemas["BacktestRunsPage"];
 export type BacktestSummary = Schemas["BacktestSummary"];
+export type OptimizationRequest = Schemas["OptimizationRequest"];
+export type OptimizationRun = Schemas["OptimizationRunOut"];
+export type OptimizationRunDetail = Schemas["OptimizationRunDetail"];
+export type OptimizationRunsPage = Schemas["OptimizationRunsPage"];
 export type DecisionRow = Schemas["DecisionRow"];
 export type DecisionsPage = Schemas["DecisionsPage"];
 export type Journal = Schemas["JournalOut"];
@@ -153,6 +157,22 @@ export const api = {
     });
     return unwrap(result as Result<string>);
   },
+  optimizations: async (limit = 50) =>
+    unwrap(await client.GET("/api/optimizations", { params: { query: { limit } } })),
+  optimization: async (runId: string) =>
+    unwrap(
+      await client.GET("/api/optimizations/{run_id}", { params: { path: { run_id: runId } } }),
+    ),
+  startOptimization: async (body: OptimizationRequest) =>
+    unwrap(await client.POST("/api/optimizations", { body })),
+  /** The optimisation's HTML report as text, for a sandboxed iframe (as the backtest's). */
+  optimizationReport: async (runId: string): Promise<string> => {
+    const result = await client.GET("/api/optimizations/{run_id}/report", {
+      params: { path: { run_id: runId } },
+      parseAs: "text",
+    });
+    return unwrap(result as Result<string>);
+  },
 };
 
 /** Query keys, in one place so the stream can invalidate exactly what an event changes. */
@@ -180,4 +200,7 @@ export const keys = {
   decision: (id: string) => ["decision", id] as const,
   backtests: ["backtests"] as const,
   backtestReport: (id: string) => ["backtest-report", id] as const,
+  optimizations: ["optimizations"] as const,
+  optimization: (id: string) => ["optimization", id] as const,
+  optimizationReport: (id: string) => ["optimization-report", id] as const,
 };

@@ -407,6 +407,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/optimizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Optimizations
+         * @description Return optimisation runs, newest first, with status, progress and summary (or error).
+         */
+        get: operations["list_optimizations_api_optimizations_get"];
+        put?: never;
+        /**
+         * Start Optimization
+         * @description Start a walk-forward optimisation on the service's data (CSV directory or simulated).
+         *
+         *     Everything is checked before the 202 (UNKNOWN_STRATEGY, UNKNOWN_TICKER,
+         *     DATE_OUT_OF_RANGE, too few sessions for the folds, OPTIMIZATION_TOO_LARGE). One runs at a
+         *     time, in a separate process; poll ``GET /api/optimizations/{run_id}`` for its progress.
+         */
+        post: operations["start_optimization_api_optimizations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/optimizations/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Optimization
+         * @description Return one run with its progress and, once done, its report document.
+         */
+        get: operations["get_optimization_api_optimizations__run_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/optimizations/{run_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Optimization Report
+         * @description Return the run's self-contained HTML report (inline styles and SVG, no script).
+         */
+        get: operations["optimization_report_api_optimizations__run_id__report_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orders": {
         parameters: {
             query?: never;
@@ -1491,6 +1559,265 @@ export interface components {
             sentiment: components["schemas"]["SentimentOut"] | null;
             /** Ticker */
             ticker: string;
+        };
+        /**
+         * OptimizationProgress
+         * @description Trials completed of all the folds, and the best first objective so far (in sample).
+         */
+        OptimizationProgress: {
+            /** Best */
+            best: number | null;
+            /** Done */
+            done: number;
+            /** Total */
+            total: number;
+        };
+        /**
+         * OptimizationRequest
+         * @description Tune a strategy's declared parameters walk-forward on the service's market data.
+         *
+         *     Give exactly one of ``tickers`` and ``universe``. Only out-of-sample figures are the result.
+         */
+        OptimizationRequest: {
+            /**
+             * Commission
+             * @description commission, USD per order
+             * @default 0
+             */
+            commission: number | string;
+            /**
+             * End
+             * Format: date
+             * @description last session, YYYY-MM-DD, after start
+             * @example 2024-12-31
+             */
+            end: string;
+            /**
+             * Folds
+             * @description walk-forward folds
+             * @default 4
+             */
+            folds: number;
+            /**
+             * Initial Cash
+             * @description starting cash, USD
+             * @default 100000
+             */
+            initial_cash: number | string;
+            /**
+             * Is Ratio
+             * @description in-sample length in out-of-sample blocks
+             * @default 3
+             */
+            is_ratio: number;
+            /**
+             * Mode
+             * @default rolling
+             * @enum {string}
+             */
+            mode: "rolling" | "anchored";
+            /**
+             * Objectives
+             * @description one objective, or several for a Pareto front (each at most once)
+             * @default [
+             *       "sharpe"
+             *     ]
+             */
+            objectives: ("sharpe" | "sortino" | "cagr" | "max_drawdown" | "profit_factor")[];
+            /**
+             * Seed
+             * @description the sampler's seed (same seed, same trials)
+             * @default 0
+             */
+            seed: number;
+            /**
+             * Slippage Bps
+             * @description slippage, basis points
+             * @default 5
+             */
+            slippage_bps: number | string;
+            /**
+             * Start
+             * Format: date
+             * @description first session, YYYY-MM-DD
+             * @example 2022-01-03
+             */
+            start: string;
+            /**
+             * Strategy
+             * @description an installed strategy's name: 'rules', 'crossover' or an entry point of the swingdesk.strategies group (UNKNOWN_STRATEGY otherwise)
+             * @default rules
+             */
+            strategy: string;
+            /**
+             * Tickers
+             * @example [
+             *       "AAPL",
+             *       "MSFT"
+             *     ]
+             */
+            tickers?: string[] | null;
+            /**
+             * Trials
+             * @description trials per fold
+             * @default 50
+             */
+            trials: number;
+            /**
+             * Universe
+             * @description 'all': every ticker of the data instead of ``tickers``
+             */
+            universe?: "all" | null;
+            /**
+             * Walk Forward
+             * @description false: one in-sample study over the whole range
+             * @default true
+             */
+            walk_forward: boolean;
+        } & (({
+            tickers: unknown[];
+        } & (unknown | {
+            universe?: null;
+        })) | ({
+            /** @constant */
+            universe: "all";
+        } & (unknown | {
+            tickers?: null;
+        })));
+        /**
+         * OptimizationRunDetail
+         * @description One run with its report document once done: folds (trials, Pareto front, parameter
+         *     importance), the stitched out-of-sample equity and the overfitting figures.
+         */
+        OptimizationRunDetail: {
+            /** Created At */
+            created_at: string;
+            error: components["schemas"]["ErrorDetail"] | null;
+            /** Finished At */
+            finished_at: string | null;
+            params: components["schemas"]["OptimizationRunParams"];
+            progress: components["schemas"]["OptimizationProgress"] | null;
+            /**
+             * Report Url
+             * @description the HTML report, once done
+             */
+            report_url: string | null;
+            /** Result */
+            result: {
+                [key: string]: unknown;
+            } | null;
+            /** Run Id */
+            run_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "done" | "failed";
+            summary: components["schemas"]["OptimizationSummary"] | null;
+        };
+        /**
+         * OptimizationRunOut
+         * @description One run: its state, parameters, progress and, when done, its summary (or its error).
+         */
+        OptimizationRunOut: {
+            /** Created At */
+            created_at: string;
+            error: components["schemas"]["ErrorDetail"] | null;
+            /** Finished At */
+            finished_at: string | null;
+            params: components["schemas"]["OptimizationRunParams"];
+            progress: components["schemas"]["OptimizationProgress"] | null;
+            /**
+             * Report Url
+             * @description the HTML report, once done
+             */
+            report_url: string | null;
+            /** Run Id */
+            run_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "done" | "failed";
+            summary: components["schemas"]["OptimizationSummary"] | null;
+        };
+        /**
+         * OptimizationRunParams
+         * @description What a run was asked to do.
+         */
+        OptimizationRunParams: {
+            /** Commission */
+            commission: string;
+            /**
+             * Data Source
+             * @enum {string}
+             */
+            data_source: "csv" | "simulated";
+            /** End */
+            end: string;
+            /** Folds */
+            folds: number;
+            /** Initial Cash */
+            initial_cash: string;
+            /** Is Ratio */
+            is_ratio: number;
+            /** Mode */
+            mode: string;
+            /** Objectives */
+            objectives: string[];
+            /** Seed */
+            seed: number;
+            /** Slippage Bps */
+            slippage_bps: string;
+            /** Start */
+            start: string;
+            /** Strategy */
+            strategy: string;
+            /** Tickers */
+            tickers: string[] | null;
+            /** Trials */
+            trials: number;
+            /** Universe */
+            universe: "all" | null;
+            /** Walk Forward */
+            walk_forward: boolean;
+        };
+        /** OptimizationRunsPage */
+        OptimizationRunsPage: {
+            /** Items */
+            items: components["schemas"]["OptimizationRunOut"][];
+            /** Limit */
+            limit: number;
+            /** Next Offset */
+            next_offset: number | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /**
+         * OptimizationSummary
+         * @description The headline out-of-sample figures of a finished optimisation.
+         */
+        OptimizationSummary: {
+            /** Deflated Sharpe Min */
+            deflated_sharpe_min: number;
+            /** Folds */
+            folds: number;
+            /** Oos Max Drawdown */
+            oos_max_drawdown: number | null;
+            /** Oos Sharpe */
+            oos_sharpe: number | null;
+            /** Oos Total Return */
+            oos_total_return: number | null;
+            /** Recommended Params */
+            recommended_params: {
+                [key: string]: unknown;
+            };
+            /** Sharpe Decay */
+            sharpe_decay: number | null;
+            /** Trials */
+            trials: number;
         };
         /** OrderOut */
         OrderOut: {
@@ -4163,6 +4490,387 @@ export interface operations {
                 };
             };
             /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid input (INVALID_INPUT, INVALID_TICKER, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description cooldown or rate limit; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description a dependency is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_optimizations_api_optimizations_get: {
+        parameters: {
+            query?: {
+                /** @description page size */
+                limit?: number;
+                /** @description items to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OptimizationRunsPage"];
+                };
+            };
+            /** @description missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description the read key on an endpoint that needs the trade key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid input (INVALID_INPUT, INVALID_TICKER, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description cooldown or rate limit; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description a dependency is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    start_optimization_api_optimizations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OptimizationRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OptimizationRunOut"];
+                };
+            };
+            /** @description missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description the read key on an endpoint that needs the trade key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description an optimisation is already running (OPTIMIZATION_RUNNING) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid input (INVALID_INPUT, INVALID_TICKER, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description cooldown or rate limit; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description a dependency is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_optimization_api_optimizations__run_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OptimizationRunDetail"];
+                };
+            };
+            /** @description missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description the read key on an endpoint that needs the trade key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid input (INVALID_INPUT, INVALID_TICKER, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description cooldown or rate limit; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description a dependency is temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    optimization_report_api_optimizations__run_id__report_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description the read key on an endpoint that needs the trade key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description no such record, or a ticker not in the market (UNKNOWN_TICKER) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description the run has not finished, or failed (REPORT_NOT_READY) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -68,7 +68,7 @@ describe("ViewTabs", () => {
     expect(viewFromHash("#nope")).toBe("desk");
     render(<ViewTabs view="orders" />);
     expect(screen.getByTestId("view-orders").getAttribute("aria-current")).toBe("page");
-    expect(screen.getAllByRole("link")).toHaveLength(7);
+    expect(screen.getAllByRole("link")).toHaveLength(8);
   });
 });
 

@@ -1,5 +1,5 @@
 /** The views of the dashboard, as links that set the address's hash (linkable, reload-safe). */
-export type View = "desk" | "orders" | "journal" | "decisions" | "watchlist" | "settings" | "backtests";
+export type View = "desk" | "orders" | "journal" | "decisions" | "watchlist" | "settings" | "backtests" | "optimize";
 
 const VIEWS: { view: View; label: string; href: string }[] = [
   { view: "desk", label: "Desk", href: "#" },
@@ -9,6 +9,7 @@ const VIEWS: { view: View; label: string; href: string }[] = [
   { view: "watchlist", label: "Watchlist", href: "#watchlist" },
   { view: "settings", label: "Settings", href: "#settings" },
   { view: "backtests", label: "Backtests", href: "#backtests" },
+  { view: "optimize", label: "Optimize", href: "#optimize" },
 ];
 
 /** Return the view an address hash names (anything else is the desk). */
