@@ -134,6 +134,12 @@ class ApiStrategy:
                 f"Rule said: {decision.rationale}"
             )
             action, confidence, reason_code = Action.HOLD, 0.0, NOT_FEASIBLE
+        # Only a SELL closes part of a position; risk sizes the shares from the fraction.
+        close_fraction = (
+            Decimal(repr(decision.close_fraction))
+            if decision.close_fraction is not None and action is Action.SELL
+            else None
+        )
         feasible = tuple(feasible)
         # Every value is already what validation would make of it, unless a caller or a
         # subclass hands in something to coerce or refuse: then the model validates.
@@ -159,6 +165,7 @@ class ApiStrategy:
             feasible_actions=feasible,
             prompt=prompt,
             raw_output=raw_output,
+            close_fraction=close_fraction,
         )
 
 

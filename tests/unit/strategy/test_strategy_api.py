@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import importlib
 import sys
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+from uuid import uuid4
 
 import pytest
+from tests.fakes.llm_fixtures import snapshot
 
+from swingdesk.domain.enums import Action, TradingState
 from swingdesk.domain.errors import InputError
+from swingdesk.domain.portfolio import PortfolioState, PositionState
 from swingdesk.strategy import loader
-from swingdesk.strategy.agent import RulesStrategy
-from swingdesk.strategy.api import Param, StrategyParams, resolve_params
+from swingdesk.strategy.agent import ApiStrategy, RulesStrategy
+from swingdesk.strategy.api import Param, Proposal, StrategyParams, SwingStrategy, resolve_params
 from swingdesk.strategy.builtin_rules import RulesSwing
 from swingdesk.strategy.crossover import CrossoverStrategy, CrossoverSwing
 from swingdesk.strategy.rules import RuleParams
@@ -159,3 +165,46 @@ def test_strategy_new_when_written_then_template_loads_and_its_tests_pass(
         sys.modules.pop("my_momentum", None)
     with pytest.raises(InputError, match="already exists"):
         write_template("my momentum", tmp_path)
+
+
+class _ScaleOut(SwingStrategy):
+    """Sells a third of a held position; buys when flat."""
+
+    name: ClassVar[str] = "scale-out-test"
+
+    def decide(self, snapshot: Any, position: Any, params: Any) -> Proposal:
+        if position is None:
+            return Proposal(Action.BUY, 0.9, "flat", {}, close_fraction=0.5)
+        return Proposal(Action.SELL, 0.9, "trim", {}, close_fraction=1 / 3)
+
+
+async def test_evaluate_when_proposal_sells_a_fraction_then_the_signal_carries_it() -> None:
+    now = datetime(2024, 6, 3, 15, 0, tzinfo=UTC)
+
+    def book(*held: str) -> PortfolioState:
+        positions = tuple(
+            PositionState(
+                ticker=t, qty=Decimal(9), avg_price=Decimal(100), market_price=Decimal(100)
+            )
+            for t in held
+        )
+        cash = Decimal(100_000)
+        return PortfolioState(
+            cash=cash,
+            buying_power=cash,
+            high_water_mark=cash,
+            start_of_day_equity=cash,
+            positions=positions,
+            trading_state=TradingState.ACTIVE,
+            as_of=now,
+        )
+
+    strategy = ApiStrategy(_ScaleOut())
+    sell = await strategy.evaluate(
+        uuid4(), snapshot(), book("AAPL"), (Action.SELL, Action.HOLD), now
+    )
+    assert sell.action is Action.SELL
+    assert sell.close_fraction == Decimal(repr(1 / 3))
+    buy = await strategy.evaluate(uuid4(), snapshot(), book(), (Action.BUY, Action.HOLD), now)
+    assert buy.action is Action.BUY
+    assert buy.close_fraction is None  # a fraction means nothing on an entry
