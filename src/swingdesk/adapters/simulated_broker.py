@@ -18,13 +18,22 @@ from uuid import uuid4
 
 from sqlalchemy import literal, select, true
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from swingdesk.adapters.simulated_book import (
+    book_buy,
+    book_sell,
+    duplicate_order,
+    filled_market_row,
+    held_stop_leg,
+    locked_account,
+    refuse_duplicate,
+    reserved_by_stops,
+)
 from swingdesk.adapters.simulated_fills import STOP_TYPES, Bars, StopMark, stop_fill
 from swingdesk.adapters.simulated_fills import bar_stop_fill as bar_stop_fill
 from swingdesk.adapters.simulated_fills import market_fill_price as market_fill_price
 from swingdesk.domain.enums import OrderSide, OrderStatus, OrderType, TimeInForce
-from swingdesk.domain.errors import DuplicateOrderError, InsufficientFundsError, RejectedError
+from swingdesk.domain.errors import DuplicateOrderError, RejectedError
 from swingdesk.domain.events import OrderRequest
 from swingdesk.domain.trailing import TrailSpec
 from swingdesk.ports import BrokerAccount, BrokerOrder, BrokerPosition, Clock
@@ -115,98 +124,20 @@ class SimulatedBroker:
         try:
             async with self._store.tx() as tx:
                 s = tx.session
-                clash = await s.scalar(
-                    select(t.SimOrderRow.broker_order_id).where(
-                        t.SimOrderRow.client_order_id == request.client_order_id
-                    )
-                )
-                if clash is not None:
-                    raise DuplicateOrderError(
-                        "client_order_id must be unique",
-                        details={"client_order_id": request.client_order_id},
-                    )
-                account = await s.get(t.SimAccountRow, 1, with_for_update=True)
-                if account is None:
-                    account = t.SimAccountRow(id=1, cash=self._initial_cash, seq=0)
-                    s.add(account)
+                await refuse_duplicate(s, request.client_order_id)
+                account = await locked_account(s, self._initial_cash)
                 position = await s.get(t.SimPositionRow, request.ticker, with_for_update=True)
-                qty = request.qty
                 if request.side is OrderSide.BUY:
-                    cost = qty * fill_price + self._commission
-                    if cost > account.cash:
-                        raise InsufficientFundsError(
-                            "insufficient buying power",
-                            details={"cost": str(cost), "cash": str(account.cash)},
-                        )
-                    account.cash -= cost
-                    if position is None:
-                        s.add(
-                            t.SimPositionRow(
-                                ticker=request.ticker, qty=qty, avg_entry_price=fill_price
-                            )
-                        )
-                    else:
-                        total = position.qty + qty
-                        position.avg_entry_price = (
-                            position.qty * position.avg_entry_price + qty * fill_price
-                        ) / total
-                        position.qty = total
+                    book_buy(s, account, position, request, fill_price, self._commission)
                 else:
-                    held = position.qty if position else Decimal(0)
-                    reserved = await _reserved_by_stops(s, request.ticker)
-                    if qty > held - reserved:
-                        raise RejectedError(
-                            f"insufficient qty available for order: cannot sell {qty} "
-                            f"{request.ticker}, {held} held of which {reserved} reserved by "
-                            "working stops (no short selling)"
-                        )
-                    account.cash += qty * fill_price - self._commission
-                    if position is not None and qty == held:
-                        await s.delete(position)
-                    elif position is not None:
-                        position.qty = held - qty
+                    await book_sell(s, account, position, request, fill_price, self._commission)
                 account.seq += 1
-                order = t.SimOrderRow(
-                    broker_order_id=str(uuid4()),
-                    client_order_id=request.client_order_id,
-                    parent_id=None,
-                    ticker=request.ticker,
-                    side=request.side.value,
-                    qty=qty,
-                    type=request.type.value,
-                    time_in_force=request.time_in_force.value,
-                    stop_price=None,
-                    status=OrderStatus.FILLED.value,
-                    filled_qty=qty,
-                    filled_avg_price=fill_price,
-                    submitted_at=now,
-                    updated_at=now,
-                )
+                order = filled_market_row(request, fill_price, now)
                 s.add(order)
                 if request.side is OrderSide.BUY and request.stop_price is not None:
-                    s.add(
-                        t.SimOrderRow(
-                            broker_order_id=str(uuid4()),
-                            client_order_id=str(uuid4()),
-                            parent_id=order.broker_order_id,
-                            ticker=request.ticker,
-                            side=OrderSide.SELL.value,
-                            qty=qty,
-                            type=OrderType.STOP.value,
-                            time_in_force=TimeInForce.GTC.value,
-                            stop_price=request.stop_price,
-                            status=OrderStatus.HELD.value,
-                            filled_qty=Decimal(0),
-                            filled_avg_price=None,
-                            submitted_at=now,
-                            updated_at=now,
-                        )
-                    )
+                    s.add(held_stop_leg(request, request.stop_price, order.broker_order_id, now))
         except IntegrityError as exc:  # a concurrent submit with the same id won the race
-            raise DuplicateOrderError(
-                "client_order_id must be unique",
-                details={"client_order_id": request.client_order_id},
-            ) from exc
+            raise duplicate_order(request.client_order_id) from exc
         return await self._with_legs(order)
 
     async def _submit_stop(self, request: OrderRequest) -> BrokerOrder:
@@ -231,7 +162,7 @@ class SimulatedBroker:
                     )
                 position = await s.get(t.SimPositionRow, request.ticker, with_for_update=True)
                 held = position.qty if position else Decimal(0)
-                reserved = await _reserved_by_stops(s, request.ticker)
+                reserved = await reserved_by_stops(s, request.ticker)
                 if request.qty > held - reserved:
                     raise RejectedError(
                         f"insufficient qty available for order: cannot sell {request.qty} "
@@ -372,15 +303,6 @@ class SimulatedBroker:
                 raise RejectedError(f"order {broker_order_id} is already {row.status}")
             row.status = OrderStatus.CANCELED.value
             row.updated_at = self._clock.now()
-
-
-async def _reserved_by_stops(s: AsyncSession, ticker: str) -> Decimal:
-    q = select(t.SimOrderRow.qty).where(
-        t.SimOrderRow.ticker == ticker,
-        t.SimOrderRow.side == OrderSide.SELL.value,
-        t.SimOrderRow.status.in_([OrderStatus.HELD.value, OrderStatus.ACCEPTED.value]),
-    )
-    return sum((qty for qty in (await s.scalars(q)).all()), Decimal(0))
 
 
 def _to_broker_order(row: t.SimOrderRow, legs: tuple[BrokerOrder, ...] = ()) -> BrokerOrder:
