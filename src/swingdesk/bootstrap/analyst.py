@@ -8,10 +8,7 @@ from typing import Any
 
 from swingdesk.config import Settings, StrategyProvider
 from swingdesk.domain.errors import ConfigurationError, InputError
-from swingdesk.ports import (
-    LLMClient,
-    Strategy,
-)
+from swingdesk.ports import LLMClient, Strategy
 from swingdesk.store.store import Store
 from swingdesk.strategy.agent import RulesStrategy
 from swingdesk.strategy.rules import RuleParams

@@ -7,10 +7,7 @@ from swingdesk.domain.calendar import TradingCalendar
 from swingdesk.domain.enums import DataSource
 from swingdesk.domain.errors import ConfigurationError, UnknownTickerError
 from swingdesk.marketdata.agent import MarketDataAgent
-from swingdesk.ports import (
-    MarketContextSource,
-    MarketData,
-)
+from swingdesk.ports import MarketContextSource, MarketData
 
 
 def _market_provider(settings: Settings) -> MarketData:
