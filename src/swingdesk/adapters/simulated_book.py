@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from swingdesk.domain.enums import OrderSide, OrderStatus, OrderType, TimeInForce
 from swingdesk.domain.errors import DuplicateOrderError, InsufficientFundsError, RejectedError
 from swingdesk.domain.events import OrderRequest
-from swingdesk.store import tables as t
+from swingdesk.store import tables
 
 
 def duplicate_order(client_order_id: str) -> DuplicateOrderError:
@@ -29,27 +29,27 @@ def duplicate_order(client_order_id: str) -> DuplicateOrderError:
 async def refuse_duplicate(s: AsyncSession, client_order_id: str) -> None:
     """Refuse a client order id the broker has already seen."""
     clash = await s.scalar(
-        select(t.SimOrderRow.broker_order_id).where(
-            t.SimOrderRow.client_order_id == client_order_id
+        select(tables.SimOrderRow.broker_order_id).where(
+            tables.SimOrderRow.client_order_id == client_order_id
         )
     )
     if clash is not None:
         raise duplicate_order(client_order_id)
 
 
-async def locked_account(s: AsyncSession, initial_cash: Decimal) -> t.SimAccountRow:
+async def locked_account(s: AsyncSession, initial_cash: Decimal) -> tables.SimAccountRow:
     """Return the account row, locked; opened with ``initial_cash`` on first use."""
-    account = await s.get(t.SimAccountRow, 1, with_for_update=True)
+    account = await s.get(tables.SimAccountRow, 1, with_for_update=True)
     if account is None:
-        account = t.SimAccountRow(id=1, cash=initial_cash, seq=0)
+        account = tables.SimAccountRow(id=1, cash=initial_cash, seq=0)
         s.add(account)
     return account
 
 
 def book_buy(
     s: AsyncSession,
-    account: t.SimAccountRow,
-    position: t.SimPositionRow | None,
+    account: tables.SimAccountRow,
+    position: tables.SimPositionRow | None,
     request: OrderRequest,
     fill_price: Decimal,
     commission: Decimal,
@@ -64,7 +64,7 @@ def book_buy(
         )
     account.cash -= cost
     if position is None:
-        s.add(t.SimPositionRow(ticker=request.ticker, qty=qty, avg_entry_price=fill_price))
+        s.add(tables.SimPositionRow(ticker=request.ticker, qty=qty, avg_entry_price=fill_price))
     else:
         total = position.qty + qty
         position.avg_entry_price = (
@@ -75,8 +75,8 @@ def book_buy(
 
 async def book_sell(
     s: AsyncSession,
-    account: t.SimAccountRow,
-    position: t.SimPositionRow | None,
+    account: tables.SimAccountRow,
+    position: tables.SimPositionRow | None,
     request: OrderRequest,
     fill_price: Decimal,
     commission: Decimal,
@@ -98,9 +98,11 @@ async def book_sell(
         position.qty = held - qty
 
 
-def filled_market_row(request: OrderRequest, fill_price: Decimal, now: datetime) -> t.SimOrderRow:
+def filled_market_row(
+    request: OrderRequest, fill_price: Decimal, now: datetime
+) -> tables.SimOrderRow:
     """Return the row of a market order filled whole at ``fill_price``."""
-    return t.SimOrderRow(
+    return tables.SimOrderRow(
         broker_order_id=str(uuid4()),
         client_order_id=request.client_order_id,
         parent_id=None,
@@ -120,9 +122,9 @@ def filled_market_row(request: OrderRequest, fill_price: Decimal, now: datetime)
 
 def held_stop_leg(
     request: OrderRequest, stop_price: Decimal, parent_id: str, now: datetime
-) -> t.SimOrderRow:
+) -> tables.SimOrderRow:
     """Return the protective stop leg of a filled entry, held until its price is crossed."""
-    return t.SimOrderRow(
+    return tables.SimOrderRow(
         broker_order_id=str(uuid4()),
         client_order_id=str(uuid4()),
         parent_id=parent_id,
@@ -142,9 +144,9 @@ def held_stop_leg(
 
 async def reserved_by_stops(s: AsyncSession, ticker: str) -> Decimal:
     """Return the shares of ``ticker`` held by working sell stops."""
-    q = select(t.SimOrderRow.qty).where(
-        t.SimOrderRow.ticker == ticker,
-        t.SimOrderRow.side == OrderSide.SELL.value,
-        t.SimOrderRow.status.in_([OrderStatus.HELD.value, OrderStatus.ACCEPTED.value]),
+    q = select(tables.SimOrderRow.qty).where(
+        tables.SimOrderRow.ticker == ticker,
+        tables.SimOrderRow.side == OrderSide.SELL.value,
+        tables.SimOrderRow.status.in_([OrderStatus.HELD.value, OrderStatus.ACCEPTED.value]),
     )
     return sum((qty for qty in (await s.scalars(q)).all()), Decimal(0))

@@ -37,7 +37,7 @@ from swingdesk.domain.errors import DuplicateOrderError, RejectedError
 from swingdesk.domain.events import OrderRequest
 from swingdesk.domain.trailing import TrailSpec
 from swingdesk.ports import BrokerAccount, BrokerOrder, BrokerPosition, Clock
-from swingdesk.store import tables as t
+from swingdesk.store import tables
 from swingdesk.store.store import Store
 
 PriceSource = Callable[[str, datetime], Awaitable[Decimal]]
@@ -80,13 +80,15 @@ class SimulatedBroker:
         """Read cash and positions in ONE statement, so a fill being booked meanwhile is
         seen whole or not at all (two reads could pair the old cash with the new position,
         inflating equity and with it the high-water mark)."""
-        cash_now = select(t.SimAccountRow.cash).where(t.SimAccountRow.id == 1).scalar_subquery()
+        cash_now = (
+            select(tables.SimAccountRow.cash).where(tables.SimAccountRow.id == 1).scalar_subquery()
+        )
         one_row = select(literal(1).label("one")).subquery()
         q = (
-            select(cash_now, t.SimPositionRow)
+            select(cash_now, tables.SimPositionRow)
             .select_from(one_row)
-            .outerjoin(t.SimPositionRow, true())
-            .order_by(t.SimPositionRow.ticker)
+            .outerjoin(tables.SimPositionRow, true())
+            .order_by(tables.SimPositionRow.ticker)
         )
         async with self._store.read() as s:
             result = (await s.execute(q)).all()
@@ -126,7 +128,7 @@ class SimulatedBroker:
                 s = tx.session
                 await refuse_duplicate(s, request.client_order_id)
                 account = await locked_account(s, self._initial_cash)
-                position = await s.get(t.SimPositionRow, request.ticker, with_for_update=True)
+                position = await s.get(tables.SimPositionRow, request.ticker, with_for_update=True)
                 if request.side is OrderSide.BUY:
                     book_buy(s, account, position, request, fill_price, self._commission)
                 else:
@@ -152,15 +154,15 @@ class SimulatedBroker:
             async with self._store.tx() as tx:
                 s = tx.session
                 if await s.scalar(
-                    select(t.SimOrderRow.broker_order_id).where(
-                        t.SimOrderRow.client_order_id == request.client_order_id
+                    select(tables.SimOrderRow.broker_order_id).where(
+                        tables.SimOrderRow.client_order_id == request.client_order_id
                     )
                 ):
                     raise DuplicateOrderError(
                         "client_order_id must be unique",
                         details={"client_order_id": request.client_order_id},
                     )
-                position = await s.get(t.SimPositionRow, request.ticker, with_for_update=True)
+                position = await s.get(tables.SimPositionRow, request.ticker, with_for_update=True)
                 held = position.qty if position else Decimal(0)
                 reserved = await reserved_by_stops(s, request.ticker)
                 if request.qty > held - reserved:
@@ -168,7 +170,7 @@ class SimulatedBroker:
                         f"insufficient qty available for order: cannot sell {request.qty} "
                         f"{request.ticker}, {held} held of which {reserved} reserved"
                     )
-                order = t.SimOrderRow(
+                order = tables.SimOrderRow(
                     broker_order_id=str(uuid4()),
                     client_order_id=request.client_order_id,
                     parent_id=None,
@@ -206,11 +208,13 @@ class SimulatedBroker:
         hwm = await self._prices(request.ticker, now)
         return StopMark(hwm, spec.level(hwm))
 
-    async def _with_legs(self, row: t.SimOrderRow) -> BrokerOrder:
+    async def _with_legs(self, row: tables.SimOrderRow) -> BrokerOrder:
         async with self._store.read() as s:
             legs = (
                 await s.scalars(
-                    select(t.SimOrderRow).where(t.SimOrderRow.parent_id == row.broker_order_id)
+                    select(tables.SimOrderRow).where(
+                        tables.SimOrderRow.parent_id == row.broker_order_id
+                    )
                 )
             ).all()
         return _to_broker_order(row, tuple(_to_broker_order(leg) for leg in legs))
@@ -219,7 +223,9 @@ class SimulatedBroker:
         """Return the order with this client order id, if the broker has it."""
         async with self._store.read() as s:
             row = await s.scalar(
-                select(t.SimOrderRow).where(t.SimOrderRow.client_order_id == client_order_id)
+                select(tables.SimOrderRow).where(
+                    tables.SimOrderRow.client_order_id == client_order_id
+                )
             )
         return await self._with_legs(row) if row else None
 
@@ -227,9 +233,9 @@ class SimulatedBroker:
         """Return orders newest first, legs nested under their parent (Alpaca's nested=true);
         an open order is one that is working itself or has a working leg."""
         async with self._store.read() as s:
-            q = select(t.SimOrderRow).order_by(t.SimOrderRow.submitted_at.desc())
+            q = select(tables.SimOrderRow).order_by(tables.SimOrderRow.submitted_at.desc())
             rows = list((await s.scalars(q)).all())
-        legs: dict[str, list[t.SimOrderRow]] = {}
+        legs: dict[str, list[tables.SimOrderRow]] = {}
         for r in rows:
             if r.parent_id is not None:
                 legs.setdefault(r.parent_id, []).append(r)
@@ -256,12 +262,14 @@ class SimulatedBroker:
         async with self._store.tx() as tx:
             s = tx.session
             q = (
-                select(t.SimOrderRow)
+                select(tables.SimOrderRow)
                 .where(
-                    t.SimOrderRow.status.in_([OrderStatus.HELD.value, OrderStatus.ACCEPTED.value]),
-                    t.SimOrderRow.type.in_([x.value for x in STOP_TYPES]),
+                    tables.SimOrderRow.status.in_(
+                        [OrderStatus.HELD.value, OrderStatus.ACCEPTED.value]
+                    ),
+                    tables.SimOrderRow.type.in_([x.value for x in STOP_TYPES]),
                 )
-                .order_by(t.SimOrderRow.submitted_at, t.SimOrderRow.broker_order_id)
+                .order_by(tables.SimOrderRow.submitted_at, tables.SimOrderRow.broker_order_id)
             )
             for leg in list((await s.scalars(q)).all()):
                 if bars is not None and leg.ticker not in bars:
@@ -272,8 +280,8 @@ class SimulatedBroker:
                 if fill is None:
                     continue
                 price = fill
-                account = await s.get(t.SimAccountRow, 1, with_for_update=True)
-                position = await s.get(t.SimPositionRow, leg.ticker, with_for_update=True)
+                account = await s.get(tables.SimAccountRow, 1, with_for_update=True)
+                position = await s.get(tables.SimPositionRow, leg.ticker, with_for_update=True)
                 if account is None or position is None:
                     leg.status, leg.updated_at = OrderStatus.CANCELED.value, now
                     continue
@@ -296,7 +304,7 @@ class SimulatedBroker:
     async def cancel_order(self, broker_order_id: str) -> None:
         """Cancel an open order; a filled one cannot be canceled."""
         async with self._store.tx() as tx:
-            row = await tx.session.get(t.SimOrderRow, broker_order_id, with_for_update=True)
+            row = await tx.session.get(tables.SimOrderRow, broker_order_id, with_for_update=True)
             if row is None:
                 raise RejectedError(f"order {broker_order_id} not found")
             if OrderStatus(row.status).is_terminal:
@@ -305,7 +313,7 @@ class SimulatedBroker:
             row.updated_at = self._clock.now()
 
 
-def _to_broker_order(row: t.SimOrderRow, legs: tuple[BrokerOrder, ...] = ()) -> BrokerOrder:
+def _to_broker_order(row: tables.SimOrderRow, legs: tuple[BrokerOrder, ...] = ()) -> BrokerOrder:
     return BrokerOrder(
         broker_order_id=row.broker_order_id,
         client_order_id=row.client_order_id,

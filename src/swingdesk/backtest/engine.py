@@ -28,7 +28,8 @@ import numpy.typing as npt
 from swingdesk.adapters.simulated_broker import market_fill_price
 from swingdesk.backtest.data import Series, build_series
 from swingdesk.backtest.exits import strategy_agent, trail_of
-from swingdesk.backtest.fast_market import FastPosition, LoadedMarket, stop_fill
+from swingdesk.backtest.fast_market import FastPosition, stop_fill
+from swingdesk.backtest.fast_market import LoadedMarket as LoadedMarket
 from swingdesk.backtest.fast_market import load_market as load_market
 from swingdesk.backtest.replay import NEXT_OPEN_STALE_S, at_the_open
 from swingdesk.backtest.result import (

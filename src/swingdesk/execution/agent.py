@@ -40,7 +40,7 @@ from swingdesk.execution.protection import StopKeeper, ended_partly_filled
 from swingdesk.execution.reconciliation import PositionCorrection
 from swingdesk.execution.retry import RetryPolicy
 from swingdesk.ports import Broker, BrokerOrder, BrokerPosition, Clock, EventBus
-from swingdesk.store import tables as t
+from swingdesk.store import tables
 from swingdesk.store.store import Store, Tx
 
 log = logging.getLogger(__name__)
@@ -137,12 +137,12 @@ class ExecutionAgent:
     async def _execute(
         self, approval: RiskApproved, sector: str | None, before_send: Guard
     ) -> ExecutionReport:
-        coid = client_order_id_for(approval.decision_id, approval.intent)
-        existing = await self.store.order(coid)
+        client_order_id = client_order_id_for(approval.decision_id, approval.intent)
+        existing = await self.store.order(client_order_id)
         now = self.clock.now()
         if existing is None:
             await before_send()
-            request = order_request_for(approval, coid, now)
+            request = order_request_for(approval, client_order_id, now)
             stale = now - approval.ts_event > self.stale_after
             await self._store_request(
                 request, rejected_as=STALE_SIGNAL if stale else None, concludes=True
@@ -164,7 +164,7 @@ class ExecutionAgent:
             if OrderStatus(existing.status).is_terminal:
                 return report
             # Sent before (or perhaps not): the broker's record decides, never a blind resend.
-            found = await self.lookup(coid)
+            found = await self.lookup(client_order_id)
             if found is not None:
                 await self._finish(report, found, sector)
                 return report
@@ -452,12 +452,12 @@ class ExecutionAgent:
         report.error_code = exc.code
 
 
-def order_request_for(approval: RiskApproved, coid: str, now: datetime) -> OrderRequest:
+def order_request_for(approval: RiskApproved, client_order_id: str, now: datetime) -> OrderRequest:
     """Translate an approval into the order request stored (and sent) under ``coid``."""
     return OrderRequest(
         decision_id=approval.decision_id,
         ts_event=now,
-        client_order_id=coid,
+        client_order_id=client_order_id,
         ticker=approval.ticker,
         side=approval.side,
         intent=approval.intent,
@@ -472,7 +472,7 @@ def order_request_for(approval: RiskApproved, coid: str, now: datetime) -> Order
     )
 
 
-def _request_from_row(row: t.OrderRow, approval: RiskApproved | None) -> OrderRequest:
+def _request_from_row(row: tables.OrderRow, approval: RiskApproved | None) -> OrderRequest:
     return OrderRequest(
         decision_id=UUID(row.decision_id) if row.decision_id else uuid4(),
         ts_event=row.created_at,

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from swingdesk.domain.enums import Action, DecisionStatus
 from swingdesk.domain.events import RiskApproved, RiskRejected, SignalCreated
 from swingdesk.domain.market import MarketSnapshot
-from swingdesk.store import tables as t
+from swingdesk.store import tables
 from swingdesk.store.tx_journal import JournalTx
 from swingdesk.unit_of_work import DecisionStages
 
@@ -23,7 +23,7 @@ class DecisionWrites(JournalTx):
     ) -> None:
         """Open a decision record."""
         self.session.add(
-            t.DecisionRow(
+            tables.DecisionRow(
                 decision_id=str(decision_id),
                 ticker=ticker,
                 trigger=trigger,
@@ -51,10 +51,10 @@ class DecisionWrites(JournalTx):
         if status is DecisionStatus.PENDING:
             raise ValueError("a decision cannot be concluded as pending")
         result = await self.session.execute(
-            update(t.DecisionRow)
+            update(tables.DecisionRow)
             .where(
-                t.DecisionRow.decision_id == str(decision_id),
-                t.DecisionRow.status == DecisionStatus.PENDING.value,
+                tables.DecisionRow.decision_id == str(decision_id),
+                tables.DecisionRow.status == DecisionStatus.PENDING.value,
             )
             .values(
                 status=status.value,
@@ -73,16 +73,21 @@ class DecisionWrites(JournalTx):
 
     async def decision_stages(self, decision_id: UUID) -> DecisionStages:
         """Return which stages a decision has stored (to settle an interrupted one)."""
-        did = str(decision_id)
+        decision_key = str(decision_id)
         action = await self.session.scalar(
-            select(t.SignalRow.action).where(t.SignalRow.decision_id == did)
+            select(tables.SignalRow.action).where(tables.SignalRow.decision_id == decision_key)
         )
         approved = await self.session.scalar(
-            select(t.RiskVerdictRow.approved).where(t.RiskVerdictRow.decision_id == did)
+            select(tables.RiskVerdictRow.approved).where(
+                tables.RiskVerdictRow.decision_id == decision_key
+            )
         )
         order = await self.session.scalar(
-            select(t.OrderRow.client_order_id)
-            .where(t.OrderRow.decision_id == did, t.OrderRow.parent_client_order_id.is_(None))
+            select(tables.OrderRow.client_order_id)
+            .where(
+                tables.OrderRow.decision_id == decision_key,
+                tables.OrderRow.parent_client_order_id.is_(None),
+            )
             .limit(1)
         )
         return DecisionStages(Action(action) if action else None, approved, order is not None)
@@ -90,7 +95,9 @@ class DecisionWrites(JournalTx):
     async def decision_status(self, decision_id: UUID) -> DecisionStatus | None:
         """Return a decision's status as this transaction sees it."""
         value = await self.session.scalar(
-            select(t.DecisionRow.status).where(t.DecisionRow.decision_id == str(decision_id))
+            select(tables.DecisionRow.status).where(
+                tables.DecisionRow.decision_id == str(decision_id)
+            )
         )
         return DecisionStatus(value) if value is not None else None
 
@@ -99,7 +106,7 @@ class DecisionWrites(JournalTx):
     ) -> None:
         """Store the market snapshot a decision used."""
         self.session.add(
-            t.SnapshotRow(
+            tables.SnapshotRow(
                 decision_id=str(decision_id) if decision_id else None,
                 ticker=snap.ticker,
                 price=snap.price,
@@ -113,7 +120,7 @@ class DecisionWrites(JournalTx):
     async def add_signal(self, sig: SignalCreated) -> None:
         """Store the analyst's signal."""
         self.session.add(
-            t.SignalRow(
+            tables.SignalRow(
                 event_id=str(sig.event_id),
                 decision_id=str(sig.decision_id),
                 ticker=sig.ticker,
@@ -140,7 +147,7 @@ class DecisionWrites(JournalTx):
         approved = isinstance(verdict, RiskApproved)
         str(verdict.event_id)
         checks = [
-            t.RiskCheckRow(
+            tables.RiskCheckRow(
                 position=i,
                 code=c.code,
                 passed=c.passed,
@@ -151,7 +158,7 @@ class DecisionWrites(JournalTx):
             for i, c in enumerate(verdict.checks)
         ]
         self.session.add(
-            t.RiskVerdictRow(
+            tables.RiskVerdictRow(
                 event_id=str(verdict.event_id),
                 decision_id=str(verdict.decision_id),
                 ticker=verdict.ticker,

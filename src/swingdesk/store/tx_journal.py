@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from swingdesk.domain.events import Event
-from swingdesk.store import tables as t
+from swingdesk.store import tables
 from swingdesk.store.audit import GENESIS_HASH, audit_payload, canonical_json, entry_hash
 from swingdesk.unit_of_work import OutboxMessage
 
@@ -19,19 +19,19 @@ class JournalTx:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.audited: list[t.AuditRow] = []
+        self.audited: list[tables.AuditRow] = []
         self._events: list[Event] = []
         # The journal's head, locked by the first entry of this transaction (held until
         # commit, so no other writer can move it): later entries continue from it.
-        self._head: t.AuditHeadRow | None = None
+        self._head: tables.AuditHeadRow | None = None
 
-    async def lock_head(self) -> t.AuditHeadRow:
+    async def lock_head(self) -> tables.AuditHeadRow:
         """Lock the journal head for the rest of the transaction (serialises writers)."""
         head = self._head
         if head is None:
-            head = await self.session.get(t.AuditHeadRow, 1, with_for_update=True)
+            head = await self.session.get(tables.AuditHeadRow, 1, with_for_update=True)
             if head is None:
-                head = t.AuditHeadRow(id=1, seq=0, hash=GENESIS_HASH, outbox_seq=0, epoch=0)
+                head = tables.AuditHeadRow(id=1, seq=0, hash=GENESIS_HASH, outbox_seq=0, epoch=0)
                 self.session.add(head)
             self._head = head
         return head
@@ -52,7 +52,7 @@ class JournalTx:
         for topic, payload, ts in bodies:
             seq += 1
             self.session.add(
-                t.OutboxRow(seq=seq, topic=topic, payload=canonical_json(payload), ts=ts)
+                tables.OutboxRow(seq=seq, topic=topic, payload=canonical_json(payload), ts=ts)
             )
             messages.append(OutboxMessage(seq, topic, payload, head.epoch or 0))
         head.outbox_seq = seq
@@ -67,31 +67,31 @@ class JournalTx:
         decision_id: UUID | None = None,
         actor: str = "system",
         payload: dict[str, Any] | None = None,
-    ) -> t.AuditRow:
+    ) -> tables.AuditRow:
         """Append one entry to the hash-chained journal."""
         s = self.session
         head = await self.lock_head()
         seq = head.seq + 1
         entry_id = str(uuid4())
         body = canonical_json(payload or {})
-        did = str(decision_id) if decision_id else None
+        decision_key = str(decision_id) if decision_id else None
         digest = entry_hash(
             prev_hash=head.hash,
             seq=seq,
             entry_id=entry_id,
             ts=now,
             kind=kind,
-            decision_id=did,
+            decision_id=decision_key,
             actor=actor,
             message=message,
             payload=body,
         )
-        row = t.AuditRow(
+        row = tables.AuditRow(
             seq=seq,
             entry_id=entry_id,
             ts=now,
             kind=kind,
-            decision_id=did,
+            decision_id=decision_key,
             actor=actor,
             message=message,
             payload=body,

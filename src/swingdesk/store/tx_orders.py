@@ -12,7 +12,7 @@ from swingdesk.domain.events import FillEvent, OrderRequest, OrderResponseStatus
 from swingdesk.domain.orders import accumulate_fill, reported_status
 from swingdesk.domain.portfolio import PositionState, apply_fill
 from swingdesk.ports import BrokerOrder
-from swingdesk.store import tables as t
+from swingdesk.store import tables
 from swingdesk.store.tx_journal import JournalTx
 
 
@@ -22,7 +22,7 @@ class OrderWrites(JournalTx):
     async def add_order(self, req: OrderRequest) -> None:
         """Store an order before the broker hears of it (the idempotency key lives here)."""
         self.session.add(
-            t.OrderRow(
+            tables.OrderRow(
                 client_order_id=req.client_order_id,
                 decision_id=str(req.decision_id),
                 ticker=req.ticker,
@@ -44,13 +44,13 @@ class OrderWrites(JournalTx):
     async def order_status(self, client_order_id: str) -> OrderStatus | None:
         """Return an order's status as this transaction sees it (None if not stored)."""
         value = await self.session.scalar(
-            select(t.OrderRow.status).where(t.OrderRow.client_order_id == client_order_id)
+            select(tables.OrderRow.status).where(tables.OrderRow.client_order_id == client_order_id)
         )
         return OrderStatus(value) if value is not None else None
 
-    async def apply_order_status(self, ev: OrderResponseStatus) -> t.OrderRow:
+    async def apply_order_status(self, ev: OrderResponseStatus) -> tables.OrderRow:
         """Move an order through the state table and keep the broker's report."""
-        row = await self.session.get(t.OrderRow, ev.client_order_id, with_for_update=True)
+        row = await self.session.get(tables.OrderRow, ev.client_order_id, with_for_update=True)
         if row is None:
             raise LookupError(f"order {ev.client_order_id} is not stored")
         row.status = reported_status(OrderStatus(row.status), ev.status).value
@@ -58,7 +58,7 @@ class OrderWrites(JournalTx):
         row.error_code, row.message = ev.error_code, ev.message
         row.updated_at = ev.ts_event
         self.session.add(
-            t.OrderEventRow(
+            tables.OrderEventRow(
                 event_id=str(ev.event_id),
                 client_order_id=ev.client_order_id,
                 status=ev.status.value,
@@ -79,9 +79,9 @@ class OrderWrites(JournalTx):
         goes to zero (never short), and the caller journals the excess.
         """
         s = self.session
-        if await s.get(t.FillRow, fill.fill_id) is not None:
+        if await s.get(tables.FillRow, fill.fill_id) is not None:
             return None
-        order = await s.get(t.OrderRow, fill.client_order_id, with_for_update=True)
+        order = await s.get(tables.OrderRow, fill.client_order_id, with_for_update=True)
         if order is None:
             raise LookupError(f"fill for unknown order {fill.client_order_id}")
         order.filled_qty, order.filled_avg_price = accumulate_fill(
@@ -94,7 +94,7 @@ class OrderWrites(JournalTx):
         )
         order.updated_at = fill.ts_event
         s.add(
-            t.FillRow(
+            tables.FillRow(
                 fill_id=fill.fill_id,
                 event_id=str(fill.event_id),
                 client_order_id=fill.client_order_id,
@@ -107,7 +107,7 @@ class OrderWrites(JournalTx):
                 ts_event=fill.ts_event,
             )
         )
-        pos = await s.get(t.PositionRow, fill.ticker, with_for_update=True)
+        pos = await s.get(tables.PositionRow, fill.ticker, with_for_update=True)
         current = (
             PositionState(
                 ticker=pos.ticker,
@@ -144,7 +144,7 @@ class OrderWrites(JournalTx):
                 await s.delete(pos)
         elif pos is None:
             s.add(
-                t.PositionRow(
+                tables.PositionRow(
                     ticker=after.ticker,
                     qty=after.qty,
                     avg_price=after.avg_price,
@@ -168,9 +168,9 @@ class OrderWrites(JournalTx):
         external: bool,
         now: datetime,
         parent_client_order_id: str | None = None,
-    ) -> t.OrderRow:
+    ) -> tables.OrderRow:
         """Store an order we learnt of from the broker (a stop leg, or an external order)."""
-        row = t.OrderRow(
+        row = tables.OrderRow(
             client_order_id=order.client_order_id,
             decision_id=decision_id,
             parent_client_order_id=parent_client_order_id,
@@ -199,10 +199,10 @@ class OrderWrites(JournalTx):
         self, ticker: str, qty: Decimal, avg_price: Decimal, sector: str | None, now: datetime
     ) -> None:
         """Overwrite (or create) our position in ``ticker`` (reconciliation only)."""
-        pos = await self.session.get(t.PositionRow, ticker, with_for_update=True)
+        pos = await self.session.get(tables.PositionRow, ticker, with_for_update=True)
         if pos is None:
             self.session.add(
-                t.PositionRow(
+                tables.PositionRow(
                     ticker=ticker,
                     qty=qty,
                     avg_price=avg_price,
@@ -218,12 +218,14 @@ class OrderWrites(JournalTx):
     async def set_stop_price(self, ticker: str, stop_price: Decimal, now: datetime) -> None:
         """Record the stop price protecting our position in ``ticker`` (if we hold one)."""
         await self.session.execute(
-            update(t.PositionRow)
-            .where(t.PositionRow.ticker == ticker)
+            update(tables.PositionRow)
+            .where(tables.PositionRow.ticker == ticker)
             .values(stop_price=stop_price, updated_at=now)
             .execution_options(synchronize_session=False)
         )
 
     async def delete_position(self, ticker: str) -> None:
         """Remove our position in ``ticker`` (reconciliation only)."""
-        await self.session.execute(delete(t.PositionRow).where(t.PositionRow.ticker == ticker))
+        await self.session.execute(
+            delete(tables.PositionRow).where(tables.PositionRow.ticker == ticker)
+        )

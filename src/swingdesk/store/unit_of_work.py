@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from swingdesk.domain.enums import TradingState
 from swingdesk.domain.events import TradingStateChanged
-from swingdesk.store import tables as t
+from swingdesk.store import tables
 from swingdesk.store.queries import current_state
 from swingdesk.store.tx_decisions import DecisionWrites
 from swingdesk.store.tx_orders import OrderWrites
@@ -29,9 +29,9 @@ class Tx(DecisionWrites, OrderWrites):
 
     async def record_state_change(self, ev: TradingStateChanged) -> None:
         """Store a trading-state change."""
-        seq = (await self.session.scalar(select(func.max(t.TradingStateRow.seq)))) or 0
+        seq = (await self.session.scalar(select(func.max(tables.TradingStateRow.seq)))) or 0
         self.session.add(
-            t.TradingStateRow(
+            tables.TradingStateRow(
                 event_id=str(ev.event_id),
                 seq=seq + 1,
                 decision_id=str(ev.decision_id) if ev.decision_id else None,
@@ -57,7 +57,7 @@ class Tx(DecisionWrites, OrderWrites):
     ) -> None:
         """Store the account's equity, water mark and start-of-day equity."""
         self.session.add(
-            t.AccountSnapshotRow(
+            tables.AccountSnapshotRow(
                 ts=now,
                 session_date=session_date,
                 cash=cash,
