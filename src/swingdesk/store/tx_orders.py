@@ -93,33 +93,9 @@ class OrderWrites(JournalTx):
             client_order_id=order.client_order_id,
         )
         order.updated_at = fill.ts_event
-        s.add(
-            tables.FillRow(
-                fill_id=fill.fill_id,
-                event_id=str(fill.event_id),
-                client_order_id=fill.client_order_id,
-                decision_id=str(fill.decision_id),
-                ticker=fill.ticker,
-                side=fill.side.value,
-                qty=fill.qty,
-                price=fill.price,
-                commission=fill.commission,
-                ts_event=fill.ts_event,
-            )
-        )
+        s.add(_fill_row(fill))
         pos = await s.get(tables.PositionRow, fill.ticker, with_for_update=True)
-        current = (
-            PositionState(
-                ticker=pos.ticker,
-                qty=pos.qty,
-                avg_price=pos.avg_price,
-                market_price=pos.avg_price,
-                sector=pos.sector,
-                stop_price=pos.stop_price,
-            )
-            if pos is not None
-            else None
-        )
+        current = _position_state(pos)
         beyond = Decimal(0)
         moved = fill.qty
         if fill.side is OrderSide.SELL:
@@ -139,6 +115,14 @@ class OrderWrites(JournalTx):
                 stop_price=stop_price,
             )
         )
+        await self._store_position(pos, after, fill.ts_event)
+        return beyond
+
+    async def _store_position(
+        self, pos: tables.PositionRow | None, after: PositionState | None, now: datetime
+    ) -> None:
+        """Write the position a fill left: deleted when closed, added when opened."""
+        s = self.session
         if after is None:
             if pos is not None:
                 await s.delete(pos)
@@ -150,14 +134,13 @@ class OrderWrites(JournalTx):
                     avg_price=after.avg_price,
                     sector=after.sector,
                     stop_price=after.stop_price,
-                    opened_at=fill.ts_event,
-                    updated_at=fill.ts_event,
+                    opened_at=now,
+                    updated_at=now,
                 )
             )
         else:
             pos.qty, pos.avg_price, pos.stop_price = after.qty, after.avg_price, after.stop_price
-            pos.updated_at = fill.ts_event
-        return beyond
+            pos.updated_at = now
 
     async def add_broker_order(
         self,
@@ -229,3 +212,33 @@ class OrderWrites(JournalTx):
         await self.session.execute(
             delete(tables.PositionRow).where(tables.PositionRow.ticker == ticker)
         )
+
+
+def _fill_row(fill: FillEvent) -> tables.FillRow:
+    """Return the stored row of a fill."""
+    return tables.FillRow(
+        fill_id=fill.fill_id,
+        event_id=str(fill.event_id),
+        client_order_id=fill.client_order_id,
+        decision_id=str(fill.decision_id),
+        ticker=fill.ticker,
+        side=fill.side.value,
+        qty=fill.qty,
+        price=fill.price,
+        commission=fill.commission,
+        ts_event=fill.ts_event,
+    )
+
+
+def _position_state(pos: tables.PositionRow | None) -> PositionState | None:
+    """Return a stored position as the domain's state (marked at its average price)."""
+    if pos is None:
+        return None
+    return PositionState(
+        ticker=pos.ticker,
+        qty=pos.qty,
+        avg_price=pos.avg_price,
+        market_price=pos.avg_price,
+        sector=pos.sector,
+        stop_price=pos.stop_price,
+    )
