@@ -204,6 +204,24 @@ def _entry(s: MarketSnapshot, p: RuleParams, inputs: dict[str, str]) -> RuleDeci
         base = p.breakout_base
         setup = f"breakout {dist:.1f} ATR above SMA-20 on a {_pct(s.day_change_pct)} day"
 
+    return _scored_buy(
+        s, p, inputs, head=head, setup=setup, base=base, trend=trend, atr=atr, price=price
+    )
+
+
+def _scored_buy(
+    s: MarketSnapshot,
+    p: RuleParams,
+    inputs: dict[str, str],
+    *,
+    head: str,
+    setup: str,
+    base: float,
+    trend: float,
+    atr: float,
+    price: float,
+) -> RuleDecision:
+    """Return the BUY of a setup, its confidence the base plus trend less the penalties."""
     atr_pct = atr / price
     trend_bonus = p.trend_bonus_max * min(trend / p.trend_full_strength, 1.0)
     atr_pen = p.atr_penalty_max * _ramp(atr_pct, p.calm_atr_pct, p.wild_atr_pct)
