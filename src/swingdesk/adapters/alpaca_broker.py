@@ -15,15 +15,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import httpx
-from alpaca.trading.models import Calendar, Clock, Order, Position, TradeAccount
-from pydantic import SecretStr, ValidationError
+from alpaca.trading.models import Calendar, Clock, Position, TradeAccount
+from pydantic import SecretStr
 
 from swingdesk.adapters.alpaca_http import retry_after_s
-from swingdesk.domain.enums import OrderSide, OrderStatus, OrderType, TimeInForce
+from swingdesk.adapters.alpaca_wire import (
+    parse_model,
+    read_order,
+    readable_order,
+    to_decimal,
+)
+from swingdesk.domain.enums import OrderSide, OrderType
 from swingdesk.domain.errors import (
     ConfigurationError,
     DuplicateOrderError,
@@ -39,28 +44,6 @@ log = logging.getLogger(__name__)
 #: Alpaca's largest page of orders, and how many pages one listing reads at most.
 _PAGE = 500
 _MAX_PAGES = 100
-
-#: Alpaca's statuses on our table; working states we do not distinguish become accepted.
-_STATUS = {
-    "new": OrderStatus.ACCEPTED,
-    "pending_new": OrderStatus.ACCEPTED,
-    "accepted": OrderStatus.ACCEPTED,
-    "accepted_for_bidding": OrderStatus.ACCEPTED,
-    "pending_cancel": OrderStatus.ACCEPTED,
-    "pending_replace": OrderStatus.ACCEPTED,
-    "pending_review": OrderStatus.ACCEPTED,
-    "calculated": OrderStatus.ACCEPTED,
-    "stopped": OrderStatus.ACCEPTED,
-    "suspended": OrderStatus.ACCEPTED,
-    "done_for_day": OrderStatus.ACCEPTED,
-    "held": OrderStatus.HELD,
-    "partially_filled": OrderStatus.PARTIALLY_FILLED,
-    "filled": OrderStatus.FILLED,
-    "canceled": OrderStatus.CANCELED,
-    "replaced": OrderStatus.CANCELED,
-    "expired": OrderStatus.EXPIRED,
-    "rejected": OrderStatus.REJECTED,
-}
 
 
 class MarketClosedError(RejectedError):
@@ -166,11 +149,11 @@ class AlpacaPaperBroker:
 
     async def get_account(self) -> BrokerAccount:
         """Return cash, buying power and equity."""
-        acct = _parse(TradeAccount, await self._json("GET", "/v2/account"))
+        acct = parse_model(TradeAccount, await self._json("GET", "/v2/account"))
         return BrokerAccount(
-            cash=_dec(acct.cash),
-            buying_power=_dec(acct.buying_power),
-            equity=_dec(acct.equity),
+            cash=to_decimal(acct.cash),
+            buying_power=to_decimal(acct.buying_power),
+            equity=to_decimal(acct.equity),
             currency=acct.currency or "USD",
         )
 
@@ -178,14 +161,14 @@ class AlpacaPaperBroker:
         """Return every open position."""
         out = []
         for raw in await self._json("GET", "/v2/positions"):
-            p = _parse(Position, raw)
-            qty, price = _dec(p.qty), _dec(p.current_price)
-            value = _dec(p.market_value) if p.market_value is not None else qty * price
+            p = parse_model(Position, raw)
+            qty, price = to_decimal(p.qty), to_decimal(p.current_price)
+            value = to_decimal(p.market_value) if p.market_value is not None else qty * price
             out.append(
                 BrokerPosition(
                     ticker=p.symbol,
                     qty=qty,
-                    avg_entry_price=_dec(p.avg_entry_price),
+                    avg_entry_price=to_decimal(p.avg_entry_price),
                     market_value=value,
                     current_price=price,
                 )
@@ -215,7 +198,7 @@ class AlpacaPaperBroker:
         elif request.side is OrderSide.BUY and request.stop_price is not None:
             body["order_class"] = "oto"
             body["stop_loss"] = {"stop_price": str(request.stop_price)}
-        return _order(await self._json("POST", "/v2/orders", body=body))
+        return read_order(await self._json("POST", "/v2/orders", body=body))
 
     async def get_order_by_client_id(self, client_order_id: str) -> BrokerOrder | None:
         """Return the order with this client order id, None when Alpaca has none."""
@@ -227,7 +210,7 @@ class AlpacaPaperBroker:
             )
         except _NotFoundError:
             return None
-        return _order(raw)
+        return read_order(raw)
 
     async def list_orders(self, *, open_only: bool = True) -> list[BrokerOrder]:
         """Return orders, legs nested under their parent, open ones only by default.
@@ -248,7 +231,7 @@ class AlpacaPaperBroker:
             if not isinstance(page, list):
                 raise TemporaryError("Alpaca sent an order list that is not a list")
             before = len(found)
-            for order in (_readable(raw) for raw in page):
+            for order in (readable_order(raw) for raw in page):
                 if order is not None:
                     found.setdefault(order.broker_order_id, order)
             if len(page) < _PAGE or len(found) == before:
@@ -268,7 +251,7 @@ class AlpacaPaperBroker:
 
     async def get_clock(self) -> MarketClock:
         """Return whether the market is open and its next open and close."""
-        c = _parse(Clock, await self._json("GET", "/v2/clock"))
+        c = parse_model(Clock, await self._json("GET", "/v2/clock"))
         return MarketClock(c.timestamp, c.is_open, c.next_open, c.next_close)
 
     async def get_calendar(self, start: date, end: date) -> list[SessionDay]:
@@ -276,7 +259,7 @@ class AlpacaPaperBroker:
         raw = await self._json(
             "GET", "/v2/calendar", params={"start": start.isoformat(), "end": end.isoformat()}
         )
-        days = [_parse(Calendar, d) for d in raw]
+        days = [parse_model(Calendar, d) for d in raw]
         return [SessionDay(d.date, d.open, d.close) for d in days]
 
 
@@ -320,98 +303,3 @@ def _error(resp: httpx.Response, method: str) -> Exception:
     return RejectedError(f"Alpaca {status}: {message}", details=details)
 
     return None
-
-
-def _parse(model: Any, raw: Any) -> Any:
-    try:
-        return model(**raw)
-    except (ValidationError, TypeError) as exc:
-        raise TemporaryError(f"Alpaca sent a malformed {model.__name__}: {exc}") from exc
-
-
-def _dec(value: str | float | None) -> Decimal:
-    return Decimal(str(value)) if value not in (None, "") else Decimal(0)
-
-
-def _order(raw: Any) -> BrokerOrder:
-    return _from_model(_parse(Order, raw))
-
-
-def _readable(raw: Any) -> BrokerOrder | None:
-    """Read one listed order strictly, else leniently; None (logged) if neither can."""
-    try:
-        return _order(raw)
-    except TemporaryError:
-        lenient = _lenient_order(raw)
-        if lenient is None:
-            log.warning("an order Alpaca listed could not be read; left out: %.200r", raw)
-        return lenient
-
-
-def _enum(kind: Any, value: Any, default: Any) -> Any:
-    try:
-        return kind(str(value))
-    except ValueError:
-        return default
-
-
-def _lenient_order(raw: Any) -> BrokerOrder | None:
-    """Read an order alpaca-py's model refuses, field by field; None without an id."""
-    if not isinstance(raw, dict) or not raw.get("id") or not raw.get("client_order_id"):
-        return None
-    try:
-        avg = _dec(raw.get("filled_avg_price"))
-        legs = tuple(
-            leg for leg in (_lenient_order(x) for x in raw.get("legs") or ()) if leg is not None
-        )
-        submitted = raw.get("submitted_at") or raw.get("created_at")
-        return BrokerOrder(
-            broker_order_id=str(raw["id"]),
-            client_order_id=str(raw["client_order_id"]),
-            ticker=str(raw.get("symbol") or ""),
-            side=_enum(OrderSide, raw.get("side"), OrderSide.BUY),
-            qty=_dec(raw.get("qty")) or _dec(raw.get("filled_qty")),
-            type=_enum(OrderType, raw.get("type") or raw.get("order_type"), OrderType.MARKET),
-            time_in_force=_enum(TimeInForce, raw.get("time_in_force"), TimeInForce.DAY),
-            status=_STATUS.get(str(raw.get("status")), OrderStatus.ACCEPTED),
-            filled_qty=_dec(raw.get("filled_qty")),
-            filled_avg_price=avg if avg > 0 else None,
-            submitted_at=datetime.fromisoformat(str(submitted).replace("Z", "+00:00")),
-            stop_price=_dec(raw.get("stop_price")) if raw.get("stop_price") else None,
-            legs=legs,
-            notional=_dec(raw.get("notional")) if raw.get("notional") else None,
-            **_trail(raw.get("trail_percent"), raw.get("trail_price"), raw.get("hwm")),
-        )
-    except (ValueError, ArithmeticError, TypeError):
-        return None
-
-
-def _from_model(o: Order) -> BrokerOrder:
-    status = _STATUS.get(str(o.status.value), OrderStatus.ACCEPTED)
-    avg = _dec(o.filled_avg_price)
-    return BrokerOrder(
-        broker_order_id=str(o.id),
-        client_order_id=o.client_order_id,
-        ticker=o.symbol or "",
-        side=OrderSide(o.side.value if o.side else "buy"),
-        qty=_dec(o.qty) or _dec(o.filled_qty),
-        type=OrderType(o.type.value if o.type else "market"),
-        time_in_force=TimeInForce(o.time_in_force.value),
-        status=status,
-        filled_qty=_dec(o.filled_qty),
-        filled_avg_price=avg if avg > 0 else None,
-        submitted_at=o.submitted_at,
-        stop_price=_dec(o.stop_price) if o.stop_price else None,
-        legs=tuple(_from_model(leg) for leg in o.legs or ()),
-        notional=_dec(o.notional) if o.notional else None,
-        **_trail(o.trail_percent, o.trail_price, o.hwm),
-    )
-
-
-def _trail(percent: Any, price: Any, hwm: Any) -> dict[str, Decimal | None]:
-    """Return a trailing stop's fields in our units (Alpaca's percent as a fraction)."""
-    return {
-        "trail_pct": _dec(percent) / 100 if percent not in (None, "") else None,
-        "trail_price": _dec(price) if price not in (None, "") else None,
-        "hwm": _dec(hwm) if hwm not in (None, "") else None,
-    }

@@ -18,17 +18,26 @@ from uuid import uuid4
 
 from sqlalchemy import literal, select, true
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from swingdesk.adapters.simulated_book import (
+    book_buy,
+    book_sell,
+    duplicate_order,
+    filled_market_row,
+    held_stop_leg,
+    locked_account,
+    refuse_duplicate,
+    reserved_by_stops,
+)
 from swingdesk.adapters.simulated_fills import STOP_TYPES, Bars, StopMark, stop_fill
 from swingdesk.adapters.simulated_fills import bar_stop_fill as bar_stop_fill
 from swingdesk.adapters.simulated_fills import market_fill_price as market_fill_price
 from swingdesk.domain.enums import OrderSide, OrderStatus, OrderType, TimeInForce
-from swingdesk.domain.errors import DuplicateOrderError, InsufficientFundsError, RejectedError
+from swingdesk.domain.errors import DuplicateOrderError, RejectedError
 from swingdesk.domain.events import OrderRequest
 from swingdesk.domain.trailing import TrailSpec
 from swingdesk.ports import BrokerAccount, BrokerOrder, BrokerPosition, Clock
-from swingdesk.store import tables as t
+from swingdesk.store import tables
 from swingdesk.store.store import Store
 
 PriceSource = Callable[[str, datetime], Awaitable[Decimal]]
@@ -71,13 +80,15 @@ class SimulatedBroker:
         """Read cash and positions in ONE statement, so a fill being booked meanwhile is
         seen whole or not at all (two reads could pair the old cash with the new position,
         inflating equity and with it the high-water mark)."""
-        cash_now = select(t.SimAccountRow.cash).where(t.SimAccountRow.id == 1).scalar_subquery()
+        cash_now = (
+            select(tables.SimAccountRow.cash).where(tables.SimAccountRow.id == 1).scalar_subquery()
+        )
         one_row = select(literal(1).label("one")).subquery()
         q = (
-            select(cash_now, t.SimPositionRow)
+            select(cash_now, tables.SimPositionRow)
             .select_from(one_row)
-            .outerjoin(t.SimPositionRow, true())
-            .order_by(t.SimPositionRow.ticker)
+            .outerjoin(tables.SimPositionRow, true())
+            .order_by(tables.SimPositionRow.ticker)
         )
         async with self._store.read() as s:
             result = (await s.execute(q)).all()
@@ -115,98 +126,20 @@ class SimulatedBroker:
         try:
             async with self._store.tx() as tx:
                 s = tx.session
-                clash = await s.scalar(
-                    select(t.SimOrderRow.broker_order_id).where(
-                        t.SimOrderRow.client_order_id == request.client_order_id
-                    )
-                )
-                if clash is not None:
-                    raise DuplicateOrderError(
-                        "client_order_id must be unique",
-                        details={"client_order_id": request.client_order_id},
-                    )
-                account = await s.get(t.SimAccountRow, 1, with_for_update=True)
-                if account is None:
-                    account = t.SimAccountRow(id=1, cash=self._initial_cash, seq=0)
-                    s.add(account)
-                position = await s.get(t.SimPositionRow, request.ticker, with_for_update=True)
-                qty = request.qty
+                await refuse_duplicate(s, request.client_order_id)
+                account = await locked_account(s, self._initial_cash)
+                position = await s.get(tables.SimPositionRow, request.ticker, with_for_update=True)
                 if request.side is OrderSide.BUY:
-                    cost = qty * fill_price + self._commission
-                    if cost > account.cash:
-                        raise InsufficientFundsError(
-                            "insufficient buying power",
-                            details={"cost": str(cost), "cash": str(account.cash)},
-                        )
-                    account.cash -= cost
-                    if position is None:
-                        s.add(
-                            t.SimPositionRow(
-                                ticker=request.ticker, qty=qty, avg_entry_price=fill_price
-                            )
-                        )
-                    else:
-                        total = position.qty + qty
-                        position.avg_entry_price = (
-                            position.qty * position.avg_entry_price + qty * fill_price
-                        ) / total
-                        position.qty = total
+                    book_buy(s, account, position, request, fill_price, self._commission)
                 else:
-                    held = position.qty if position else Decimal(0)
-                    reserved = await _reserved_by_stops(s, request.ticker)
-                    if qty > held - reserved:
-                        raise RejectedError(
-                            f"insufficient qty available for order: cannot sell {qty} "
-                            f"{request.ticker}, {held} held of which {reserved} reserved by "
-                            "working stops (no short selling)"
-                        )
-                    account.cash += qty * fill_price - self._commission
-                    if position is not None and qty == held:
-                        await s.delete(position)
-                    elif position is not None:
-                        position.qty = held - qty
+                    await book_sell(s, account, position, request, fill_price, self._commission)
                 account.seq += 1
-                order = t.SimOrderRow(
-                    broker_order_id=str(uuid4()),
-                    client_order_id=request.client_order_id,
-                    parent_id=None,
-                    ticker=request.ticker,
-                    side=request.side.value,
-                    qty=qty,
-                    type=request.type.value,
-                    time_in_force=request.time_in_force.value,
-                    stop_price=None,
-                    status=OrderStatus.FILLED.value,
-                    filled_qty=qty,
-                    filled_avg_price=fill_price,
-                    submitted_at=now,
-                    updated_at=now,
-                )
+                order = filled_market_row(request, fill_price, now)
                 s.add(order)
                 if request.side is OrderSide.BUY and request.stop_price is not None:
-                    s.add(
-                        t.SimOrderRow(
-                            broker_order_id=str(uuid4()),
-                            client_order_id=str(uuid4()),
-                            parent_id=order.broker_order_id,
-                            ticker=request.ticker,
-                            side=OrderSide.SELL.value,
-                            qty=qty,
-                            type=OrderType.STOP.value,
-                            time_in_force=TimeInForce.GTC.value,
-                            stop_price=request.stop_price,
-                            status=OrderStatus.HELD.value,
-                            filled_qty=Decimal(0),
-                            filled_avg_price=None,
-                            submitted_at=now,
-                            updated_at=now,
-                        )
-                    )
+                    s.add(held_stop_leg(request, request.stop_price, order.broker_order_id, now))
         except IntegrityError as exc:  # a concurrent submit with the same id won the race
-            raise DuplicateOrderError(
-                "client_order_id must be unique",
-                details={"client_order_id": request.client_order_id},
-            ) from exc
+            raise duplicate_order(request.client_order_id) from exc
         return await self._with_legs(order)
 
     async def _submit_stop(self, request: OrderRequest) -> BrokerOrder:
@@ -221,23 +154,23 @@ class SimulatedBroker:
             async with self._store.tx() as tx:
                 s = tx.session
                 if await s.scalar(
-                    select(t.SimOrderRow.broker_order_id).where(
-                        t.SimOrderRow.client_order_id == request.client_order_id
+                    select(tables.SimOrderRow.broker_order_id).where(
+                        tables.SimOrderRow.client_order_id == request.client_order_id
                     )
                 ):
                     raise DuplicateOrderError(
                         "client_order_id must be unique",
                         details={"client_order_id": request.client_order_id},
                     )
-                position = await s.get(t.SimPositionRow, request.ticker, with_for_update=True)
+                position = await s.get(tables.SimPositionRow, request.ticker, with_for_update=True)
                 held = position.qty if position else Decimal(0)
-                reserved = await _reserved_by_stops(s, request.ticker)
+                reserved = await reserved_by_stops(s, request.ticker)
                 if request.qty > held - reserved:
                     raise RejectedError(
                         f"insufficient qty available for order: cannot sell {request.qty} "
                         f"{request.ticker}, {held} held of which {reserved} reserved"
                     )
-                order = t.SimOrderRow(
+                order = tables.SimOrderRow(
                     broker_order_id=str(uuid4()),
                     client_order_id=request.client_order_id,
                     parent_id=None,
@@ -275,11 +208,13 @@ class SimulatedBroker:
         hwm = await self._prices(request.ticker, now)
         return StopMark(hwm, spec.level(hwm))
 
-    async def _with_legs(self, row: t.SimOrderRow) -> BrokerOrder:
+    async def _with_legs(self, row: tables.SimOrderRow) -> BrokerOrder:
         async with self._store.read() as s:
             legs = (
                 await s.scalars(
-                    select(t.SimOrderRow).where(t.SimOrderRow.parent_id == row.broker_order_id)
+                    select(tables.SimOrderRow).where(
+                        tables.SimOrderRow.parent_id == row.broker_order_id
+                    )
                 )
             ).all()
         return _to_broker_order(row, tuple(_to_broker_order(leg) for leg in legs))
@@ -288,7 +223,9 @@ class SimulatedBroker:
         """Return the order with this client order id, if the broker has it."""
         async with self._store.read() as s:
             row = await s.scalar(
-                select(t.SimOrderRow).where(t.SimOrderRow.client_order_id == client_order_id)
+                select(tables.SimOrderRow).where(
+                    tables.SimOrderRow.client_order_id == client_order_id
+                )
             )
         return await self._with_legs(row) if row else None
 
@@ -296,9 +233,9 @@ class SimulatedBroker:
         """Return orders newest first, legs nested under their parent (Alpaca's nested=true);
         an open order is one that is working itself or has a working leg."""
         async with self._store.read() as s:
-            q = select(t.SimOrderRow).order_by(t.SimOrderRow.submitted_at.desc())
+            q = select(tables.SimOrderRow).order_by(tables.SimOrderRow.submitted_at.desc())
             rows = list((await s.scalars(q)).all())
-        legs: dict[str, list[t.SimOrderRow]] = {}
+        legs: dict[str, list[tables.SimOrderRow]] = {}
         for r in rows:
             if r.parent_id is not None:
                 legs.setdefault(r.parent_id, []).append(r)
@@ -325,12 +262,14 @@ class SimulatedBroker:
         async with self._store.tx() as tx:
             s = tx.session
             q = (
-                select(t.SimOrderRow)
+                select(tables.SimOrderRow)
                 .where(
-                    t.SimOrderRow.status.in_([OrderStatus.HELD.value, OrderStatus.ACCEPTED.value]),
-                    t.SimOrderRow.type.in_([x.value for x in STOP_TYPES]),
+                    tables.SimOrderRow.status.in_(
+                        [OrderStatus.HELD.value, OrderStatus.ACCEPTED.value]
+                    ),
+                    tables.SimOrderRow.type.in_([x.value for x in STOP_TYPES]),
                 )
-                .order_by(t.SimOrderRow.submitted_at, t.SimOrderRow.broker_order_id)
+                .order_by(tables.SimOrderRow.submitted_at, tables.SimOrderRow.broker_order_id)
             )
             for leg in list((await s.scalars(q)).all()):
                 if bars is not None and leg.ticker not in bars:
@@ -341,8 +280,8 @@ class SimulatedBroker:
                 if fill is None:
                     continue
                 price = fill
-                account = await s.get(t.SimAccountRow, 1, with_for_update=True)
-                position = await s.get(t.SimPositionRow, leg.ticker, with_for_update=True)
+                account = await s.get(tables.SimAccountRow, 1, with_for_update=True)
+                position = await s.get(tables.SimPositionRow, leg.ticker, with_for_update=True)
                 if account is None or position is None:
                     leg.status, leg.updated_at = OrderStatus.CANCELED.value, now
                     continue
@@ -365,7 +304,7 @@ class SimulatedBroker:
     async def cancel_order(self, broker_order_id: str) -> None:
         """Cancel an open order; a filled one cannot be canceled."""
         async with self._store.tx() as tx:
-            row = await tx.session.get(t.SimOrderRow, broker_order_id, with_for_update=True)
+            row = await tx.session.get(tables.SimOrderRow, broker_order_id, with_for_update=True)
             if row is None:
                 raise RejectedError(f"order {broker_order_id} not found")
             if OrderStatus(row.status).is_terminal:
@@ -374,16 +313,7 @@ class SimulatedBroker:
             row.updated_at = self._clock.now()
 
 
-async def _reserved_by_stops(s: AsyncSession, ticker: str) -> Decimal:
-    q = select(t.SimOrderRow.qty).where(
-        t.SimOrderRow.ticker == ticker,
-        t.SimOrderRow.side == OrderSide.SELL.value,
-        t.SimOrderRow.status.in_([OrderStatus.HELD.value, OrderStatus.ACCEPTED.value]),
-    )
-    return sum((qty for qty in (await s.scalars(q)).all()), Decimal(0))
-
-
-def _to_broker_order(row: t.SimOrderRow, legs: tuple[BrokerOrder, ...] = ()) -> BrokerOrder:
+def _to_broker_order(row: tables.SimOrderRow, legs: tuple[BrokerOrder, ...] = ()) -> BrokerOrder:
     return BrokerOrder(
         broker_order_id=row.broker_order_id,
         client_order_id=row.client_order_id,

@@ -11,7 +11,7 @@ from typing import NamedTuple
 from swingdesk.domain.enums import OrderSide, OrderType
 from swingdesk.domain.money import price4
 from swingdesk.domain.trailing import TrailSpec, trailing_bar_step
-from swingdesk.store import tables as t
+from swingdesk.store import tables
 
 #: A daily bar: (open, low), or (open, low, high) where a trailing stop needs the high.
 Bar = tuple[Decimal, ...]
@@ -46,7 +46,7 @@ def bar_stop_fill(
 
 
 def stop_fill(
-    leg: t.SimOrderRow, bar: Bar | None, current: Decimal | None, slippage: Decimal
+    leg: tables.SimOrderRow, bar: Bar | None, current: Decimal | None, slippage: Decimal
 ) -> Decimal | None:
     """Return a resting stop's fill on a bar (or at the current price), None when not hit;
     a trailing stop's mark and stop move first (``domain.trailing``)."""

@@ -30,7 +30,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from swingdesk.store import tables as t
+from swingdesk.store import tables
 from swingdesk.store.store import Store
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -194,30 +194,32 @@ async def _business(store: Store) -> list[Metric]:
     async with store.read() as s:
         decisions = (
             await s.execute(
-                select(t.DecisionRow.status, func.count()).group_by(t.DecisionRow.status)
+                select(tables.DecisionRow.status, func.count()).group_by(tables.DecisionRow.status)
             )
         ).all()
         denials = (
             await s.execute(
-                select(t.RiskCheckRow.code, func.count())
-                .where(t.RiskCheckRow.passed.is_(False))
-                .group_by(t.RiskCheckRow.code)
+                select(tables.RiskCheckRow.code, func.count())
+                .where(tables.RiskCheckRow.passed.is_(False))
+                .group_by(tables.RiskCheckRow.code)
             )
         ).all()
         orders = (
-            await s.execute(select(t.OrderRow.status, func.count()).group_by(t.OrderRow.status))
+            await s.execute(
+                select(tables.OrderRow.status, func.count()).group_by(tables.OrderRow.status)
+            )
         ).all()
         llm = (
             await s.execute(
                 select(
-                    t.SignalRow.model,
+                    tables.SignalRow.model,
                     func.count(),
-                    func.sum(t.SignalRow.tokens_in),
-                    func.sum(t.SignalRow.tokens_out),
-                ).group_by(t.SignalRow.model)
+                    func.sum(tables.SignalRow.tokens_in),
+                    func.sum(tables.SignalRow.tokens_out),
+                ).group_by(tables.SignalRow.model)
             )
         ).all()
-        costs = (await s.execute(select(t.SignalRow.model, t.SignalRow.cost_usd))).all()
+        costs = (await s.execute(select(tables.SignalRow.model, tables.SignalRow.cost_usd))).all()
     cost_by_model: dict[str, float] = {}
     for model, cost in costs:
         cost_by_model[model] = cost_by_model.get(model, 0.0) + float(cost or 0)

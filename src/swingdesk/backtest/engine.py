@@ -18,8 +18,6 @@ without it.
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import uuid4
@@ -27,10 +25,13 @@ from uuid import uuid4
 import numpy as np
 import numpy.typing as npt
 
-from swingdesk.adapters.simulated_broker import bar_stop_fill, market_fill_price
+from swingdesk.adapters.simulated_broker import market_fill_price
 from swingdesk.backtest.data import Series, build_series
 from swingdesk.backtest.exits import strategy_agent, trail_of
-from swingdesk.backtest.replay import NEXT_OPEN_STALE_S, SessionPriceCsvMarket, at_the_open
+from swingdesk.backtest.fast_market import FastPosition, stop_fill
+from swingdesk.backtest.fast_market import LoadedMarket as LoadedMarket
+from swingdesk.backtest.fast_market import load_market as load_market
+from swingdesk.backtest.replay import NEXT_OPEN_STALE_S, at_the_open
 from swingdesk.backtest.result import (
     BacktestParams,
     BacktestResult,
@@ -53,7 +54,6 @@ from swingdesk.domain.portfolio import (
     equity_of,
 )
 from swingdesk.domain.ticker import sanitize_ticker
-from swingdesk.domain.trailing import trailing_bar_step
 from swingdesk.execution.agent import STALE_SIGNAL
 from swingdesk.marketdata.snapshot import VIX_Q, dec, make_snapshot
 from swingdesk.risk.manager import RiskManager, assess_account
@@ -63,39 +63,6 @@ from swingdesk.strategy.agent import ApiStrategy, RulesStrategy
 
 _INSUFFICIENT = "INSUFFICIENT_BUYING_POWER"
 _ZERO = Decimal(0)
-
-
-@dataclass(slots=True)
-class _Position:
-    qty: Decimal
-    avg_price: Decimal
-    stop: Decimal | None
-    sector: str | None
-    #: A trailing stop's high-water mark (None with fixed stops).
-    hwm: Decimal | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LoadedMarket:
-    """A CSV market loaded for a run, with its session calendar."""
-
-    provider: SessionPriceCsvMarket
-    calendar: TradingCalendar
-    sessions: list[date]
-    load_s: float
-
-
-def load_market(params: BacktestParams) -> LoadedMarket:
-    """Load and validate the run's CSV data (timed apart from the run)."""
-    if params.end < params.start:
-        raise InputError(f"--end {params.end} is before --start {params.start}")
-    calendar = TradingCalendar(start=min(params.start, date(2010, 1, 1)))
-    sessions = calendar.sessions_between(params.start, params.end)
-    if not sessions:
-        raise InputError(f"no trading session between {params.start} and {params.end}")
-    start = time.perf_counter()
-    provider = SessionPriceCsvMarket(data_dir(params), calendar=calendar)
-    return LoadedMarket(provider, calendar, sessions, time.perf_counter() - start)
 
 
 async def run_fast_backtest(
@@ -178,7 +145,7 @@ class _Run:
         self.result = BacktestResult(params)
         self.book = TradeBook(params.commission)
         self.cash = params.initial_cash
-        self.positions: dict[str, _Position] = {}
+        self.positions: dict[str, FastPosition] = {}
         self.queue: list[tuple[RiskApproved, str | None]] = []
         self.last_order_at: dict[str, datetime] = {}
         self.hwm: Decimal | None = None
@@ -235,7 +202,7 @@ class _Run:
                 # With trailing stops the entry's leg is swapped for a trailing stop at once,
                 # marked at the price of that moment (the open).
                 hwm = price if self.trail is not None else None
-                self.positions[ticker] = _Position(qty, fill, approval.stop_price, sector, hwm)
+                self.positions[ticker] = FastPosition(qty, fill, approval.stop_price, sector, hwm)
             record = Fill(day, ticker, approval.side.value, qty, fill, "market")
             self.result.fills.append(record)
             self.book.add(record, "signal")
@@ -245,7 +212,7 @@ class _Run:
             pos = self.positions[ticker]
             if pos.stop is None and pos.hwm is None:
                 continue
-            fill = self._stop_fill(ticker, day, pos)
+            fill = stop_fill(self.provider, self.trail, self.slippage, ticker, day, pos)
             if fill is None:
                 continue
             self.cash += pos.qty * fill - self.commission
@@ -253,21 +220,6 @@ class _Run:
             record = Fill(day, ticker, OrderSide.SELL.value, pos.qty, fill, "stop")
             self.result.fills.append(record)
             self.book.add(record, "stop")
-
-    def _stop_fill(self, ticker: str, day: date, pos: _Position) -> Decimal | None:
-        """Return the stop's fill on ``day``'s bar (None: not hit, or no bar); a trailing
-        stop's mark moves by ``domain.trailing``, as the simulated broker moves it."""
-        if pos.hwm is not None and self.trail is not None:
-            full = self.provider.bar_with_high(ticker, day)
-            if full is None:
-                return None
-            step = trailing_bar_step(self.trail, pos.hwm, *full, self.slippage)
-            pos.hwm = step.hwm
-            return step.fill
-        bar = self.provider.bar(ticker, day)
-        if bar is None or pos.stop is None:
-            return None
-        return bar_stop_fill(bar[0], bar[1], pos.stop, self.slippage)
 
     # --- the evening ------------------------------------------------------------------
 

@@ -143,8 +143,8 @@ class NextOpenExecution(ExecutionAgent):
                 approval.decision_id, DecisionStatus.ORDERED, approval.ts_event
             )
         self.queue.append((approval, sector))
-        coid = client_order_id_for(approval.decision_id, approval.intent)
-        request = order_request_for(approval, coid, self.clock.now())
+        client_order_id = client_order_id_for(approval.decision_id, approval.intent)
+        request = order_request_for(approval, client_order_id, self.clock.now())
         return ExecutionReport(request, OrderStatus.NEW, Decimal(0), None)
 
     def pending_entries(self) -> list[PendingEntry]:

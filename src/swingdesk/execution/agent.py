@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,7 +18,6 @@ from uuid import UUID, uuid4
 
 from swingdesk.domain.enums import (
     WORKING_STATUSES,
-    DecisionStatus,
     Intent,
     OrderSide,
     OrderStatus,
@@ -27,44 +25,32 @@ from swingdesk.domain.enums import (
     TimeInForce,
 )
 from swingdesk.domain.errors import (
-    DecisionConcludedError,
     DuplicateOrderError,
     RejectedError,
     TemporaryError,
 )
-from swingdesk.domain.events import Event, OrderRequest, OrderResponseStatus, RiskApproved
+from swingdesk.domain.events import Event, OrderRequest, RiskApproved
 from swingdesk.domain.ids import client_order_id_for
 from swingdesk.domain.trailing import TrailSpec
 from swingdesk.execution.booking import Booker, SectorOf
+from swingdesk.execution.order_records import NOT_RECEIVED as NOT_RECEIVED
+from swingdesk.execution.order_records import STALE_SIGNAL as STALE_SIGNAL
+from swingdesk.execution.order_records import ExecutionReport as ExecutionReport
+from swingdesk.execution.order_records import OrderRecords
 from swingdesk.execution.protection import StopKeeper, ended_partly_filled
 from swingdesk.execution.reconciliation import PositionCorrection
 from swingdesk.execution.retry import RetryPolicy
 from swingdesk.ports import Broker, BrokerOrder, BrokerPosition, Clock, EventBus
-from swingdesk.store import tables as t
-from swingdesk.store.store import Store, Tx
+from swingdesk.store import tables
+from swingdesk.store.store import Store
 
 log = logging.getLogger(__name__)
-STALE_SIGNAL = "STALE_SIGNAL"
-NOT_RECEIVED = "NOT_RECEIVED"
 
 
 class NotReconciledError(TemporaryError):
     """Trading waits for the first successful reconciliation with the broker."""
 
     code = "NOT_RECONCILED"
-
-
-@dataclass
-class ExecutionReport:
-    """What happened to one approved order."""
-
-    request: OrderRequest
-    status: OrderStatus
-    filled_qty: Decimal
-    filled_avg_price: Decimal | None
-    events: list[Event] = field(default_factory=list)
-    resubmitted: bool = False
-    error_code: str | None = None
 
 
 def _no_sector(_: str) -> str | None:
@@ -107,6 +93,7 @@ class ExecutionAgent:
         self.fill_polls = fill_polls
         self.fill_poll_s = fill_poll_s
         self.booker = Booker(store, bus, clock, sector_of)
+        self.records = OrderRecords(store, clock)
         self.stops = StopKeeper(self, fallback_stop_pct=fallback_stop_pct, trail=trail)
         #: False until the start-up reconciliation succeeded (set by the SyncWorker).
         self.ready = True
@@ -137,14 +124,14 @@ class ExecutionAgent:
     async def _execute(
         self, approval: RiskApproved, sector: str | None, before_send: Guard
     ) -> ExecutionReport:
-        coid = client_order_id_for(approval.decision_id, approval.intent)
-        existing = await self.store.order(coid)
+        client_order_id = client_order_id_for(approval.decision_id, approval.intent)
+        existing = await self.store.order(client_order_id)
         now = self.clock.now()
         if existing is None:
             await before_send()
-            request = order_request_for(approval, coid, now)
+            request = order_request_for(approval, client_order_id, now)
             stale = now - approval.ts_event > self.stale_after
-            await self._store_request(
+            await self.records.store_request(
                 request, rejected_as=STALE_SIGNAL if stale else None, concludes=True
             )
             report = ExecutionReport(request, OrderStatus.NEW, Decimal(0), None, [request])
@@ -164,17 +151,19 @@ class ExecutionAgent:
             if OrderStatus(existing.status).is_terminal:
                 return report
             # Sent before (or perhaps not): the broker's record decides, never a blind resend.
-            found = await self.lookup(coid)
+            found = await self.lookup(client_order_id)
             if found is not None:
                 await self._finish(report, found, sector)
                 return report
             if now - existing.created_at > self.stale_after:
-                await self._reject(report, STALE_SIGNAL, "approval too old to send after restart")
+                await self.records.reject(
+                    report, STALE_SIGNAL, "approval too old to send after restart"
+                )
                 return report
         try:
             await before_send()
         except TemporaryError as exc:
-            await self._reject(report, exc.code, f"not sent: {exc.message}")
+            await self.records.reject(report, exc.code, f"not sent: {exc.message}")
             return report
         if request.intent is Intent.SELL_TO_CLOSE:
             # The stops reserve the shares; a partial close keeps one for the rest.
@@ -185,13 +174,13 @@ class ExecutionAgent:
         try:
             broker_order = await self.retry.call(lambda: self._submit_once(request))
         except RejectedError as exc:
-            await self._reject(report, exc.code, exc.message)
+            await self.records.reject(report, exc.code, exc.message)
             if request.intent is Intent.SELL_TO_CLOSE:
                 # Its stops were canceled for it: the shares must not stay unprotected.
                 await self.stops.ensure(request.ticker)
             return report
         except TemporaryError as exc:
-            await self._record_unknown(report, exc)
+            await self.records.record_unknown(report, exc)
             return report
         await self._finish(report, broker_order, sector)
         return report
@@ -278,15 +267,15 @@ class ExecutionAgent:
     async def place(self, request: OrderRequest) -> BrokerOrder | None:
         """Store, send and book an order the desk places itself (a protective stop);
         None when the broker refused it (recorded) or its outcome is not known yet."""
-        await self._store_request(request, rejected_as=None, own_decision="protection")
+        await self.records.store_request(request, rejected_as=None, own_decision="protection")
         report = ExecutionReport(request, OrderStatus.NEW, Decimal(0), None)
         try:
             placed = await self.retry.call(lambda: self._submit_once(request))
         except RejectedError as exc:
-            await self._reject(report, exc.code, exc.message)
+            await self.records.reject(report, exc.code, exc.message)
             return None
         except TemporaryError as exc:
-            await self._record_unknown(report, exc)
+            await self.records.record_unknown(report, exc)
             return None
         await self.booker.book(placed)
         return placed
@@ -304,7 +293,7 @@ class ExecutionAgent:
             report = ExecutionReport(
                 _request_from_row(row, None), OrderStatus(row.status), row.filled_qty, None
             )
-            await self._reject(report, NOT_RECEIVED, "the broker never received this order")
+            await self.records.reject(report, NOT_RECEIVED, "the broker never received this order")
             return OrderStatus.REJECTED
         return OrderStatus(row.status)
 
@@ -361,103 +350,13 @@ class ExecutionAgent:
                 payload=payload,
             )
 
-    async def _store_request(
-        self,
-        request: OrderRequest,
-        *,
-        rejected_as: str | None,
-        concludes: bool = False,
-        own_decision: str | None = None,
-    ) -> None:
-        """Persist the order (the idempotency key) before anything is sent; with
-        ``concludes``, the order is its decision's outcome (ORDERED) in the same commit;
-        with ``own_decision``, an order with no decision yet gets one (trigger named so)."""
-        async with self.store.tx() as tx:
-            if own_decision and await tx.decision_status(request.decision_id) is None:
-                await tx.add_decision(
-                    request.decision_id, request.ticker, own_decision, request.ts_event
-                )
-                await tx.conclude_decision(
-                    request.decision_id, DecisionStatus.ORDERED, request.ts_event
-                )
-            if (
-                concludes
-                and not await tx.conclude_decision(
-                    request.decision_id, DecisionStatus.ORDERED, request.ts_event
-                )
-                and await tx.decision_status(request.decision_id) is not DecisionStatus.ORDERED
-            ):
-                # Settled meanwhile (as interrupted, by reconciliation): never send it now.
-                raise DecisionConcludedError(
-                    f"decision {request.decision_id} already has an outcome; order not sent",
-                    details={"decision_id": str(request.decision_id)},
-                )
-            await tx.add_order(request)
-            await tx.audit(
-                "order.created",
-                f"{request.side.value} {request.qty} {request.ticker} ({request.intent.value}) "
-                f"client_order_id={request.client_order_id}"
-                + (f" stop {request.stop_price}" if request.stop_price else ""),
-                now=request.ts_event,
-                decision_id=request.decision_id,
-                actor="execution",
-                payload=request.model_dump(mode="json"),
-            )
-            if rejected_as is not None:
-                await self._reject_in(tx, request, rejected_as, "approval older than the limit")
-            tx.record(request)
 
-    async def _reject_in(self, tx: Tx, request: OrderRequest, code: str, message: str) -> None:
-        now = self.clock.now()
-        status = OrderResponseStatus(
-            decision_id=request.decision_id,
-            ts_event=now,
-            client_order_id=request.client_order_id,
-            status=OrderStatus.REJECTED,
-            error_code=code,
-            message=message,
-        )
-        await tx.apply_order_status(status)
-        await tx.audit(
-            "order.rejected",
-            f"{request.client_order_id} rejected [{code}]: {message}",
-            now=now,
-            decision_id=request.decision_id,
-            actor="broker" if code not in (STALE_SIGNAL, NOT_RECEIVED) else "execution",
-            payload=status.model_dump(mode="json"),
-        )
-
-    async def _reject(self, report: ExecutionReport, code: str, message: str) -> None:
-        request = report.request
-        async with self.store.tx() as tx:
-            current = await tx.order_status(request.client_order_id)
-            if current is not None and current.is_terminal:
-                return
-            await self._reject_in(tx, request, code, message)
-        report.status, report.error_code = OrderStatus.REJECTED, code
-
-    async def _record_unknown(self, report: ExecutionReport, exc: TemporaryError) -> None:
-        request, now = report.request, self.clock.now()
-        log.warning("order %s outcome unknown: %s", request.client_order_id, exc.message)
-        async with self.store.tx() as tx:
-            await tx.audit(
-                "order.unknown",
-                f"outcome of {request.client_order_id} unknown ({exc.message}); "
-                "reconciliation will look it up by client order id",
-                now=now,
-                decision_id=request.decision_id,
-                actor="execution",
-                payload={"client_order_id": request.client_order_id, "error": exc.message},
-            )
-        report.error_code = exc.code
-
-
-def order_request_for(approval: RiskApproved, coid: str, now: datetime) -> OrderRequest:
+def order_request_for(approval: RiskApproved, client_order_id: str, now: datetime) -> OrderRequest:
     """Translate an approval into the order request stored (and sent) under ``coid``."""
     return OrderRequest(
         decision_id=approval.decision_id,
         ts_event=now,
-        client_order_id=coid,
+        client_order_id=client_order_id,
         ticker=approval.ticker,
         side=approval.side,
         intent=approval.intent,
@@ -472,7 +371,7 @@ def order_request_for(approval: RiskApproved, coid: str, now: datetime) -> Order
     )
 
 
-def _request_from_row(row: t.OrderRow, approval: RiskApproved | None) -> OrderRequest:
+def _request_from_row(row: tables.OrderRow, approval: RiskApproved | None) -> OrderRequest:
     return OrderRequest(
         decision_id=UUID(row.decision_id) if row.decision_id else uuid4(),
         ts_event=row.created_at,

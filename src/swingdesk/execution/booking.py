@@ -18,7 +18,7 @@ from swingdesk.domain.orders import fill_between
 from swingdesk.execution.reconciliation import CorrectionKind, PositionCorrection
 from swingdesk.execution.reconciliation import flatten as flatten_orders
 from swingdesk.ports import BrokerOrder, Clock, EventBus
-from swingdesk.store import tables as t
+from swingdesk.store import tables
 from swingdesk.store.store import Store, Tx
 
 SectorOf = Callable[[str], str | None]
@@ -37,12 +37,12 @@ class Booker:
         """Record the broker's view of an order (and its legs); return the new events."""
         events: list[Event] = []
         async with self.store.tx() as tx:
-            row = await tx.session.get(t.OrderRow, order.client_order_id, with_for_update=True)
+            row = await tx.session.get(tables.OrderRow, order.client_order_id, with_for_update=True)
             if row is None:
                 raise LookupError(f"order {order.client_order_id} is not stored")
             await self._book_one(tx, row, order, sector, events)
             for leg in order.legs:
-                leg_row = await tx.session.get(t.OrderRow, leg.client_order_id)
+                leg_row = await tx.session.get(tables.OrderRow, leg.client_order_id)
                 if leg_row is None:
                     leg_row = await self._add_leg(tx, row, leg)
                 elif leg_row.external and not row.external:
@@ -51,7 +51,7 @@ class Booker:
             tx.record(*events)
         return events
 
-    async def _add_leg(self, tx: Tx, parent: t.OrderRow, leg: BrokerOrder) -> t.OrderRow:
+    async def _add_leg(self, tx: Tx, parent: tables.OrderRow, leg: BrokerOrder) -> tables.OrderRow:
         now = self.clock.now()
         row = await tx.add_broker_order(
             leg,
@@ -80,7 +80,7 @@ class Booker:
         )
         return row
 
-    async def _reclaim_leg(self, tx: Tx, parent: t.OrderRow, leg_row: t.OrderRow) -> None:
+    async def _reclaim_leg(self, tx: Tx, parent: tables.OrderRow, leg_row: tables.OrderRow) -> None:
         """Own again a leg of ours that was imported as external (it belongs to our entry):
         from here on its fills are booked, not left to reconciliation as drift."""
         now = self.clock.now()
@@ -169,7 +169,7 @@ class Booker:
     async def _book_one(
         self,
         tx: Tx,
-        row: t.OrderRow,
+        row: tables.OrderRow,
         order: BrokerOrder,
         sector: str | None,
         events: list[Event],
@@ -200,7 +200,7 @@ class Booker:
                 events.append(fill)
 
     async def _track_external(
-        self, tx: Tx, row: t.OrderRow, order: BrokerOrder, now: datetime
+        self, tx: Tx, row: tables.OrderRow, order: BrokerOrder, now: datetime
     ) -> None:
         """External orders are tracked, never adopted: positions follow reconciliation."""
         if row.status == order.status.value and row.filled_qty == order.filled_qty:
@@ -216,7 +216,7 @@ class Booker:
         row.filled_qty, row.filled_avg_price = order.filled_qty, order.filled_avg_price
 
     async def _book_status(
-        self, tx: Tx, row: t.OrderRow, order: BrokerOrder, decision_id: UUID, now: datetime
+        self, tx: Tx, row: tables.OrderRow, order: BrokerOrder, decision_id: UUID, now: datetime
     ) -> OrderResponseStatus:
         status = OrderResponseStatus(
             decision_id=decision_id,
@@ -241,7 +241,7 @@ class Booker:
     async def _book_fill(
         self,
         tx: Tx,
-        row: t.OrderRow,
+        row: tables.OrderRow,
         order: BrokerOrder,
         new_fill: tuple[Decimal, Decimal],
         decision_id: UUID,

@@ -104,18 +104,18 @@ class StopKeeper:
         rows = [r for r in await agent.store.open_orders() if r.ticker == ticker]
         working = {r.client_order_id: r for r in rows if r.client_order_id != ended}
         entries = {
-            coid
-            for coid, r in working.items()
+            client_order_id
+            for client_order_id, r in working.items()
             if not r.external and r.side == OrderSide.BUY.value and r.type not in STOP_TYPES
         }
         covered = Decimal(0)
         stops: list[WorkingStop] = []
-        for coid, row in working.items():
+        for client_order_id, row in working.items():
             fresh = await self._fresh(row, view)
             if fresh is None or fresh.status not in WORKING_STATUSES:
                 continue
             remaining = fresh.qty - fresh.filled_qty
-            if coid in entries:
+            if client_order_id in entries:
                 covered += fresh.filled_qty  # its leg covers them once it completes
             elif row.side != OrderSide.SELL.value:
                 continue
@@ -124,7 +124,13 @@ class StopKeeper:
             elif parent_of(row) not in entries:
                 trailing = fresh.type is OrderType.TRAILING_STOP
                 stops.append(
-                    WorkingStop(coid, fresh.broker_order_id, remaining, fresh.stop_price, trailing)
+                    WorkingStop(
+                        client_order_id,
+                        fresh.broker_order_id,
+                        remaining,
+                        fresh.stop_price,
+                        trailing,
+                    )
                 )
         position = next((p for p in await agent.store.positions() if p.ticker == ticker), None)
         plan = plan_protection(

@@ -221,7 +221,9 @@ def plan_orders(
         ):
             to_refresh.append(o)
     seen = {o.client_order_id for o in flatten(broker_open)}
-    to_look_up = tuple(sorted(coid for coid in local_open if coid not in seen))
+    to_look_up = tuple(
+        sorted(client_order_id for client_order_id in local_open if client_order_id not in seen)
+    )
     return OrderPlan(tuple(to_import), tuple(to_refresh), to_look_up)
 
 

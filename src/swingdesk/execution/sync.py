@@ -213,9 +213,9 @@ class SyncWorker:
             if await self._settle(order.client_order_id, order.ticker, report, order=order):
                 report.refreshed += 1
                 moved.add(order.ticker)
-        for coid in plan.to_look_up:
-            ticker = tickers.get(coid, "")
-            if await self._settle(coid, ticker, report, order=None):
+        for client_order_id in plan.to_look_up:
+            ticker = tickers.get(client_order_id, "")
+            if await self._settle(client_order_id, ticker, report, order=None):
                 report.looked_up += 1
                 moved.add(ticker)
         return moved
@@ -243,18 +243,18 @@ class SyncWorker:
         )
 
     async def _settle(
-        self, coid: str, ticker: str, report: SyncReport, *, order: BrokerOrder | None
+        self, client_order_id: str, ticker: str, report: SyncReport, *, order: BrokerOrder | None
     ) -> bool:
         """Settle one order of ours; a failure is recorded (and its ticker deferred)."""
         try:
             if order is not None:
                 await self.execution.settle(order)
             else:
-                await self.execution.resolve(coid)
+                await self.execution.resolve(client_order_id)
         except Exception as exc:
-            log.warning("reconciliation could not settle %s: %s", coid, exc)
-            report.unsettled[coid] = f"{type(exc).__name__}: {exc}"
-            report.deferred[ticker] = f"order {coid} could not be settled"
+            log.warning("reconciliation could not settle %s: %s", client_order_id, exc)
+            report.unsettled[client_order_id] = f"{type(exc).__name__}: {exc}"
+            report.deferred[ticker] = f"order {client_order_id} could not be settled"
             return False
         return True
 
@@ -343,7 +343,8 @@ class SyncWorker:
         ours = last is not None and last.cause == UNSETTLED and last.current == "HALTED"
         if report.unsettled and not ours and await self.control.state() is not TradingState.HALTED:
             reason = "reconciliation cannot settle " + "; ".join(
-                f"{coid}: {error}" for coid, error in sorted(report.unsettled.items())
+                f"{client_order_id}: {error}"
+                for client_order_id, error in sorted(report.unsettled.items())
             )
             await self.control.change(
                 TradingState.HALTED, reason=reason[:2000], actor="reconciler", cause=UNSETTLED

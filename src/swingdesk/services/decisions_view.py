@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, select
 
 from swingdesk.domain.exchange_time import ny_midnight
-from swingdesk.store import tables as t
+from swingdesk.store import tables
 from swingdesk.store.store import Store
 
 
@@ -28,8 +28,10 @@ class DecisionFilter:
     trigger: str | None = None
 
 
-def _filtered(f: DecisionFilter) -> Select[t.DecisionRow, t.SignalRow, t.RiskVerdictRow]:
-    d, s, v = t.DecisionRow, t.SignalRow, t.RiskVerdictRow
+def _filtered(
+    f: DecisionFilter,
+) -> Select[tables.DecisionRow, tables.SignalRow, tables.RiskVerdictRow]:
+    d, s, v = tables.DecisionRow, tables.SignalRow, tables.RiskVerdictRow
     q = (
         select(d, s, v)
         .outerjoin(s, s.decision_id == d.decision_id)
@@ -43,7 +45,7 @@ def _filtered(f: DecisionFilter) -> Select[t.DecisionRow, t.SignalRow, t.RiskVer
     if f.approved is not None:
         conds.append(v.approved.is_(f.approved))
     if f.code:
-        c = t.RiskCheckRow
+        c = tables.RiskCheckRow
         conds.append(
             exists().where(c.verdict_id == v.event_id, c.code == f.code, c.passed.is_(False))
         )
@@ -70,7 +72,7 @@ async def decisions_page(
         verdict_ids = [v.event_id for _, _, v in page if v is not None]
         failed: dict[str, list[str]] = {}
         if verdict_ids:
-            c = t.RiskCheckRow
+            c = tables.RiskCheckRow
             checks = await session.execute(
                 select(c.verdict_id, c.code)
                 .where(c.verdict_id.in_(verdict_ids), c.passed.is_(False))
@@ -110,6 +112,6 @@ async def analysts(store: Store) -> list[str]:
     """Return the analysts (models) that have signed a decision, for the explorer's filter."""
     async with store.read() as session:
         names = await session.scalars(
-            select(t.SignalRow.model).distinct().order_by(t.SignalRow.model)
+            select(tables.SignalRow.model).distinct().order_by(tables.SignalRow.model)
         )
         return list(names.all())

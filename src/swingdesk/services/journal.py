@@ -11,7 +11,7 @@ from sqlalchemy import select
 from swingdesk.domain.enums import Intent
 from swingdesk.domain.exchange_time import NEW_YORK
 from swingdesk.services.trips import FillFact, round_trips, tallies, trip_view
-from swingdesk.store import tables as t
+from swingdesk.store import tables
 from swingdesk.store.store import Store
 
 MAX_FILLS = 20_000
@@ -19,7 +19,7 @@ MAX_FILLS = 20_000
 
 async def fill_facts(store: Store) -> list[FillFact]:
     """Return our fills with their order's type and stop and their decision's trigger."""
-    f, o, d = t.FillRow, t.OrderRow, t.DecisionRow
+    f, o, d = tables.FillRow, tables.OrderRow, tables.DecisionRow
     # Columns, not rows: thousands of fills need no identity map (a third of the time).
     q = (
         select(
@@ -53,8 +53,8 @@ async def fill_facts(store: Store) -> list[FillFact]:
             price=price,
             commission=commission,
             ts=ts,
-            client_order_id=coid,
-            decision_id=did,
+            client_order_id=client_order_id,
+            decision_id=decision_id,
             order_type=otype,
             trigger=trigger,
             stop_price=stop if intent == opening else None,
@@ -66,8 +66,8 @@ async def fill_facts(store: Store) -> list[FillFact]:
             price,
             commission,
             ts,
-            coid,
-            did,
+            client_order_id,
+            decision_id,
             otype,
             stop,
             intent,

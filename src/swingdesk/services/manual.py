@@ -238,8 +238,8 @@ class ManualDesk:
         """Move a position's protective stop (tighter only, unless ``allow_loosen``)."""
         p = self.pipeline
         ticker = p.validate_ticker(raw_ticker)
-        did, now = uuid4(), p.clock.now()
-        out = DecisionOutcome(did, ticker, DecisionStatus.PENDING)
+        decision_id, now = uuid4(), p.clock.now()
+        out = DecisionOutcome(decision_id, ticker, DecisionStatus.PENDING)
         async with p.book_lock.hold():
             portfolio = await p.portfolio.current(now)
             position = portfolio.position(ticker)
@@ -247,7 +247,7 @@ class ManualDesk:
                 portfolio.trading_state, position, stop_price, allow_loosen=allow_loosen
             )
             rationale = f"Manual stop move to {stop_price} by {actor}: {reason}"
-            signal = manual_signal(did, ticker, now, Action.HOLD, rationale, "MANUAL_STOP")
+            signal = manual_signal(decision_id, ticker, now, Action.HOLD, rationale, "MANUAL_STOP")
             verdict = _verdict(signal, checks, position, stop_price, now)
             await self._record(out, signal, verdict, now)
             if isinstance(verdict, RiskApproved):
@@ -256,7 +256,7 @@ class ManualDesk:
                 await ex.cancel_stops(ticker)  # an entry's leg keeps its price otherwise
                 await ex.stops.ensure(ticker)
             p.portfolio.invalidate()
-        await self._audit(did, "manual.stop", actor, reason, out, stop_price=stop_price)
+        await self._audit(decision_id, "manual.stop", actor, reason, out, stop_price=stop_price)
         return out
 
     async def cancel_order(
@@ -269,21 +269,23 @@ class ManualDesk:
             raise NotFoundError(
                 f"no order {client_order_id}", details={"client_order_id": client_order_id}
             )
-        did, now = uuid4(), p.clock.now()
-        out = DecisionOutcome(did, row.ticker, DecisionStatus.PENDING)
+        decision_id, now = uuid4(), p.clock.now()
+        out = DecisionOutcome(decision_id, row.ticker, DecisionStatus.PENDING)
         async with p.book_lock.hold():
             state = (await p.portfolio.current(now)).trading_state
             checks = cancel_checks(
                 state, status=row.status, external=row.external, order_type=row.type
             )
             rationale = f"Manual cancel of {client_order_id} by {actor}: {reason}"
-            signal = manual_signal(did, row.ticker, now, Action.HOLD, rationale, "MANUAL_CANCEL")
+            signal = manual_signal(
+                decision_id, row.ticker, now, Action.HOLD, rationale, "MANUAL_CANCEL"
+            )
             remaining = max(row.qty - row.filled_qty, Decimal(0))
             reference = row.reference_price or row.stop_price or Decimal(1)
             verdict: RiskApproved | RiskRejected
             if all(c.passed for c in checks) and remaining > 0:
                 verdict = RiskApproved(
-                    decision_id=did,
+                    decision_id=decision_id,
                     ts_event=now,
                     ticker=row.ticker,
                     signal_event_id=signal.event_id,
@@ -303,7 +305,9 @@ class ManualDesk:
                 if row.side == OrderSide.SELL.value:
                     await p.execution.stops.ensure(row.ticker)  # its shares need a stop again
             p.portfolio.invalidate()
-        await self._audit(did, "manual.cancel", actor, reason, out, client_order_id=client_order_id)
+        await self._audit(
+            decision_id, "manual.cancel", actor, reason, out, client_order_id=client_order_id
+        )
         return out
 
     async def _record(

@@ -171,33 +171,33 @@ class DecisionPipeline:
         return outcome
 
     async def _start(
-        self, tx: PipelineUnitOfWork, did: UUID, ticker: str, trigger: str, now: datetime
+        self, tx: PipelineUnitOfWork, decision_id: UUID, ticker: str, trigger: str, now: datetime
     ) -> None:
-        await tx.add_decision(did, ticker, trigger, now)
+        await tx.add_decision(decision_id, ticker, trigger, now)
         await tx.audit(
             "decision.started",
             f"decision for {ticker} ({trigger})",
             now=now,
-            decision_id=did,
+            decision_id=decision_id,
             actor=trigger,
             payload={"ticker": ticker},
         )
 
     async def _decide(self, out: DecisionOutcome, now: datetime, trigger: str) -> None:
-        did, ticker = out.decision_id, out.ticker
+        decision_id, ticker = out.decision_id, out.ticker
 
         out.failed_stage = "market_data"
         snap = await self.market.snapshot(ticker, now)
         # The decision row is born with its snapshot: one transaction instead of two.
         async with self.store.tx() as tx:
-            await self._start(tx, did, ticker, trigger, now)
-            await tx.add_snapshot(did, snap, now)
+            await self._start(tx, decision_id, ticker, trigger, now)
+            await tx.add_snapshot(decision_id, snap, now)
             await tx.audit(
                 "market.snapshot",
                 f"{ticker} {snap.price} ({snap.source.value}); "
                 f"ATR-14 {snap.atr_14}, VIX {snap.vix}",
                 now=now,
-                decision_id=did,
+                decision_id=decision_id,
                 actor="market_data",
                 payload={
                     "price": str(snap.price),
@@ -210,10 +210,10 @@ class DecisionPipeline:
         out.started = True
 
         out.failed_stage = "portfolio"
-        portfolio = await self._assessed(await self.portfolio.recent(now), did)
+        portfolio = await self._assessed(await self.portfolio.recent(now), decision_id)
 
         out.failed_stage = "strategy"
-        signal = await self.strategy.evaluate_context(did, snap, portfolio, now)
+        signal = await self.strategy.evaluate_context(decision_id, snap, portfolio, now)
         hold = signal.action is Action.HOLD
         async with self.store.tx() as tx:
             await tx.add_signal(signal)
@@ -222,7 +222,7 @@ class DecisionPipeline:
                 f"{signal.action.value} {ticker} at {signal.confidence:.2f} confidence: "
                 f"{signal.rationale}",
                 now=signal.ts_event,
-                decision_id=did,
+                decision_id=decision_id,
                 actor=signal.model,
                 payload={
                     "action": signal.action.value,
@@ -231,7 +231,7 @@ class DecisionPipeline:
                 },
             )
             if hold:
-                await tx.conclude_decision(did, DecisionStatus.HOLD, now)
+                await tx.conclude_decision(decision_id, DecisionStatus.HOLD, now)
             tx.record(signal)
         out.signal = signal
         if hold:
@@ -246,7 +246,7 @@ class DecisionPipeline:
             finally:
                 self.portfolio.invalidate()
 
-    async def _assessed(self, portfolio: PortfolioState, did: UUID) -> PortfolioState:
+    async def _assessed(self, portfolio: PortfolioState, decision_id: UUID) -> PortfolioState:
         """Move the desk to REDUCING when the account breaches a limit; return what risk sees."""
         reason = assess_account(portfolio, self.risk.limits)
         if reason is None:
@@ -256,7 +256,7 @@ class DecisionPipeline:
             TradingState.REDUCING,
             reason=reason,
             actor="risk",
-            decision_id=did,
+            decision_id=decision_id,
             expected=TradingState.ACTIVE,
         )
         self.portfolio.invalidate()
@@ -270,9 +270,9 @@ class DecisionPipeline:
         now: datetime,
         lease: Lease,
     ) -> None:
-        did, ticker = out.decision_id, out.ticker
+        decision_id, ticker = out.decision_id, out.ticker
         out.failed_stage = "portfolio"
-        portfolio = await self._assessed(await self.portfolio.current(now), did)
+        portfolio = await self._assessed(await self.portfolio.current(now), decision_id)
         out.failed_stage = "risk"
         verdict = self.risk.evaluate_signal(signal, portfolio, snap, now)
         approved = isinstance(verdict, RiskApproved)
@@ -285,12 +285,12 @@ class DecisionPipeline:
                 if approved
                 else f"denied {ticker}: {codes}",
                 now=now,
-                decision_id=did,
+                decision_id=decision_id,
                 actor="risk",
                 payload={"violations": [c.as_dict(json=True) for c in verdict.violations]},
             )
             if not approved:
-                await tx.conclude_decision(did, DecisionStatus.REJECTED, now)
+                await tx.conclude_decision(decision_id, DecisionStatus.REJECTED, now)
             tx.record(verdict)
         out.verdict = verdict
         if not isinstance(verdict, RiskApproved):

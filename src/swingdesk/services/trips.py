@@ -131,8 +131,8 @@ def round_trips(
         pos.cost -= qty * avg
         after.qty = pos.qty  # left open after this exit
     trips = []
-    for coid in order:
-        ex, after = exits[coid]
+    for client_order_id in order:
+        ex, after = exits[client_order_id]
         entry_price = ex.entry_cost / ex.qty
         exit_price = ex.proceeds / ex.qty
         pnl = ex.proceeds - ex.entry_cost - ex.commission
@@ -154,7 +154,7 @@ def round_trips(
                 exit_reason=_reason(first, after.qty > 0),
                 entry_decision_id=after.decision_id,
                 exit_decision_id=first.decision_id,
-                exit_client_order_id=coid,
+                exit_client_order_id=client_order_id,
             )
         )
     trips.sort(key=lambda tr: tr.closed_at)

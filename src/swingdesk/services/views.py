@@ -12,7 +12,7 @@ from swingdesk.domain.exchange_time import ny_midnight
 from swingdesk.domain.money import cents
 from swingdesk.domain.portfolio import PortfolioState
 from swingdesk.risk.limits import RiskLimits
-from swingdesk.store import tables as t
+from swingdesk.store import tables
 from swingdesk.store.audit import audit_payload
 from swingdesk.store.store import Store
 
@@ -109,7 +109,7 @@ def risk_view(
     }
 
 
-def equity_point(row: t.AccountSnapshotRow) -> dict[str, str]:
+def equity_point(row: tables.AccountSnapshotRow) -> dict[str, str]:
     """Render one stored account mark for the equity curve."""
     return {
         "ts": row.ts.isoformat(),
@@ -119,7 +119,7 @@ def equity_point(row: t.AccountSnapshotRow) -> dict[str, str]:
     }
 
 
-def order_view(o: t.OrderRow) -> dict[str, Any]:
+def order_view(o: tables.OrderRow) -> dict[str, Any]:
     """Render one stored order."""
     return {
         "client_order_id": o.client_order_id,
@@ -164,15 +164,17 @@ async def orders_page(
     until: date | None = None,
 ) -> dict[str, Any]:
     """Return stored orders, newest first, of New York days ``since``..``until`` inclusive."""
-    q = select(t.OrderRow).order_by(t.OrderRow.created_at.desc(), t.OrderRow.client_order_id)
+    q = select(tables.OrderRow).order_by(
+        tables.OrderRow.created_at.desc(), tables.OrderRow.client_order_id
+    )
     if since:
-        q = q.where(t.OrderRow.created_at >= ny_midnight(since))
+        q = q.where(tables.OrderRow.created_at >= ny_midnight(since))
     if until:
-        q = q.where(t.OrderRow.created_at < ny_midnight(until + timedelta(days=1)))
+        q = q.where(tables.OrderRow.created_at < ny_midnight(until + timedelta(days=1)))
     if status:
-        q = q.where(t.OrderRow.status == status)
+        q = q.where(tables.OrderRow.status == status)
     if ticker:
-        q = q.where(t.OrderRow.ticker == ticker)
+        q = q.where(tables.OrderRow.ticker == ticker)
     async with store.read() as s:
         rows = (await s.scalars(q.offset(offset).limit(limit + 1))).all()
     return _page([order_view(o) for o in rows], limit, offset)
@@ -194,9 +196,11 @@ async def insights_page(
     store: Store, *, limit: int, offset: int, ticker: str | None
 ) -> dict[str, Any]:
     """Return the analyst's signals, newest first."""
-    q = select(t.SignalRow).order_by(t.SignalRow.ts_event.desc(), t.SignalRow.event_id)
+    q = select(tables.SignalRow).order_by(
+        tables.SignalRow.ts_event.desc(), tables.SignalRow.event_id
+    )
     if ticker:
-        q = q.where(t.SignalRow.ticker == ticker)
+        q = q.where(tables.SignalRow.ticker == ticker)
     async with store.read() as s:
         rows = (await s.scalars(q.offset(offset).limit(limit + 1))).all()
     items = [
@@ -225,11 +229,11 @@ async def snapshots_page(
     store: Store, *, limit: int, offset: int, ticker: str | None
 ) -> dict[str, Any]:
     """Return stored market snapshots, newest first."""
-    q = select(t.SnapshotRow).order_by(
-        t.SnapshotRow.taken_at.desc(), t.SnapshotRow.snapshot_id.desc()
+    q = select(tables.SnapshotRow).order_by(
+        tables.SnapshotRow.taken_at.desc(), tables.SnapshotRow.snapshot_id.desc()
     )
     if ticker:
-        q = q.where(t.SnapshotRow.ticker == ticker)
+        q = q.where(tables.SnapshotRow.ticker == ticker)
     async with store.read() as s:
         rows = (await s.scalars(q.offset(offset).limit(limit + 1))).all()
     items = [

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 from sqlalchemy.sql.elements import ColumnElement
 
-from swingdesk.store import tables as t
+from swingdesk.store import tables
 from swingdesk.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class BacktestRun:
     result_json: str | None = None
 
     @classmethod
-    def from_row(cls, row: t.BacktestRunRow, *, with_result: bool = False) -> BacktestRun:
+    def from_row(cls, row: tables.BacktestRunRow, *, with_result: bool = False) -> BacktestRun:
         """Return the run a row holds."""
         return cls(
             run_id=row.run_id,
@@ -81,7 +81,7 @@ class BacktestRuns:
         retention: Retention | None = None,
     ) -> BacktestRun:
         """Store a new run as running; then delete the finished runs ``retention`` drops."""
-        row = t.BacktestRunRow(
+        row = tables.BacktestRunRow(
             run_id=run_id,
             status=RUNNING,
             created_at=now,
@@ -97,7 +97,7 @@ class BacktestRuns:
 
     @staticmethod
     async def _prune(session: AsyncSession, keep: Retention, now: datetime) -> None:
-        r = t.BacktestRunRow
+        r = tables.BacktestRunRow
         newest = select(r.run_id).order_by(r.created_at.desc(), r.run_id.desc()).limit(keep.runs)
         dropped: ColumnElement[bool] = r.run_id.not_in(newest)
         if keep.days > 0:
@@ -109,7 +109,7 @@ class BacktestRuns:
 
     async def delete(self, run_id: str) -> str | None:
         """Delete a finished run; return its status (``running``: not deleted), None if none."""
-        r = t.BacktestRunRow
+        r = tables.BacktestRunRow
         async with self.store.tx() as tx:
             status = await tx.session.scalar(select(r.status).where(r.run_id == run_id))
             if status is not None and status != RUNNING:
@@ -128,8 +128,10 @@ class BacktestRuns:
         """Store a running run's result, all of it in one transaction; False if not running."""
         async with self.store.tx() as tx:
             result = await tx.session.execute(
-                update(t.BacktestRunRow)
-                .where(t.BacktestRunRow.run_id == run_id, t.BacktestRunRow.status == RUNNING)
+                update(tables.BacktestRunRow)
+                .where(
+                    tables.BacktestRunRow.run_id == run_id, tables.BacktestRunRow.status == RUNNING
+                )
                 .values(
                     status=DONE,
                     finished_at=now,
@@ -144,15 +146,17 @@ class BacktestRuns:
         """Mark a running run failed with a stable code; False if it was not running."""
         async with self.store.tx() as tx:
             result = await tx.session.execute(
-                update(t.BacktestRunRow)
-                .where(t.BacktestRunRow.run_id == run_id, t.BacktestRunRow.status == RUNNING)
+                update(tables.BacktestRunRow)
+                .where(
+                    tables.BacktestRunRow.run_id == run_id, tables.BacktestRunRow.status == RUNNING
+                )
                 .values(status=FAILED, finished_at=now, error_code=code, error_message=message)
             )
             return bool(getattr(result, "rowcount", 0))
 
     async def running_ids(self) -> list[str]:
         """Return the runs still ``running`` (started or waiting for the leader), oldest first."""
-        r = t.BacktestRunRow
+        r = tables.BacktestRunRow
         async with self.store.read() as s:
             q = select(r.run_id).where(r.status == RUNNING).order_by(r.created_at, r.run_id)
             return list((await s.scalars(q)).all())
@@ -161,8 +165,8 @@ class BacktestRuns:
         """Mark every run still ``running`` failed (its process is gone); return how many."""
         async with self.store.tx() as tx:
             result = await tx.session.execute(
-                update(t.BacktestRunRow)
-                .where(t.BacktestRunRow.status == RUNNING)
+                update(tables.BacktestRunRow)
+                .where(tables.BacktestRunRow.status == RUNNING)
                 .values(
                     status=FAILED,
                     finished_at=now,
@@ -176,29 +180,31 @@ class BacktestRuns:
         """Return runs newest first (without results) and how many there are in all."""
         async with self.store.read() as s:
             q = (
-                select(t.BacktestRunRow)
-                .order_by(t.BacktestRunRow.created_at.desc(), t.BacktestRunRow.run_id.desc())
+                select(tables.BacktestRunRow)
+                .order_by(
+                    tables.BacktestRunRow.created_at.desc(), tables.BacktestRunRow.run_id.desc()
+                )
                 .limit(limit)
                 .offset(offset)
             )
             rows = (await s.scalars(q)).all()
-            total = await s.scalar(select(func.count()).select_from(t.BacktestRunRow))
+            total = await s.scalar(select(func.count()).select_from(tables.BacktestRunRow))
         return [BacktestRun.from_row(r) for r in rows], int(total or 0)
 
     async def get(self, run_id: str, *, with_result: bool = False) -> BacktestRun | None:
         """Return one run, with its result document when asked and done."""
         async with self.store.read() as s:
-            q = select(t.BacktestRunRow).where(t.BacktestRunRow.run_id == run_id)
+            q = select(tables.BacktestRunRow).where(tables.BacktestRunRow.run_id == run_id)
             if with_result:
-                q = q.options(undefer(t.BacktestRunRow.result_json))
+                q = q.options(undefer(tables.BacktestRunRow.result_json))
             row = await s.scalar(q)
         return None if row is None else BacktestRun.from_row(row, with_result=with_result)
 
     async def report(self, run_id: str) -> tuple[str, str | None] | None:
         """Return (status, HTML report or None) of a run, None when there is no such run."""
         async with self.store.read() as s:
-            q = select(t.BacktestRunRow.status, t.BacktestRunRow.report_html).where(
-                t.BacktestRunRow.run_id == run_id
+            q = select(tables.BacktestRunRow.status, tables.BacktestRunRow.report_html).where(
+                tables.BacktestRunRow.run_id == run_id
             )
             found = (await s.execute(q)).first()
         return None if found is None else (found[0], found[1])

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from swingdesk.store import tables as t
+from swingdesk.store import tables
 from swingdesk.store.leadership import Leadership
 from swingdesk.store.store import Store
 
@@ -45,14 +45,18 @@ class JobState:
     async def get(self, name: str) -> str | None:
         """Return the value stored under ``name``, None if none."""
         async with self.store.read() as s:
-            return await s.scalar(select(t.JobStateRow.value).where(t.JobStateRow.name == name))
+            return await s.scalar(
+                select(tables.JobStateRow.value).where(tables.JobStateRow.name == name)
+            )
 
     async def put_shared(self, name: str, value: str) -> None:
         """Store a value any replica may write (a user's setting, not a job's cursor)."""
         async with self.store.tx() as tx:
-            row = await tx.session.get(t.JobStateRow, name)
+            row = await tx.session.get(tables.JobStateRow, name)
             if row is None:
-                tx.session.add(t.JobStateRow(name=name, value=value, token=0, updated_at=_EPOCH))
+                tx.session.add(
+                    tables.JobStateRow(name=name, value=value, token=0, updated_at=_EPOCH)
+                )
             else:
                 row.value = value
 
@@ -76,12 +80,12 @@ class JobState:
                 if not getattr(result, "rowcount", 0):
                     raise LeaseLostError(f"{name}: the lease is no longer ours")
                 return
-            stmt = sqlite_insert(t.JobStateRow).values(
+            stmt = sqlite_insert(tables.JobStateRow).values(
                 name=name, value=value, token=0, updated_at=now
             )
             await tx.session.execute(
                 stmt.on_conflict_do_update(
-                    index_elements=[t.JobStateRow.name],
+                    index_elements=[tables.JobStateRow.name],
                     set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
                 )
             )

@@ -14,14 +14,14 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import undefer
 
-from swingdesk.store import tables as t
+from swingdesk.store import tables
 from swingdesk.store.backtests import DONE, FAILED, INTERRUPTED, RUNNING, BacktestRun
 from swingdesk.store.store import Store
 
-_R = t.OptimizationRunRow
+_R = tables.OptimizationRunRow
 
 
-def _run(row: t.OptimizationRunRow, *, with_result: bool = False) -> BacktestRun:
+def _run(row: tables.OptimizationRunRow, *, with_result: bool = False) -> BacktestRun:
     return BacktestRun(
         run_id=row.run_id,
         status=row.status,

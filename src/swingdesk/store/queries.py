@@ -8,18 +8,22 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from swingdesk.domain.enums import TradingState
-from swingdesk.store import tables as t
+from swingdesk.store import tables
 
 
-async def positions(session: AsyncSession) -> list[t.PositionRow]:
+async def positions(session: AsyncSession) -> list[tables.PositionRow]:
     """Return our book's open positions, by ticker."""
-    return list((await session.scalars(select(t.PositionRow).order_by(t.PositionRow.ticker))).all())
+    return list(
+        (
+            await session.scalars(select(tables.PositionRow).order_by(tables.PositionRow.ticker))
+        ).all()
+    )
 
 
 async def current_state(session: AsyncSession) -> TradingState:
     """Return the newest trading state (ACTIVE until something changed it)."""
     row = await session.scalar(
-        select(t.TradingStateRow.current).order_by(t.TradingStateRow.seq.desc()).limit(1)
+        select(tables.TradingStateRow.current).order_by(tables.TradingStateRow.seq.desc()).limit(1)
     )
     return TradingState(row) if row else TradingState.ACTIVE
 
@@ -29,11 +33,11 @@ async def activity_since(session: AsyncSession, since: datetime) -> tuple[dict[s
     decisions = dict(
         (
             await session.execute(
-                select(t.DecisionRow.status, func.count())
-                .where(t.DecisionRow.created_at >= since)
-                .group_by(t.DecisionRow.status)
+                select(tables.DecisionRow.status, func.count())
+                .where(tables.DecisionRow.created_at >= since)
+                .group_by(tables.DecisionRow.status)
             )
         ).all()
     )
-    fills = await session.scalar(select(func.count()).where(t.FillRow.ts_event >= since))
+    fills = await session.scalar(select(func.count()).where(tables.FillRow.ts_event >= since))
     return decisions, fills or 0

@@ -25,7 +25,7 @@ from swingdesk.domain.enums import (
     TradingState,
 )
 from swingdesk.risk.stages import stopping_codes
-from swingdesk.store import tables as t
+from swingdesk.store import tables
 from swingdesk.store.audit import GENESIS_HASH, AuditVerification, entry_hash
 from swingdesk.store.engine import WRITE, DatabaseTimeouts, make_engine
 from swingdesk.store.faults import DatabaseHealth
@@ -118,7 +118,7 @@ class Store:
         async with self.read() as s:
             return await current_state(s)
 
-    async def positions(self) -> list[t.PositionRow]:
+    async def positions(self) -> list[tables.PositionRow]:
         """Return our book's open positions."""
         async with self.read() as s:
             return await positions(s)
@@ -127,20 +127,20 @@ class Store:
         """Return, in one consistent read, what only our books know about the account."""
         async with self.read() as s:
             hwm = await s.scalar(
-                select(t.AccountSnapshotRow.high_water_mark)
-                .order_by(t.AccountSnapshotRow.snapshot_id.desc())
+                select(tables.AccountSnapshotRow.high_water_mark)
+                .order_by(tables.AccountSnapshotRow.snapshot_id.desc())
                 .limit(1)
             )
             sod = await s.scalar(
-                select(t.AccountSnapshotRow.start_of_day_equity)
-                .where(t.AccountSnapshotRow.session_date == session_date)
-                .order_by(t.AccountSnapshotRow.snapshot_id.asc())
+                select(tables.AccountSnapshotRow.start_of_day_equity)
+                .where(tables.AccountSnapshotRow.session_date == session_date)
+                .order_by(tables.AccountSnapshotRow.snapshot_id.asc())
                 .limit(1)
             )
             last_orders = await s.execute(
-                select(t.OrderRow.ticker, func.max(t.OrderRow.created_at))
-                .where(t.OrderRow.external.is_(False))
-                .group_by(t.OrderRow.ticker)
+                select(tables.OrderRow.ticker, func.max(tables.OrderRow.created_at))
+                .where(tables.OrderRow.external.is_(False))
+                .group_by(tables.OrderRow.ticker)
             )
             return BookFacts(
                 positions={p.ticker: p for p in await positions(s)},
@@ -156,12 +156,12 @@ class Store:
 
         return await load_decision(self, decision_id)
 
-    async def equity_history(self, *, limit: int) -> list[t.AccountSnapshotRow]:
+    async def equity_history(self, *, limit: int) -> list[tables.AccountSnapshotRow]:
         """Return the newest ``limit`` account snapshots, oldest first (for equity curves)."""
         async with self.read() as s:
             q = (
-                select(t.AccountSnapshotRow)
-                .order_by(t.AccountSnapshotRow.snapshot_id.desc())
+                select(tables.AccountSnapshotRow)
+                .order_by(tables.AccountSnapshotRow.snapshot_id.desc())
                 .limit(limit)
             )
             return list(reversed((await s.scalars(q)).all()))
@@ -171,14 +171,17 @@ class Store:
         checks of its first failing stage (``risk.stages``), as a backtest counts them."""
         async with self.read() as s:
             q = (
-                select(t.RiskCheckRow.verdict_id, t.RiskCheckRow.code)
-                .join(t.RiskVerdictRow, t.RiskVerdictRow.event_id == t.RiskCheckRow.verdict_id)
-                .where(
-                    t.RiskVerdictRow.approved.is_(False),
-                    t.RiskVerdictRow.ts_event >= since,
-                    t.RiskCheckRow.passed.is_(False),
+                select(tables.RiskCheckRow.verdict_id, tables.RiskCheckRow.code)
+                .join(
+                    tables.RiskVerdictRow,
+                    tables.RiskVerdictRow.event_id == tables.RiskCheckRow.verdict_id,
                 )
-                .order_by(t.RiskCheckRow.verdict_id, t.RiskCheckRow.position)
+                .where(
+                    tables.RiskVerdictRow.approved.is_(False),
+                    tables.RiskVerdictRow.ts_event >= since,
+                    tables.RiskCheckRow.passed.is_(False),
+                )
+                .order_by(tables.RiskCheckRow.verdict_id, tables.RiskCheckRow.position)
             )
             rows = (await s.execute(q)).all()
         counts: Counter[str] = Counter()
@@ -186,10 +189,10 @@ class Store:
             counts.update(stopping_codes(code for _, code in failed))
         return dict(sorted(counts.items()))
 
-    async def orders(self, *, limit: int = 50) -> list[t.OrderRow]:
+    async def orders(self, *, limit: int = 50) -> list[tables.OrderRow]:
         """Return the newest orders first."""
         async with self.read() as s:
-            q = select(t.OrderRow).order_by(t.OrderRow.created_at.desc()).limit(limit)
+            q = select(tables.OrderRow).order_by(tables.OrderRow.created_at.desc()).limit(limit)
             return list((await s.scalars(q)).all())
 
     async def activity_since(self, since: datetime) -> tuple[dict[str, int], int]:
@@ -197,16 +200,16 @@ class Store:
         async with self.read() as s:
             return await activity_since(s, since)
 
-    async def order(self, client_order_id: str) -> t.OrderRow | None:
+    async def order(self, client_order_id: str) -> tables.OrderRow | None:
         """Return one order by its client order id."""
         async with self.read() as s:
-            return await s.get(t.OrderRow, client_order_id)
+            return await s.get(tables.OrderRow, client_order_id)
 
-    async def open_orders(self) -> list[t.OrderRow]:
+    async def open_orders(self) -> list[tables.OrderRow]:
         """Return every order our books do not consider finished."""
         terminal = [st.value for st in TERMINAL_STATUSES]
         async with self.read() as s:
-            q = select(t.OrderRow).where(t.OrderRow.status.not_in(terminal))
+            q = select(tables.OrderRow).where(tables.OrderRow.status.not_in(terminal))
             return list((await s.scalars(q)).all())
 
     async def known_order_ids(self, client_order_ids: Collection[str]) -> set[str]:
@@ -214,96 +217,96 @@ class Store:
         ids, found = list(client_order_ids), set[str]()
         async with self.read() as s:
             for i in range(0, len(ids), 500):
-                q = select(t.OrderRow.client_order_id).where(
-                    t.OrderRow.client_order_id.in_(ids[i : i + 500])
+                q = select(tables.OrderRow.client_order_id).where(
+                    tables.OrderRow.client_order_id.in_(ids[i : i + 500])
                 )
                 found.update((await s.scalars(q)).all())
         return found
 
-    async def open_stop_orders(self, ticker: str | None) -> list[t.OrderRow]:
+    async def open_stop_orders(self, ticker: str | None) -> list[tables.OrderRow]:
         """Return the working sell stops in ``ticker`` (every ticker for None)."""
         terminal = [st.value for st in TERMINAL_STATUSES]
         async with self.read() as s:
-            q = select(t.OrderRow).where(
-                t.OrderRow.side == OrderSide.SELL.value,
-                t.OrderRow.type.in_([OrderType.STOP.value, OrderType.TRAILING_STOP.value]),
-                t.OrderRow.status.not_in(terminal),
+            q = select(tables.OrderRow).where(
+                tables.OrderRow.side == OrderSide.SELL.value,
+                tables.OrderRow.type.in_([OrderType.STOP.value, OrderType.TRAILING_STOP.value]),
+                tables.OrderRow.status.not_in(terminal),
             )
             if ticker is not None:
-                q = q.where(t.OrderRow.ticker == ticker)
+                q = q.where(tables.OrderRow.ticker == ticker)
             return list((await s.scalars(q)).all())
 
     async def entries_without_legs(self, *, limit: int = 200) -> list[str]:
         """Return our newest entries with a stop whose leg we have not stored (yet)."""
-        leg = aliased(t.OrderRow)
+        leg = aliased(tables.OrderRow)
         async with self.read() as s:
             q = (
-                select(t.OrderRow.client_order_id)
+                select(tables.OrderRow.client_order_id)
                 .where(
-                    t.OrderRow.external.is_(False),
-                    t.OrderRow.side == OrderSide.BUY.value,
-                    t.OrderRow.stop_price.is_not(None),
+                    tables.OrderRow.external.is_(False),
+                    tables.OrderRow.side == OrderSide.BUY.value,
+                    tables.OrderRow.stop_price.is_not(None),
                     ~select(leg.client_order_id)
-                    .where(leg.parent_client_order_id == t.OrderRow.client_order_id)
+                    .where(leg.parent_client_order_id == tables.OrderRow.client_order_id)
                     .exists(),
                 )
-                .order_by(t.OrderRow.created_at.desc())
+                .order_by(tables.OrderRow.created_at.desc())
                 .limit(limit)
             )
             return list((await s.scalars(q)).all())
 
-    async def last_state_change(self) -> t.TradingStateRow | None:
+    async def last_state_change(self) -> tables.TradingStateRow | None:
         """Return the newest trading-state change."""
         async with self.read() as s:
             return await s.scalar(
-                select(t.TradingStateRow).order_by(t.TradingStateRow.seq.desc()).limit(1)
+                select(tables.TradingStateRow).order_by(tables.TradingStateRow.seq.desc()).limit(1)
             )
 
     async def opening_decision(self, ticker: str) -> str | None:
         """Return the decision of our newest entry order in ``ticker`` (None if none)."""
         async with self.read() as s:
             return await s.scalar(
-                select(t.OrderRow.decision_id)
+                select(tables.OrderRow.decision_id)
                 .where(
-                    t.OrderRow.ticker == ticker,
-                    t.OrderRow.intent == "BUY_TO_OPEN",
-                    t.OrderRow.external.is_(False),
-                    t.OrderRow.decision_id.is_not(None),
+                    tables.OrderRow.ticker == ticker,
+                    tables.OrderRow.intent == "BUY_TO_OPEN",
+                    tables.OrderRow.external.is_(False),
+                    tables.OrderRow.decision_id.is_not(None),
                 )
-                .order_by(t.OrderRow.created_at.desc())
+                .order_by(tables.OrderRow.created_at.desc())
                 .limit(1)
             )
 
     async def pending_decisions(self, *, before: datetime) -> list[UUID]:
         """Return the decisions still pending that started before ``before``."""
         async with self.read() as s:
-            q = select(t.DecisionRow.decision_id).where(
-                t.DecisionRow.status == "pending", t.DecisionRow.created_at < before
+            q = select(tables.DecisionRow.decision_id).where(
+                tables.DecisionRow.status == "pending", tables.DecisionRow.created_at < before
             )
             return [UUID(d) for d in (await s.scalars(q)).all()]
 
-    async def decision(self, decision_id: str) -> t.DecisionRow | None:
+    async def decision(self, decision_id: str) -> tables.DecisionRow | None:
         """Return one decision row."""
         async with self.read() as s:
-            return await s.get(t.DecisionRow, decision_id)
+            return await s.get(tables.DecisionRow, decision_id)
 
     async def llm_spend_since(self, since: datetime) -> Decimal:
         """Return the summed cost of the signals stored at or after ``since``, USD."""
         async with self.read() as s:
             # Summed in Python: SQLite keeps money as text and its SUM would go through float.
             costs = await s.scalars(
-                select(t.SignalRow.cost_usd).where(t.SignalRow.ts_event >= since)
+                select(tables.SignalRow.cost_usd).where(tables.SignalRow.ts_event >= since)
             )
             return sum(costs.all(), Decimal(0))
 
     async def audit_entries(
         self, *, limit: int = 20, before_seq: int | None = None
-    ) -> list[t.AuditRow]:
+    ) -> list[tables.AuditRow]:
         """Return audit entries, newest first."""
         async with self.read() as s:
-            q = select(t.AuditRow).order_by(t.AuditRow.seq.desc()).limit(limit)
+            q = select(tables.AuditRow).order_by(tables.AuditRow.seq.desc()).limit(limit)
             if before_seq is not None:
-                q = q.where(t.AuditRow.seq < before_seq)
+                q = q.where(tables.AuditRow.seq < before_seq)
             return list((await s.scalars(q)).all())
 
     async def verify_audit(self, *, batch: int = 5000) -> AuditVerification:
@@ -312,7 +315,9 @@ class Store:
         prev_hash, expected_seq = GENESIS_HASH, 1
         async with self.read() as s:
             stream = await s.stream_scalars(
-                select(t.AuditRow).order_by(t.AuditRow.seq).execution_options(yield_per=batch)
+                select(tables.AuditRow)
+                .order_by(tables.AuditRow.seq)
+                .execution_options(yield_per=batch)
             )
             async for row in stream:
                 report.entries += 1
@@ -336,7 +341,7 @@ class Store:
                 if digest != row.hash:
                     report.problems.append(f"entry {row.seq}: content was edited (hash mismatch)")
                 prev_hash, expected_seq = row.hash, row.seq + 1
-            head = await s.get(t.AuditHeadRow, 1)
+            head = await s.get(tables.AuditHeadRow, 1)
         last_seq = expected_seq - 1
         if head is not None and (head.seq != last_seq or head.hash != prev_hash):
             report.problems.append(
@@ -350,17 +355,19 @@ class Store:
     async def outbox_head(self) -> tuple[int, int]:
         """Return the newest outbox sequence number and the database's stream epoch."""
         async with self.read() as s:
-            head = await s.get(t.AuditHeadRow, 1)
+            head = await s.get(tables.AuditHeadRow, 1)
         return (head.outbox_seq or 0, head.epoch or 0) if head is not None else (0, 0)
 
     async def outbox_after(self, seq: int, *, limit: int = 1000) -> list[OutboxMessage]:
         """Return committed outbox messages after ``seq``, oldest first."""
         async with self.read() as s:
-            epoch = await s.scalar(select(t.AuditHeadRow.epoch).where(t.AuditHeadRow.id == 1))
+            epoch = await s.scalar(
+                select(tables.AuditHeadRow.epoch).where(tables.AuditHeadRow.id == 1)
+            )
             rows = await s.scalars(
-                select(t.OutboxRow)
-                .where(t.OutboxRow.seq > seq)
-                .order_by(t.OutboxRow.seq)
+                select(tables.OutboxRow)
+                .where(tables.OutboxRow.seq > seq)
+                .order_by(tables.OutboxRow.seq)
                 .limit(limit)
             )
             return [
@@ -370,14 +377,14 @@ class Store:
     async def outbox_oldest(self) -> int | None:
         """Return the oldest sequence number still kept in the outbox."""
         async with self.read() as s:
-            return await s.scalar(select(func.min(t.OutboxRow.seq)))
+            return await s.scalar(select(func.min(tables.OutboxRow.seq)))
 
     async def prune_outbox(self, *, keep: int) -> int:
         """Delete all but the newest ``keep`` outbox messages; return how many went."""
         newest, _ = await self.outbox_head()
         async with self.tx() as tx:
             result = await tx.session.execute(
-                delete(t.OutboxRow).where(t.OutboxRow.seq <= newest - keep)
+                delete(tables.OutboxRow).where(tables.OutboxRow.seq <= newest - keep)
             )
             return int(getattr(result, "rowcount", 0) or 0)
 
@@ -385,6 +392,6 @@ class Store:
         """Delete stored market snapshots not tied to a decision; return how many."""
         async with self.tx() as tx:
             result = await tx.session.execute(
-                delete(t.SnapshotRow).where(t.SnapshotRow.decision_id.is_(None))
+                delete(tables.SnapshotRow).where(tables.SnapshotRow.decision_id.is_(None))
             )
             return int(getattr(result, "rowcount", 0) or 0)

@@ -14,34 +14,21 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
-    UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+# Re-exported: the schema is imported from this module, whole.
+from swingdesk.store.sim_tables import SimAccountRow as SimAccountRow
+from swingdesk.store.sim_tables import SimOrderRow as SimOrderRow
+from swingdesk.store.sim_tables import SimPositionRow as SimPositionRow
+from swingdesk.store.tables_base import CLIENT_ORDER_ID_LEN as CLIENT_ORDER_ID_LEN
+from swingdesk.store.tables_base import NAMING as NAMING
+from swingdesk.store.tables_base import SYMBOL_LEN as SYMBOL_LEN
+from swingdesk.store.tables_base import UUID_LEN as UUID_LEN
+from swingdesk.store.tables_base import Base as Base
 from swingdesk.store.types import Money, UtcDateTime
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-UUID_LEN = 36
-#: Alpaca accepts client order ids up to 128 characters; orders placed elsewhere may use them.
-CLIENT_ORDER_ID_LEN = 128
-#: Broker symbols are longer than our tickers (options: ``AAPL240119C00150000``, crypto).
-SYMBOL_LEN = 32
-
-
-class Base(DeclarativeBase):
-    """Declarative base with stable constraint names for migrations."""
-
-    metadata = MetaData(naming_convention=NAMING)
 
 
 class DecisionRow(Base):
@@ -305,52 +292,6 @@ class OutboxRow(Base):
     topic: Mapped[str] = mapped_column(String(48))
     payload: Mapped[str] = mapped_column(Text)
     ts: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-
-
-class SimAccountRow(Base):
-    """The simulated broker's cash (the broker's books, not ours)."""
-
-    __tablename__ = "sim_broker_account"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    cash: Mapped[Decimal] = mapped_column(Money)
-    seq: Mapped[int] = mapped_column(Integer)
-
-
-class SimPositionRow(Base):
-    """The simulated broker's positions."""
-
-    __tablename__ = "sim_broker_positions"
-
-    ticker: Mapped[str] = mapped_column(String(12), primary_key=True)
-    qty: Mapped[Decimal] = mapped_column(Money)
-    avg_entry_price: Mapped[Decimal] = mapped_column(Money)
-
-
-class SimOrderRow(Base):
-    """The simulated broker's orders; the client order id is unique, as at Alpaca."""
-
-    __tablename__ = "sim_broker_orders"
-    __table_args__ = (UniqueConstraint("client_order_id"),)
-
-    broker_order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    client_order_id: Mapped[str] = mapped_column(String(CLIENT_ORDER_ID_LEN))
-    parent_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    ticker: Mapped[str] = mapped_column(String(12), index=True)
-    side: Mapped[str] = mapped_column(String(8))
-    qty: Mapped[Decimal] = mapped_column(Money)
-    type: Mapped[str] = mapped_column(String(16))
-    time_in_force: Mapped[str] = mapped_column(String(8))
-    stop_price: Mapped[Decimal | None] = mapped_column(Money)
-    status: Mapped[str] = mapped_column(String(20), index=True)
-    filled_qty: Mapped[Decimal] = mapped_column(Money)
-    filled_avg_price: Mapped[Decimal | None] = mapped_column(Money)
-    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    #: A trailing stop's trail (a fraction, or a price distance) and high-water mark.
-    trail_pct: Mapped[Decimal | None] = mapped_column(Money)
-    trail_price: Mapped[Decimal | None] = mapped_column(Money)
-    hwm: Mapped[Decimal | None] = mapped_column(Money)
 
 
 class BacktestRunRow(Base):

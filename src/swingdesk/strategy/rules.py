@@ -122,22 +122,22 @@ def decide(
     s = snapshot
     inputs = {
         "ticker": s.ticker,
-        "price": _s(s.price),
-        "sma_20": _s(s.sma_20),
-        "sma_50": _s(s.sma_50),
-        "atr_14": _s(s.atr_14),
+        "price": _as_text(s.price),
+        "sma_20": _as_text(s.sma_20),
+        "sma_50": _as_text(s.sma_50),
+        "atr_14": _as_text(s.atr_14),
         "held": "yes" if position is not None else "no",
     }
     # Structural guarantee: only the entry path can BUY, only the exit path can SELL.
     if position is None:
-        inputs["day_change_pct"] = _s(s.day_change_pct)
-        inputs["vix"] = _s(s.vix)
-        inputs["earnings_in_trading_days"] = _s(s.earnings_in_trading_days)
+        inputs["day_change_pct"] = _as_text(s.day_change_pct)
+        inputs["vix"] = _as_text(s.vix)
+        inputs["earnings_in_trading_days"] = _as_text(s.earnings_in_trading_days)
         if params.uses_context:
             return _context_filter(s, params, _entry(s, params, inputs), inputs)
         return _entry(s, params, inputs)
     inputs["avg_price"] = str(position.avg_price)
-    inputs["stop_price"] = _s(position.stop_price)
+    inputs["stop_price"] = _as_text(position.stop_price)
     return _exit(s, position, params, inputs)
 
 
@@ -204,6 +204,24 @@ def _entry(s: MarketSnapshot, p: RuleParams, inputs: dict[str, str]) -> RuleDeci
         base = p.breakout_base
         setup = f"breakout {dist:.1f} ATR above SMA-20 on a {_pct(s.day_change_pct)} day"
 
+    return _scored_buy(
+        s, p, inputs, head=head, setup=setup, base=base, trend=trend, atr=atr, price=price
+    )
+
+
+def _scored_buy(
+    s: MarketSnapshot,
+    p: RuleParams,
+    inputs: dict[str, str],
+    *,
+    head: str,
+    setup: str,
+    base: float,
+    trend: float,
+    atr: float,
+    price: float,
+) -> RuleDecision:
+    """Return the BUY of a setup, its confidence the base plus trend less the penalties."""
     atr_pct = atr / price
     trend_bonus = p.trend_bonus_max * min(trend / p.trend_full_strength, 1.0)
     atr_pen = p.atr_penalty_max * _ramp(atr_pct, p.calm_atr_pct, p.wild_atr_pct)
@@ -238,7 +256,7 @@ def _context_filter(
     if p.min_sentiment is not None:
         inputs["sentiment"] = _NA if score is None else f"{score:.4f}"
     if p.min_market_cap_usd is not None:
-        inputs["market_cap_usd"] = _s(cap)
+        inputs["market_cap_usd"] = _as_text(cap)
     if decision.action is not Action.BUY:
         return decision
     if p.min_market_cap_usd is not None:
@@ -330,7 +348,7 @@ def _gaps(**values: object) -> str:
     return ", ".join(name for name, value in values.items() if value is None)
 
 
-def _s(value: Decimal | int | None) -> str:
+def _as_text(value: Decimal | int | None) -> str:
     return _NA if value is None else str(value)
 
 

@@ -5,7 +5,8 @@ records are published only after its commit, so a failed unit publishes nothing.
 grows one repository at a time; so far: the trading state (``TradingControl``), the account
 marks (``PortfolioService``), the outbox (``OutboxRelay``), decisions as far as settling
 interrupted ones and explaining one need, each stage of the decision pipeline, what
-reconciliation, the stop keeper and notifications read, and the book lock (``SerialBook``).
+reconciliation, the stop keeper and notifications read, the records execution
+keeps of its orders (``OrderStore``), and the book lock (``SerialBook``).
 Implementations: the SQLAlchemy ``store.Store`` (SQLite and PostgreSQL) and, in the tests,
 ``tests/fakes/memory_uow.py``. ``records`` holds what is read back, ``units`` the units of
 work and the stores that open them.
@@ -30,6 +31,8 @@ from swingdesk.unit_of_work.units import (
     JournalUnitOfWork,
     Lease,
     NotificationBooks,
+    OrderStore,
+    OrderUnitOfWork,
     Outbox,
     OutboxMessage,
     PipelineStore,
@@ -54,6 +57,8 @@ __all__ = [
     "JournalUnitOfWork",
     "Lease",
     "NotificationBooks",
+    "OrderStore",
+    "OrderUnitOfWork",
     "Outbox",
     "OutboxMessage",
     "PipelineStore",

@@ -11,9 +11,11 @@ from decimal import Decimal
 from typing import Any, Protocol
 from uuid import UUID
 
-from swingdesk.domain.enums import DecisionStatus, TradingState
+from swingdesk.domain.enums import DecisionStatus, OrderStatus, TradingState
 from swingdesk.domain.events import (
     Event,
+    OrderRequest,
+    OrderResponseStatus,
     RiskApproved,
     RiskRejected,
     SignalCreated,
@@ -165,6 +167,30 @@ class DecisionUnitOfWork(JournalUnitOfWork, Protocol):
 
     async def decision_status(self, decision_id: UUID) -> DecisionStatus | None:
         """Return a decision's status as this unit sees it."""
+        ...
+
+
+class OrderUnitOfWork(DecisionUnitOfWork, Protocol):
+    """A unit of work over our orders (what execution stores before and after the broker)."""
+
+    async def add_order(self, req: OrderRequest) -> None:
+        """Store an order before the broker hears of it (the idempotency key)."""
+        ...
+
+    async def order_status(self, client_order_id: str) -> OrderStatus | None:
+        """Return an order's status as this unit sees it (None if not stored)."""
+        ...
+
+    async def apply_order_status(self, ev: OrderResponseStatus) -> object:
+        """Move an order through the state table and keep the broker's report."""
+        ...
+
+
+class OrderStore(Protocol):
+    """Where execution records its orders, one unit of work per step."""
+
+    def tx(self) -> AbstractAsyncContextManager[OrderUnitOfWork]:
+        """Open a unit of work: it commits on success, rolls back on any error."""
         ...
 
 
