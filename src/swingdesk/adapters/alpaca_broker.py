@@ -21,7 +21,7 @@ import httpx
 from alpaca.trading.models import Calendar, Clock, Position, TradeAccount
 from pydantic import SecretStr
 
-from swingdesk.adapters.alpaca_http import retry_after_s
+from swingdesk.adapters.alpaca_http import error_body, retry_after_s
 from swingdesk.adapters.alpaca_wire import (
     parse_model,
     read_order,
@@ -268,17 +268,9 @@ class _NotFoundError(RejectedError):
 
 
 def _error(resp: httpx.Response, method: str) -> Exception:
-    """Translate an Alpaca error reply ({"code", "message"}, no code, or not JSON)."""
+    """Translate a trading API error reply into our errors (see ``error_body``)."""
     status = resp.status_code
-    code: Any = None
-    try:
-        data = resp.json()
-    except ValueError:
-        data = None
-    if isinstance(data, dict):
-        code, message = data.get("code"), str(data.get("message") or data)
-    else:
-        message = (resp.text or resp.reason_phrase or "").strip()[:200] or f"HTTP {status}"
+    code, message = error_body(resp)
     details = {"http_status": status, "alpaca_code": code}
     text = message.lower()
     if status == 429:

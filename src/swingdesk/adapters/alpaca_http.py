@@ -33,18 +33,22 @@ def retry_after_s(resp: httpx.Response) -> float | None:
     return None
 
 
-def data_error(resp: httpx.Response, what: str) -> SwingdeskError:
-    """Translate an error reply ({"code", "message"}, no code, or not JSON) into our errors."""
-    status = resp.status_code
-    code: Any = None
+def error_body(resp: httpx.Response) -> tuple[Any, str]:
+    """Return an Alpaca error reply's code and message: {"code", "message"}, no code, or not
+    JSON at all (a proxy's page); the message is capped, never the whole body."""
     try:
         data = resp.json()
     except ValueError:
         data = None
     if isinstance(data, dict):
-        code, message = data.get("code"), str(data.get("message") or data)[:300]
-    else:
-        message = (resp.text or resp.reason_phrase or "").strip()[:200] or f"HTTP {status}"
+        return data.get("code"), str(data.get("message") or data)[:300]
+    return None, (resp.text or resp.reason_phrase or "").strip()[:200] or f"HTTP {resp.status_code}"
+
+
+def data_error(resp: httpx.Response, what: str) -> SwingdeskError:
+    """Translate a data API error reply into our errors."""
+    status = resp.status_code
+    code, message = error_body(resp)
     details = {"http_status": status, "alpaca_code": code, "what": what}
     if status in (401, 403):
         return ConfigurationError(
