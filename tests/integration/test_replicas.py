@@ -274,7 +274,8 @@ def test_replicas_when_two_start_at_once_on_a_fresh_database_then_both_serve(
         )
         assert put.status_code == 200
         got = httpx.get(f"{c.replicas[1].url}/api/watchlist", headers=READ).json()
-        assert got == {"tickers": ["MSFT", "AAPL"]}
+        assert got["tickers"] == ["MSFT", "AAPL"]
+        assert [item["ticker"] for item in got["items"]] == ["MSFT", "AAPL"]
         # Structured logs: one JSON object per line, naming the replica (and the request).
         for i, server in enumerate(c.replicas):
             lines = [json.loads(x) for x in server.log_path.read_text().splitlines() if x]
