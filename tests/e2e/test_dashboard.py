@@ -191,11 +191,14 @@ def test_stream_when_the_server_restarts_then_the_loss_shows_and_it_reconnects_b
         # The stream is really back: a decision made elsewhere reaches the feed.
         with httpx.Client(base_url=own.url, headers={"X-API-Key": TRADE_KEY}) as api:
             decision = api.post("/api/trigger", json={"ticker": "JPM"}).raise_for_status().json()
+        # The decision's own item names the ticker; when it ordered, its order events (which
+        # name the order) may arrive after it and sit above it in the feed.
         expect(
             page.locator(
-                f'[data-testid="feed-item"][data-decision-id="{decision["decision_id"]}"]'
+                f'[data-testid="feed-item"][data-decision-id="{decision["decision_id"]}"]',
+                has_text="JPM",
             ).first
-        ).to_contain_text("JPM", timeout=5_000)
+        ).to_be_visible(timeout=5_000)
         page.close()
     # While the server was down the browser logged the connections it lost or could not make;
     # only those are forgiven.
