@@ -51,8 +51,13 @@ class BacktestRun:
     result_json: str | None = None
 
     @classmethod
-    def from_row(cls, row: tables.BacktestRunRow, *, with_result: bool = False) -> BacktestRun:
-        """Return the run a row holds."""
+    def from_row(
+        cls,
+        row: tables.BacktestRunRow | tables.OptimizationRunRow,
+        *,
+        with_result: bool = False,
+    ) -> BacktestRun:
+        """Return the run a row holds (a backtest's or an optimisation's: the same shape)."""
         return cls(
             run_id=row.run_id,
             status=row.status,

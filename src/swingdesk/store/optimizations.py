@@ -21,18 +21,7 @@ from swingdesk.store.store import Store
 _R = tables.OptimizationRunRow
 
 
-def _run(row: tables.OptimizationRunRow, *, with_result: bool = False) -> BacktestRun:
-    return BacktestRun(
-        run_id=row.run_id,
-        status=row.status,
-        created_at=row.created_at,
-        finished_at=row.finished_at,
-        params=json.loads(row.params),
-        summary=None if row.summary is None else json.loads(row.summary),
-        error_code=row.error_code,
-        error_message=row.error_message,
-        result_json=row.result_json if with_result else None,
-    )
+_run = BacktestRun.from_row
 
 
 class OptimizationRuns:
