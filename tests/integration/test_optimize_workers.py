@@ -100,7 +100,11 @@ def test_worker_when_killed_mid_trial_then_trial_failed_and_retried_with_same_pa
     victim = _worker(pg_url, config.study, 2)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if any(t.state is TrialState.RUNNING for t in _trials(pg_url, config.study, 0)):
+        # Wait until a trial is running *and* has drawn its parameters: a worker killed between
+        # creating the trial and suggesting its values leaves nothing to retry with.
+        if any(
+            t.state is TrialState.RUNNING and t.params for t in _trials(pg_url, config.study, 0)
+        ):
             break
         time.sleep(0.2)
     else:
@@ -108,7 +112,9 @@ def test_worker_when_killed_mid_trial_then_trial_failed_and_retried_with_same_pa
         pytest.fail(f"the worker never started a trial: {victim.communicate()[0].decode()}")
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=10)
-    killed = next(t for t in _trials(pg_url, config.study, 0) if t.state is TrialState.RUNNING)
+    killed = next(
+        t for t in _trials(pg_url, config.study, 0) if t.state is TrialState.RUNNING and t.params
+    )
 
     st.work(st.make_storage(pg_url, heartbeat_s=2), config.study, poll_s=0.5)
 
