@@ -145,6 +145,7 @@ class LLMStrategy:
                 prompt=prompt.verbatim(),
                 raw_output=raw,
                 cache_hit=cache_hit,
+                close_fraction=meaning.fraction(),
             )
 
         answer = await self.ask(prompt, now, SCHEMA_NAME, self.schema)

@@ -4,11 +4,16 @@ A reply is accepted only when the whole text is one JSON object matching ``Analy
 exactly: no prose around it, no extra keys, no strings in numeric fields, confidence in
 [0, 1]. Anything else is HOLD with a stable reason code; there is no fallback that scans
 the text for a rating word.
+
+A SELL may carry ``close_fraction`` (0 < f <= 1) to close only part of the position; the
+field is nullable (strict structured outputs require every property), ignored on BUY and
+HOLD, and risk still sizes the shares from it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -46,6 +51,16 @@ class AnalystReply(BaseModel):
         max_length=_MAX_RATIONALE_CHARS,
         description="two or three sentences naming the indicators that drove the decision",
     )
+    close_fraction: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=1.0,
+        allow_inf_nan=False,
+        description=(
+            "SELL only: the fraction of the held shares to sell, above 0 and at most 1; "
+            "null sells the whole position (and is the only value for BUY and HOLD)"
+        ),
+    )
 
 
 def strict_json_schema(model: type[BaseModel] = AnalystReply) -> dict[str, Any]:
@@ -55,6 +70,8 @@ def strict_json_schema(model: type[BaseModel] = AnalystReply) -> dict[str, Any]:
     props: dict[str, Any] = schema.get("properties", {})
     for prop in props.values():
         prop.pop("title", None)
+        # Strict mode: a nullable field is required and sent as null, never defaulted.
+        prop.pop("default", None)
     # Strict mode: every property required, nothing else allowed.
     schema["required"] = list(props)
     schema["additionalProperties"] = False
@@ -69,6 +86,13 @@ class Interpretation:
     confidence: float
     rationale: str
     reason_code: str | None
+    #: Set only on a SELL that asks to close part of the position.
+    close_fraction: float | None = None
+
+    def fraction(self) -> Decimal | None:
+        """Return the part of the position to close as the signal carries it, or None."""
+        f = self.close_fraction
+        return Decimal(repr(f)) if f is not None and self.action is Action.SELL else None
 
 
 def hold(reason_code: str, why: str) -> Interpretation:
@@ -110,7 +134,8 @@ def interpret(reply: LLMReply, feasible: tuple[Action, ...]) -> Interpretation:
             f"the model proposed {action.value} at {parsed.confidence:.2f} but only {allowed} "
             f"is feasible. Model said: {parsed.rationale}",
         )
-    return Interpretation(action, parsed.confidence, parsed.rationale, None)
+    fraction = parsed.close_fraction if action is Action.SELL else None
+    return Interpretation(action, parsed.confidence, parsed.rationale, None, fraction)
 
 
 def _quote(text: str) -> str:

@@ -281,4 +281,5 @@ class AnalystTeam:
             raw_output=raw,
             cache_hit=answer.cache_hit,
             views=views,
+            close_fraction=meaning.fraction(),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -108,7 +109,10 @@ def test_interpret_when_action_is_not_feasible_then_hold_not_feasible() -> None:
 def test_strict_json_schema_when_derived_then_all_required_and_closed() -> None:
     schema = strict_json_schema()
     assert schema["additionalProperties"] is False
-    assert sorted(schema["required"]) == ["action", "confidence", "rationale"]
+    assert sorted(schema["required"]) == ["action", "close_fraction", "confidence", "rationale"]
+    # Optional in meaning, required in form: strict structured outputs send it as null.
+    assert {"type": "null"} in schema["properties"]["close_fraction"]["anyOf"]
+    assert all("default" not in prop for prop in schema["properties"].values())
     assert schema["properties"]["action"]["enum"] == ["BUY", "SELL", "HOLD"]
     assert AnalystReply.model_validate_json(j()).action == "BUY"
 
@@ -122,6 +126,35 @@ def test_render_when_feasible_actions_differ_then_prompt_and_hash_differ() -> No
     assert "long 10 shares" in held.user
     assert flat.prompt_hash != held.prompt_hash
     assert render(snapshot(), book(), (Action.BUY, Action.HOLD), schema) == flat
+
+
+def test_interpret_when_sell_names_a_fraction_then_it_is_kept() -> None:
+    out = interpret(reply(j(action="SELL", close_fraction=0.25)), ALL)
+    assert (out.action, out.close_fraction, out.fraction()) == (Action.SELL, 0.25, Decimal("0.25"))
+    assert interpret(reply(j(action="SELL", close_fraction=None)), ALL).fraction() is None
+
+
+def test_interpret_when_buy_or_hold_names_a_fraction_then_it_is_ignored() -> None:
+    for action in ("BUY", "HOLD"):
+        out = interpret(reply(j(action=action, close_fraction=0.5)), ALL)
+        assert (out.action.value, out.reason_code, out.fraction()) == (action, None, None)
+
+
+@pytest.mark.parametrize("fraction", [0, -0.5, 1.5, "0.5", True, float("inf")])
+def test_interpret_when_fraction_is_out_of_range_or_not_a_number_then_malformed(
+    fraction: object,
+) -> None:
+    text = j(action="SELL", close_fraction=fraction)
+    assert interpret(reply(text), ALL).reason_code == LLM_MALFORMED
+
+
+def test_evaluate_when_model_sells_part_then_signal_carries_the_fraction() -> None:
+    signal = _evaluate(
+        j(action="SELL", confidence=0.8, close_fraction=0.4), TradingState.ACTIVE, True
+    )
+    assert (signal.action, signal.close_fraction) == (Action.SELL, Decimal("0.4"))
+    whole = _evaluate(j(action="SELL", confidence=0.8), TradingState.ACTIVE, True)
+    assert (whole.action, whole.close_fraction) == (Action.SELL, None)
 
 
 def _evaluate(text: str, state: TradingState, held: bool) -> SignalCreated:
