@@ -174,7 +174,12 @@ _near_valid = st.fixed_dictionaries(
         "confidence": st.floats(allow_nan=True, allow_infinity=True)
         | st.sampled_from(["N/A", "0.5", None]),
         "rationale": st.text(max_size=50),
-    }
+    },
+    optional={
+        "close_fraction": st.none()
+        | st.floats(allow_nan=True, allow_infinity=True)
+        | st.sampled_from(["0.5", 0, 1])
+    },
 ).map(json.dumps)
 _any_reply = st.one_of(
     st.text(max_size=300),
@@ -207,6 +212,10 @@ def test_evaluate_when_model_returns_any_string_then_valid_feasible_signal_and_n
         # Accepted only when the whole text is a valid reply saying exactly this.
         parsed = AnalystReply.model_validate_json(text.strip())
         assert (parsed.action, parsed.confidence) == (signal.action.value, signal.confidence)
+        if signal.action is Action.SELL and parsed.close_fraction is not None:
+            assert signal.close_fraction == Decimal(repr(parsed.close_fraction))
+        else:
+            assert signal.close_fraction is None
     else:
         assert signal.reason_code in {LLM_MALFORMED, NOT_FEASIBLE}
         assert (signal.action, signal.confidence) == (Action.HOLD, 0.0)
