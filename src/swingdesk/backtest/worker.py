@@ -18,6 +18,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -86,7 +87,7 @@ def run_here(params: BacktestParams) -> Outcome:
         return Outcome(error_code="INTERNAL", error_message=f"{type(exc).__name__}: {exc}")
 
 
-def _die_with_parent(parent_pid: int) -> None:
+def die_with_parent(parent_pid: int) -> None:
     """Ask Linux to end this process when the service dies (a killed service leaves no orphan)."""
     if not sys.platform.startswith("linux"):
         return
@@ -122,7 +123,7 @@ def count_run(outcome: Outcome, seconds: float) -> None:
 
 def _child(conn: Connection, params: BacktestParams, parent_pid: int) -> None:
     """Entry point of the child process."""
-    _die_with_parent(parent_pid)
+    die_with_parent(parent_pid)
     try:
         started = time.monotonic()
         outcome = run_here(params)
@@ -132,45 +133,70 @@ def _child(conn: Connection, params: BacktestParams, parent_pid: int) -> None:
         conn.close()
 
 
-class ProcessWorker:
-    """Runs one backtest at a time in a spawned process; ``terminate`` ends it."""
+class ChildProcess:
+    """Runs one job at a time in a spawned process and waits for its ``Outcome``.
 
-    def __init__(self) -> None:
+    The child is ``target(conn, job, parent_pid)``; what it sends before its ``Outcome``
+    (progress) goes to ``on_message``. ``terminate`` ends it from another thread; a child
+    that ends without an outcome is a ``WORKER_EXITED`` error, never a hang.
+    """
+
+    def __init__(self, name: str, what: str) -> None:
+        self.name = name
+        #: What runs, as an error message names it ("backtest", "optimisation").
+        self.what = what
         self._lock = threading.Lock()
         self._proc: BaseProcess | None = None
 
-    def run(self, params: BacktestParams) -> Outcome:
-        """Run ``params`` in a new process and wait for its outcome (blocking: use a thread)."""
+    def run_child(
+        self,
+        target: Callable[[Connection, Any, int], None],
+        job: object,
+        on_message: Callable[[Any], None] | None = None,
+    ) -> Outcome:
+        """Run ``job`` in a new process and wait for its outcome (blocking: use a thread)."""
         # spawn, not fork: the service has threads (database drivers, uvicorn) that a fork
         # would copy in whatever state they are in.
         ctx = multiprocessing.get_context("spawn")
         receive, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(
-            target=_child, args=(send, params, os.getpid()), name="swingdesk-backtest"
-        )
+        proc = ctx.Process(target=target, args=(send, job, os.getpid()), name=self.name)
         proc.daemon = True  # ended with the service
         with self._lock:
             self._proc = proc
             proc.start()
         send.close()
         try:
-            outcome: Outcome = receive.recv()
+            while not isinstance(message := receive.recv(), Outcome):
+                if on_message is not None:
+                    on_message(message)
+            return message
         except EOFError:
             proc.join(timeout=5)
-            outcome = Outcome(
+            return Outcome(
                 error_code="WORKER_EXITED",
-                error_message=f"the backtest process ended without a result (exit {proc.exitcode})",
+                error_message=f"the {self.what} process ended without a result "
+                f"(exit {proc.exitcode})",
             )
         finally:
             receive.close()
             proc.join(timeout=5)
             with self._lock:
                 self._proc = None
-        return outcome
 
     def terminate(self) -> None:
-        """End the running backtest process, if any."""
+        """End the running process, if any."""
         with self._lock:
             proc = self._proc
         if proc is not None and proc.is_alive():
             proc.terminate()
+
+
+class ProcessWorker(ChildProcess):
+    """Runs one backtest at a time in a spawned process; ``terminate`` ends it."""
+
+    def __init__(self) -> None:
+        super().__init__("swingdesk-backtest", "backtest")
+
+    def run(self, params: BacktestParams) -> Outcome:
+        """Run ``params`` in a new process and wait for its outcome (blocking: use a thread)."""
+        return self.run_child(_child, params)

@@ -11,20 +11,16 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
-import os
 import tempfile
-import threading
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from swingdesk.backtest.worker import Outcome, _die_with_parent
+from swingdesk.backtest.worker import ChildProcess, Outcome, die_with_parent
 from swingdesk.domain.errors import SwingdeskError
 from swingdesk.optimize.config import OptimizeConfig
 
@@ -175,55 +171,19 @@ def run_here(job: OptimizeJob, progress: Callable[[Progress], None] | None = Non
 
 def _child(conn: Connection, job: OptimizeJob, parent_pid: int) -> None:
     """Entry point of the child process."""
-    _die_with_parent(parent_pid)
+    die_with_parent(parent_pid)
     try:
         conn.send(run_here(job, conn.send))
     finally:
         conn.close()
 
 
-class OptimizeProcessWorker:
+class OptimizeProcessWorker(ChildProcess):
     """Runs one optimisation at a time in a spawned process; ``terminate`` ends it."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._proc: BaseProcess | None = None
+        super().__init__("swingdesk-optimize", "optimisation")
 
     def run(self, job: OptimizeJob, on_progress: Callable[[Progress], None]) -> Outcome:
         """Run ``job`` in a new process, passing on its progress (blocking: use a thread)."""
-        ctx = multiprocessing.get_context("spawn")  # the service has threads: never fork
-        receive, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_child, args=(send, job, os.getpid()), name="swingdesk-optimize")
-        proc.daemon = True  # ended with the service (one worker: it starts no process)
-        with self._lock:
-            self._proc = proc
-            proc.start()
-        send.close()
-        try:
-            while True:
-                message = receive.recv()
-                if isinstance(message, Progress):
-                    on_progress(message)
-                    continue
-                outcome: Outcome = message
-                break
-        except EOFError:
-            proc.join(timeout=5)
-            outcome = Outcome(
-                error_code="WORKER_EXITED",
-                error_message=f"the optimisation process ended without a result "
-                f"(exit {proc.exitcode})",
-            )
-        finally:
-            receive.close()
-            proc.join(timeout=5)
-            with self._lock:
-                self._proc = None
-        return outcome
-
-    def terminate(self) -> None:
-        """End the running optimisation process, if any."""
-        with self._lock:
-            proc = self._proc
-        if proc is not None and proc.is_alive():
-            proc.terminate()
+        return self.run_child(_child, job, on_progress)

@@ -1,4 +1,5 @@
-"""Backtest runs started from the API: one row per run, written through the Store's units of work.
+"""Runs started from the API (backtests, optimisations): one row per run, written through the
+Store's units of work; ``JobRuns`` serves both tables, which have the same columns.
 
 A run is inserted ``running``; it ends ``done`` (summary, result document and report
 written in one transaction) or ``failed`` (a stable code and a message). A run whose
@@ -53,11 +54,11 @@ class BacktestRun:
     @classmethod
     def from_row(
         cls,
-        row: tables.BacktestRunRow | tables.OptimizationRunRow,
+        row: tables.RunColumns,
         *,
         with_result: bool = False,
     ) -> BacktestRun:
-        """Return the run a row holds (a backtest's or an optimisation's: the same shape)."""
+        """Return the run a row holds (a backtest's or an optimisation's)."""
         return cls(
             run_id=row.run_id,
             status=row.status,
@@ -71,8 +72,11 @@ class BacktestRun:
         )
 
 
-class BacktestRuns:
-    """Reads and writes of the ``backtest_runs`` table."""
+class JobRuns:
+    """Reads and writes of one table of runs (``table``), each run a ``what`` ("backtest")."""
+
+    table: type[tables.RunColumns]
+    what: str
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -86,13 +90,9 @@ class BacktestRuns:
         retention: Retention | None = None,
     ) -> BacktestRun:
         """Store a new run as running; then delete the finished runs ``retention`` drops."""
-        row = tables.BacktestRunRow(
-            run_id=run_id,
-            status=RUNNING,
-            created_at=now,
-            finished_at=None,
-            params=json.dumps(params, sort_keys=True),
-        )
+        row = self.table()
+        row.run_id, row.status, row.created_at = run_id, RUNNING, now
+        row.finished_at, row.params = None, json.dumps(params, sort_keys=True)
         async with self.store.tx() as tx:
             tx.session.add(row)
             if retention is not None:
@@ -100,9 +100,8 @@ class BacktestRuns:
                 await self._prune(tx.session, retention, now)
         return BacktestRun.from_row(row)
 
-    @staticmethod
-    async def _prune(session: AsyncSession, keep: Retention, now: datetime) -> None:
-        r = tables.BacktestRunRow
+    async def _prune(self, session: AsyncSession, keep: Retention, now: datetime) -> None:
+        r = self.table
         newest = select(r.run_id).order_by(r.created_at.desc(), r.run_id.desc()).limit(keep.runs)
         dropped: ColumnElement[bool] = r.run_id.not_in(newest)
         if keep.days > 0:
@@ -110,11 +109,11 @@ class BacktestRuns:
         result = await session.execute(delete(r).where(r.status != RUNNING, dropped))
         count = int(getattr(result, "rowcount", 0) or 0)
         if count:
-            log.info("backtest retention deleted %d finished run(s)", count)
+            log.info("%s retention deleted %d finished run(s)", self.what, count)
 
     async def delete(self, run_id: str) -> str | None:
         """Delete a finished run; return its status (``running``: not deleted), None if none."""
-        r = tables.BacktestRunRow
+        r = self.table
         async with self.store.tx() as tx:
             status = await tx.session.scalar(select(r.status).where(r.run_id == run_id))
             if status is not None and status != RUNNING:
@@ -131,12 +130,11 @@ class BacktestRuns:
         now: datetime,
     ) -> bool:
         """Store a running run's result, all of it in one transaction; False if not running."""
+        r = self.table
         async with self.store.tx() as tx:
             result = await tx.session.execute(
-                update(tables.BacktestRunRow)
-                .where(
-                    tables.BacktestRunRow.run_id == run_id, tables.BacktestRunRow.status == RUNNING
-                )
+                update(r)
+                .where(r.run_id == run_id, r.status == RUNNING)
                 .values(
                     status=DONE,
                     finished_at=now,
@@ -149,19 +147,18 @@ class BacktestRuns:
 
     async def fail(self, run_id: str, *, code: str, message: str, now: datetime) -> bool:
         """Mark a running run failed with a stable code; False if it was not running."""
+        r = self.table
         async with self.store.tx() as tx:
             result = await tx.session.execute(
-                update(tables.BacktestRunRow)
-                .where(
-                    tables.BacktestRunRow.run_id == run_id, tables.BacktestRunRow.status == RUNNING
-                )
+                update(r)
+                .where(r.run_id == run_id, r.status == RUNNING)
                 .values(status=FAILED, finished_at=now, error_code=code, error_message=message)
             )
             return bool(getattr(result, "rowcount", 0))
 
     async def running_ids(self) -> list[str]:
         """Return the runs still ``running`` (started or waiting for the leader), oldest first."""
-        r = tables.BacktestRunRow
+        r = self.table
         async with self.store.read() as s:
             q = select(r.run_id).where(r.status == RUNNING).order_by(r.created_at, r.run_id)
             return list((await s.scalars(q)).all())
@@ -170,46 +167,47 @@ class BacktestRuns:
         """Mark every run still ``running`` failed (its process is gone); return how many."""
         async with self.store.tx() as tx:
             result = await tx.session.execute(
-                update(tables.BacktestRunRow)
-                .where(tables.BacktestRunRow.status == RUNNING)
+                update(self.table)
+                .where(self.table.status == RUNNING)
                 .values(
                     status=FAILED,
                     finished_at=now,
                     error_code=INTERRUPTED,
-                    error_message="the service stopped before the backtest finished",
+                    error_message=f"the service stopped before the {self.what} finished",
                 )
             )
             return int(getattr(result, "rowcount", 0) or 0)
 
     async def page(self, *, limit: int, offset: int) -> tuple[list[BacktestRun], int]:
         """Return runs newest first (without results) and how many there are in all."""
+        r = self.table
         async with self.store.read() as s:
-            q = (
-                select(tables.BacktestRunRow)
-                .order_by(
-                    tables.BacktestRunRow.created_at.desc(), tables.BacktestRunRow.run_id.desc()
-                )
-                .limit(limit)
-                .offset(offset)
-            )
+            q = select(r).order_by(r.created_at.desc(), r.run_id.desc()).limit(limit).offset(offset)
             rows = (await s.scalars(q)).all()
-            total = await s.scalar(select(func.count()).select_from(tables.BacktestRunRow))
-        return [BacktestRun.from_row(r) for r in rows], int(total or 0)
+            total = await s.scalar(select(func.count()).select_from(r))
+        return [BacktestRun.from_row(row) for row in rows], int(total or 0)
 
     async def get(self, run_id: str, *, with_result: bool = False) -> BacktestRun | None:
         """Return one run, with its result document when asked and done."""
+        r = self.table
         async with self.store.read() as s:
-            q = select(tables.BacktestRunRow).where(tables.BacktestRunRow.run_id == run_id)
+            q = select(r).where(r.run_id == run_id)
             if with_result:
-                q = q.options(undefer(tables.BacktestRunRow.result_json))
+                q = q.options(undefer(r.result_json))
             row = await s.scalar(q)
         return None if row is None else BacktestRun.from_row(row, with_result=with_result)
 
     async def report(self, run_id: str) -> tuple[str, str | None] | None:
         """Return (status, HTML report or None) of a run, None when there is no such run."""
+        r = self.table
         async with self.store.read() as s:
-            q = select(tables.BacktestRunRow.status, tables.BacktestRunRow.report_html).where(
-                tables.BacktestRunRow.run_id == run_id
-            )
+            q = select(r.status, r.report_html).where(r.run_id == run_id)
             found = (await s.execute(q)).first()
         return None if found is None else (found[0], found[1])
+
+
+class BacktestRuns(JobRuns):
+    """The ``backtest_runs`` table."""
+
+    table = tables.BacktestRunRow
+    what = "backtest"

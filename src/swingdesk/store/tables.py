@@ -17,7 +17,7 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 # Re-exported: the schema is imported from this module, whole.
 from swingdesk.store.sim_tables import SimAccountRow as SimAccountRow
@@ -294,38 +294,16 @@ class OutboxRow(Base):
     ts: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
-class BacktestRunRow(Base):
-    """A backtest started from the API: its parameters, state and, once done, its result.
+class RunColumns:
+    """The columns of a run started from the API (a backtest's or an optimisation's): its
+    parameters, state and, once done, its result.
 
     The result document and the HTML report are deferred: lists read only the summary.
     """
 
-    __tablename__ = "backtest_runs"
-    __table_args__ = (
-        CheckConstraint("status IN ('running', 'done', 'failed')", name="status_known"),
-    )
-
-    run_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    #: The request's parameters (JSON).
-    params: Mapped[str] = mapped_column(Text)
-    #: The headline figures and the benchmark's (JSON), once done.
-    summary: Mapped[str | None] = mapped_column(Text)
-    error_code: Mapped[str | None] = mapped_column(String(64))
-    error_message: Mapped[str | None] = mapped_column(Text)
-    result_json: Mapped[str | None] = mapped_column(Text, deferred=True)
-    report_html: Mapped[str | None] = mapped_column(Text, deferred=True)
-
-
-class OptimizationRunRow(Base):
-    """One optimisation started from the API (a walk-forward study run in a child process)."""
-
-    __tablename__ = "optimization_runs"
-    __table_args__ = (
-        CheckConstraint("status IN ('running', 'done', 'failed')", name="status_known"),
-    )
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:  # noqa: N805 - SQLAlchemy calls it on the class
+        return (CheckConstraint("status IN ('running', 'done', 'failed')", name="status_known"),)
 
     run_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
@@ -339,6 +317,18 @@ class OptimizationRunRow(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     result_json: Mapped[str | None] = mapped_column(Text, deferred=True)
     report_html: Mapped[str | None] = mapped_column(Text, deferred=True)
+
+
+class BacktestRunRow(RunColumns, Base):
+    """A backtest started from the API."""
+
+    __tablename__ = "backtest_runs"
+
+
+class OptimizationRunRow(RunColumns, Base):
+    """One optimisation started from the API (a walk-forward study run in a child process)."""
+
+    __tablename__ = "optimization_runs"
 
 
 class LeaseRow(Base):
