@@ -328,29 +328,47 @@ def test_replicas_when_events_happen_on_any_then_each_is_notified_once_by_the_le
                 assert f"127.0.0.1:{hook.port}/hook" not in server.log_path.read_text()
 
 
-def test_replicas_when_backtests_are_asked_of_any_then_the_leader_runs_one_at_a_time(
-    cluster_args: dict[str, Any],
+_SMALL_BACKTEST = {"tickers": ["AAPL", "MSFT"], "start": "2024-01-02", "end": "2024-03-28"}
+_SMALL_OPTIMIZATION = {
+    "strategy": "rules", "tickers": ["AAPL", "MSFT"], "start": "2022-01-03", "end": "2023-12-29",
+    "trials": 4, "folds": 2, "is_ratio": 2, "seed": 3,
+}  # fmt: skip
+#: (collection, what the logs call a run, its 409 code, a short run, a run of minutes)
+_RUN_KINDS = {
+    "backtests": (
+        "backtest", "BACKTEST_RUNNING", _SMALL_BACKTEST,
+        {"universe": "all", "start": "2019-01-02", "end": "2024-12-31"},
+    ),
+    "optimizations": (
+        "optimisation", "OPTIMIZATION_RUNNING", _SMALL_OPTIMIZATION,
+        {**_SMALL_OPTIMIZATION, "trials": 400},
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", list(_RUN_KINDS))
+def test_replicas_when_runs_are_asked_of_any_then_the_leader_runs_one_at_a_time(
+    cluster_args: dict[str, Any], kind: str
 ) -> None:
+    what, busy_code, small, long = _RUN_KINDS[kind]
     env = {"SWINGDESK_AUTOPILOT_ENABLED": "false", "SWINGDESK_LOG_FORMAT": "json"}
-    small = {"tickers": ["AAPL", "MSFT"], "start": "2024-01-02", "end": "2024-03-28"}
-    long = {"universe": "all", "start": "2019-01-02", "end": "2024-12-31"}
     with Cluster(**cluster_args, size=2, extra_env=env) as c:
         leader = c.wait_leader()
         other = 1 - leader
         urls = [s.url for s in c.replicas]
-        r = httpx.post(f"{urls[other]}/api/backtests", json=small, headers=TRADE, timeout=30)
+        r = httpx.post(f"{urls[other]}/api/{kind}", json=small, headers=TRADE, timeout=30)
         assert r.status_code == 202, r.text
         run_id = r.json()["run_id"]
-        busy = httpx.post(f"{urls[leader]}/api/backtests", json=small, headers=TRADE, timeout=30)
+        busy = httpx.post(f"{urls[leader]}/api/{kind}", json=small, headers=TRADE, timeout=30)
         assert busy.status_code == 409  # one at a time across the replicas
-        assert busy.json()["error"]["code"] == "BACKTEST_RUNNING"
-        done = _backtest(urls[other], run_id, lambda b: b["status"] != "running", 90)
+        assert busy.json()["error"]["code"] == busy_code
+        done = _run(urls[other], kind, run_id, lambda b: b["status"] != "running", 120)
         assert done["status"] == "done", done
-        assert f"backtest {run_id} done" in c.replicas[leader].log_path.read_text()
-        assert f"backtest {run_id} done" not in c.replicas[other].log_path.read_text()
+        assert f"{what} {run_id} done" in c.replicas[leader].log_path.read_text()
+        assert f"{what} {run_id} done" not in c.replicas[other].log_path.read_text()
 
         # The leader dies mid-run: its successor marks the run INTERRUPTED, as a restart would.
-        r = httpx.post(f"{urls[leader]}/api/backtests", json=long, headers=TRADE, timeout=30)
+        r = httpx.post(f"{urls[leader]}/api/{kind}", json=long, headers=TRADE, timeout=30)
         assert r.status_code == 202, r.text
         long_id = r.json()["run_id"]
         time.sleep(1.5)
@@ -358,17 +376,17 @@ def test_replicas_when_backtests_are_asked_of_any_then_the_leader_runs_one_at_a_
         assert proc is not None
         proc.kill()
         proc.wait(timeout=10)
-        failed = _backtest(urls[other], long_id, lambda b: b["status"] != "running", 30)
+        failed = _run(urls[other], kind, long_id, lambda b: b["status"] != "running", 30)
         assert failed["status"] == "failed"
         assert failed["error"]["code"] == "INTERRUPTED"
 
 
-def _backtest(url: str, run_id: str, until: Any, timeout_s: float) -> dict[str, Any]:
+def _run(url: str, kind: str, run_id: str, until: Any, timeout_s: float) -> dict[str, Any]:
     deadline = time.monotonic() + timeout_s
     body: dict[str, Any] = {}
     while time.monotonic() < deadline:
-        body = httpx.get(f"{url}/api/backtests/{run_id}", headers=READ, timeout=10).json()
+        body = httpx.get(f"{url}/api/{kind}/{run_id}", headers=READ, timeout=10).json()
         if until(body):
             return body
         time.sleep(0.3)
-    raise AssertionError(f"backtest {run_id} still {body.get('status')}")
+    raise AssertionError(f"{kind} run {run_id} still {body.get('status')}")

@@ -15,7 +15,7 @@ from tests.fakes.api import ApiHarness, api_harness
 from tests.fakes.backtest_data import write_market
 
 from swingdesk.adapters.clock import ManualClock
-from swingdesk.api.routes_backtest import REPORT_CSP
+from swingdesk.api.routes_runs import REPORT_CSP
 from swingdesk.backtest.result import BacktestParams
 from swingdesk.backtest.worker import Outcome, run_here
 from swingdesk.store.backtests import BacktestRuns

@@ -15,7 +15,7 @@ from tests.fakes.api import ApiHarness, api_harness
 from tests.fakes.backtest_data import write_market
 
 from swingdesk.adapters.clock import ManualClock
-from swingdesk.api.routes_backtest import REPORT_CSP
+from swingdesk.api.routes_runs import REPORT_CSP
 from swingdesk.backtest.worker import Outcome
 from swingdesk.optimize.worker import OptimizeJob, Progress
 
@@ -170,6 +170,26 @@ async def test_post_optimization_when_one_is_running_then_409_with_progress_read
     assert failed["error"]["code"] == "INVALID_INPUT"
     assert failed["result"] is None
     assert failed["progress"] is None
+
+
+async def test_delete_optimization_when_running_then_409_and_once_ended_deleted(
+    h: ApiHarness,
+) -> None:
+    worker = _HeldWorker()
+    h.app.state.services.optimizations.worker = worker
+    run_id = (await h.trade.post("/api/optimizations", json=SMALL)).json()["run_id"]
+    assert await asyncio.to_thread(worker.started.wait, 30)
+    running = await h.trade.delete(f"/api/optimizations/{run_id}")
+    assert running.status_code == 409
+    assert running.json()["error"]["code"] == "OPTIMIZATION_RUNNING"
+    assert (await h.read.delete(f"/api/optimizations/{run_id}")).status_code == 403
+    worker.release.set()
+    assert (await _finished(h, run_id))["status"] == "failed"
+    assert (await h.trade.delete(f"/api/optimizations/{run_id}")).status_code == 204
+    gone = await h.read.get(f"/api/optimizations/{run_id}")
+    assert gone.status_code == 404
+    again = await h.trade.delete(f"/api/optimizations/{run_id}")
+    assert (again.status_code, again.json()["error"]["code"]) == (404, "NOT_FOUND")
 
 
 async def test_get_optimization_when_unknown_then_404_and_not_a_run_id_422(h: ApiHarness) -> None:

@@ -213,9 +213,15 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
         state=JobState(store, leadership) if shared_db else None,
         is_leader=(lambda: leadership.is_leader) if leadership is not None else None,
     )
+    optimization_jobs = OptimizationService(
+        OptimizationRuns(desk.store), desk.clock, backtests, retention=backtests.retention
+    )
     if backtests.state is not None:
         # Runs are the leader's: it starts what any replica stored, one at a time.
         autopilot.add_job("backtests", 1.0, backtests.pick_up, first_after_s=1.0, leader_only=True)
+        autopilot.add_job(
+            "optimizations", 1.0, optimization_jobs.pick_up, first_after_s=1.0, leader_only=True
+        )
     return Services(
         desk=desk,
         keys=KeyRing(settings, desk.clock),
@@ -242,7 +248,7 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
             total=settings.stream_max_clients_total,
             metrics=metrics,
         ),
-        optimizations=OptimizationService(OptimizationRuns(desk.store), desk.clock, backtests),
+        optimizations=optimization_jobs,
     )
 
 

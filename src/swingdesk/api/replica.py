@@ -48,9 +48,10 @@ def start_replica(desk: Desk, services: Services) -> Replica:
         def changed(leading: bool) -> None:
             if not leading:
                 services.autopilot.demoted()
-                task = asyncio.ensure_future(services.backtests.abandon())
-                _pending.add(task)
-                task.add_done_callback(_pending.discard)
+                for runner in (services.backtests, services.optimizations):
+                    task = asyncio.ensure_future(runner.abandon())
+                    _pending.add(task)
+                    task.add_done_callback(_pending.discard)
             elif desk.shared_bus is not None:
                 desk.shared_bus.relay.wake()
 

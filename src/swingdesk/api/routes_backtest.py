@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
+from swingdesk.api import routes_runs as runs
 from swingdesk.api.deps import ServicesDep, Trade, require_read
 from swingdesk.api.errors import ERROR_RESPONSES
 from swingdesk.api.schemas import UUID_PATTERN, ErrorResponse
@@ -16,43 +16,22 @@ from swingdesk.api.schemas_backtest import (
     BacktestRunOut,
     BacktestRunsPage,
 )
-from swingdesk.backtest.jobs import BacktestSpec, ReportNotReadyError
-from swingdesk.domain.errors import NotFoundError
-from swingdesk.store.backtests import DONE, BacktestRun
+from swingdesk.backtest.jobs import BacktestSpec
+from swingdesk.store.backtests import BacktestRun
 
+PREFIX = "/api/backtests"
 backtests = APIRouter(
-    prefix="/api/backtests",
+    prefix=PREFIX,
     tags=["backtests"],
     dependencies=[Depends(require_read)],
     responses=ERROR_RESPONSES,
 )
 RunId = Annotated[str, Path(pattern=UUID_PATTERN, json_schema_extra={"format": "uuid"})]
-#: The report is inline styles and inline SVG: nothing else may load or run.
-REPORT_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-)
 
 
 def run_out(run: BacktestRun) -> dict[str, Any]:
     """Return a run as the API shows it (without the result document)."""
-    error = None
-    if run.error_code is not None:
-        error = {"code": run.error_code, "message": run.error_message or "", "details": None}
-    return {
-        "run_id": run.run_id,
-        "status": run.status,
-        "created_at": run.created_at.isoformat(),
-        "finished_at": None if run.finished_at is None else run.finished_at.isoformat(),
-        "params": run.params,
-        "summary": run.summary,
-        "error": error,
-        "report_url": f"/api/backtests/{run.run_id}/report" if run.status == DONE else None,
-    }
-
-
-def _not_found(run_id: str) -> NotFoundError:
-    return NotFoundError(f"no backtest run {run_id!r}")
+    return runs.run_out(run, PREFIX)
 
 
 @backtests.post(
@@ -93,14 +72,8 @@ async def list_backtests(
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="items to skip")] = 0,
 ) -> dict[str, Any]:
     """Return backtest runs, newest first, with status, parameters and summary (or error)."""
-    runs, total = await services.backtests.runs.page(limit=limit, offset=offset)
-    return {
-        "items": [run_out(r) for r in runs],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "next_offset": offset + limit if offset + limit < total else None,
-    }
+    found, total = await services.backtests.runs.page(limit=limit, offset=offset)
+    return runs.runs_page([run_out(r) for r in found], total, limit, offset)
 
 
 @backtests.get("/{run_id}", response_model=BacktestRunDetail)
@@ -108,11 +81,8 @@ async def get_backtest(run_id: RunId, services: ServicesDep) -> Response:
     """Return one run and, once done, its full result document (as ``--json`` writes it)."""
     run = await services.backtests.runs.get(run_id, with_result=True)
     if run is None:
-        raise _not_found(run_id)
-    head = json.dumps(run_out(run))
-    # The stored document is spliced in as it is: no parse and re-encode of a large JSON.
-    body = f'{head[:-1]}, "result": {run.result_json or "null"}}}'
-    return Response(body, media_type="application/json")
+        raise runs.not_found("backtest", run_id)
+    return runs.with_result(run_out(run), run)
 
 
 @backtests.delete(
@@ -128,7 +98,7 @@ async def get_backtest(run_id: RunId, services: ServicesDep) -> Response:
 async def delete_backtest(run_id: RunId, services: ServicesDep) -> Response:
     """Delete a finished run with its result document and report (trade key)."""
     if not await services.backtests.delete(run_id):
-        raise _not_found(run_id)
+        raise runs.not_found("backtest", run_id)
     return Response(status_code=204)
 
 
@@ -146,13 +116,4 @@ async def delete_backtest(run_id: RunId, services: ServicesDep) -> Response:
 async def backtest_report(run_id: RunId, services: ServicesDep) -> Response:
     """Return the run's self-contained HTML report (inline styles and SVG, no script)."""
     found = await services.backtests.runs.report(run_id)
-    if found is None:
-        raise _not_found(run_id)
-    status, html = found
-    if status != DONE or html is None:
-        raise ReportNotReadyError(f"backtest {run_id} is {status}: it has no report")
-    return Response(
-        html,
-        media_type="text/html; charset=utf-8",
-        headers={"Content-Security-Policy": REPORT_CSP, "X-Content-Type-Options": "nosniff"},
-    )
+    return runs.report_response(found, "backtest", run_id)

@@ -1,15 +1,15 @@
-"""The optimisation routes: start (trade key), list, read one with progress, its HTML report."""
+"""The optimisation routes: start (trade key), list, read one with progress, its HTML report,
+delete (trade key)."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
+from swingdesk.api import routes_runs as runs
 from swingdesk.api.deps import ServicesDep, Trade, require_read
 from swingdesk.api.errors import ERROR_RESPONSES
-from swingdesk.api.routes_backtest import REPORT_CSP
 from swingdesk.api.schemas import UUID_PATTERN, ErrorResponse
 from swingdesk.api.schemas_optimize import (
     OptimizationRequest,
@@ -17,13 +17,12 @@ from swingdesk.api.schemas_optimize import (
     OptimizationRunOut,
     OptimizationRunsPage,
 )
-from swingdesk.backtest.jobs import ReportNotReadyError
-from swingdesk.domain.errors import NotFoundError
 from swingdesk.optimize.jobs import OptimizationService, OptimizeSpec
-from swingdesk.store.backtests import DONE, BacktestRun
+from swingdesk.store.backtests import BacktestRun
 
+PREFIX = "/api/optimizations"
 optimizations = APIRouter(
-    prefix="/api/optimizations",
+    prefix=PREFIX,
     tags=["optimizations"],
     dependencies=[Depends(require_read)],
     responses=ERROR_RESPONSES,
@@ -32,25 +31,8 @@ RunId = Annotated[str, Path(pattern=UUID_PATTERN, json_schema_extra={"format": "
 
 
 def run_out(run: BacktestRun, service: OptimizationService) -> dict[str, Any]:
-    """Return a run as the API shows it (without the result document)."""
-    error = None
-    if run.error_code is not None:
-        error = {"code": run.error_code, "message": run.error_message or "", "details": None}
-    return {
-        "run_id": run.run_id,
-        "status": run.status,
-        "created_at": run.created_at.isoformat(),
-        "finished_at": None if run.finished_at is None else run.finished_at.isoformat(),
-        "params": run.params,
-        "progress": service.progress_of(run),
-        "summary": run.summary,
-        "error": error,
-        "report_url": f"/api/optimizations/{run.run_id}/report" if run.status == DONE else None,
-    }
-
-
-def _not_found(run_id: str) -> NotFoundError:
-    return NotFoundError(f"no optimisation run {run_id!r}")
+    """Return a run as the API shows it (without the result document), with its progress."""
+    return runs.run_out(run, PREFIX, progress=service.progress_of(run))
 
 
 @optimizations.post(
@@ -101,14 +83,8 @@ async def list_optimizations(
 ) -> dict[str, Any]:
     """Return optimisation runs, newest first, with status, progress and summary (or error)."""
     service = services.optimizations
-    runs, total = await service.runs.page(limit=limit, offset=offset)
-    return {
-        "items": [run_out(r, service) for r in runs],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "next_offset": offset + limit if offset + limit < total else None,
-    }
+    found, total = await service.runs.page(limit=limit, offset=offset)
+    return runs.runs_page([run_out(r, service) for r in found], total, limit, offset)
 
 
 @optimizations.get("/{run_id}", response_model=OptimizationRunDetail)
@@ -117,11 +93,28 @@ async def get_optimization(run_id: RunId, services: ServicesDep) -> Response:
     service = services.optimizations
     run = await service.runs.get(run_id, with_result=True)
     if run is None:
-        raise _not_found(run_id)
-    head = json.dumps(run_out(run, service))
-    # The stored document is spliced in as it is: no parse and re-encode of a large JSON.
-    body = f'{head[:-1]}, "result": {run.result_json or "null"}}}'
-    return Response(body, media_type="application/json")
+        raise runs.not_found("optimisation", run_id)
+    return runs.with_result(run_out(run, service), run)
+
+
+@optimizations.delete(
+    "/{run_id}",
+    status_code=204,
+    response_class=Response,
+    dependencies=Trade,
+    responses={
+        204: {"description": "deleted, with its result and report"},
+        409: {
+            "model": ErrorResponse,
+            "description": "the run is still running (OPTIMIZATION_RUNNING)",
+        },
+    },
+)
+async def delete_optimization(run_id: RunId, services: ServicesDep) -> Response:
+    """Delete a finished run with its result document and report (trade key)."""
+    if not await services.optimizations.delete(run_id):
+        raise runs.not_found("optimisation", run_id)
+    return Response(status_code=204)
 
 
 @optimizations.get(
@@ -138,13 +131,4 @@ async def get_optimization(run_id: RunId, services: ServicesDep) -> Response:
 async def optimization_report(run_id: RunId, services: ServicesDep) -> Response:
     """Return the run's self-contained HTML report (inline styles and SVG, no script)."""
     found = await services.optimizations.runs.report(run_id)
-    if found is None:
-        raise _not_found(run_id)
-    status, html = found
-    if status != DONE or html is None:
-        raise ReportNotReadyError(f"optimisation {run_id} is {status}: it has no report")
-    return Response(
-        html,
-        media_type="text/html; charset=utf-8",
-        headers={"Content-Security-Policy": REPORT_CSP, "X-Content-Type-Options": "nosniff"},
-    )
+    return runs.report_response(found, "optimisation", run_id)

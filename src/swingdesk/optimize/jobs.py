@@ -4,14 +4,16 @@ The run is the CLI's walk-forward optimisation (``optimize.run``) on the data th
 backtests replay (its CSV directory, else the simulated market), in a spawned process
 (``optimize_worker``) that reports its progress while trials complete. Everything a request
 can get wrong is refused before the 202: the strategy, tickers and window (as a backtest's),
-the objectives, the folds (enough sessions for each) and the size of the work.
+the objectives, the folds (enough sessions for each) and the size of the work. Storing,
+running one at a time and, with several replicas, running on the leader are ``JobRunner``'s,
+as for backtests.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from uuid import uuid4
 
+from swingdesk.backtest.job_runner import JobRunner
 from swingdesk.backtest.jobs import BacktestService, BacktestSpec
 from swingdesk.backtest.window import check_window
 from swingdesk.backtest.worker import Outcome
@@ -28,7 +31,7 @@ from swingdesk.optimize.evaluate import session_count
 from swingdesk.optimize.study import search_space
 from swingdesk.optimize.worker import OptimizeJob, OptimizeProcessWorker, Progress
 from swingdesk.ports import Clock
-from swingdesk.store.backtests import INTERRUPTED, BacktestRun
+from swingdesk.store.backtests import BacktestRun, Retention
 from swingdesk.store.optimizations import OptimizationRuns
 from swingdesk.strategy.loader import registered
 
@@ -89,8 +92,36 @@ class OptimizeSpec:
     commission: Decimal
 
 
-class OptimizationService:
+CURRENT = "optimization.current"
+
+
+def spec_from_doc(doc: dict[str, Any]) -> OptimizeSpec:
+    """Return the request a stored run's parameters describe (``_params_doc``'s inverse)."""
+    return OptimizeSpec(
+        strategy=doc["strategy"],
+        tickers=tuple(doc["tickers"]) if doc.get("tickers") else None,
+        universe_all=doc.get("universe") == "all",
+        start=date.fromisoformat(doc["start"]),
+        end=date.fromisoformat(doc["end"]),
+        objectives=tuple(doc["objectives"]),
+        trials=int(doc["trials"]),
+        folds=int(doc["folds"]),
+        is_ratio=int(doc["is_ratio"]),
+        mode=doc["mode"],
+        walk_forward=bool(doc["walk_forward"]),
+        seed=int(doc["seed"]),
+        initial_cash=Decimal(doc["initial_cash"]),
+        slippage_bps=Decimal(doc["slippage_bps"]),
+        commission=Decimal(doc["commission"]),
+    )
+
+
+class OptimizationService(JobRunner[OptimizeJob]):
     """Starts optimisations, one at a time, and records each from start to result."""
+
+    what = "optimisation"
+    busy_error = OptimizationRunningError
+    current_key = CURRENT
 
     def __init__(
         self,
@@ -99,27 +130,37 @@ class OptimizationService:
         backtests: BacktestService,
         *,
         worker: OptimizeWorker | None = None,
+        retention: Retention | None = None,
     ) -> None:
-        self.runs = runs
-        self.clock = clock
+        # Shared like the backtests: one at a time across replicas, run by the leader.
+        super().__init__(
+            runs, clock, retention=retention, state=backtests.state, is_leader=backtests.is_leader
+        )
         #: Whose data and checks an optimisation shares.
         self.backtests = backtests
         self.worker: OptimizeWorker = worker or OptimizeProcessWorker()
-        self.running: str | None = None
         #: The running optimisation's progress (the child reports it; only this replica's).
         self.progress: dict[str, Progress] = {}
-        self._task: asyncio.Task[None] | None = None
-        self._starting = asyncio.Lock()
-        self._stopping = False
-        #: Called with the run id after each run ends (tests wait on it).
-        self.on_finished: Callable[[str], Awaitable[None]] | None = None
 
-    async def recover(self) -> int:
-        """Mark runs a stopped process left ``running`` as failed (INTERRUPTED)."""
-        count = await self.runs.interrupt_running(self.clock.now())
-        if count:
-            log.warning("%d optimisation run(s) interrupted by a restart marked failed", count)
-        return count
+    def job_from_doc(self, run_id: str, doc: dict[str, Any]) -> OptimizeJob:
+        """Return the child's job for a stored run (re-checked against the data)."""
+        return self.job_for(spec_from_doc(doc), run_id)
+
+    def execute(self, run_id: str, job: OptimizeJob) -> Outcome:
+        """Run the optimisation in its child process, keeping its progress (blocking)."""
+
+        def on_progress(p: Progress) -> None:
+            self.progress[run_id] = p
+
+        return self.worker.run(job, on_progress)
+
+    def terminate(self) -> None:
+        """End the running optimisation's process, if any."""
+        self.worker.terminate()
+
+    def ended(self, run_id: str) -> None:
+        """Drop the finished run's progress (its summary has the count now)."""
+        self.progress.pop(run_id, None)
 
     def job_for(self, spec: OptimizeSpec, study: str) -> OptimizeJob:
         """Return the child's job for ``spec``; raise InputError on what cannot work."""
@@ -163,20 +204,7 @@ class OptimizationService:
         run_id = str(uuid4())
         # Reads the ticker files' ends and the strategy's module: not on the event loop.
         job = await asyncio.to_thread(self.job_for, spec, run_id)
-        async with self._starting:
-            if self._stopping:
-                raise ConflictError("the service is stopping; no new optimisation starts")
-            # One at a time in this process. With several replicas each runs its own (a row
-            # a crashed replica left running must not block every later request).
-            if self.running is not None:
-                raise OptimizationRunningError(
-                    f"optimisation {self.running} is still running; one runs at a time",
-                    details={"running": self.running},
-                )
-            run = await self.runs.add(run_id, self._params_doc(spec, job), self.clock.now())
-            self.running = run_id
-            self._task = asyncio.create_task(self._run(run_id, job), name=f"optimize-{run_id}")
-        return run
+        return await self.submit(run_id, self._params_doc(spec, job), job)
 
     def _params_doc(self, spec: OptimizeSpec, job: OptimizeJob) -> dict[str, Any]:
         return {
@@ -207,65 +235,3 @@ class OptimizationService:
         if found is None:
             return None
         return {"done": found.done, "total": found.total, "best": found.best}
-
-    async def _run(self, run_id: str, job: OptimizeJob) -> None:
-        def on_progress(p: Progress) -> None:
-            self.progress[run_id] = p
-
-        try:
-            outcome = await asyncio.to_thread(self.worker.run, job, on_progress)
-            now = self.clock.now()
-            if self._stopping:
-                await self._interrupted(run_id)
-            elif outcome.ok:
-                assert outcome.summary is not None
-                assert outcome.result_json is not None
-                await self.runs.finish(
-                    run_id, summary=outcome.summary, result_json=outcome.result_json,
-                    report_html=outcome.report_html or "", now=now,
-                )  # fmt: skip
-                log.info("optimisation %s done", run_id)
-            else:
-                await self.runs.fail(
-                    run_id, code=outcome.error_code or "INTERNAL",
-                    message=outcome.error_message or "", now=now,
-                )  # fmt: skip
-                log.warning("optimisation %s failed: %s", run_id, outcome.error_code)
-        except asyncio.CancelledError:
-            await asyncio.shield(self._interrupted(run_id))
-            raise
-        except Exception as exc:
-            log.exception("optimisation %s could not be recorded", run_id)
-            await self.runs.fail(
-                run_id, code="INTERNAL", message=type(exc).__name__, now=self.clock.now()
-            )
-        finally:
-            self.running = None
-            self.progress.pop(run_id, None)
-            if self.on_finished is not None:
-                await self.on_finished(run_id)
-
-    async def _interrupted(self, run_id: str) -> None:
-        await self.runs.fail(
-            run_id, code=INTERRUPTED,
-            message="the service stopped before the optimisation finished", now=self.clock.now(),
-        )  # fmt: skip
-
-    async def wait(self) -> None:
-        """Wait for the running optimisation, if any, to end (tests, shutdown)."""
-        task = self._task
-        if task is not None and not task.done():
-            await asyncio.wait({task})
-
-    async def stop(self) -> None:
-        """End a running optimisation (its run is marked failed, INTERRUPTED)."""
-        task = self._task
-        if task is None or task.done():
-            return
-        self._stopping = True
-        self.worker.terminate()
-        try:
-            await asyncio.wait_for(asyncio.shield(task), timeout=10)
-        except TimeoutError:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
