@@ -117,11 +117,14 @@ async def run(trips: int, repeat: int) -> dict[str, object]:
             journal_ms, explorer_ms = [], []
             for _ in range(repeat):
                 start = time.perf_counter()
-                out = await journal_view(store, lambda _: "Sector")
+                out = await journal_view(store.views, lambda _: "Sector")
                 journal_ms.append((time.perf_counter() - start) * 1000)
                 start = time.perf_counter()
                 await decisions_page(
-                    store, DecisionFilter(ticker="MSFT", trigger="autopilot"), limit=50, offset=0
+                    store.views,
+                    DecisionFilter(ticker="MSFT", trigger="autopilot"),
+                    limit=50,
+                    offset=0,
                 )
                 explorer_ms.append((time.perf_counter() - start) * 1000)
             assert out["count"] == trips

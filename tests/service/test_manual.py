@@ -54,7 +54,7 @@ async def test_close_when_part_of_a_position_then_sold_rest_protected_and_journa
     assert record["decision"]["trigger"] == "manual"
     assert record["strategy"]["model"] == "manual"
     assert any(a["kind"] == "manual.close" for a in record["audit"])
-    journal = await journal_view(desk.store, SECTORS.get)
+    journal = await journal_view(desk.store.views, SECTORS.get)
     [trip] = journal["trips"]
     assert (trip["exit_reason"], trip["qty"], trip["pnl"]) == ("partial", "20", "200.00")
     assert trip["r_multiple"] is not None
@@ -68,7 +68,7 @@ async def test_close_when_halted_then_still_closes_all(desk: Harness) -> None:
     out = await _manual(desk).close("AAPL", qty=None, reason="flat", actor="t")
     assert out.status is DecisionStatus.ORDERED, out.summary()
     assert await _held(desk, "AAPL") == 0
-    journal = await journal_view(desk.store, SECTORS.get)
+    journal = await journal_view(desk.store.views, SECTORS.get)
     assert journal["trips"][0]["exit_reason"] == "manual"
     assert journal["totals"]["trades"] == 1
 
@@ -123,17 +123,17 @@ async def test_decisions_when_filtered_then_narrowed_and_paged(desk: Harness) ->
     await _buy(desk, "MSFT")
     await desk.control.halt("test", actor="t")
     await _manual(desk).move_stop("XOM", stop_price=Decimal(1), reason="r", actor="t")
-    everything = await decisions_page(desk.store, DecisionFilter(), limit=2, offset=0)
+    everything = await decisions_page(desk.store.views, DecisionFilter(), limit=2, offset=0)
     assert len(everything["items"]) == 2
     assert everything["next_offset"] == 2
     denied = await decisions_page(
-        desk.store, DecisionFilter(approved=False, code="HALTED"), limit=50, offset=0
+        desk.store.views, DecisionFilter(approved=False, code="HALTED"), limit=50, offset=0
     )
     [row] = denied["items"]
     assert (row["ticker"], row["manual"], row["analyst"]) == ("XOM", True, "manual")
     assert row["denial_codes"] == ["HALTED", "NO_POSITION"]
     msft = await decisions_page(
-        desk.store, DecisionFilter(ticker="MSFT", action="BUY"), limit=50, offset=0
+        desk.store.views, DecisionFilter(ticker="MSFT", action="BUY"), limit=50, offset=0
     )
     assert [r["ticker"] for r in msft["items"]] == ["MSFT"]
 
@@ -150,7 +150,7 @@ async def test_orders_page_when_filtered_by_new_york_day_then_only_that_days_ord
 
     async def tickers(since: date | None, until: date | None) -> list[str]:
         page = await orders_page(
-            desk.store, limit=50, offset=0, status=None, ticker=None, since=since, until=until
+            desk.store.views, limit=50, offset=0, status=None, ticker=None, since=since, until=until
         )
         return sorted({o["ticker"] for o in page["items"]})
 

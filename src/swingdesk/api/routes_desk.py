@@ -68,8 +68,8 @@ async def decisions(
         analyst=analyst or None,
         trigger=trigger or None,
     )
-    page = await decisions_page(desk.store, f, limit=limit, offset=offset)
-    return {**page, "analysts": await analysts(desk.store)}
+    page = await decisions_page(desk.store.views, f, limit=limit, offset=offset)
+    return {**page, "analysts": await analysts(desk.store.views)}
 
 
 @desk_routes.get("/journal", tags=["journal"], response_model=JournalOut)
@@ -84,7 +84,7 @@ async def journal(
     ticker, sector and New York day."""
     desk = services.desk
     return await journal_view(
-        desk.store,
+        desk.store.views,
         desk.execution.booker.sector_of,
         ticker=_ticker(ticker),
         since=_day(since, "since"),

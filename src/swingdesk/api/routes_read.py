@@ -130,7 +130,7 @@ async def orders(
 ) -> dict[str, Any]:
     """Return stored orders, newest first; ``since``/``until`` are New York days, inclusive."""
     return await orders_page(
-        desk.store,
+        desk.store.views,
         limit=limit,
         offset=offset,
         status=status.value if status else None,
@@ -149,7 +149,7 @@ async def logs(
     ] = None,
 ) -> dict[str, Any]:
     """Return the audit journal, newest first (``next_before_seq`` pages back)."""
-    return await audit_page(desk.store, limit=limit, before_seq=before_seq)
+    return await audit_page(desk.store.views, limit=limit, before_seq=before_seq)
 
 
 @reads.get("/insights", tags=["journal"], response_model=InsightsPage)
@@ -157,7 +157,7 @@ async def insights(
     desk: DeskDep, limit: Limit = 20, offset: Offset = 0, ticker: TickerFilter = None
 ) -> dict[str, Any]:
     """Return the analyst's signals, newest first."""
-    return await insights_page(desk.store, limit=limit, offset=offset, ticker=_ticker(ticker))
+    return await insights_page(desk.store.views, limit=limit, offset=offset, ticker=_ticker(ticker))
 
 
 @reads.get("/market-data", tags=["market"], response_model=SnapshotsPage)
@@ -165,7 +165,9 @@ async def market_data(
     desk: DeskDep, limit: Limit = 20, offset: Offset = 0, ticker: TickerFilter = None
 ) -> dict[str, Any]:
     """Return stored market snapshots, newest first."""
-    return await snapshots_page(desk.store, limit=limit, offset=offset, ticker=_ticker(ticker))
+    return await snapshots_page(
+        desk.store.views, limit=limit, offset=offset, ticker=_ticker(ticker)
+    )
 
 
 @reads.delete("/market-data", tags=["market"], response_model=Deleted, dependencies=Trade)

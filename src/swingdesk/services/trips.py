@@ -15,27 +15,11 @@ from decimal import Decimal
 
 from swingdesk.domain.exchange_time import ny_date_iso
 from swingdesk.domain.money import ZERO, cents
+from swingdesk.unit_of_work.reads import FillFact
 
 STOP, TREND_EXIT, MANUAL, PARTIAL, OTHER = "stop", "trend_exit", "manual", "partial", "other"
 _R = Decimal("0.01")
 _DAY_S = Decimal(86400)
-
-
-@dataclass(frozen=True)
-class FillFact:
-    """One fill with what the journal needs of its order and decision."""
-
-    ticker: str
-    side: str  # "buy" or "sell"
-    qty: Decimal
-    price: Decimal
-    commission: Decimal
-    ts: datetime
-    client_order_id: str
-    decision_id: str | None
-    order_type: str  # "market", "stop", ...
-    trigger: str | None  # the decision's trigger ("manual", "api", "autopilot", ...)
-    stop_price: Decimal | None  # an entry's protective stop
 
 
 @dataclass(frozen=True)

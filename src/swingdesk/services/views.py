@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-
-from swingdesk.domain.exchange_time import ny_midnight
 from swingdesk.domain.money import cents
 from swingdesk.domain.portfolio import PortfolioState
 from swingdesk.risk.limits import RiskLimits
-from swingdesk.store import tables
-from swingdesk.store.audit import audit_payload
-from swingdesk.store.store import Store
+from swingdesk.unit_of_work import EquityMark, OrderEntry, OrderFilter, ReadViews
 
 
 def _pct(value: Decimal) -> str:
@@ -109,7 +104,7 @@ def risk_view(
     }
 
 
-def equity_point(row: tables.AccountSnapshotRow) -> dict[str, str]:
+def equity_point(row: EquityMark) -> dict[str, str]:
     """Render one stored account mark for the equity curve."""
     return {
         "ts": row.ts.isoformat(),
@@ -119,7 +114,7 @@ def equity_point(row: tables.AccountSnapshotRow) -> dict[str, str]:
     }
 
 
-def order_view(o: tables.OrderRow) -> dict[str, Any]:
+def order_view(o: OrderEntry) -> dict[str, Any]:
     """Render one stored order."""
     return {
         "client_order_id": o.client_order_id,
@@ -154,7 +149,7 @@ def _page(items: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any
 
 
 async def orders_page(
-    store: Store,
+    reads: ReadViews,
     *,
     limit: int,
     offset: int,
@@ -164,27 +159,16 @@ async def orders_page(
     until: date | None = None,
 ) -> dict[str, Any]:
     """Return stored orders, newest first, of New York days ``since``..``until`` inclusive."""
-    q = select(tables.OrderRow).order_by(
-        tables.OrderRow.created_at.desc(), tables.OrderRow.client_order_id
-    )
-    if since:
-        q = q.where(tables.OrderRow.created_at >= ny_midnight(since))
-    if until:
-        q = q.where(tables.OrderRow.created_at < ny_midnight(until + timedelta(days=1)))
-    if status:
-        q = q.where(tables.OrderRow.status == status)
-    if ticker:
-        q = q.where(tables.OrderRow.ticker == ticker)
-    async with store.read() as s:
-        rows = (await s.scalars(q.offset(offset).limit(limit + 1))).all()
+    f = OrderFilter(status=status, ticker=ticker, since=since, until=until)
+    rows = await reads.orders(f, offset=offset, limit=limit + 1)
     return _page([order_view(o) for o in rows], limit, offset)
 
 
-async def audit_page(store: Store, *, limit: int, before_seq: int | None) -> dict[str, Any]:
+async def audit_page(reads: ReadViews, *, limit: int, before_seq: int | None) -> dict[str, Any]:
     """Return audit entries newest first, with the cursor for the next (older) page."""
-    rows = await store.audit_entries(limit=limit + 1, before_seq=before_seq)
-    items = [audit_payload(r) for r in rows[:limit]]
-    more = len(rows) > limit
+    entries = await reads.audit(limit=limit + 1, before_seq=before_seq)
+    items = entries[:limit]
+    more = len(entries) > limit
     return {
         "items": items,
         "limit": limit,
@@ -193,16 +177,10 @@ async def audit_page(store: Store, *, limit: int, before_seq: int | None) -> dic
 
 
 async def insights_page(
-    store: Store, *, limit: int, offset: int, ticker: str | None
+    reads: ReadViews, *, limit: int, offset: int, ticker: str | None
 ) -> dict[str, Any]:
     """Return the analyst's signals, newest first."""
-    q = select(tables.SignalRow).order_by(
-        tables.SignalRow.ts_event.desc(), tables.SignalRow.event_id
-    )
-    if ticker:
-        q = q.where(tables.SignalRow.ticker == ticker)
-    async with store.read() as s:
-        rows = (await s.scalars(q.offset(offset).limit(limit + 1))).all()
+    rows = await reads.signals(ticker=ticker, offset=offset, limit=limit + 1)
     items = [
         {
             "event_id": r.event_id,
@@ -226,16 +204,10 @@ async def insights_page(
 
 
 async def snapshots_page(
-    store: Store, *, limit: int, offset: int, ticker: str | None
+    reads: ReadViews, *, limit: int, offset: int, ticker: str | None
 ) -> dict[str, Any]:
     """Return stored market snapshots, newest first."""
-    q = select(tables.SnapshotRow).order_by(
-        tables.SnapshotRow.taken_at.desc(), tables.SnapshotRow.snapshot_id.desc()
-    )
-    if ticker:
-        q = q.where(tables.SnapshotRow.ticker == ticker)
-    async with store.read() as s:
-        rows = (await s.scalars(q.offset(offset).limit(limit + 1))).all()
+    rows = await reads.snapshots(ticker=ticker, offset=offset, limit=limit + 1)
     items = [
         {
             "snapshot_id": r.snapshot_id,

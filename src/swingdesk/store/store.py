@@ -30,6 +30,7 @@ from swingdesk.store.audit import GENESIS_HASH, AuditVerification, entry_hash
 from swingdesk.store.engine import WRITE, DatabaseTimeouts, make_engine
 from swingdesk.store.faults import DatabaseHealth
 from swingdesk.store.queries import activity_since, current_state, positions
+from swingdesk.store.read_models import ReadModels
 from swingdesk.store.unit_of_work import Tx
 from swingdesk.unit_of_work import BookFacts, OutboxMessage
 
@@ -57,6 +58,7 @@ class Store:
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._publishers: list[Publisher] = []
         self._closers: list[Callable[[], Awaitable[None]]] = []
+        self.views = ReadModels(self)  # the read port (unit_of_work.ReadViews)
 
     def publish_to(self, publisher: Publisher) -> None:
         """Hand every committed transaction's outbox messages to ``publisher``, in order."""

@@ -6,12 +6,24 @@ grows one repository at a time; so far: the trading state (``TradingControl``), 
 marks (``PortfolioService``), the outbox (``OutboxRelay``), decisions as far as settling
 interrupted ones and explaining one need, each stage of the decision pipeline, what
 reconciliation, the stop keeper and notifications read, the records execution
-keeps of its orders (``OrderStore``), and the book lock (``SerialBook``).
+keeps of its orders (``OrderStore``), the book lock (``SerialBook``), and the API's read
+views (``ReadViews``, in ``reads``).
 Implementations: the SQLAlchemy ``store.Store`` (SQLite and PostgreSQL) and, in the tests,
 ``tests/fakes/memory_uow.py``. ``records`` holds what is read back, ``units`` the units of
 work and the stores that open them.
 """
 
+from swingdesk.unit_of_work.reads import (
+    DecisionFilter,
+    DecisionLine,
+    EquityMark,
+    FillFact,
+    OrderEntry,
+    OrderFilter,
+    ReadViews,
+    SignalEntry,
+    SnapshotEntry,
+)
 from swingdesk.unit_of_work.records import (
     BookFacts,
     DecisionRecord,
@@ -49,14 +61,20 @@ __all__ = [
     "AccountUnitOfWork",
     "BookFacts",
     "DecisionArchive",
+    "DecisionFilter",
+    "DecisionLine",
     "DecisionRecord",
     "DecisionStages",
     "DecisionStore",
     "DecisionUnitOfWork",
+    "EquityMark",
+    "FillFact",
     "JobCursor",
     "JournalUnitOfWork",
     "Lease",
     "NotificationBooks",
+    "OrderEntry",
+    "OrderFilter",
     "OrderStore",
     "OrderUnitOfWork",
     "Outbox",
@@ -64,8 +82,11 @@ __all__ = [
     "PipelineStore",
     "PipelineUnitOfWork",
     "ProcessBook",
+    "ReadViews",
     "ReconcilerBooks",
     "SerialBook",
+    "SignalEntry",
+    "SnapshotEntry",
     "StoredHolding",
     "StoredOrder",
     "StoredPosition",

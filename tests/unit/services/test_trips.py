@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from swingdesk.services.trips import FillFact, round_trips, tallies
+from swingdesk.services.trips import round_trips, tallies
+from swingdesk.unit_of_work import FillFact
 
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
