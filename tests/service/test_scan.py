@@ -199,7 +199,8 @@ def test_cli_scan_when_tickers_given_then_prints_one_result_each(
 async def test_app_when_autopilot_enabled_then_scan_job_runs_with_the_app_and_stops_with_it(
     tmp_path: Path, clock: ManualClock
 ) -> None:
-    from swingdesk.api.app import create_app, market_is_open
+    from swingdesk.api.app import create_app
+    from swingdesk.api.scheduled import market_is_open
 
     fresh_database(tmp_path)
     settings = load_settings(data_dir=tmp_path, autopilot_enabled=True, scan_interval_s=60)

@@ -24,24 +24,23 @@ from swingdesk.api.metrics import Metrics
 from swingdesk.api.middleware import EdgeMiddleware, JsonCORSMiddleware
 from swingdesk.api.readiness import DatabaseProbe
 from swingdesk.api.redaction import install_redaction
-from swingdesk.api.replica import add_notification_jobs, start_replica
+from swingdesk.api.replica import Replica, start_replica
 from swingdesk.api.routes import api, ops, stream
 from swingdesk.api.routes_backtest import backtests
 from swingdesk.api.routes_desk import desk_routes
 from swingdesk.api.routes_optimize import optimizations
 from swingdesk.api.routes_read import reads
+from swingdesk.api.scheduled import schedule_jobs
 from swingdesk.api.security import KeyRing, TriggerLimiter, check_startup_security
 from swingdesk.api.stream import PortfolioPublisher, StreamHub
 from swingdesk.api.stream_caps import StreamAdmission
 from swingdesk.backtest.jobs import BacktestService
 from swingdesk.bootstrap import Desk, build_desk, notify_urls
 from swingdesk.config import MarketProvider, Settings
-from swingdesk.marketdata.agent import CONTINUOUS_SOURCES
 from swingdesk.marketdata.movers import MarketMovers
 from swingdesk.optimize.jobs import OptimizationService
 from swingdesk.ports import BusMessage
 from swingdesk.services.autopilot import Autopilot
-from swingdesk.services.scan import scan
 from swingdesk.services.watchlist import Watchlist
 from swingdesk.store.backtests import BacktestRuns, Retention
 from swingdesk.store.job_state import JobState
@@ -101,127 +100,19 @@ async def _within(timeout_s: float, what: str, *steps: Awaitable[object]) -> Non
             log.warning("shutdown: %s failed: %s: %s", what, type(result).__name__, result)
 
 
-def market_is_open(desk: Desk) -> bool:
-    """Say whether scans may run now: always for a simulated market, else by the calendar."""
-    if desk.provider.source in CONTINUOUS_SOURCES:
-        return True
-    return bool(desk.market.calendar.is_open(desk.clock.now()))
-
-
 def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job: bool) -> Services:
     """Build what the API needs around a desk (keys, limits, stream, scheduled jobs)."""
-    store = desk.store
-
     shared = desk.shared_bus
-
-    async def history(after_seq: int, limit: int) -> list[BusMessage]:
-        # The Redis stream first (recent, no database read), then the outbox.
-        if shared is not None and (kept := await shared.bus.history(after_seq, limit)):
-            return kept
-        rows = await store.outbox_after(after_seq, limit=limit)
-        return [BusMessage(m.seq, m.topic, m.payload, m.epoch) for m in rows]
-
-    hub = StreamHub(desk.bus, metrics, history=history, shared=shared is not None)
     # Several replicas may share PostgreSQL (never a SQLite file across machines).
-    shared_db = store.engine.dialect.name == "postgresql"
+    shared_db = desk.store.engine.dialect.name == "postgresql"
     watchlist = Watchlist(
         settings.data_dir / "watchlist.json",
         desk.provider.universe,
         # Several replicas share PostgreSQL but not a data directory.
-        shared=JobState(store, None) if shared_db else None,
+        shared=JobState(desk.store, None) if shared_db else None,
     )
-    leadership = desk.leadership
-    autopilot = Autopilot(
-        desk.clock,
-        grace_s=settings.shutdown_jobs_grace_s,
-        is_leader=(lambda: leadership.is_leader) if leadership is not None else None,
-    )
-
-    async def scan_watchlist() -> object:
-        report = await scan(
-            desk.pipeline,
-            await watchlist.current(),
-            clock=desk.clock,
-            concurrency=settings.scan_concurrency,
-            trigger="autopilot",
-        )
-        log.info("autopilot scan: %s", report.summary()["counts"])
-        return report
-
-    if scan_job:
-        autopilot.add_job(
-            "scan",
-            settings.scan_interval_s,
-            scan_watchlist,
-            gate=lambda: market_is_open(desk),
-            first_after_s=settings.scan_start_delay_s,
-            leader_only=True,
-        )
-    held_stops = desk.held_stops
-    if held_stops is not None:
-        # The simulated broker has no exchange of its own: this tick is what makes its held
-        # protective stops fire when the price crosses them (reconciliation books the fills).
-        async def stops_tick() -> object:
-            return await held_stops.process_stops(desk.clock.now())
-
-        autopilot.add_job("broker_stops", settings.sim_stop_check_s, stops_tick, leader_only=True)
-
-    relay = desk.relay
-    if relay is not None:
-        # Commits no one handed to the relay: another process's, or a lost acknowledgement.
-        # Every replica relays to its own in-process bus (with Redis, the leader's
-        # LeaderRelay does this for all of them).
-        autopilot.add_job("stream_relay", settings.stream_poll_s, relay.catch_up)
-
-    async def prune_outbox() -> object:
-        return {"pruned": await store.prune_outbox(keep=settings.stream_outbox_keep)}
-
-    autopilot.add_job("outbox_prune", 600.0, prune_outbox, first_after_s=60.0, leader_only=True)
-
-    async def equity_mark() -> object:
-        # A stored mark per interval draws the equity curve; it also moves the water mark.
-        state = await desk.portfolio.current(desk.clock.now(), mark=True)
-        return {"equity": str(state.equity)}
-
-    autopilot.add_job(
-        "equity_mark",
-        settings.equity_mark_interval_s,
-        equity_mark,
-        first_after_s=1.0,
-        leader_only=True,
-    )
-    sync = desk.sync
-    if sync is not None:
-
-        async def reconcile() -> object:
-            report = await sync.run_once()
-            # A later success lifts a failed start-up reconciliation's block on readiness.
-            desk.not_ready.pop("reconciliation", None)
-            return report
-
-        # Reconciliation is a safety job: it runs whether or not the autopilot scans.
-        autopilot.add_job("reconcile", settings.sync_interval_s, reconcile, leader_only=True)
-    if desk.notifier is not None:
-        add_notification_jobs(autopilot, desk, settings)
-    backtests = BacktestService(
-        BacktestRuns(desk.store),
-        desk.clock,
-        # Backtests replay the service's CSV data; any other market, the simulated one.
-        csv_dir=settings.csv_dir if settings.market_provider is MarketProvider.CSV else None,
-        default_seed=settings.sim_seed,
-        retention=Retention(settings.backtest_retention_runs, settings.backtest_retention_days),
-        state=JobState(store, leadership) if shared_db else None,
-        is_leader=(lambda: leadership.is_leader) if leadership is not None else None,
-    )
-    optimization_jobs = OptimizationService(
-        OptimizationRuns(desk.store), desk.clock, backtests, retention=backtests.retention
-    )
-    if backtests.state is not None:
-        # Runs are the leader's: it starts what any replica stored, one at a time.
-        autopilot.add_job("backtests", 1.0, backtests.pick_up, first_after_s=1.0, leader_only=True)
-        autopilot.add_job(
-            "optimizations", 1.0, optimization_jobs.pick_up, first_after_s=1.0, leader_only=True
-        )
+    autopilot = schedule_jobs(desk, settings, watchlist, scan_job=scan_job)
+    backtests, optimizations = run_services(desk, settings, autopilot, shared_db=shared_db)
     return Services(
         desk=desk,
         keys=KeyRing(settings, desk.clock),
@@ -230,7 +121,7 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
             cooldown_s=settings.trigger_cooldown_s,
             rate_per_min=settings.trigger_rate_per_min,
         ),
-        hub=hub,
+        hub=stream_hub(desk, metrics),
         metrics=metrics,
         watchlist=watchlist,
         autopilot=autopilot,
@@ -248,8 +139,48 @@ def build_services(desk: Desk, settings: Settings, metrics: Metrics, *, scan_job
             total=settings.stream_max_clients_total,
             metrics=metrics,
         ),
-        optimizations=optimization_jobs,
+        optimizations=optimizations,
     )
+
+
+def stream_hub(desk: Desk, metrics: Metrics) -> StreamHub:
+    """Return the hub every live stream reads, resuming from Redis or else the outbox."""
+    shared, store = desk.shared_bus, desk.store
+
+    async def history(after_seq: int, limit: int) -> list[BusMessage]:
+        # The Redis stream first (recent, no database read), then the outbox.
+        if shared is not None and (kept := await shared.bus.history(after_seq, limit)):
+            return kept
+        rows = await store.outbox_after(after_seq, limit=limit)
+        return [BusMessage(m.seq, m.topic, m.payload, m.epoch) for m in rows]
+
+    return StreamHub(desk.bus, metrics, history=history, shared=shared is not None)
+
+
+def run_services(
+    desk: Desk, settings: Settings, autopilot: Autopilot, *, shared_db: bool
+) -> tuple[BacktestService, OptimizationService]:
+    """Return the backtest and optimisation runners; with a shared database the leader's
+    jobs pick up what any replica stored."""
+    leadership = desk.leadership
+    backtests = BacktestService(
+        BacktestRuns(desk.store),
+        desk.clock,
+        # Backtests replay the service's CSV data; any other market, the simulated one.
+        csv_dir=settings.csv_dir if settings.market_provider is MarketProvider.CSV else None,
+        default_seed=settings.sim_seed,
+        retention=Retention(settings.backtest_retention_runs, settings.backtest_retention_days),
+        state=JobState(desk.store, leadership) if shared_db else None,
+        is_leader=(lambda: leadership.is_leader) if leadership is not None else None,
+    )
+    optimizations = OptimizationService(
+        OptimizationRuns(desk.store), desk.clock, backtests, retention=backtests.retention
+    )
+    if backtests.state is not None:
+        # Runs are the leader's: it starts what any replica stored, one at a time.
+        for name, runner in (("backtests", backtests), ("optimizations", optimizations)):
+            autopilot.add_job(name, 1.0, runner.pick_up, first_after_s=1.0, leader_only=True)
+    return backtests, optimizations
 
 
 def create_app(
@@ -277,44 +208,11 @@ def create_app(
         run_autopilot = settings.autopilot_on if autopilot is None else autopilot
         services = build_services(app.state.desk, settings, metrics, scan_job=run_autopilot)
         app.state.services = services
-        if services.backtests.state is None:
-            await services.backtests.recover()  # shared: the leader's pick_up does it
-            await services.optimizations.recover()
-        # Stream ids continue from the outbox, so a client's Last-Event-ID from before a
-        # restart resumes where it left off.
-        services.hub.last_seq, services.hub.epoch = await app.state.desk.store.outbox_head()
-        # Marks are computed by each replica from the fills it sees, for its own clients.
-        publisher = PortfolioPublisher(services.hub, services.portfolio)
-        services.hub.add_listener(services.portfolio.on_message)
-        services.hub.add_listener(publisher.on_message)
-        services.hub.add_listener(lambda m: services.metrics.observe_bus(m.topic, m.payload))
-        services.hub.start()
-        if desk is None:
-            # Start-up objects (calendar, market history, SQLAlchemy metadata) live as long as
-            # the process: out of the collector's reach, full collections stay short (the p99
-            # of GET /api/portfolio fell from ~110 ms to ~30 ms under load).
-            gc.collect()
-            gc.freeze()
-        replicas = start_replica(app.state.desk, services)
-        services.autopilot.start()
+        running = await _start(services, own_desk=desk is None)
         try:
             yield
         finally:
-            # Every step is bounded: a stop must end within the orchestrator's grace period
-            # even when a job or the database hangs (see shutdown_budget_s).
-            await _within(
-                settings.shutdown_jobs_grace_s + CANCEL_WAIT_S,
-                "the autopilot's jobs and the backtest",
-                services.autopilot.stop(),
-                services.backtests.stop(),
-                services.optimizations.stop(),
-            )
-            await replicas.stop()
-            await publisher.stop()
-            await services.hub.stop()
-            await services.db_probe.stop()
-            if desk is None:
-                await _within(CLOSE_TIMEOUT_S, "closing the desk", app.state.desk.close())
+            await _stop(settings, services, running, own_desk=desk is None)
 
     app = FastAPI(
         title="swingdesk",
@@ -326,6 +224,64 @@ def create_app(
         description="An LLM-assisted swing-trading desk. Send `X-API-Key`: the read key "
         "(`APP_READ_API_KEY`) for reads, the trade key (`APP_API_KEY`) for everything.",
     )
+    _install_routes(app, settings, metrics)
+    if dashboard_dir is not None and dashboard_dir.is_dir():
+        mount_dashboard(app, dashboard_dir)
+    return app
+
+
+async def _start(services: Services, *, own_desk: bool) -> tuple[PortfolioPublisher, Replica]:
+    """Recover interrupted runs, start the stream, the replica's lease and the jobs."""
+    desk = services.desk
+    if services.backtests.state is None:
+        await services.backtests.recover()  # shared: the leader's pick_up does it
+        await services.optimizations.recover()
+    # Stream ids continue from the outbox, so a client's Last-Event-ID from before a
+    # restart resumes where it left off.
+    services.hub.last_seq, services.hub.epoch = await desk.store.outbox_head()
+    # Marks are computed by each replica from the fills it sees, for its own clients.
+    publisher = PortfolioPublisher(services.hub, services.portfolio)
+    services.hub.add_listener(services.portfolio.on_message)
+    services.hub.add_listener(publisher.on_message)
+    services.hub.add_listener(lambda m: services.metrics.observe_bus(m.topic, m.payload))
+    services.hub.start()
+    if own_desk:
+        # Start-up objects (calendar, market history, SQLAlchemy metadata) live as long as
+        # the process: out of the collector's reach, full collections stay short (the p99
+        # of GET /api/portfolio fell from ~110 ms to ~30 ms under load).
+        gc.collect()
+        gc.freeze()
+    replicas = start_replica(desk, services)
+    services.autopilot.start()
+    return publisher, replicas
+
+
+async def _stop(
+    settings: Settings,
+    services: Services,
+    running: tuple[PortfolioPublisher, Replica],
+    *,
+    own_desk: bool,
+) -> None:
+    """Stop in order, every step bounded: a stop must end within the orchestrator's grace
+    period even when a job or the database hangs (see shutdown_budget_s)."""
+    publisher, replicas = running
+    await _within(
+        settings.shutdown_jobs_grace_s + CANCEL_WAIT_S,
+        "the autopilot's jobs and the backtest",
+        services.autopilot.stop(),
+        services.backtests.stop(),
+        services.optimizations.stop(),
+    )
+    await replicas.stop()
+    await publisher.stop()
+    await services.hub.stop()
+    await services.db_probe.stop()
+    if own_desk:
+        await _within(CLOSE_TIMEOUT_S, "closing the desk", services.desk.close())
+
+
+def _install_routes(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
     install_error_handlers(app)
     install_docs(app)
     app.include_router(ops)
@@ -350,6 +306,3 @@ def create_app(
             max_age=600,
         )
     app.add_middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics)
-    if dashboard_dir is not None and dashboard_dir.is_dir():
-        mount_dashboard(app, dashboard_dir)
-    return app
