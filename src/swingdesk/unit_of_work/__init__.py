@@ -6,16 +6,21 @@ grows one repository at a time; so far: the trading state (``TradingControl``), 
 marks (``PortfolioService``), the outbox (``OutboxRelay``), decisions as far as settling
 interrupted ones and explaining one need, each stage of the decision pipeline, what
 reconciliation, the stop keeper and notifications read, the records execution
-keeps of its orders (``OrderStore``), and the book lock (``SerialBook``).
+keeps of its orders (``OrderStore``), what it books of the broker's reports
+(``ExecutionBooks``, in ``booking``), and the book lock (``SerialBook``).
 Implementations: the SQLAlchemy ``store.Store`` (SQLite and PostgreSQL) and, in the tests,
 ``tests/fakes/memory_uow.py``. ``records`` holds what is read back, ``units`` the units of
 work and the stores that open them.
 """
 
+from swingdesk.unit_of_work.booking import BookingUnitOfWork, ExecutionBooks
 from swingdesk.unit_of_work.records import (
+    BookedHolding,
+    BookedOrder,
     BookFacts,
     DecisionRecord,
     DecisionStages,
+    ReportedOrder,
     StoredHolding,
     StoredOrder,
     StoredPosition,
@@ -48,11 +53,15 @@ __all__ = [
     "AccountStore",
     "AccountUnitOfWork",
     "BookFacts",
+    "BookedHolding",
+    "BookedOrder",
+    "BookingUnitOfWork",
     "DecisionArchive",
     "DecisionRecord",
     "DecisionStages",
     "DecisionStore",
     "DecisionUnitOfWork",
+    "ExecutionBooks",
     "JobCursor",
     "JournalUnitOfWork",
     "Lease",
@@ -65,6 +74,7 @@ __all__ = [
     "PipelineUnitOfWork",
     "ProcessBook",
     "ReconcilerBooks",
+    "ReportedOrder",
     "SerialBook",
     "StoredHolding",
     "StoredOrder",
