@@ -23,8 +23,8 @@ class BookingUnitOfWork(OrderUnitOfWork, Protocol):
     """A unit of work over our orders, their fills and our positions (one broker report)."""
 
     async def booked_order(self, client_order_id: str, *, lock: bool = False) -> BookedOrder | None:
-        """Return an order as this unit sees it; with ``lock``, held against every other
-        writer until the unit ends. The record follows this unit's later writes to it."""
+        """Return an order as this unit sees it now; with ``lock``, held against every other
+        writer until the unit ends. What a later write makes of it, that write returns."""
         ...
 
     async def add_broker_order(
