@@ -1,6 +1,7 @@
 """The unit-of-work port in memory (``swingdesk.unit_of_work``): ``MemoryBooks`` is a
 ``TradingStateStore``, an ``AccountStore``, an ``Outbox``, a ``DecisionStore`` and, with
-``memory_orders``, the ``ExecutionBooks`` (orders, fills, positions).
+``memory_orders`` and ``memory_order_writes``, the ``ExecutionBooks`` (orders, fills,
+positions) and the ``ReconcilerBooks``.
 
 Writers are serialised by one lock held for the whole unit (what ``lock_head`` does on a
 database); staged changes and the events and journal entries recorded meanwhile become
@@ -18,7 +19,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from tests.fakes.memory_orders import MemoryOrderReads, MemoryOrderWrites, OrderBook
+from tests.fakes.memory_order_writes import MemoryOrderWrites
+from tests.fakes.memory_orders import MemoryOrderReads, OrderBook
 
 from swingdesk.domain.enums import DecisionStatus, TradingState
 from swingdesk.domain.events import Event, TradingStateChanged
@@ -206,6 +208,10 @@ class MemoryBooks(MemoryOrderReads):
             trading_state=await self.trading_state(),
             last_order_at=self.last_order_at(),
         )
+
+    async def last_state_change(self) -> TradingStateChanged | None:
+        """Return the newest committed change of trading state."""
+        return self.changes[-1] if self.changes else None
 
     async def pending_decisions(self, *, before: datetime) -> list[UUID]:
         """Return the decisions still pending that started before ``before``."""
