@@ -117,3 +117,52 @@ async def test_book_when_the_broker_reports_more_than_the_order_then_nothing_is_
     assert order is not None
     assert (order.status, order.filled_qty) == ("accepted", Decimal(0))
     assert fills == []
+
+
+def _leg(status: OrderStatus, filled: int, price: str | None) -> BrokerOrder:
+    return replace(
+        _report(status, filled, price),
+        broker_order_id="b-2",
+        client_order_id="leg-1",
+        side=OrderSide.SELL,
+        type=OrderType.STOP,
+        time_in_force=TimeInForce.GTC,
+        stop_price=Decimal(95),
+    )
+
+
+async def test_book_when_our_leg_was_imported_as_external_then_reclaimed_and_its_fill_booked(
+    backend: Backend,
+) -> None:
+    store = backend.store
+    await _stored_order(store, OrderStatus.ACCEPTED)
+    booker = Booker(store, InMemoryEventBus(), ManualClock(T0), lambda _: "Tech")
+    await booker.import_external(_leg(OrderStatus.HELD, 0, None))  # listed on its own first
+    entry = await store.order(COID)
+    assert entry is not None
+
+    filled = replace(
+        _report(OrderStatus.FILLED, 10, "100"), legs=(_leg(OrderStatus.HELD, 0, None),)
+    )
+    await booker.book(filled)
+    leg = await store.order("leg-1")
+    assert leg is not None
+    assert (leg.external, leg.decision_id, leg.parent_client_order_id, leg.status) == (
+        False,
+        entry.decision_id,
+        COID,
+        "held",
+    )
+    assert [(p.ticker, p.qty) for p in await store.positions()] == [("AAPL", Decimal(10))]
+
+    stopped = replace(filled, legs=(_leg(OrderStatus.FILLED, 10, "95"),))
+    await booker.book(stopped)
+    leg = await store.order("leg-1")
+    assert leg is not None
+    assert (leg.status, leg.filled_qty, leg.filled_avg_price) == (
+        "filled",
+        Decimal(10),
+        Decimal(95),
+    )
+    assert await store.positions() == []
+    assert len(await backend.fill_ids()) == 2
