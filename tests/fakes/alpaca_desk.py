@@ -1,4 +1,5 @@
-"""An execution desk (store, AlpacaPaperBroker, ExecutionAgent, SyncWorker) on a fake Alpaca."""
+"""An execution desk (store, AlpacaPaperBroker, ExecutionAgent, SyncWorker) on a fake Alpaca;
+``BackendDesk`` is one on any unit-of-work backend (``uow_backends``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from uuid import uuid4
 
 from pydantic import SecretStr
 from tests.fakes.fake_alpaca import KEY, SECRET
+from tests.fakes.memory_uow import MemoryBooks
 
 from swingdesk.adapters.alpaca_broker import AlpacaPaperBroker
 from swingdesk.adapters.memory_bus import InMemoryEventBus
@@ -22,6 +24,7 @@ from swingdesk.ports import Clock
 from swingdesk.services.relay import OutboxRelay
 from swingdesk.store import migrate
 from swingdesk.store.store import Store
+from swingdesk.unit_of_work import OrderStore
 
 
 @dataclass
@@ -51,6 +54,47 @@ def alpaca_broker(url: str, *, read_timeout_s: float = 2.0) -> AlpacaPaperBroker
     )
 
 
+@dataclass
+class BackendDesk:
+    """The execution half of a desk on a unit-of-work backend, against a (fake) Alpaca."""
+
+    store: MemoryBooks | Store
+    broker: AlpacaPaperBroker
+    agent: ExecutionAgent
+    sync: SyncWorker
+    control: TradingControl
+
+
+def backend_desk(
+    store: MemoryBooks | Store, url: str, clock: Clock, *, retry: RetryPolicy = FAST_RETRY
+) -> BackendDesk:
+    """Wire the execution desk on ``store`` (nothing published: no relay)."""
+    broker = alpaca_broker(url)
+    agent, control, sync = _execution(store, broker, InMemoryEventBus(), clock, retry)
+    return BackendDesk(store, broker, agent, sync, control)
+
+
+def _execution(
+    store: MemoryBooks | Store,
+    broker: AlpacaPaperBroker,
+    bus: InMemoryEventBus,
+    clock: Clock,
+    retry: RetryPolicy,
+) -> tuple[ExecutionAgent, TradingControl, SyncWorker]:
+    agent = ExecutionAgent(
+        broker,
+        store,
+        bus,
+        clock,
+        retry=retry,
+        fill_polls=2,
+        fill_poll_s=0.0,
+        sector_of=lambda _: "Information Technology",
+    )
+    control = TradingControl(store, bus, clock)
+    return agent, control, SyncWorker(broker, store, bus, clock, control, agent)
+
+
 async def build_alpaca_desk(
     db_url: str,
     url: str,
@@ -69,22 +113,11 @@ async def build_alpaca_desk(
     store.publish_to(relay)
     await relay.start()
     broker = alpaca_broker(url, read_timeout_s=read_timeout_s)
-    agent = ExecutionAgent(
-        broker,
-        store,
-        bus,
-        clock,
-        retry=retry,
-        fill_polls=2,
-        fill_poll_s=0.0,
-        sector_of=lambda _: "Information Technology",
-    )
-    control = TradingControl(store, bus, clock)
-    sync = SyncWorker(broker, store, bus, clock, control, agent)
+    agent, control, sync = _execution(store, broker, bus, clock, retry)
     return AlpacaDesk(store, broker, agent, sync, control)
 
 
-async def approve(store: Store, ticker: str, now: datetime, **kw: object) -> RiskApproved:
+async def approve(store: OrderStore, ticker: str, now: datetime, **kw: object) -> RiskApproved:
     """Return an approval whose decision row exists (orders reference their decision)."""
     a = approval(ticker, now, **kw)  # type: ignore[arg-type]
     async with store.tx() as tx:

@@ -1,5 +1,7 @@
 """The unit-of-work port in memory (``swingdesk.unit_of_work``): ``MemoryBooks`` is a
-``TradingStateStore``, an ``AccountStore``, an ``Outbox`` and a ``DecisionStore``.
+``TradingStateStore``, an ``AccountStore``, an ``Outbox``, a ``DecisionStore`` and, with
+``memory_orders`` and ``memory_order_writes``, the ``ExecutionBooks`` (orders, fills,
+positions) and the ``ReconcilerBooks``.
 
 Writers are serialised by one lock held for the whole unit (what ``lock_head`` does on a
 database); staged changes and the events and journal entries recorded meanwhile become
@@ -17,9 +19,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from tests.fakes.memory_order_writes import MemoryOrderWrites
+from tests.fakes.memory_orders import MemoryOrderReads, OrderBook
+
 from swingdesk.domain.enums import DecisionStatus, TradingState
 from swingdesk.domain.events import Event, TradingStateChanged
-from swingdesk.unit_of_work import BookFacts, DecisionStages, OutboxMessage, StoredPosition
+from swingdesk.unit_of_work import BookFacts, DecisionStages, OutboxMessage
 
 
 @dataclass(frozen=True)
@@ -48,11 +53,12 @@ class AccountMark:
     start_of_day_equity: Decimal
 
 
-class MemoryUnitOfWork:
+class MemoryUnitOfWork(MemoryOrderWrites):
     """One unit over the in-memory books: staged until its commit."""
 
     def __init__(self, books: MemoryBooks) -> None:
         self._books = books
+        self.committed, self.staged = books.book, OrderBook()
         self.changes: list[TradingStateChanged] = []
         self.marks: list[AccountMark] = []
         self.decisions: dict[UUID, DecisionRecord] = {}
@@ -156,16 +162,15 @@ class MemoryUnitOfWork:
         )
 
 
-class MemoryBooks:
+class MemoryBooks(MemoryOrderReads):
     """The committed books in memory, and what was published after each commit."""
 
     def __init__(self) -> None:
         self.changes: list[TradingStateChanged] = []
         self.marks: list[AccountMark] = []
-        self.positions: dict[str, StoredPosition] = {}
+        self.book = OrderBook()
         self.decisions: dict[UUID, DecisionRecord] = {}
         self.stages: dict[UUID, DecisionStages] = {}
-        self.last_order_at: dict[str, datetime] = {}
         self.journal: list[dict[str, Any]] = []
         self.outbox: list[OutboxMessage] = []
         self.published: list[Event] = []
@@ -180,6 +185,7 @@ class MemoryBooks:
             self.changes.extend(unit.changes)
             self.marks.extend(unit.marks)
             self.decisions.update(unit.decisions)
+            self.book.commit(unit.staged)
             self.journal.extend(unit.journal)
             # As the store writes its outbox: the events first, then the journal entries.
             bodies = [(_topic(e), e.model_dump(mode="json")) for e in unit.events]
@@ -196,12 +202,16 @@ class MemoryBooks:
         """Return our side of the account, as the SQLAlchemy store reads it."""
         todays = [m for m in self.marks if m.session_date == session_date]
         return BookFacts(
-            positions=dict(self.positions),
+            positions={p.ticker: p for p in await self.positions()},
             high_water_mark=self.marks[-1].high_water_mark if self.marks else None,
             start_of_day_equity=todays[0].start_of_day_equity if todays else None,
             trading_state=await self.trading_state(),
-            last_order_at=dict(self.last_order_at),
+            last_order_at=self.last_order_at(),
         )
+
+    async def last_state_change(self) -> TradingStateChanged | None:
+        """Return the newest committed change of trading state."""
+        return self.changes[-1] if self.changes else None
 
     async def pending_decisions(self, *, before: datetime) -> list[UUID]:
         """Return the decisions still pending that started before ``before``."""

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 from tests.fakes.memory_uow import MemoryBooks
 
 from swingdesk.store import migrate
+from swingdesk.store import tables as t
 from swingdesk.store.store import OutboxMessage, Store
 
 #: The parameters of a fixture that runs each test on every backend.
@@ -26,6 +28,8 @@ class Backend:
     published: Callable[[], list[str]]
     #: The equity of each stored account mark, oldest first.
     equity_marks: Callable[[], Awaitable[list[Decimal]]]
+    #: The ids of the stored fills, in id order.
+    fill_ids: Callable[[], Awaitable[list[str]]]
 
 
 class _Recorder:
@@ -45,7 +49,12 @@ async def open_backend(kind: str, request: pytest.FixtureRequest) -> AsyncIterat
         async def memory_marks() -> list[Decimal]:
             return [m.equity for m in books.marks]
 
-        yield Backend(books, lambda: [str(e.event_id) for e in books.published], memory_marks)
+        async def memory_fills() -> list[str]:
+            return sorted(books.book.fills)
+
+        yield Backend(
+            books, lambda: [str(e.event_id) for e in books.published], memory_marks, memory_fills
+        )
         return
     url: str = request.getfixturevalue("sqlite_url" if kind == "sqlite" else "pg_url")
     migrate.upgrade(url)
@@ -56,11 +65,18 @@ async def open_backend(kind: str, request: pytest.FixtureRequest) -> AsyncIterat
     async def stored_marks() -> list[Decimal]:
         return [row.equity for row in await store.equity_history(limit=1000)]
 
+    async def stored_fills() -> list[str]:
+        async with store.read() as session:
+            return list(
+                (await session.scalars(select(t.FillRow.fill_id).order_by("fill_id"))).all()
+            )
+
     try:
         yield Backend(
             store,
             lambda: [m.payload["event_id"] for m in recorder.messages if m.topic != "audit"],
             stored_marks,
+            stored_fills,
         )
     finally:
         await store.close()

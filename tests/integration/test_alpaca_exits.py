@@ -1,6 +1,6 @@
 """Trailing stops and partial closes against the fake Alpaca: the fake's ``trailing_stop`` checked
 with alpaca-py's own client and models, then our adapter and execution desk on top of it
-(SQLite and PostgreSQL)."""
+(over the unit-of-work backends: memory, SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from alpaca.trading.client import TradingClient
 from alpaca.trading.enums import OrderSide, OrderStatus, OrderType, TimeInForce
 from alpaca.trading.models import Order
 from alpaca.trading.requests import MarketOrderRequest, TrailingStopOrderRequest
-from tests.fakes.alpaca_desk import AlpacaDesk, approve, build_alpaca_desk
+from tests.fakes.alpaca_desk import BackendDesk, approve, backend_desk
 from tests.fakes.fake_alpaca import KEY, OPEN, SECRET, FakeAlpaca, FakeOrder
+from tests.fakes.uow_backends import BACKENDS, open_backend
 
 from swingdesk.adapters.clock import SystemClock
 from swingdesk.domain.enums import Intent
@@ -35,12 +36,13 @@ def sdk(fake: FakeAlpaca) -> TradingClient:
     return client
 
 
-@pytest.fixture
-async def desk(db_url: str, fake: FakeAlpaca) -> AsyncIterator[AlpacaDesk]:
-    d = await build_alpaca_desk(db_url, fake.url, SystemClock())
-    assert await d.sync.startup() is not None
-    yield d
-    await d.close()
+@pytest.fixture(params=BACKENDS)
+async def desk(request: pytest.FixtureRequest, fake: FakeAlpaca) -> AsyncIterator[BackendDesk]:
+    async with open_backend(request.param, request) as backend:
+        d = backend_desk(backend.store, fake.url, SystemClock())
+        assert await d.sync.startup() is not None
+        yield d
+        await d.broker.close()
 
 
 def _buy(sdk: TradingClient, qty: int = 10) -> None:
@@ -99,7 +101,7 @@ def test_sdk_when_trailing_stop_without_trail_then_422(sdk: TradingClient) -> No
 
 
 async def test_entry_when_trailing_configured_then_alpaca_holds_one_trailing_stop(
-    desk: AlpacaDesk, fake: FakeAlpaca
+    desk: BackendDesk, fake: FakeAlpaca
 ) -> None:
     desk.agent.stops.trail = TrailSpec(pct=Decimal("0.05"))
     fake.set_price("AAPL", Decimal(100))
@@ -124,7 +126,7 @@ async def test_entry_when_trailing_configured_then_alpaca_holds_one_trailing_sto
 
 @pytest.mark.parametrize("trailing", [False, True], ids=["fixed", "trailing"])
 async def test_partial_close_when_alpaca_then_stop_resized_to_the_remainder(
-    desk: AlpacaDesk, fake: FakeAlpaca, trailing: bool
+    desk: BackendDesk, fake: FakeAlpaca, trailing: bool
 ) -> None:
     if trailing:
         desk.agent.stops.trail = TrailSpec(price=Decimal(4))

@@ -41,8 +41,7 @@ from swingdesk.execution.protection import StopKeeper, ended_partly_filled
 from swingdesk.execution.reconciliation import PositionCorrection
 from swingdesk.execution.retry import RetryPolicy
 from swingdesk.ports import Broker, BrokerOrder, BrokerPosition, Clock, EventBus
-from swingdesk.store import tables
-from swingdesk.store.store import Store
+from swingdesk.unit_of_work import BookedOrder, ExecutionBooks
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +71,7 @@ class ExecutionAgent:
     def __init__(
         self,
         broker: Broker,
-        store: Store,
+        store: ExecutionBooks,
         bus: EventBus,
         clock: Clock,
         *,
@@ -371,7 +370,7 @@ def order_request_for(approval: RiskApproved, client_order_id: str, now: datetim
     )
 
 
-def _request_from_row(row: tables.OrderRow, approval: RiskApproved | None) -> OrderRequest:
+def _request_from_row(row: BookedOrder, approval: RiskApproved | None) -> OrderRequest:
     return OrderRequest(
         decision_id=UUID(row.decision_id) if row.decision_id else uuid4(),
         ts_event=row.created_at,

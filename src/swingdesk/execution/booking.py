@@ -12,14 +12,13 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from swingdesk.domain.enums import Intent, OrderSide, OrderStatus
+from swingdesk.domain.enums import Intent, OrderSide
 from swingdesk.domain.events import Event, FillEvent, OrderResponseStatus
 from swingdesk.domain.orders import fill_between
 from swingdesk.execution.reconciliation import CorrectionKind, PositionCorrection
 from swingdesk.execution.reconciliation import flatten as flatten_orders
 from swingdesk.ports import BrokerOrder, Clock, EventBus
-from swingdesk.store import tables
-from swingdesk.store.store import Store, Tx
+from swingdesk.unit_of_work import BookedOrder, BookingUnitOfWork, ExecutionBooks
 
 SectorOf = Callable[[str], str | None]
 
@@ -27,7 +26,9 @@ SectorOf = Callable[[str], str | None]
 class Booker:
     """Writes broker reports into our books, one transaction per report."""
 
-    def __init__(self, store: Store, bus: EventBus, clock: Clock, sector_of: SectorOf) -> None:
+    def __init__(
+        self, store: ExecutionBooks, bus: EventBus, clock: Clock, sector_of: SectorOf
+    ) -> None:
         self.store = store
         self.bus = bus
         self.clock = clock
@@ -37,32 +38,32 @@ class Booker:
         """Record the broker's view of an order (and its legs); return the new events."""
         events: list[Event] = []
         async with self.store.tx() as tx:
-            row = await tx.session.get(tables.OrderRow, order.client_order_id, with_for_update=True)
+            row = await tx.booked_order(order.client_order_id, lock=True)
             if row is None:
                 raise LookupError(f"order {order.client_order_id} is not stored")
             await self._book_one(tx, row, order, sector, events)
             for leg in order.legs:
-                leg_row = await tx.session.get(tables.OrderRow, leg.client_order_id)
+                leg_row = await tx.booked_order(leg.client_order_id)
                 if leg_row is None:
                     leg_row = await self._add_leg(tx, row, leg)
                 elif leg_row.external and not row.external:
-                    await self._reclaim_leg(tx, row, leg_row)
+                    leg_row = await self._reclaim_leg(tx, row, leg_row)
                 await self._book_one(tx, leg_row, leg, None, events)
             tx.record(*events)
         return events
 
-    async def _add_leg(self, tx: Tx, parent: tables.OrderRow, leg: BrokerOrder) -> tables.OrderRow:
+    async def _add_leg(
+        self, tx: BookingUnitOfWork, parent: BookedOrder, leg: BrokerOrder
+    ) -> BookedOrder:
         now = self.clock.now()
-        row = await tx.add_broker_order(
+        # Its status is booked from scratch: its history starts with the broker's first report.
+        row = await tx.add_leg(
             leg,
+            parent_client_order_id=parent.client_order_id,
             decision_id=parent.decision_id,
-            intent=Intent.SELL_TO_CLOSE,
             external=parent.external,
             now=now,
-            parent_client_order_id=parent.client_order_id,
         )
-        # Book its status from scratch so its history starts with the broker's first report.
-        row.status = OrderStatus.NEW.value
         await tx.audit(
             "order.stop_leg",
             f"protective stop {leg.client_order_id}: {leg.side.value} {leg.qty} {leg.ticker} "
@@ -80,15 +81,19 @@ class Booker:
         )
         return row
 
-    async def _reclaim_leg(self, tx: Tx, parent: tables.OrderRow, leg_row: tables.OrderRow) -> None:
+    async def _reclaim_leg(
+        self, tx: BookingUnitOfWork, parent: BookedOrder, leg_row: BookedOrder
+    ) -> BookedOrder:
         """Own again a leg of ours that was imported as external (it belongs to our entry):
         from here on its fills are booked, not left to reconciliation as drift."""
         now = self.clock.now()
-        leg_row.external, leg_row.decision_id = False, parent.decision_id
-        leg_row.parent_client_order_id = parent.client_order_id
         # Its history is booked anew from the broker's report, fills included.
-        leg_row.status, leg_row.filled_qty, leg_row.filled_avg_price = "new", Decimal(0), None
-        leg_row.updated_at = now
+        reclaimed = await tx.reclaim_leg(
+            leg_row.client_order_id,
+            parent_client_order_id=parent.client_order_id,
+            decision_id=parent.decision_id,
+            now=now,
+        )
         await tx.audit(
             "order.leg_reclaimed",
             f"{leg_row.client_order_id} is the protective stop leg of our "
@@ -101,6 +106,7 @@ class Booker:
                 "parent_client_order_id": parent.client_order_id,
             },
         )
+        return reclaimed
 
     async def import_external(self, order: BrokerOrder) -> None:
         """Store a broker order that is not ours (and its legs), tracked but never adopted."""
@@ -168,8 +174,8 @@ class Booker:
 
     async def _book_one(
         self,
-        tx: Tx,
-        row: tables.OrderRow,
+        tx: BookingUnitOfWork,
+        row: BookedOrder,
         order: BrokerOrder,
         sector: str | None,
         events: list[Event],
@@ -189,7 +195,7 @@ class Booker:
                 actor="broker",
                 payload={"client_order_id": row.client_order_id, "qty": str(order.qty)},
             )
-            row.qty = order.qty
+            await tx.resize_order(row.client_order_id, order.qty)
         booked_qty, booked_avg = row.filled_qty, row.filled_avg_price
         if order.status.value != row.status or order.broker_order_id != row.broker_order_id:
             events.append(await self._book_status(tx, row, order, decision_id, now))
@@ -200,7 +206,7 @@ class Booker:
                 events.append(fill)
 
     async def _track_external(
-        self, tx: Tx, row: tables.OrderRow, order: BrokerOrder, now: datetime
+        self, tx: BookingUnitOfWork, row: BookedOrder, order: BrokerOrder, now: datetime
     ) -> None:
         """External orders are tracked, never adopted: positions follow reconciliation."""
         if row.status == order.status.value and row.filled_qty == order.filled_qty:
@@ -212,11 +218,21 @@ class Booker:
             actor="broker",
             payload={"client_order_id": row.client_order_id, "status": order.status.value},
         )
-        row.status, row.updated_at = order.status.value, now
-        row.filled_qty, row.filled_avg_price = order.filled_qty, order.filled_avg_price
+        await tx.track_external(
+            row.client_order_id,
+            status=order.status,
+            filled_qty=order.filled_qty,
+            filled_avg_price=order.filled_avg_price,
+            now=now,
+        )
 
     async def _book_status(
-        self, tx: Tx, row: tables.OrderRow, order: BrokerOrder, decision_id: UUID, now: datetime
+        self,
+        tx: BookingUnitOfWork,
+        row: BookedOrder,
+        order: BrokerOrder,
+        decision_id: UUID,
+        now: datetime,
     ) -> OrderResponseStatus:
         status = OrderResponseStatus(
             decision_id=decision_id,
@@ -240,8 +256,8 @@ class Booker:
 
     async def _book_fill(
         self,
-        tx: Tx,
-        row: tables.OrderRow,
+        tx: BookingUnitOfWork,
+        row: BookedOrder,
         order: BrokerOrder,
         new_fill: tuple[Decimal, Decimal],
         decision_id: UUID,

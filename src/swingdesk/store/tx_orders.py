@@ -11,9 +11,9 @@ from swingdesk.domain.enums import Intent, OrderSide, OrderStatus
 from swingdesk.domain.events import FillEvent, OrderRequest, OrderResponseStatus
 from swingdesk.domain.orders import accumulate_fill, reported_status
 from swingdesk.domain.portfolio import PositionState, apply_fill
-from swingdesk.ports import BrokerOrder
 from swingdesk.store import tables
 from swingdesk.store.tx_journal import JournalTx
+from swingdesk.unit_of_work import ReportedOrder
 
 
 class OrderWrites(JournalTx):
@@ -144,7 +144,7 @@ class OrderWrites(JournalTx):
 
     async def add_broker_order(
         self,
-        order: BrokerOrder,
+        order: ReportedOrder,
         *,
         decision_id: str | None,
         intent: Intent,
@@ -176,6 +176,73 @@ class OrderWrites(JournalTx):
         )
         self.session.add(row)
         await self.session.flush()
+        return row
+
+    async def booked_order(
+        self, client_order_id: str, *, lock: bool = False
+    ) -> tables.OrderRow | None:
+        """Return an order as this transaction sees it; with ``lock``, locked until it ends."""
+        return await self.session.get(tables.OrderRow, client_order_id, with_for_update=lock)
+
+    async def add_leg(
+        self,
+        leg: ReportedOrder,
+        *,
+        parent_client_order_id: str,
+        decision_id: str | None,
+        external: bool,
+        now: datetime,
+    ) -> tables.OrderRow:
+        """Store an order's protective stop leg, its status booked from NEW."""
+        row = await self.add_broker_order(
+            leg,
+            decision_id=decision_id,
+            intent=Intent.SELL_TO_CLOSE,
+            external=external,
+            now=now,
+            parent_client_order_id=parent_client_order_id,
+        )
+        row.status = OrderStatus.NEW.value
+        return row
+
+    async def reclaim_leg(
+        self,
+        client_order_id: str,
+        *,
+        parent_client_order_id: str,
+        decision_id: str | None,
+        now: datetime,
+    ) -> tables.OrderRow:
+        """Own again a leg of ours stored as external, nothing of it booked yet."""
+        row = await self._stored(client_order_id)
+        row.external, row.decision_id = False, decision_id
+        row.parent_client_order_id = parent_client_order_id
+        row.status, row.filled_qty, row.filled_avg_price = "new", Decimal(0), None
+        row.updated_at = now
+        return row
+
+    async def resize_order(self, client_order_id: str, qty: Decimal) -> None:
+        """Record the quantity the broker now reports for an order (a resized leg)."""
+        (await self._stored(client_order_id)).qty = qty
+
+    async def track_external(
+        self,
+        client_order_id: str,
+        *,
+        status: OrderStatus,
+        filled_qty: Decimal,
+        filled_avg_price: Decimal | None,
+        now: datetime,
+    ) -> None:
+        """Record the broker's figures for an external order (never booked as fills)."""
+        row = await self._stored(client_order_id)
+        row.status, row.updated_at = status.value, now
+        row.filled_qty, row.filled_avg_price = filled_qty, filled_avg_price
+
+    async def _stored(self, client_order_id: str) -> tables.OrderRow:
+        row = await self.session.get(tables.OrderRow, client_order_id)
+        if row is None:
+            raise LookupError(f"order {client_order_id} is not stored")
         return row
 
     async def set_position(

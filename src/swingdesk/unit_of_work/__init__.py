@@ -6,13 +6,15 @@ grows one repository at a time; so far: the trading state (``TradingControl``), 
 marks (``PortfolioService``), the outbox (``OutboxRelay``), decisions as far as settling
 interrupted ones and explaining one need, each stage of the decision pipeline, what
 reconciliation, the stop keeper and notifications read, the records execution
-keeps of its orders (``OrderStore``), the book lock (``SerialBook``), and the API's read
+keeps of its orders (``OrderStore``), what it books of the broker's reports
+(``ExecutionBooks``, in ``booking``), the book lock (``SerialBook``), and the API's read
 views (``ReadViews``, in ``reads``).
 Implementations: the SQLAlchemy ``store.Store`` (SQLite and PostgreSQL) and, in the tests,
 ``tests/fakes/memory_uow.py``. ``records`` holds what is read back, ``units`` the units of
 work and the stores that open them.
 """
 
+from swingdesk.unit_of_work.booking import BookingUnitOfWork, ExecutionBooks
 from swingdesk.unit_of_work.reads import (
     DecisionFilter,
     DecisionLine,
@@ -25,9 +27,12 @@ from swingdesk.unit_of_work.reads import (
     SnapshotEntry,
 )
 from swingdesk.unit_of_work.records import (
+    BookedHolding,
+    BookedOrder,
     BookFacts,
     DecisionRecord,
     DecisionStages,
+    ReportedOrder,
     StoredHolding,
     StoredOrder,
     StoredPosition,
@@ -60,6 +65,9 @@ __all__ = [
     "AccountStore",
     "AccountUnitOfWork",
     "BookFacts",
+    "BookedHolding",
+    "BookedOrder",
+    "BookingUnitOfWork",
     "DecisionArchive",
     "DecisionFilter",
     "DecisionLine",
@@ -68,6 +76,7 @@ __all__ = [
     "DecisionStore",
     "DecisionUnitOfWork",
     "EquityMark",
+    "ExecutionBooks",
     "FillFact",
     "JobCursor",
     "JournalUnitOfWork",
@@ -84,6 +93,7 @@ __all__ = [
     "ProcessBook",
     "ReadViews",
     "ReconcilerBooks",
+    "ReportedOrder",
     "SerialBook",
     "SignalEntry",
     "SnapshotEntry",

@@ -12,7 +12,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from swingdesk.domain.enums import Action, TradingState
+from swingdesk.domain.enums import (
+    Action,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    TimeInForce,
+    TradingState,
+)
 
 
 class StoredPosition(Protocol):
@@ -152,6 +159,124 @@ class StoredHolding(Protocol):
     @property
     def avg_price(self) -> Decimal:
         """Return the average entry price."""
+        ...
+
+
+class BookedOrder(StoredOrder, Protocol):
+    """An order with everything execution books against it (and resends it from)."""
+
+    @property
+    def intent(self) -> str:
+        """Return the intent (open or close), as its wire value."""
+        ...
+
+    @property
+    def qty(self) -> Decimal:
+        """Return the quantity ordered (0 for an external order placed by amount)."""
+        ...
+
+    @property
+    def time_in_force(self) -> str:
+        """Return the time in force, as its wire value."""
+        ...
+
+    @property
+    def stop_price(self) -> Decimal | None:
+        """Return the stop price (an entry's protective stop, a stop order's trigger)."""
+        ...
+
+    @property
+    def reference_price(self) -> Decimal | None:
+        """Return the price risk sized the order at, if known."""
+        ...
+
+    @property
+    def broker_order_id(self) -> str | None:
+        """Return the broker's id of the order, once known."""
+        ...
+
+    @property
+    def filled_avg_price(self) -> Decimal | None:
+        """Return the average price of what our books have booked as filled."""
+        ...
+
+    @property
+    def error_code(self) -> str | None:
+        """Return the stable code of a rejection, if rejected."""
+        ...
+
+    @property
+    def created_at(self) -> datetime:
+        """Return when our books first stored the order."""
+        ...
+
+
+class BookedHolding(StoredHolding, StoredPosition, Protocol):
+    """A position as our books hold it, with what they keep beyond the broker's figures."""
+
+
+class ReportedOrder(Protocol):
+    """What the broker reports of an order, as far as our books store it (a stop leg, an
+    external order); ``ports.BrokerOrder`` is one."""
+
+    @property
+    def client_order_id(self) -> str:
+        """Return the client order id."""
+        ...
+
+    @property
+    def broker_order_id(self) -> str:
+        """Return the broker's id of the order."""
+        ...
+
+    @property
+    def ticker(self) -> str:
+        """Return the ticker."""
+        ...
+
+    @property
+    def side(self) -> OrderSide:
+        """Return the side."""
+        ...
+
+    @property
+    def qty(self) -> Decimal:
+        """Return the quantity (0 for an order placed by amount)."""
+        ...
+
+    @property
+    def notional(self) -> Decimal | None:
+        """Return the amount of an order placed by amount."""
+        ...
+
+    @property
+    def type(self) -> OrderType:
+        """Return the order type."""
+        ...
+
+    @property
+    def time_in_force(self) -> TimeInForce:
+        """Return the time in force."""
+        ...
+
+    @property
+    def stop_price(self) -> Decimal | None:
+        """Return the stop price, if any."""
+        ...
+
+    @property
+    def status(self) -> OrderStatus:
+        """Return the status the broker reports."""
+        ...
+
+    @property
+    def filled_qty(self) -> Decimal:
+        """Return the quantity the broker reports filled."""
+        ...
+
+    @property
+    def filled_avg_price(self) -> Decimal | None:
+        """Return the average price the broker reports for the filled part."""
         ...
 
 
