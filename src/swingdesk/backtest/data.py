@@ -22,12 +22,12 @@ import numpy as np
 import numpy.typing as npt
 
 from swingdesk.adapters.csv_market import Bars, CsvMarket
+from swingdesk.backtest.batch_atr import decision_atr_batch
 from swingdesk.marketdata.indicators import (
     ADV_PERIOD,
     SMA_LONG,
     SMA_SHORT,
     FloatArray,
-    decision_atr_values,
     rolling_mean_values,
 )
 from swingdesk.marketdata.snapshot import Figures
@@ -89,9 +89,11 @@ def build_series(
 ) -> list[Series]:
     """Return every ticker's indicator arrays and per-session candidate mask."""
     out = []
-    for ticker in tickers:
-        bars = market.bars(ticker)
-        atr = decision_atr_values(bars.high, bars.low, bars.close)
+    all_bars = [market.bars(ticker) for ticker in tickers]
+    atrs = decision_atr_batch(
+        [b.high for b in all_bars], [b.low for b in all_bars], [b.close for b in all_bars]
+    )
+    for ticker, bars, atr in zip(tickers, all_bars, atrs, strict=True):
         sma_20 = rolling_mean_values(bars.close, SMA_SHORT)
         sma_50 = rolling_mean_values(bars.close, SMA_LONG)
         adv_20 = rolling_mean_values(bars.volume, ADV_PERIOD)
