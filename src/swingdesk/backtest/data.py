@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
@@ -59,6 +60,20 @@ class Series:
     sure_buy: Mask
     #: Per bar: close, ATR-14, SMA-20, SMA-50, ADV-20, volume (one row read per snapshot).
     table: FloatArray
+    #: Per bar: the rule analyst's trend is surely intact for a held position (``exit_holds``).
+    trend_holds: Mask
+
+    def surely_holds(self, end: int, stop: Decimal | None) -> bool:
+        """Say whether the rule analyst, holding a position whose stop is ``stop``, surely
+        HOLDs on the figures of the first ``end`` bars: its trend intact and the price above
+        the stop, each by more than the snapshot's rounding can move them (``rules._exit``).
+
+        False means only "not sure": the rule itself decides.
+        """
+        if end == 0 or stop is None or not self.trend_holds[end - 1]:
+            return False
+        close = float(self.table[end - 1, 0])
+        return close - float(stop) > _TOL + 1e-9 * abs(close)
 
     def figures(self, end: int) -> Figures:
         """Return the figures of the newest of the first ``end`` bars (none when ``end`` is 0)."""
@@ -110,9 +125,10 @@ def build_series(
         sure_bar = sure_buys(strategy, bars.close, atr, sma_20, sma_50) & per_bar
         sure_buy = np.where(ends > 0, sure_bar[newest], False)
         table = np.column_stack([bars.close, atr, sma_20, sma_50, adv_20, bars.volume])
+        holds = exit_holds(strategy, bars.close, sma_20, sma_50)
         out.append(
             Series(ticker, market.profile(ticker), bars, atr, sma_20, sma_50, adv_20, ends,
-                   candidate, sure_buy, np.asarray(table, dtype=np.float64))
+                   candidate, sure_buy, np.asarray(table, dtype=np.float64), holds)
         )  # fmt: skip
     return out
 
@@ -180,6 +196,27 @@ def sure_buys(
         )
         sure[1:] = usable & uptrend & (pullback | breakout)
     return sure
+
+
+def exit_holds(
+    strategy: ApiStrategy, close: FloatArray, sma_20: FloatArray, sma_50: FloatArray
+) -> Mask:
+    """Return, per bar, whether the rule analyst's trend surely holds for a position: the
+    price and both SMAs round to usable values, the price is above the SMA-50 and the SMA-20
+    above the SMA-50, each by more than rounding can move them (``rules._exit`` then HOLDs
+    unless the stop is hit; ``Series.surely_holds`` checks that part).
+
+    Only for the stock rule analyst; any other strategy gets none, and decides every held
+    ticker-day itself.
+    """
+    if type(strategy) is not RulesStrategy:
+        return np.zeros(close.size, dtype=np.bool_)
+    tol = _TOL + 1e-9 * np.abs(close)
+    with np.errstate(invalid="ignore"):
+        usable = (close > tol) & (sma_20 > tol) & (sma_50 > tol)
+        usable &= np.isfinite(close + sma_20 + sma_50)
+        trend = (close - sma_50 > tol) & (sma_20 - sma_50 > tol)
+    return np.asarray(usable & trend, dtype=np.bool_)
 
 
 def crossover_candidates(sma_20: FloatArray, sma_50: FloatArray) -> Mask:
