@@ -96,39 +96,74 @@ class Series:
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
+@dataclass(frozen=True, slots=True)
+class Indicators:
+    """One ticker's bars and desk indicators: a function of its data alone, so a loaded
+    market keeps them for every run on it (an optimisation runs hundreds)."""
+
+    bars: Bars
+    atr: FloatArray
+    sma_20: FloatArray
+    sma_50: FloatArray
+    adv_20: FloatArray
+    #: Per bar: close, ATR-14, SMA-20, SMA-50, ADV-20, volume (one row read per snapshot).
+    table: FloatArray
+
+
+def indicators_of(
+    market: CsvMarket, tickers: tuple[str, ...], cache: dict[str, Indicators] | None = None
+) -> list[Indicators]:
+    """Return each ticker's indicators, computing (and keeping in ``cache``) only those it
+    does not hold yet for the very bars the market gives now."""
+    known = {} if cache is None else cache
+    all_bars = [market.bars(ticker) for ticker in tickers]
+    todo = [i for i, (t, b) in enumerate(zip(tickers, all_bars, strict=True))
+            if t not in known or known[t].bars is not b]  # fmt: skip
+    atrs = decision_atr_batch(
+        [all_bars[i].high for i in todo],
+        [all_bars[i].low for i in todo],
+        [all_bars[i].close for i in todo],
+    )
+    for i, atr in zip(todo, atrs, strict=True):
+        bars = all_bars[i]
+        sma_20 = rolling_mean_values(bars.close, SMA_SHORT)
+        sma_50 = rolling_mean_values(bars.close, SMA_LONG)
+        adv_20 = rolling_mean_values(bars.volume, ADV_PERIOD)
+        table = np.column_stack([bars.close, atr, sma_20, sma_50, adv_20, bars.volume])
+        known[tickers[i]] = Indicators(
+            bars, atr, sma_20, sma_50, adv_20, np.asarray(table, dtype=np.float64)
+        )
+    return [known[t] for t in tickers]
+
+
 def build_series(
     market: CsvMarket,
     tickers: tuple[str, ...],
     session_days: npt.NDArray[np.int64],
     strategy: ApiStrategy,
+    cache: dict[str, Indicators] | None = None,
 ) -> list[Series]:
-    """Return every ticker's indicator arrays and per-session candidate mask."""
+    """Return every ticker's indicator arrays and per-session candidate mask (the indicators
+    from ``cache`` where it has them, see ``indicators_of``)."""
     out = []
-    all_bars = [market.bars(ticker) for ticker in tickers]
-    atrs = decision_atr_batch(
-        [b.high for b in all_bars], [b.low for b in all_bars], [b.close for b in all_bars]
-    )
-    for ticker, bars, atr in zip(tickers, all_bars, atrs, strict=True):
-        sma_20 = rolling_mean_values(bars.close, SMA_SHORT)
-        sma_50 = rolling_mean_values(bars.close, SMA_LONG)
-        adv_20 = rolling_mean_values(bars.volume, ADV_PERIOD)
+    for ticker, ind in zip(tickers, indicators_of(market, tickers, cache), strict=True):
+        bars, atr, sma_20, sma_50 = ind.bars, ind.atr, ind.sma_20, ind.sma_50
         ends = np.searchsorted(bars.days, session_days, side="right").astype(np.int64)
         if isinstance(strategy, RulesStrategy):
             per_bar = candidate_bars(strategy, bars.close, atr, sma_20, sma_50)
         else:
             frame = signal_frame(bars.days, bars.open, bars.high, bars.low, bars.close,
-                                 bars.volume, atr, sma_20, sma_50, adv_20)  # fmt: skip
+                                 bars.volume, atr, sma_20, sma_50, ind.adv_20)  # fmt: skip
             per_bar = entry_mask(strategy.spec, frame, strategy.values)
         # A session before the first bar has no price: no entry can be judged.
         newest = np.maximum(ends - 1, 0)
         candidate = np.where(ends > 0, per_bar[newest], False)
         sure_bar = sure_buys(strategy, bars.close, atr, sma_20, sma_50) & per_bar
         sure_buy = np.where(ends > 0, sure_bar[newest], False)
-        table = np.column_stack([bars.close, atr, sma_20, sma_50, adv_20, bars.volume])
         holds = exit_holds(strategy, bars.close, sma_20, sma_50)
         out.append(
-            Series(ticker, market.profile(ticker), bars, atr, sma_20, sma_50, adv_20, ends,
-                   candidate, sure_buy, np.asarray(table, dtype=np.float64), holds)
+            Series(ticker, market.profile(ticker), bars, atr, sma_20, sma_50, ind.adv_20, ends,
+                   candidate, sure_buy, ind.table, holds)
         )  # fmt: skip
     return out
 

@@ -98,7 +98,7 @@ async def run_on_market(
             )
     limits = risk_limits_for(params, settings_for(params, data_dir(params)).risk_limits())
     days = np.array([day_number(d) for d in market.sessions], dtype=np.int64)
-    series = build_series(market.provider, tickers, days, strategy)
+    series = build_series(market.provider, tickers, days, strategy, market.indicators)
     if not isinstance(strategy, RulesStrategy) and strategy.spec.has_signals():
         from swingdesk.backtest.parity import check_parity, require_parity
 
