@@ -1,7 +1,9 @@
 """Backtest speed on ../shared/data/market: the fast engine, and backtrader on the same rule.
 
 1. The desk's rule analyst over every ticker and session (505 x 1,259), every risk rule
-   evaluated: data load time, run time, ticker-days per second, peak memory.
+   evaluated: data load time, run time (wall and CPU; target <= 1.0 s, issue 18), the same
+   run again on the loaded market (as an optimisation's next trial), ticker-days per
+   second, peak memory.
 2. The SMA-20/50 crossover with risk profile "buying-power-only" (1% risk to a 2 x ATR-14
    stop, capped at 5% of equity, entries and exits at the next open, stop at entry - 2 ATR)
    in swingdesk and in backtrader, same data, same run; wall times, ratio and trade counts.
@@ -28,7 +30,8 @@ from swingdesk.backtest.result import BacktestParams
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "market"
 START, END = date(2013, 2, 8), date(2018, 2, 7)
-TARGET_RUN_S = 6.0
+#: Issue 18: an optimisation runs the full-universe rules backtest hundreds of times.
+TARGET_RUN_S = 1.0
 TARGET_TICKER_DAYS_PER_S = 100_000
 TARGET_PEAK_MB = 1024
 
@@ -46,8 +49,17 @@ async def _swingdesk(data: Path, strategy: str, profile: str) -> dict[str, Any]:
     params = BacktestParams(data, tickers, START, END, strategy=strategy, risk_profile=profile)
     gc.collect()
     t0 = time.perf_counter()
+    cpu0 = time.process_time()
     result = await run_on_market(market, params)
     run_s = time.perf_counter() - t0
+    cpu_s = time.process_time() - cpu0
+    # The same run again on the loaded market, as an optimisation's next trial runs it.
+    gc.collect()
+    t0 = time.perf_counter()
+    again = await run_on_market(market, params)
+    again_s = time.perf_counter() - t0
+    if again.days != result.days or again.fills != result.fills:
+        raise SystemExit("a second run on the same market gave another result")
     bars = sum(
         int(((b.days >= _day(START)) & (b.days <= _day(END))).sum())
         for b in (market.provider.bars(t) for t in tickers)
@@ -61,6 +73,8 @@ async def _swingdesk(data: Path, strategy: str, profile: str) -> dict[str, Any]:
         "bars_in_range": bars,
         "load_s": round(load_s, 3),
         "run_s": round(run_s, 3),
+        "run_cpu_s": round(cpu_s, 3),
+        "run_again_s": round(again_s, 3),
         "ticker_days_per_s": round(result.decisions / run_s),
         "approvals": result.approvals,
         "denials": dict(sorted(result.denials.items())),
@@ -163,7 +177,8 @@ def main() -> None:
         f"sessions = {rules['ticker_days_decided']:,} ticker-days "
         f"({rules['bars_in_range']:,} bars)\n"
         f"  load {rules['load_s']:.2f} s; run {rules['run_s']:.2f} s "
-        f"(target <= {TARGET_RUN_S:.0f} s); {rules['ticker_days_per_s']:,} ticker-days/s "
+        f"(target <= {TARGET_RUN_S:.1f} s; CPU {rules['run_cpu_s']:.2f} s; again on the loaded "
+        f"market {rules['run_again_s']:.2f} s); {rules['ticker_days_per_s']:,} ticker-days/s "
         f"(target >= {TARGET_TICKER_DAYS_PER_S:,}); peak RSS {rules['peak_rss_mb']:.0f} MB "
         f"(target <= {TARGET_PEAK_MB})\n"
         f"  approvals {rules['approvals']}, fills {rules['fills']}, trades {rules['trades']}, "

@@ -17,17 +17,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
 
 from swingdesk.adapters.csv_market import Bars, CsvMarket
+from swingdesk.backtest.batch_atr import decision_atr_batch
 from swingdesk.marketdata.indicators import (
     ADV_PERIOD,
     SMA_LONG,
     SMA_SHORT,
     FloatArray,
-    decision_atr_values,
     rolling_mean_values,
 )
 from swingdesk.marketdata.snapshot import Figures
@@ -59,6 +60,20 @@ class Series:
     sure_buy: Mask
     #: Per bar: close, ATR-14, SMA-20, SMA-50, ADV-20, volume (one row read per snapshot).
     table: FloatArray
+    #: Per bar: the rule analyst's trend is surely intact for a held position (``exit_holds``).
+    trend_holds: Mask
+
+    def surely_holds(self, end: int, stop: Decimal | None) -> bool:
+        """Say whether the rule analyst, holding a position whose stop is ``stop``, surely
+        HOLDs on the figures of the first ``end`` bars: its trend intact and the price above
+        the stop, each by more than the snapshot's rounding can move them (``rules._exit``).
+
+        False means only "not sure": the rule itself decides.
+        """
+        if end == 0 or stop is None or not self.trend_holds[end - 1]:
+            return False
+        close = float(self.table[end - 1, 0])
+        return close - float(stop) > _TOL + 1e-9 * abs(close)
 
     def figures(self, end: int) -> Figures:
         """Return the figures of the newest of the first ``end`` bars (none when ``end`` is 0)."""
@@ -81,36 +96,74 @@ class Series:
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
+@dataclass(frozen=True, slots=True)
+class Indicators:
+    """One ticker's bars and desk indicators: a function of its data alone, so a loaded
+    market keeps them for every run on it (an optimisation runs hundreds)."""
+
+    bars: Bars
+    atr: FloatArray
+    sma_20: FloatArray
+    sma_50: FloatArray
+    adv_20: FloatArray
+    #: Per bar: close, ATR-14, SMA-20, SMA-50, ADV-20, volume (one row read per snapshot).
+    table: FloatArray
+
+
+def indicators_of(
+    market: CsvMarket, tickers: tuple[str, ...], cache: dict[str, Indicators] | None = None
+) -> list[Indicators]:
+    """Return each ticker's indicators, computing (and keeping in ``cache``) only those it
+    does not hold yet for the very bars the market gives now."""
+    known = {} if cache is None else cache
+    all_bars = [market.bars(ticker) for ticker in tickers]
+    todo = [i for i, (t, b) in enumerate(zip(tickers, all_bars, strict=True))
+            if t not in known or known[t].bars is not b]  # fmt: skip
+    atrs = decision_atr_batch(
+        [all_bars[i].high for i in todo],
+        [all_bars[i].low for i in todo],
+        [all_bars[i].close for i in todo],
+    )
+    for i, atr in zip(todo, atrs, strict=True):
+        bars = all_bars[i]
+        sma_20 = rolling_mean_values(bars.close, SMA_SHORT)
+        sma_50 = rolling_mean_values(bars.close, SMA_LONG)
+        adv_20 = rolling_mean_values(bars.volume, ADV_PERIOD)
+        table = np.column_stack([bars.close, atr, sma_20, sma_50, adv_20, bars.volume])
+        known[tickers[i]] = Indicators(
+            bars, atr, sma_20, sma_50, adv_20, np.asarray(table, dtype=np.float64)
+        )
+    return [known[t] for t in tickers]
+
+
 def build_series(
     market: CsvMarket,
     tickers: tuple[str, ...],
     session_days: npt.NDArray[np.int64],
     strategy: ApiStrategy,
+    cache: dict[str, Indicators] | None = None,
 ) -> list[Series]:
-    """Return every ticker's indicator arrays and per-session candidate mask."""
+    """Return every ticker's indicator arrays and per-session candidate mask (the indicators
+    from ``cache`` where it has them, see ``indicators_of``)."""
     out = []
-    for ticker in tickers:
-        bars = market.bars(ticker)
-        atr = decision_atr_values(bars.high, bars.low, bars.close)
-        sma_20 = rolling_mean_values(bars.close, SMA_SHORT)
-        sma_50 = rolling_mean_values(bars.close, SMA_LONG)
-        adv_20 = rolling_mean_values(bars.volume, ADV_PERIOD)
+    for ticker, ind in zip(tickers, indicators_of(market, tickers, cache), strict=True):
+        bars, atr, sma_20, sma_50 = ind.bars, ind.atr, ind.sma_20, ind.sma_50
         ends = np.searchsorted(bars.days, session_days, side="right").astype(np.int64)
         if isinstance(strategy, RulesStrategy):
             per_bar = candidate_bars(strategy, bars.close, atr, sma_20, sma_50)
         else:
             frame = signal_frame(bars.days, bars.open, bars.high, bars.low, bars.close,
-                                 bars.volume, atr, sma_20, sma_50, adv_20)  # fmt: skip
+                                 bars.volume, atr, sma_20, sma_50, ind.adv_20)  # fmt: skip
             per_bar = entry_mask(strategy.spec, frame, strategy.values)
         # A session before the first bar has no price: no entry can be judged.
         newest = np.maximum(ends - 1, 0)
         candidate = np.where(ends > 0, per_bar[newest], False)
         sure_bar = sure_buys(strategy, bars.close, atr, sma_20, sma_50) & per_bar
         sure_buy = np.where(ends > 0, sure_bar[newest], False)
-        table = np.column_stack([bars.close, atr, sma_20, sma_50, adv_20, bars.volume])
+        holds = exit_holds(strategy, bars.close, sma_20, sma_50)
         out.append(
-            Series(ticker, market.profile(ticker), bars, atr, sma_20, sma_50, adv_20, ends,
-                   candidate, sure_buy, np.asarray(table, dtype=np.float64))
+            Series(ticker, market.profile(ticker), bars, atr, sma_20, sma_50, ind.adv_20, ends,
+                   candidate, sure_buy, ind.table, holds)
         )  # fmt: skip
     return out
 
@@ -178,6 +231,27 @@ def sure_buys(
         )
         sure[1:] = usable & uptrend & (pullback | breakout)
     return sure
+
+
+def exit_holds(
+    strategy: ApiStrategy, close: FloatArray, sma_20: FloatArray, sma_50: FloatArray
+) -> Mask:
+    """Return, per bar, whether the rule analyst's trend surely holds for a position: the
+    price and both SMAs round to usable values, the price is above the SMA-50 and the SMA-20
+    above the SMA-50, each by more than rounding can move them (``rules._exit`` then HOLDs
+    unless the stop is hit; ``Series.surely_holds`` checks that part).
+
+    Only for the stock rule analyst; any other strategy gets none, and decides every held
+    ticker-day itself.
+    """
+    if type(strategy) is not RulesStrategy:
+        return np.zeros(close.size, dtype=np.bool_)
+    tol = _TOL + 1e-9 * np.abs(close)
+    with np.errstate(invalid="ignore"):
+        usable = (close > tol) & (sma_20 > tol) & (sma_50 > tol)
+        usable &= np.isfinite(close + sma_20 + sma_50)
+        trend = (close - sma_50 > tol) & (sma_20 - sma_50 > tol)
+    return np.asarray(usable & trend, dtype=np.bool_)
 
 
 def crossover_candidates(sma_20: FloatArray, sma_50: FloatArray) -> Mask:

@@ -9,11 +9,12 @@ snapshot, the strategy's own ``decide`` and the real ``StrategyAgent`` for the s
 time, queued entries shown by ``risk.pending``), and the simulated broker's own fill and
 stop prices. What it skips is only what cannot change an outcome: the database round
 trips, and the decisions of tickers that are not held and whose indicators rule a BUY out
-(``data.candidate``), which are HOLDs, counted as such, the BUYs surely denied at the
-market stage whatever the account (``screen``), counted under their market codes, and the
-tickers whose order waits for their next bar (as in ``replay``). Tests prove both engines
-give identical results, and that the fast engine's are the same with the screen and
-without it.
+(``data.candidate``), which are HOLDs, counted as such, the held tickers the rule analyst
+surely keeps (``Series.surely_holds``: trend intact, price above the stop), HOLDs as well,
+the BUYs surely denied at the market stage whatever the account (``screen``), counted under
+their market codes, and the tickers whose order waits for their next bar (as in ``replay``).
+Tests prove both engines give identical results, and that the fast engine's are the same
+with the screen and without it.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ async def run_on_market(
             )
     limits = risk_limits_for(params, settings_for(params, data_dir(params)).risk_limits())
     days = np.array([day_number(d) for d in market.sessions], dtype=np.int64)
-    series = build_series(market.provider, tickers, days, strategy)
+    series = build_series(market.provider, tickers, days, strategy, market.indicators)
     if not isinstance(strategy, RulesStrategy) and strategy.spec.has_signals():
         from swingdesk.backtest.parity import check_parity, require_parity
 
@@ -288,7 +289,11 @@ class _Run:
             chosen.update(np.flatnonzero(picks).tolist())
         for i in sorted(chosen - waiting):
             s = self.series[i]
-            snap = await self._snapshot(s, int(s.ends[d]), vix, today, now)
+            end = int(s.ends[d])
+            held = self.positions.get(s.ticker)
+            if held is not None and s.surely_holds(end, held.stop):
+                continue  # the rule's HOLD, known without building it
+            snap = await self._snapshot(s, end, vix, today, now)
             if self._holds(snap, portfolio.position(s.ticker)):
                 continue
             signal = await self.agent.evaluate_context(uuid4(), snap, portfolio, now)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from swingdesk.adapters.simulated_broker import bar_stop_fill
+from swingdesk.backtest.data import Indicators
 from swingdesk.backtest.replay import SessionPriceCsvMarket
 from swingdesk.backtest.result import BacktestParams
 from swingdesk.backtest.setup import data_dir
@@ -36,6 +37,9 @@ class LoadedMarket:
     calendar: TradingCalendar
     sessions: list[date]
     load_s: float
+    #: Each ticker's indicators, computed by the first run that needs them and kept for the
+    #: next (shared by the copies ``dataclasses.replace`` makes for other session ranges).
+    indicators: dict[str, Indicators] = field(default_factory=dict, compare=False, repr=False)
 
 
 def load_market(params: BacktestParams) -> LoadedMarket:

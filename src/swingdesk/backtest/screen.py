@@ -86,10 +86,10 @@ class MarketScreen:
             unknown = report == NO_KNOWN_REPORT
             if not limits.allow_unknown_earnings:
                 bits |= np.where(unknown, _DATA | _EARNINGS, 0).astype(np.uint8)
-            for d in np.flatnonzero(ok & ~unknown).tolist():
-                on = date.fromordinal(int(report[d]) + _EPOCH_ORDINAL)
-                if calendar.trading_days_until(sessions[d], on) <= limits.earnings_blackout_days:
-                    bits[d] |= _EARNINGS
+            known = np.flatnonzero(ok & ~unknown)
+            if known.size:
+                until = _trading_days_until(calendar, sessions, days[known], report[known])
+                bits[known[until <= limits.earnings_blackout_days]] |= _EARNINGS
             sure[i], fails[i] = ok, bits
         return cls(sure, fails, limits)
 
@@ -101,6 +101,28 @@ class MarketScreen:
         fails = self.fails[:, d] | np.uint8(with_vix)
         picked = np.flatnonzero(self.sure[:, d] & (fails != 0))
         return picked, fails[picked]
+
+
+def _trading_days_until(
+    calendar: TradingCalendar,
+    sessions: list[date],
+    today: npt.NDArray[np.int64],
+    target: npt.NDArray[np.int64],
+) -> npt.NDArray[np.int64]:
+    """Return ``calendar.trading_days_until`` of each (today, target) pair of day numbers.
+
+    The same count (sessions after ``today`` through ``target``, negative when ``target`` is
+    earlier), read from the schedule the calendar extends to cover the latest date, as it
+    would have extended asking one pair at a time.
+    """
+    latest = date.fromordinal(int(target.max()) + _EPOCH_ORDINAL)
+    sched = calendar.ensure_covers(max(latest, sessions[-1]))
+    calendar.ensure_covers(sessions[0])
+    earliest = date.fromordinal(int(target.min()) + _EPOCH_ORDINAL)
+    calendar.ensure_covers(earliest)  # one before the start raises, as the calendar does
+    after_today = sched.days.searchsorted(today, side="right")
+    through_target = sched.days.searchsorted(target, side="right")
+    return np.asarray(through_target - after_today, dtype=np.int64)
 
 
 def market_codes(fails: Fails) -> Counter[str]:

@@ -23,17 +23,22 @@ CROSS_TOL = 1e-5
 def rule_candidates(
     p: RuleParams, close: FloatArray, atr: FloatArray, sma_20: FloatArray, sma_50: FloatArray
 ) -> Mask:
-    """Necessary conditions of ``rules._entry`` for a BUY: an uptrend, and the price between
-    ``pullback_atr`` ATRs below and ``max_extension_atr`` ATRs above the SMA-20."""
+    """Necessary conditions of ``rules._entry`` for a BUY: an uptrend, and either a pullback
+    (the price within ``pullback_atr`` ATRs of the SMA-20) or a breakout (more than
+    ``breakout_atr`` and at most ``max_extension_atr`` ATRs above it, on an up day: the
+    rounded close above the rounded close before, which the first bar has not)."""
     tol = TOL + 1e-9 * np.abs(close)
+    up_day = np.zeros(close.size, dtype=np.bool_)
     with np.errstate(invalid="ignore"):
         gap = close - sma_20
-        mask = (
-            (close - sma_50 > -tol)
-            & (sma_20 - sma_50 > -tol)
-            & (gap >= -p.pullback_atr * atr - tol * (1 + p.pullback_atr))
+        up_day[1:] = close[1:] - close[:-1] > -tol[1:]
+        pullback = np.abs(gap) <= p.pullback_atr * atr + tol * (1 + p.pullback_atr)
+        breakout = (
+            (gap > p.breakout_atr * atr - tol * (1 + p.breakout_atr))
             & (gap <= p.max_extension_atr * atr + tol * (1 + p.max_extension_atr))
+            & up_day
         )
+        mask = (close - sma_50 > -tol) & (sma_20 - sma_50 > -tol) & (pullback | breakout)
     return np.asarray(mask, dtype=np.bool_)
 
 
