@@ -1,21 +1,30 @@
-"""aiosqlite with one thread hop per statement instead of three or four.
+"""aiosqlite with few trips to its worker thread: none at all for what cannot wait.
 
 aiosqlite runs every call on its connection's worker thread, and SQLAlchemy's adapter makes
-a call for each step of a statement: open a cursor, execute, fetch the rows, close the
-cursor. Each call is a round trip between the event loop and that thread. The cursor here
-does the steps of one statement in one call: it opens its sqlite3 cursor, executes, and
-reads the first rows (all of them, for the short results the desk reads) in the worker
-thread, closing the cursor there once it is exhausted; the rows are then served from memory.
-A long result (a streamed audit chain) is still read in chunks, one call per chunk.
+a call for each step of a statement (open a cursor, execute, fetch, close) and for BEGIN,
+COMMIT and the pool's ROLLBACK. Each call is a round trip between the event loop and that
+thread, and on a busy machine each costs a thread wake-up on both sides: the bench decision
+made 133 of them. Here:
 
-The connection also holds back the ``BEGIN`` (or ``BEGIN IMMEDIATE``) that opens a
-transaction and runs it in the same trip as the transaction's first statement: nothing runs
-between the two, so the transaction (and the write lock an immediate one takes) starts before
-any of its statements, exactly as before. A transaction that ran no statement costs no trip
-at all: its ``BEGIN`` and its ``COMMIT`` or ``ROLLBACK`` are both skipped.
+- a statement executes and reads its first rows (all of them, for the short results the
+  desk reads) in one call, and its cursor closes in that call once exhausted; a long result
+  (a streamed audit chain) is read in chunks, one call per chunk;
+- the ``BEGIN`` (or ``BEGIN IMMEDIATE``) that opens a transaction is held back and runs in
+  the call of the transaction's first statement, just before it: the transaction, and the
+  write lock an immediate one takes, still start before any of its statements; a
+  transaction that ran no statement costs nothing, and COMMIT or ROLLBACK with no open
+  transaction (sqlite3 does nothing then) costs no call;
+- what cannot wait for a lock runs on the event loop's own thread, with no call at all: in
+  WAL mode (``engine.py`` sets it) a reader never waits for a writer, and a transaction whose
+  BEGIN IMMEDIATE succeeded holds the write lock, so its statements and its commit wait for
+  nobody. Only what may wait (BEGIN IMMEDIATE, a write in a deferred transaction, anything
+  outside a transaction but a SELECT) goes to the worker thread, so the busy timeout never
+  stalls the event loop. A commit that triggers SQLite's automatic WAL checkpoint writes
+  (and, as before, syncs) the database file on the loop's thread: milliseconds, once per
+  1000 pages written.
 
-The statements, their order, their transactions and their errors are exactly sqlite3's:
-only the number of trips to the worker thread changes.
+The statements, their order, their transactions, their durability and their errors are
+exactly sqlite3's: only where they run, and the number of trips, change.
 """
 
 from __future__ import annotations
@@ -33,10 +42,15 @@ PREFETCH_ROWS = 256
 _Row = Any
 _Description = tuple[tuple[Any, ...], ...] | None
 _BEGIN = frozenset({"BEGIN", "BEGIN IMMEDIATE", "BEGIN EXCLUSIVE", "BEGIN DEFERRED"})
+_WRITE_BEGIN = frozenset({"BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"})
+# Transaction modes: none open; reading (a deferred BEGIN, only SELECTs so far); holding the
+# write lock (an immediate BEGIN succeeded); anything else (a deferred transaction wrote).
+_NONE, _READING, _WRITING, _OTHER = "none", "reading", "writing", "other"
 
 
 class PrefetchCursor:
-    """The cursor SQLAlchemy's aiosqlite adapter drives, one worker trip per statement."""
+    """The cursor SQLAlchemy's aiosqlite adapter drives: a statement and its first rows in
+    one step, run where the connection says (``PrefetchConnection.statement``)."""
 
     def __init__(self, connection: PrefetchConnection) -> None:
         self._connection = connection
@@ -55,7 +69,7 @@ class PrefetchCursor:
         await self.close()
 
     def _run(self, sql: str, parameters: Any, many: bool) -> list[_Row]:
-        """Execute and read the first rows: runs in the connection's worker thread."""
+        """Execute and read the first rows (in one step, on either thread)."""
         cursor = self._cursor
         if cursor is None:
             cursor = self._cursor = self._connection.sqlite_connection.cursor()
@@ -73,25 +87,23 @@ class PrefetchCursor:
         return rows
 
     async def execute(self, sql: str, parameters: Any = None) -> PrefetchCursor:
-        """Execute one statement (and read its first rows) in one trip."""
+        """Execute one statement and read its first rows, in one step."""
         self._rows.clear()
         if not parameters and sql.upper() in _BEGIN and self._connection.hold_begin(sql):
             self.description, self.rowcount, self.lastrowid = None, -1, None
             return self
-        rows = await self._connection.run(
-            self._run, sql, [] if parameters is None else parameters, False
-        )
-        self._rows.extend(rows)
+        params = [] if parameters is None else parameters
+        self._rows.extend(await self._connection.statement(sql, self._run, sql, params, False))
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> PrefetchCursor:
-        """Execute one statement for every parameter set, in one trip."""
+        """Execute one statement for every parameter set, in one step."""
         self._rows.clear()
-        await self._connection.run(self._run, sql, parameters, True)
+        await self._connection.statement(sql, self._run, sql, parameters, True)
         return self
 
     def _more(self, size: int | None) -> list[_Row]:
-        """Read further rows: runs in the connection's worker thread."""
+        """Read further rows (on either thread)."""
         cursor = self._cursor
         if cursor is None:
             return []
@@ -137,13 +149,15 @@ class PrefetchCursor:
 
 
 class PrefetchConnection(aiosqlite.Connection):
-    """An aiosqlite connection whose cursors make one worker trip per statement."""
+    """An aiosqlite connection that calls its worker thread only for what may wait."""
 
     _held_begin: str | None = None
+    #: What the open transaction may do without waiting for a lock (see ``statement``).
+    _mode: str = _NONE
 
     @property
     def sqlite_connection(self) -> sqlite3.Connection:
-        """Return the sqlite3 connection (only for use in the worker thread)."""
+        """Return the sqlite3 connection (used by one thread at a time, see ``connect``)."""
         return self._conn
 
     def hold_begin(self, sql: str) -> bool:
@@ -154,35 +168,64 @@ class PrefetchConnection(aiosqlite.Connection):
         return True
 
     def _begin_then(self, begin: str, fn: Any, args: tuple[Any, ...]) -> Any:
-        """Open the transaction, then run ``fn``: runs in the worker thread."""
+        """Open the held transaction, then run ``fn``."""
         self._conn.execute(begin)
+        self._mode = _WRITING if begin.upper() in _WRITE_BEGIN else _READING
         return fn(*args)
 
-    async def run(self, fn: Any, *args: Any) -> Any:
-        """Run ``fn(*args)`` in the connection's worker thread (after a held BEGIN)."""
-        begin, self._held_begin = self._held_begin, None
-        if begin is None:
-            return await self._execute(fn, *args)  # type: ignore[no-untyped-call]
-        return await self._execute(self._begin_then, begin, fn, args)  # type: ignore[no-untyped-call]
+    def _inline(self, begin: str | None, reading: bool) -> bool:
+        """Say whether a statement cannot wait for a lock, so may run on this thread.
 
-    def _idle(self) -> bool:
-        """Say whether no transaction is open, so COMMIT or ROLLBACK has nothing to do.
-
-        sqlite3 itself does nothing then; its flag is read here, outside the worker thread,
-        only between two trips of this connection (nothing of it runs meanwhile).
+        In WAL mode a reader never waits for a writer, and a transaction that holds the write
+        lock (its BEGIN IMMEDIATE succeeded) waits for nobody: such statements, and the
+        commit, run on the event loop's thread, as fast as sqlite3 runs them. Whatever may
+        wait (taking the write lock, a write in a deferred transaction) keeps to the worker
+        thread, so a busy timeout never stalls the event loop.
         """
+        if begin is not None:
+            return reading and begin.upper() not in _WRITE_BEGIN
+        return self._mode == _WRITING or (reading and self._mode in (_NONE, _READING))
+
+    async def statement(self, sql: str, fn: Any, *args: Any) -> Any:
+        """Run one statement's ``fn(*args)`` here when it cannot wait for a lock, else in
+        the worker thread; a held BEGIN runs just before it, in the same place."""
         begin, self._held_begin = self._held_begin, None
-        return begin is not None or not self._conn.in_transaction
+        reading = sql.lstrip()[:6].upper() == "SELECT"
+        if self._inline(begin, reading):
+            result = fn(*args) if begin is None else self._begin_then(begin, fn, args)
+        elif begin is None:
+            result = await self._execute(fn, *args)  # type: ignore[no-untyped-call]
+        else:
+            result = await self._execute(self._begin_then, begin, fn, args)  # type: ignore[no-untyped-call]
+        if not self._conn.in_transaction:
+            self._mode = _NONE
+        elif self._mode == _READING and not reading:
+            self._mode = _OTHER
+        return result
+
+    async def run(self, fn: Any, *args: Any) -> Any:
+        """Run ``fn(*args)`` (reading further rows, closing a cursor) where statements run."""
+        if self._mode in (_READING, _WRITING):
+            return fn(*args)
+        return await self._execute(fn, *args)  # type: ignore[no-untyped-call]
+
+    async def _end(self, end: Any) -> None:
+        begin, self._held_begin = self._held_begin, None
+        mode, self._mode = self._mode, _NONE
+        if begin is not None or not self._conn.in_transaction:
+            return  # sqlite3 does nothing then either
+        if mode in (_READING, _WRITING):
+            end()
+        else:
+            await self._execute(end)  # type: ignore[no-untyped-call]
 
     async def commit(self) -> None:
-        """Commit the transaction (no trip when none is open)."""
-        if not self._idle():
-            await super().commit()
+        """Commit the transaction (no trip when none is open, nor when it may not wait)."""
+        await self._end(self._conn.commit)
 
     async def rollback(self) -> None:
-        """Roll the transaction back (no trip when none is open, as after a commit)."""
-        if not self._idle():
-            await super().rollback()
+        """Roll the transaction back (no trip when none is open, nor when it may not wait)."""
+        await self._end(self._conn.rollback)
 
     def cursor(self) -> PrefetchCursor:  # type: ignore[override]
         """Return a cursor; opening it costs no trip."""
@@ -191,6 +234,9 @@ class PrefetchConnection(aiosqlite.Connection):
 
 def connect(database: str, **kwargs: Any) -> PrefetchConnection:
     """Return an (awaitable) connection, as ``aiosqlite.connect`` does."""
+    # Used from the worker thread and, when nothing can wait, the event loop's: never both
+    # at once (SQLAlchemy awaits each call on a connection before the next).
+    kwargs["check_same_thread"] = False
 
     def connector() -> sqlite3.Connection:
         connection: sqlite3.Connection = sqlite3.connect(database, **kwargs)
