@@ -17,9 +17,11 @@ made 133 of them. Here:
 - what cannot wait for a lock runs on the event loop's own thread, with no call at all: in
   WAL mode (``engine.py`` sets it) a reader never waits for a writer, and a transaction whose
   BEGIN IMMEDIATE succeeded holds the write lock, so its statements and its commit wait for
-  nobody. Only what may wait (BEGIN IMMEDIATE, a write in a deferred transaction, anything
-  outside a transaction but a SELECT) goes to the worker thread, so the busy timeout never
-  stalls the event loop. A commit that triggers SQLite's automatic WAL checkpoint writes
+  nobody. BEGIN IMMEDIATE itself is tried here with a zero busy timeout (it cannot wait
+  then): only when another connection holds the write lock is it waited for in the worker
+  thread. What may wait (that, a write in a deferred transaction, anything outside a
+  transaction but a SELECT) goes to the worker thread, so the busy timeout never stalls the
+  event loop. A commit that triggers SQLite's automatic WAL checkpoint writes
   (and, as before, syncs) the database file on the loop's thread: milliseconds, once per
   1000 pages written.
 
@@ -173,6 +175,26 @@ class PrefetchConnection(aiosqlite.Connection):
         self._mode = _WRITING if begin.upper() in _WRITE_BEGIN else _READING
         return fn(*args)
 
+    def _begin_at_once(self, begin: str) -> bool:
+        """Take the write lock here if it is free right now; False if another holds it.
+
+        The busy timeout is zero for that one attempt, so it cannot wait: a taken lock is
+        waited for in the worker thread instead, with the connection's own busy timeout.
+        """
+        conn = self._conn
+        (timeout_ms,) = conn.execute("PRAGMA busy_timeout").fetchone()
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            conn.execute(begin)
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+            return False
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
+        self._mode = _WRITING
+        return True
+
     def _inline(self, begin: str | None, reading: bool) -> bool:
         """Say whether a statement cannot wait for a lock, so may run on this thread.
 
@@ -190,6 +212,8 @@ class PrefetchConnection(aiosqlite.Connection):
         """Run one statement's ``fn(*args)`` here when it cannot wait for a lock, else in
         the worker thread; a held BEGIN runs just before it, in the same place."""
         begin, self._held_begin = self._held_begin, None
+        if begin is not None and begin.upper() in _WRITE_BEGIN and self._begin_at_once(begin):
+            begin = None
         reading = sql.lstrip()[:6].upper() == "SELECT"
         if self._inline(begin, reading):
             result = fn(*args) if begin is None else self._begin_then(begin, fn, args)
