@@ -31,6 +31,13 @@ _AUDIT = core_table(tables.AuditRow)
 _OUTBOX = core_table(tables.OutboxRow)
 _INSERT_AUDIT = insert(_AUDIT)
 _INSERT_OUTBOX = insert(_OUTBOX)
+_INSERT_HEAD = insert(_HEAD)
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1)
+_LOCK_HEAD = (
+    select(_HEAD.c.seq, _HEAD.c.hash, _HEAD.c.outbox_seq, _HEAD.c.epoch)
+    .where(_HEAD.c.id == 1)
+    .with_for_update()
+)
 
 
 @dataclass
@@ -62,13 +69,7 @@ class JournalTx:
         """Lock the journal head for the rest of the transaction (serialises writers)."""
         head = self._head
         if head is None:
-            row = (
-                await self.session.execute(
-                    select(_HEAD.c.seq, _HEAD.c.hash, _HEAD.c.outbox_seq, _HEAD.c.epoch)
-                    .where(_HEAD.c.id == 1)
-                    .with_for_update()
-                )
-            ).first()
+            row = (await self.session.execute(_LOCK_HEAD)).first()
             if row is None:
                 head = JournalHead(0, GENESIS_HASH, 0, 0, stored=False)
             else:
@@ -80,16 +81,18 @@ class JournalTx:
 
     async def _write_journal(self, head: JournalHead, outbox: list[dict[str, Any]]) -> None:
         """Insert this unit's audit entries and outbox messages, then move the head."""
-        s = self.session
+        # Straight on the connection: journal rows reference nothing, so nothing the session
+        # holds needs flushing first (the commit flushes it), and no ORM layer is crossed.
+        conn = await self.session.connection()
         if self.audited:
-            await s.execute(_INSERT_AUDIT, [_audit_values(row) for row in self.audited])
+            await conn.execute(_INSERT_AUDIT, [_audit_values(row) for row in self.audited])
         if outbox:
-            await s.execute(_INSERT_OUTBOX, outbox)
+            await conn.execute(_INSERT_OUTBOX, outbox)
         values = {"seq": head.seq, "hash": head.hash, "outbox_seq": head.outbox_seq}
         if not head.stored:
-            await s.execute(insert(_HEAD).values(id=1, epoch=head.epoch, **values))
+            await conn.execute(_INSERT_HEAD, {"id": 1, "epoch": head.epoch, **values})
         elif (head.seq, head.hash, head.outbox_seq) != head.written:
-            await s.execute(update(_HEAD).where(_HEAD.c.id == 1).values(**values))
+            await conn.execute(_MOVE_HEAD, values)
         head.stored, head.written = True, (head.seq, head.hash, head.outbox_seq)
 
     def record(self, *events: Event) -> None:
