@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from swingdesk.domain.enums import Action, DecisionStatus
 from swingdesk.domain.events import RiskApproved, RiskRejected, SignalCreated
@@ -23,6 +23,11 @@ _INSERT_SNAPSHOT = insert(core_table(tables.SnapshotRow))
 _INSERT_SIGNAL = insert(core_table(tables.SignalRow))
 _INSERT_VERDICT = insert(core_table(tables.RiskVerdictRow))
 _INSERT_CHECKS = insert(core_table(tables.RiskCheckRow))
+_DECISIONS = core_table(tables.DecisionRow)
+#: Moves a decision from pending only (the SET columns come from the parameters).
+_CONCLUDE = update(_DECISIONS).where(
+    _DECISIONS.c.decision_id == bindparam("key"), _DECISIONS.c.status == bindparam("pending")
+)
 
 
 class DecisionWrites(JournalTx):
@@ -65,19 +70,16 @@ class DecisionWrites(JournalTx):
         if status is DecisionStatus.PENDING:
             raise ValueError("a decision cannot be concluded as pending")
         result = await self.session.execute(
-            update(tables.DecisionRow)
-            .where(
-                tables.DecisionRow.decision_id == str(decision_id),
-                tables.DecisionRow.status == DecisionStatus.PENDING.value,
-            )
-            .values(
-                status=status.value,
-                updated_at=now,
-                failed_stage=failed_stage,
-                error_code=error_code,
-                error_message=error_message,
-            )
-            .execution_options(synchronize_session=False)
+            _CONCLUDE,
+            {
+                "key": str(decision_id),
+                "pending": DecisionStatus.PENDING.value,
+                "status": status.value,
+                "updated_at": now,
+                "failed_stage": failed_stage,
+                "error_code": error_code,
+                "error_message": error_message,
+            },
         )
         if getattr(result, "rowcount", 1):
             return True
