@@ -139,4 +139,8 @@ def _sqlite_setup(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get(WRITE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        sql = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+        driver = conn.connection.driver_connection
+        if isinstance(driver, sqlite_driver.PrefetchConnection) and driver.hold_begin(sql):
+            return  # it runs just before the transaction's first statement (sqlite_driver)
+        conn.exec_driver_sql(sql)
