@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from swingdesk.domain.errors import DatabaseUnavailableError
@@ -137,3 +137,27 @@ async def test_write_when_a_statement_fails_then_the_transaction_rolls_back_whol
     await _write(engine, 3)  # the connection went back to the pool usable
     async with engine.connect() as conn:
         assert (await conn.execute(text("SELECT x FROM t ORDER BY x"))).scalars().all() == [1, 3]
+
+
+async def test_transactions_when_the_journal_is_not_wal_then_everything_runs_in_the_worker_thread(
+    url: str, trips: list[str]
+) -> None:
+    e = make_engine(url)
+
+    @event.listens_for(e.sync_engine, "connect")
+    def _rollback_journal(dbapi_connection: Any, _: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=DELETE")  # after WAL: a commit waits on readers
+        cursor.close()
+
+    try:
+        async with e.connect() as conn:
+            await conn.execution_options(**{WRITE: True})
+            async with conn.begin():
+                await conn.execute(text("CREATE TABLE u (x INTEGER)"))
+                await conn.execute(text("INSERT INTO u (x) VALUES (1)"))
+            assert (await conn.execute(text("SELECT x FROM u"))).scalars().all() == [1]
+        assert "_begin_then" in trips
+        assert "commit" in trips
+    finally:
+        await e.dispose()

@@ -82,6 +82,8 @@ class PrefetchCursor:
         self.description, self.rowcount = cursor.description, cursor.rowcount
         self.lastrowid = cursor.lastrowid
         rows = cursor.fetchmany(PREFETCH_ROWS) if cursor.description else []
+        if rows and sql.lstrip()[:19].upper() == "PRAGMA JOURNAL_MODE":
+            self._connection.journal_mode = str(rows[0][0]).lower()
         self._exhausted = len(rows) < PREFETCH_ROWS
         if self._exhausted:
             cursor.close()
@@ -156,6 +158,21 @@ class PrefetchConnection(aiosqlite.Connection):
     _held_begin: str | None = None
     #: What the open transaction may do without waiting for a lock (see ``statement``).
     _mode: str = _NONE
+    #: The journal mode the last ``PRAGMA journal_mode`` answered (engine.py sets WAL at
+    #: connect); until one has, nothing runs on the loop's thread.
+    journal_mode = "unknown"
+    #: Whether the database lives in memory (only this process reaches it).
+    in_memory = False
+
+    @property
+    def _lock_free(self) -> bool:
+        """Say whether readers never wait here: WAL, or a private in-memory database.
+
+        In a rollback-journal file a commit waits for readers to finish; were it run on the
+        loop's thread, a reader of this process could never finish, so there nothing does.
+        """
+        mode = self.journal_mode
+        return mode == "wal" or (mode == "memory" and self.in_memory)
 
     @property
     def sqlite_connection(self) -> sqlite3.Connection:
@@ -212,10 +229,11 @@ class PrefetchConnection(aiosqlite.Connection):
         """Run one statement's ``fn(*args)`` here when it cannot wait for a lock, else in
         the worker thread; a held BEGIN runs just before it, in the same place."""
         begin, self._held_begin = self._held_begin, None
-        if begin is not None and begin.upper() in _WRITE_BEGIN and self._begin_at_once(begin):
-            begin = None
+        lock_free = self._lock_free
+        if begin is not None and begin.upper() in _WRITE_BEGIN and lock_free:
+            begin = None if self._begin_at_once(begin) else begin
         reading = sql.lstrip()[:6].upper() == "SELECT"
-        if self._inline(begin, reading):
+        if lock_free and self._inline(begin, reading):
             result = fn(*args) if begin is None else self._begin_then(begin, fn, args)
         elif begin is None:
             result = await self._execute(fn, *args)  # type: ignore[no-untyped-call]
@@ -229,7 +247,7 @@ class PrefetchConnection(aiosqlite.Connection):
 
     async def run(self, fn: Any, *args: Any) -> Any:
         """Run ``fn(*args)`` (reading further rows, closing a cursor) where statements run."""
-        if self._mode in (_READING, _WRITING):
+        if self._mode in (_READING, _WRITING) and self._lock_free:
             return fn(*args)
         return await self._execute(fn, *args)  # type: ignore[no-untyped-call]
 
@@ -238,7 +256,7 @@ class PrefetchConnection(aiosqlite.Connection):
         mode, self._mode = self._mode, _NONE
         if begin is not None or not self._conn.in_transaction:
             return  # sqlite3 does nothing then either
-        if mode in (_READING, _WRITING):
+        if mode in (_READING, _WRITING) and self._lock_free:
             end()
         else:
             await self._execute(end)  # type: ignore[no-untyped-call]
@@ -267,5 +285,6 @@ def connect(database: str, **kwargs: Any) -> PrefetchConnection:
         return connection
 
     connection = PrefetchConnection(connector, 64)
+    connection.in_memory = ":memory:" in database or "mode=memory" in database
     connection._thread.daemon = True  # as SQLAlchemy makes aiosqlite's own thread
     return connection
