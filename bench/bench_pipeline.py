@@ -9,8 +9,11 @@ so that runs of different versions (or on a loaded machine) compare: SQL stateme
 decision, process CPU time per decision (every thread), and the load average while it ran.
 ``--compare OLD.json`` prints each figure beside the same figure of an earlier run.
 
-Before issue 13 (same machine, idle): median 25.4 ms, 39 statements and 133 trips to the
-aiosqlite worker thread per decision.
+Issue 13 on this shared two-core machine (300 decisions, SQLite, load average ~1.3, the
+previous code run just before with this script): median 26.5 -> 9.9 ms, CPU 28.8 -> 10.8 ms
+per decision, 34.6 -> 20.6 statements per decision (BEGINs no longer counted), 133 -> 0
+trips to the aiosqlite worker thread while the write lock is free. PostgreSQL unchanged
+within noise (median ~25 ms). The 5 ms target is not met yet.
 
     .venv/bin/python bench/bench_pipeline.py [--decisions 1000] [--skip-postgres]
         [--compare bench/results/pipeline.json] [--out PATH]
