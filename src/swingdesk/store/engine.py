@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
+from swingdesk.store import sqlite_driver
 from swingdesk.store.faults import DatabaseHealth, is_database_unavailable
 
 #: Execution option that marks a transaction as a writer.
@@ -54,7 +55,13 @@ def make_engine(
         if SQLiteDialect_aiosqlite.get_pool_class(make_url(url)) is AsyncAdaptedQueuePool:
             pool = {"poolclass": _bounded_pool(health), "pool_timeout": timeouts.pool_s}
         engine = create_async_engine(
-            url, echo=echo, connect_args={"timeout": timeouts.statement_s}, **pool
+            url,
+            echo=echo,
+            connect_args={
+                "timeout": timeouts.statement_s,
+                "async_creator_fn": sqlite_driver.connect,
+            },
+            **pool,
         )
         _sqlite_setup(engine, busy_timeout_ms=int(timeouts.statement_s * 1000))
     else:
@@ -132,4 +139,8 @@ def _sqlite_setup(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get(WRITE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        sql = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+        driver = conn.connection.driver_connection
+        if isinstance(driver, sqlite_driver.PrefetchConnection) and driver.hold_begin(sql):
+            return  # it runs just before the transaction's first statement (sqlite_driver)
+        conn.exec_driver_sql(sql)

@@ -4,28 +4,62 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from swingdesk.domain.enums import TradingState
 from swingdesk.store import tables
+from swingdesk.unit_of_work import BookFacts
+
+_Snapshot = tables.AccountSnapshotRow
+_STATE = select(tables.TradingStateRow.current).order_by(tables.TradingStateRow.seq.desc()).limit(1)
+#: The water marks and the trading state, in one statement (built once: no per-call
+#: construction or cache-key work).
+_MARKS_AND_STATE = select(
+    select(_Snapshot.high_water_mark)
+    .order_by(_Snapshot.snapshot_id.desc())
+    .limit(1)
+    .scalar_subquery(),
+    select(_Snapshot.start_of_day_equity)
+    .where(_Snapshot.session_date == bindparam("session_date"))
+    .order_by(_Snapshot.snapshot_id.asc())
+    .limit(1)
+    .scalar_subquery(),
+    _STATE.scalar_subquery(),
+)
+_LAST_ORDERS = (
+    select(tables.OrderRow.ticker, func.max(tables.OrderRow.created_at))
+    .where(tables.OrderRow.external.is_(False))
+    .group_by(tables.OrderRow.ticker)
+)
+_POSITIONS = select(tables.PositionRow).order_by(tables.PositionRow.ticker)
 
 
 async def positions(session: AsyncSession) -> list[tables.PositionRow]:
     """Return our book's open positions, by ticker."""
-    return list(
-        (
-            await session.scalars(select(tables.PositionRow).order_by(tables.PositionRow.ticker))
-        ).all()
-    )
+    return list((await session.scalars(_POSITIONS)).all())
 
 
 async def current_state(session: AsyncSession) -> TradingState:
     """Return the newest trading state (ACTIVE until something changed it)."""
-    row = await session.scalar(
-        select(tables.TradingStateRow.current).order_by(tables.TradingStateRow.seq.desc()).limit(1)
+    return _state(await session.scalar(_STATE))
+
+
+def _state(value: str | None) -> TradingState:
+    return TradingState(value) if value else TradingState.ACTIVE
+
+
+async def book_facts(session: AsyncSession, session_date: str) -> BookFacts:
+    """Return, in the session's one consistent read, what only our books know."""
+    marks = (await session.execute(_MARKS_AND_STATE, {"session_date": session_date})).one()
+    last_orders = await session.execute(_LAST_ORDERS)
+    return BookFacts(
+        positions={p.ticker: p for p in await positions(session)},
+        high_water_mark=marks[0],
+        start_of_day_equity=marks[1],
+        trading_state=_state(marks[2]),
+        last_order_at={ticker: ts for ticker, ts in last_orders.all()},  # noqa: C416
     )
-    return TradingState(row) if row else TradingState.ACTIVE
 
 
 async def activity_since(session: AsyncSession, since: datetime) -> tuple[dict[str, int], int]:

@@ -29,7 +29,7 @@ from swingdesk.store import tables
 from swingdesk.store.audit import GENESIS_HASH, AuditVerification, entry_hash
 from swingdesk.store.engine import WRITE, DatabaseTimeouts, make_engine
 from swingdesk.store.faults import DatabaseHealth
-from swingdesk.store.queries import activity_since, current_state, positions
+from swingdesk.store.queries import activity_since, book_facts, current_state, positions
 from swingdesk.store.read_models import ReadModels
 from swingdesk.store.unit_of_work import Tx
 from swingdesk.unit_of_work import BookFacts, OutboxMessage
@@ -128,29 +128,7 @@ class Store:
     async def book_facts(self, session_date: str) -> BookFacts:
         """Return, in one consistent read, what only our books know about the account."""
         async with self.read() as s:
-            hwm = await s.scalar(
-                select(tables.AccountSnapshotRow.high_water_mark)
-                .order_by(tables.AccountSnapshotRow.snapshot_id.desc())
-                .limit(1)
-            )
-            sod = await s.scalar(
-                select(tables.AccountSnapshotRow.start_of_day_equity)
-                .where(tables.AccountSnapshotRow.session_date == session_date)
-                .order_by(tables.AccountSnapshotRow.snapshot_id.asc())
-                .limit(1)
-            )
-            last_orders = await s.execute(
-                select(tables.OrderRow.ticker, func.max(tables.OrderRow.created_at))
-                .where(tables.OrderRow.external.is_(False))
-                .group_by(tables.OrderRow.ticker)
-            )
-            return BookFacts(
-                positions={p.ticker: p for p in await positions(s)},
-                high_water_mark=hwm,
-                start_of_day_equity=sod,
-                trading_state=await current_state(s),
-                last_order_at={ticker: ts for ticker, ts in last_orders.all()},  # noqa: C416
-            )
+            return await book_facts(s, session_date)
 
     async def decision_record(self, decision_id: str) -> DecisionRows | None:
         """Return the stored rows of decision ``decision_id`` (a canonical UUID), or None."""

@@ -1,18 +1,33 @@
-"""The unit of work's decision rows: a decision and each of its stages."""
+"""The unit of work's decision rows: a decision and each of its stages.
+
+The rows are written with Core statements at once, in the order the stages add them (a
+decision before its snapshot): no ORM objects to track, flush and sort.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from swingdesk.domain.enums import Action, DecisionStatus
 from swingdesk.domain.events import RiskApproved, RiskRejected, SignalCreated
 from swingdesk.domain.market import MarketSnapshot
 from swingdesk.store import tables
-from swingdesk.store.tx_journal import JournalTx
+from swingdesk.store.tx_journal import JournalTx, core_table
 from swingdesk.unit_of_work import DecisionStages
+
+_INSERT_DECISION = insert(core_table(tables.DecisionRow))
+_INSERT_SNAPSHOT = insert(core_table(tables.SnapshotRow))
+_INSERT_SIGNAL = insert(core_table(tables.SignalRow))
+_INSERT_VERDICT = insert(core_table(tables.RiskVerdictRow))
+_INSERT_CHECKS = insert(core_table(tables.RiskCheckRow))
+_DECISIONS = core_table(tables.DecisionRow)
+#: Moves a decision from pending only (the SET columns come from the parameters).
+_CONCLUDE = update(_DECISIONS).where(
+    _DECISIONS.c.decision_id == bindparam("key"), _DECISIONS.c.status == bindparam("pending")
+)
 
 
 class DecisionWrites(JournalTx):
@@ -22,15 +37,19 @@ class DecisionWrites(JournalTx):
         self, decision_id: UUID, ticker: str, trigger: str, now: datetime
     ) -> None:
         """Open a decision record."""
-        self.session.add(
-            tables.DecisionRow(
-                decision_id=str(decision_id),
-                ticker=ticker,
-                trigger=trigger,
-                status=DecisionStatus.PENDING.value,
-                created_at=now,
-                updated_at=now,
-            )
+        await self.session.execute(
+            _INSERT_DECISION,
+            {
+                "decision_id": str(decision_id),
+                "ticker": ticker,
+                "trigger": trigger,
+                "status": DecisionStatus.PENDING.value,
+                "failed_stage": None,
+                "error_code": None,
+                "error_message": None,
+                "created_at": now,
+                "updated_at": now,
+            },
         )
 
     async def conclude_decision(
@@ -51,19 +70,16 @@ class DecisionWrites(JournalTx):
         if status is DecisionStatus.PENDING:
             raise ValueError("a decision cannot be concluded as pending")
         result = await self.session.execute(
-            update(tables.DecisionRow)
-            .where(
-                tables.DecisionRow.decision_id == str(decision_id),
-                tables.DecisionRow.status == DecisionStatus.PENDING.value,
-            )
-            .values(
-                status=status.value,
-                updated_at=now,
-                failed_stage=failed_stage,
-                error_code=error_code,
-                error_message=error_message,
-            )
-            .execution_options(synchronize_session=False)
+            _CONCLUDE,
+            {
+                "key": str(decision_id),
+                "pending": DecisionStatus.PENDING.value,
+                "status": status.value,
+                "updated_at": now,
+                "failed_stage": failed_stage,
+                "error_code": error_code,
+                "error_message": error_message,
+            },
         )
         if getattr(result, "rowcount", 1):
             return True
@@ -105,69 +121,75 @@ class DecisionWrites(JournalTx):
         self, decision_id: UUID | None, snap: MarketSnapshot, now: datetime
     ) -> None:
         """Store the market snapshot a decision used."""
-        self.session.add(
-            tables.SnapshotRow(
-                decision_id=str(decision_id) if decision_id else None,
-                ticker=snap.ticker,
-                price=snap.price,
-                source=snap.source.value,
-                as_of=snap.as_of,
-                taken_at=now,
-                payload=snap.model_dump(mode="json"),
-            )
+        await self.session.execute(
+            _INSERT_SNAPSHOT,
+            {
+                "decision_id": str(decision_id) if decision_id else None,
+                "ticker": snap.ticker,
+                "price": snap.price,
+                "source": snap.source.value,
+                "as_of": snap.as_of,
+                "taken_at": now,
+                "payload": snap.model_dump(mode="json"),
+            },
         )
 
     async def add_signal(self, sig: SignalCreated) -> None:
         """Store the analyst's signal."""
-        self.session.add(
-            tables.SignalRow(
-                event_id=str(sig.event_id),
-                decision_id=str(sig.decision_id),
-                ticker=sig.ticker,
-                action=sig.action.value,
-                confidence=sig.confidence,
-                rationale=sig.rationale,
-                model=sig.model,
-                prompt_hash=sig.prompt_hash,
-                reason_code=sig.reason_code,
-                latency_ms=sig.latency_ms,
-                tokens_in=sig.tokens_in,
-                tokens_out=sig.tokens_out,
-                cost_usd=sig.cost_usd,
-                cache_hit=sig.cache_hit,
-                prompt=sig.prompt,
-                raw_output=sig.raw_output,
-                ts_event=sig.ts_event,
-                payload=sig.model_dump(mode="json", exclude={"prompt", "raw_output"}),
-            )
+        await self.session.execute(
+            _INSERT_SIGNAL,
+            {
+                "event_id": str(sig.event_id),
+                "decision_id": str(sig.decision_id),
+                "ticker": sig.ticker,
+                "action": sig.action.value,
+                "confidence": sig.confidence,
+                "rationale": sig.rationale,
+                "model": sig.model,
+                "prompt_hash": sig.prompt_hash,
+                "reason_code": sig.reason_code,
+                "latency_ms": sig.latency_ms,
+                "tokens_in": sig.tokens_in,
+                "tokens_out": sig.tokens_out,
+                "cost_usd": sig.cost_usd,
+                "cache_hit": sig.cache_hit,
+                "prompt": sig.prompt,
+                "raw_output": sig.raw_output,
+                "ts_event": sig.ts_event,
+                "payload": sig.model_dump(mode="json", exclude={"prompt", "raw_output"}),
+            },
         )
 
     async def add_verdict(self, verdict: RiskApproved | RiskRejected) -> None:
-        """Store a risk verdict with every check it evaluated."""
-        approved = isinstance(verdict, RiskApproved)
-        str(verdict.event_id)
-        checks = [
-            tables.RiskCheckRow(
-                position=i,
-                code=c.code,
-                passed=c.passed,
-                value=None if c.value is None else str(c.value),
-                limit=None if c.limit is None else str(c.limit),
-                message=c.message,
-            )
-            for i, c in enumerate(verdict.checks)
-        ]
-        self.session.add(
-            tables.RiskVerdictRow(
-                event_id=str(verdict.event_id),
-                decision_id=str(verdict.decision_id),
-                ticker=verdict.ticker,
-                approved=approved,
-                intent=verdict.intent.value if verdict.intent else None,
-                qty=verdict.qty,
-                stop_price=verdict.stop_price,
-                ts_event=verdict.ts_event,
-                payload=verdict.model_dump(mode="json", exclude={"checks", "violations"}),
-                checks=checks,
-            )
+        """Store a risk verdict with every check it evaluated (the checks in one insert)."""
+        event_id = str(verdict.event_id)
+        await self.session.execute(
+            _INSERT_VERDICT,
+            {
+                "event_id": event_id,
+                "decision_id": str(verdict.decision_id),
+                "ticker": verdict.ticker,
+                "approved": isinstance(verdict, RiskApproved),
+                "intent": verdict.intent.value if verdict.intent else None,
+                "qty": verdict.qty,
+                "stop_price": verdict.stop_price,
+                "ts_event": verdict.ts_event,
+                "payload": verdict.model_dump(mode="json", exclude={"checks", "violations"}),
+            },
         )
+        if verdict.checks:
+            await self.session.execute(
+                _INSERT_CHECKS,
+                [
+                    {
+                        "verdict_id": event_id,
+                        "position": i,
+                        "code": c.code,
+                        "passed": c.passed,
+                        "value": None if c.value is None else str(c.value),
+                        "limit": None if c.limit is None else str(c.limit),
+                        "message": c.message,
+                    }
+                    for i, c in enumerate(verdict.checks)
+                ],
+            )
