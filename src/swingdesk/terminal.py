@@ -56,5 +56,17 @@ def printable(value: object, *, indent: str | None = None) -> str:
 
 
 def shown(value: object, *, indent: str | None = None) -> str:
-    """Return ``value`` ready for a Rich markup string: controls escaped, markup escaped."""
-    return escape(printable(value, indent=indent))
+    """Return ``value`` ready for a Rich markup string: controls escaped, markup escaped.
+
+    Text that ends in backslashes could escape whatever tag follows it in the caller's
+    markup, and Rich's ``escape`` doubles the last one, which prints twice when no tag
+    follows. So the trailing backslashes are written doubled before an empty no-op tag
+    (``[none][/none]``): Rich prints one for each pair, wherever the text is placed.
+    """
+    text = printable(value, indent=indent)
+    head = text.rstrip("\\")
+    trailing = len(text) - len(head)
+    if not trailing:
+        return escape(text)
+    pairs = "\\" * (2 * trailing)
+    return escape(head) + pairs + "[none][/none]"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
@@ -44,3 +44,22 @@ def test_shown_when_printed_with_markup_then_the_text_comes_out_as_written(text:
     with console.capture() as captured:
         console.print(f"[bold]x[/bold] {shown(text)}", soft_wrap=True, end="")
     assert captured.get() == f"x {printable(text)}"
+
+
+@settings(max_examples=300)
+# Without "[": Rich reads a backslash before any "[" as an escape, which its own
+# ``escape`` does not cover; what is tested here is trailing backslashes before a tag.
+@given(st.text(alphabet=st.sampled_from("ab]/\\ ")))
+def test_shown_when_followed_by_a_tag_then_the_text_and_the_tag_are_kept(text: str) -> None:
+    console = Console(width=10_000, emoji=False, color_system=None, highlight=False)
+    with console.capture() as captured:
+        console.print(f"[bold]{shown(text)}[/bold]|{shown(text)}", soft_wrap=True, end="")
+    assert captured.get() == f"{printable(text)}|{printable(text)}"
+
+
+def test_shown_when_text_ends_in_backslashes_then_each_printed_once() -> None:
+    console = Console(width=10_000, emoji=False, color_system=None, highlight=False)
+    for text in ("\\", "a\\\\", "[x]\\"):
+        with console.capture() as captured:
+            console.print(shown(text), soft_wrap=True, end="")
+        assert captured.get() == text
