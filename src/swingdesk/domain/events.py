@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple, Self, cast
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import (
     BaseModel,
@@ -29,6 +29,7 @@ from swingdesk.domain.enums import (
     TimeInForce,
     TradingState,
 )
+from swingdesk.domain.ids import new_event_id
 from swingdesk.domain.money import Dec, NonNegDec, PosDec
 from swingdesk.domain.unchecked import build_unchecked
 
@@ -38,7 +39,7 @@ class Event(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    event_id: UUID = Field(default_factory=uuid4)
+    event_id: UUID = Field(default_factory=new_event_id)
     ts_event: UtcDatetime
 
     @classmethod
