@@ -36,8 +36,13 @@ class Launch:
     heartbeat_s: int = st.HEARTBEAT_S
 
 
+#: How often a local worker with nothing to start looks again (seconds): the last trials of a
+#: study run in the other processes, and this one should end as soon as they do.
+LOCAL_POLL_S = 0.1
+
+
 def _worker_main(storage_url: str, study: str, heartbeat_s: int) -> None:
-    st.work(st.make_storage(storage_url, heartbeat_s=heartbeat_s), study)
+    st.work(st.make_storage(storage_url, heartbeat_s=heartbeat_s), study, poll_s=LOCAL_POLL_S)
 
 
 def optimize(
@@ -66,7 +71,7 @@ def optimize(
         else:
             assert url is not None
             _run_processes(storage, url, config, plan, launch, total, progress)
-        ev = evaluator(config)  # loaded after the workers: its time is not theirs
+        ev = evaluator(config)  # this process's: loaded by st.work, or before the fork
         outcomes = [_outcome(storage, config, fold, ev.run) for fold in plan]
     return build_report(config, outcomes, launch.workers, launch.storage is not None)
 
@@ -85,6 +90,11 @@ def _run_processes(
     # so no child inherits a socket.
     fork = "fork" in multiprocessing.get_all_start_methods()
     ctx: Any = multiprocessing.get_context("fork" if fork else "spawn")
+    if fork:
+        # Loaded once here, the market is the children's from their first moment (shared
+        # copy-on-write) instead of loaded again in each, and the out-of-sample runs after
+        # them reuse it, as one process does.
+        evaluator(config)
     if isinstance(storage, optuna.storages.RDBStorage):
         storage.engine.dispose()
     procs = [
