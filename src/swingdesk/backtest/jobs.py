@@ -9,7 +9,6 @@ one at a time and, with several replicas, running on the leader are ``JobRunner`
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -32,8 +31,6 @@ from swingdesk.domain.ticker import sanitize_ticker
 from swingdesk.ports import Clock
 from swingdesk.store.backtests import BacktestRun, BacktestRuns, Retention
 from swingdesk.store.job_state import JobState
-
-log = logging.getLogger(__name__)
 
 
 class BacktestRunningError(ConflictError):

@@ -12,7 +12,6 @@ as for backtests.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -35,7 +34,6 @@ from swingdesk.store.backtests import BacktestRun, Retention
 from swingdesk.store.optimizations import OptimizationRuns
 from swingdesk.strategy.loader import registered
 
-log = logging.getLogger(__name__)
 #: The most ticker-trials one request may ask for (tickers x trials x folds): about ten
 #: minutes of this machine's two cores, so no request can hold the service for hours.
 MAX_WORK = 200_000
