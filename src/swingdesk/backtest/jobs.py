@@ -138,7 +138,7 @@ class BacktestService(JobRunner[BacktestParams]):
         if spec.seed is not None and self.csv_dir is not None:
             raise InputError("seed applies to the simulated market only; this service uses CSV")
         tickers = tuple(dict.fromkeys(sanitize_ticker(t) for t in spec.tickers or ()))
-        known = self._known_tickers()
+        known = self.known_tickers()
         for ticker in tickers:
             if ticker not in known:
                 raise UnknownTickerError(
@@ -162,9 +162,6 @@ class BacktestService(JobRunner[BacktestParams]):
 
     def known_tickers(self) -> set[str]:
         """Return every ticker the service's backtest data holds."""
-        return self._known_tickers()
-
-    def _known_tickers(self) -> set[str]:
         if self.csv_dir is None:
             from swingdesk.adapters.simulated_universe import UNIVERSE
 
