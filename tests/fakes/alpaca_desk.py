@@ -10,7 +10,6 @@ from uuid import uuid4
 
 from pydantic import SecretStr
 from tests.fakes.fake_alpaca import KEY, SECRET
-from tests.fakes.memory_uow import MemoryBooks
 
 from swingdesk.adapters.alpaca_broker import AlpacaPaperBroker
 from swingdesk.adapters.memory_bus import InMemoryEventBus
@@ -23,6 +22,7 @@ from swingdesk.execution.sync import SyncWorker
 from swingdesk.ports import Clock
 from swingdesk.services.relay import OutboxRelay
 from swingdesk.store import migrate
+from swingdesk.store.memory.store import MemoryStore
 from swingdesk.store.store import Store
 from swingdesk.unit_of_work import OrderStore
 
@@ -58,7 +58,7 @@ def alpaca_broker(url: str, *, read_timeout_s: float = 2.0) -> AlpacaPaperBroker
 class BackendDesk:
     """The execution half of a desk on a unit-of-work backend, against a (fake) Alpaca."""
 
-    store: MemoryBooks | Store
+    store: MemoryStore | Store
     broker: AlpacaPaperBroker
     agent: ExecutionAgent
     sync: SyncWorker
@@ -66,7 +66,7 @@ class BackendDesk:
 
 
 def backend_desk(
-    store: MemoryBooks | Store, url: str, clock: Clock, *, retry: RetryPolicy = FAST_RETRY
+    store: MemoryStore | Store, url: str, clock: Clock, *, retry: RetryPolicy = FAST_RETRY
 ) -> BackendDesk:
     """Wire the execution desk on ``store`` (nothing published: no relay)."""
     broker = alpaca_broker(url)
@@ -75,7 +75,7 @@ def backend_desk(
 
 
 def _execution(
-    store: MemoryBooks | Store,
+    store: MemoryStore | Store,
     broker: AlpacaPaperBroker,
     bus: InMemoryEventBus,
     clock: Clock,

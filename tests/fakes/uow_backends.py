@@ -9,10 +9,10 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
-from tests.fakes.memory_uow import MemoryBooks
 
 from swingdesk.store import migrate
 from swingdesk.store import tables as t
+from swingdesk.store.memory.store import MemoryStore
 from swingdesk.store.store import OutboxMessage, Store
 
 #: The parameters of a fixture that runs each test on every backend.
@@ -23,7 +23,7 @@ BACKENDS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postg
 class Backend:
     """A store behind the unit-of-work port, and what it has published and kept."""
 
-    store: MemoryBooks | Store
+    store: MemoryStore | Store
     #: Event ids of the domain events published so far (journal entries left out).
     published: Callable[[], list[str]]
     #: The equity of each stored account mark, oldest first.
@@ -44,7 +44,7 @@ class _Recorder:
 async def open_backend(kind: str, request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     """Yield a fresh backend of ``kind`` (memory, sqlite or postgres)."""
     if kind == "memory":
-        books = MemoryBooks()
+        books = MemoryStore()
 
         async def memory_marks() -> list[Decimal]:
             return [m.equity for m in books.marks]

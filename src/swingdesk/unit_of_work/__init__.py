@@ -9,9 +9,10 @@ reconciliation, the stop keeper and notifications read, the records execution
 keeps of its orders (``OrderStore``), what it books of the broker's reports
 (``ExecutionBooks``, in ``booking``), the book lock (``SerialBook``), and the API's read
 views (``ReadViews``, in ``reads``).
-Implementations: the SQLAlchemy ``store.Store`` (SQLite and PostgreSQL) and, in the tests,
-``tests/fakes/memory_uow.py``. ``records`` holds what is read back, ``units`` the units of
-work and the stores that open them.
+Implementations: the SQLAlchemy ``store.Store`` (SQLite and PostgreSQL) and
+``store.memory.MemoryStore`` (in memory: the pipeline backtest and the service suites).
+``records`` holds what is read back, ``units`` the units of work and the stores that open
+them.
 """
 
 from swingdesk.unit_of_work.booking import BookingUnitOfWork, ExecutionBooks

@@ -12,12 +12,11 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from tests.fakes.memory_orders import MemoryHolding, MemoryOrder, OrderBook
-
 from swingdesk.domain.enums import Intent, OrderSide, OrderStatus
 from swingdesk.domain.events import FillEvent, OrderRequest, OrderResponseStatus
 from swingdesk.domain.orders import accumulate_fill, reported_status
 from swingdesk.domain.portfolio import PositionState, apply_fill
+from swingdesk.store.memory.orders import MemoryHolding, MemoryOrder, OrderBook
 from swingdesk.unit_of_work import ReportedOrder
 
 

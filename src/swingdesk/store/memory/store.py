@@ -1,30 +1,43 @@
-"""The unit-of-work port in memory (``swingdesk.unit_of_work``): ``MemoryBooks`` is a
-``TradingStateStore``, an ``AccountStore``, an ``Outbox``, a ``DecisionStore`` and, with
-``memory_orders`` and ``memory_order_writes``, the ``ExecutionBooks`` (orders, fills,
-positions) and the ``ReconcilerBooks``.
+"""The unit-of-work port in memory (``swingdesk.unit_of_work``), the second implementation
+beside the SQLAlchemy ``Store``: ``MemoryStore`` is a ``TradingStateStore``, an
+``AccountStore``, an ``Outbox``, a ``DecisionStore``, a ``PipelineStore`` and, with
+``orders`` and ``order_writes``, the ``ExecutionBooks`` (orders, fills, positions) and the
+``ReconcilerBooks``: everything a desk's decision pipeline, execution and reconciliation
+ask of persistence. The pipeline backtest runs on it (nothing to write to disk), and the
+service suites run on it beside SQLite and PostgreSQL.
 
 Writers are serialised by one lock held for the whole unit (what ``lock_head`` does on a
 database); staged changes and the events and journal entries recorded meanwhile become
-visible, and are published, only when the unit ends without an error.
+visible, and are published, only when the unit ends without an error. It keeps no audit
+hash chain and no read views (the API's dashboards need a database).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
-from tests.fakes.memory_order_writes import MemoryOrderWrites
-from tests.fakes.memory_orders import MemoryOrderReads, OrderBook
-
 from swingdesk.domain.enums import DecisionStatus, TradingState
-from swingdesk.domain.events import Event, TradingStateChanged
+from swingdesk.domain.events import (
+    Event,
+    RiskApproved,
+    RiskRejected,
+    SignalCreated,
+    TradingStateChanged,
+)
+from swingdesk.domain.market import MarketSnapshot
+from swingdesk.store.memory.order_writes import MemoryOrderWrites
+from swingdesk.store.memory.orders import MemoryOrderReads, OrderBook
 from swingdesk.unit_of_work import BookFacts, DecisionStages, OutboxMessage
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,15 +66,31 @@ class AccountMark:
     start_of_day_equity: Decimal
 
 
+@dataclass
+class DecisionStageBook:
+    """The stages of decisions: the snapshots they used, their signals and verdicts."""
+
+    snapshots: list[tuple[UUID | None, MarketSnapshot, datetime]] = field(default_factory=list)
+    signals: dict[UUID, SignalCreated] = field(default_factory=dict)
+    verdicts: dict[UUID, RiskApproved | RiskRejected] = field(default_factory=dict)
+
+    def commit(self, staged: DecisionStageBook) -> None:
+        """Take a unit's staged stages."""
+        self.snapshots.extend(staged.snapshots)
+        self.signals.update(staged.signals)
+        self.verdicts.update(staged.verdicts)
+
+
 class MemoryUnitOfWork(MemoryOrderWrites):
     """One unit over the in-memory books: staged until its commit."""
 
-    def __init__(self, books: MemoryBooks) -> None:
+    def __init__(self, books: MemoryStore) -> None:
         self._books = books
         self.committed, self.staged = books.book, OrderBook()
         self.changes: list[TradingStateChanged] = []
         self.marks: list[AccountMark] = []
         self.decisions: dict[UUID, DecisionRecord] = {}
+        self.stages = DecisionStageBook()
         self.events: list[Event] = []
         self.journal: list[dict[str, Any]] = []
 
@@ -135,8 +164,32 @@ class MemoryUnitOfWork(MemoryOrderWrites):
         return True
 
     async def decision_stages(self, decision_id: UUID) -> DecisionStages:
-        """Return which stages a decision has stored (the stages of a test's choosing)."""
-        return self._books.stages.get(decision_id, DecisionStages(None, None, False))
+        """Return which stages a decision has stored (to settle an interrupted one)."""
+        signal = self.stages.signals.get(decision_id) or self._books.stages.signals.get(decision_id)
+        verdict = self.stages.verdicts.get(decision_id) or self._books.stages.verdicts.get(
+            decision_id
+        )
+        key = str(decision_id)
+        orders = [*self.staged.orders.values(), *self.committed.orders.values()]
+        return DecisionStages(
+            None if signal is None else signal.action,
+            None if verdict is None else isinstance(verdict, RiskApproved),
+            any(o.decision_id == key and o.parent_client_order_id is None for o in orders),
+        )
+
+    async def add_snapshot(
+        self, decision_id: UUID | None, snap: MarketSnapshot, now: datetime
+    ) -> None:
+        """Stage the market snapshot a decision used."""
+        self.stages.snapshots.append((decision_id, snap, now))
+
+    async def add_signal(self, sig: SignalCreated) -> None:
+        """Stage the analyst's signal."""
+        self.stages.signals[sig.decision_id] = sig
+
+    async def add_verdict(self, verdict: RiskApproved | RiskRejected) -> None:
+        """Stage a risk verdict with every check it evaluated."""
+        self.stages.verdicts[verdict.decision_id] = verdict
 
     async def decision_status(self, decision_id: UUID) -> DecisionStatus | None:
         """Return a decision's status as this unit sees it."""
@@ -162,19 +215,39 @@ class MemoryUnitOfWork(MemoryOrderWrites):
         )
 
 
-class MemoryBooks(MemoryOrderReads):
+class MemoryStore(MemoryOrderReads):
     """The committed books in memory, and what was published after each commit."""
 
     def __init__(self) -> None:
         self.changes: list[TradingStateChanged] = []
         self.marks: list[AccountMark] = []
+        self._first_marks: dict[str, AccountMark] = {}
         self.book = OrderBook()
         self.decisions: dict[UUID, DecisionRecord] = {}
-        self.stages: dict[UUID, DecisionStages] = {}
+        self.stages = DecisionStageBook()
         self.journal: list[dict[str, Any]] = []
-        self.outbox: list[OutboxMessage] = []
+        #: The outbox, in commit order: each event or journal entry, serialised when read.
+        self._outbox: list[tuple[str, Event | dict[str, Any]]] = []
         self.published: list[Event] = []
         self._writer = asyncio.Lock()
+        self._publishers: list[Publisher] = []
+        self._closers: list[Callable[[], Awaitable[None]]] = []
+
+    def publish_to(self, publisher: Publisher) -> None:
+        """Hand every commit's outbox messages to ``publisher`` after the commit."""
+        self._publishers.append(publisher)
+
+    def closing(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Call ``close`` when the store closes."""
+        self._closers.append(close)
+
+    async def close(self) -> None:
+        """Run what was registered with ``closing`` (there is no connection to release)."""
+        for close in self._closers:
+            await close()
+
+    async def ping(self) -> None:
+        """Answer at once: memory is always reachable."""
 
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[MemoryUnitOfWork]:
@@ -182,17 +255,36 @@ class MemoryBooks(MemoryOrderReads):
         async with self._writer:
             unit = MemoryUnitOfWork(self)
             yield unit
-            self.changes.extend(unit.changes)
-            self.marks.extend(unit.marks)
-            self.decisions.update(unit.decisions)
-            self.book.commit(unit.staged)
-            self.journal.extend(unit.journal)
-            # As the store writes its outbox: the events first, then the journal entries.
-            bodies = [(_topic(e), e.model_dump(mode="json")) for e in unit.events]
-            bodies += [("audit", {k: str(v) for k, v in entry.items()}) for entry in unit.journal]
-            for topic, payload in bodies:
-                self.outbox.append(OutboxMessage(len(self.outbox) + 1, topic, payload, 0))
+            first = len(self._outbox)
+            self._commit(unit)
         self.published.extend(unit.events)  # after the commit, never before
+        if self._publishers and len(self._outbox) > first:
+            messages = self._messages(first, len(self._outbox))
+            for publisher in self._publishers:
+                try:
+                    await publisher.committed(messages)
+                except Exception:
+                    # Committed is committed: the relay's catch-up delivers what this missed.
+                    log.exception("publishing committed messages failed")
+
+    def _commit(self, unit: MemoryUnitOfWork) -> None:
+        self.changes.extend(unit.changes)
+        for mark in unit.marks:
+            self.marks.append(mark)
+            self._first_marks.setdefault(mark.session_date, mark)
+        self.decisions.update(unit.decisions)
+        self.stages.commit(unit.stages)
+        self.book.commit(unit.staged)
+        self.journal.extend(unit.journal)
+        # As the store writes its outbox: the events first, then the journal entries.
+        self._outbox.extend((_topic(e), e) for e in unit.events)
+        self._outbox.extend(("audit", entry) for entry in unit.journal)
+
+    def _messages(self, start: int, stop: int) -> list[OutboxMessage]:
+        return [
+            OutboxMessage(seq, topic, _payload(body), 0)
+            for seq, (topic, body) in enumerate(self._outbox[start:stop], start=start + 1)
+        ]
 
     async def trading_state(self) -> TradingState:
         """Return the committed trading state."""
@@ -200,11 +292,11 @@ class MemoryBooks(MemoryOrderReads):
 
     async def book_facts(self, session_date: str) -> BookFacts:
         """Return our side of the account, as the SQLAlchemy store reads it."""
-        todays = [m for m in self.marks if m.session_date == session_date]
+        first = self._first_marks.get(session_date)
         return BookFacts(
             positions={p.ticker: p for p in await self.positions()},
             high_water_mark=self.marks[-1].high_water_mark if self.marks else None,
-            start_of_day_equity=todays[0].start_of_day_equity if todays else None,
+            start_of_day_equity=None if first is None else first.start_of_day_equity,
             trading_state=await self.trading_state(),
             last_order_at=self.last_order_at(),
         )
@@ -223,12 +315,26 @@ class MemoryBooks(MemoryOrderReads):
 
     async def outbox_head(self) -> tuple[int, int]:
         """Return the newest outbox sequence number and the stream epoch (always 0)."""
-        return len(self.outbox), 0
+        return len(self._outbox), 0
 
     async def outbox_after(self, seq: int, *, limit: int = 1000) -> list[OutboxMessage]:
         """Return committed outbox messages after ``seq``, oldest first."""
-        return self.outbox[seq : seq + limit]
+        return self._messages(seq, min(seq + limit, len(self._outbox)))
+
+
+class Publisher(Protocol):
+    """Receives the outbox messages of each committed unit, in commit order."""
+
+    async def committed(self, messages: list[OutboxMessage]) -> None:
+        """Publish messages that have just been committed."""
+        ...
 
 
 def _topic(event: Event) -> str:
     return str(getattr(event, "kind", type(event).__name__))
+
+
+def _payload(body: Event | dict[str, Any]) -> dict[str, Any]:
+    if isinstance(body, dict):
+        return {key: str(value) for key, value in body.items()}
+    return body.model_dump(mode="json")
