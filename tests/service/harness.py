@@ -27,6 +27,7 @@ from swingdesk.services.portfolio import PortfolioService
 from swingdesk.services.relay import OutboxRelay
 from swingdesk.store import migrate
 from swingdesk.store.book_lock import BookLock
+from swingdesk.store.sim_ledger import SqlSimLedger
 from swingdesk.store.store import Store
 from swingdesk.strategy.agent import StrategyAgent
 
@@ -151,7 +152,11 @@ async def build_harness(
     market = FakeMarket(clock)
     strategy = ScriptedStrategy()
     broker = SimulatedBroker(
-        store, market.price, clock, initial_cash=Decimal(100_000), slippage_bps=Decimal(0)
+        SqlSimLedger(store),
+        market.price,
+        clock,
+        initial_cash=Decimal(100_000),
+        slippage_bps=Decimal(0),
     )
     risk = RiskManager(limits or RiskLimits())
     control = TradingControl(store, bus, clock)

@@ -12,6 +12,7 @@ from swingdesk.adapters.simulated_broker import SimulatedBroker
 from swingdesk.domain.enums import Intent, OrderSide
 from swingdesk.domain.events import OrderRequest
 from swingdesk.store import migrate
+from swingdesk.store.sim_ledger import SqlSimLedger
 from swingdesk.store.store import Store
 
 PRICE = Decimal(50)
@@ -38,7 +39,7 @@ async def test_get_account_when_read_during_fills_then_cash_and_positions_agree(
     # so equity must read exactly 100,000 at every instant. Reading cash and positions in
     # two statements let a read pair the old cash with the new position (equity 100,500).
     broker = SimulatedBroker(
-        store, _price, clock, initial_cash=Decimal(100_000), slippage_bps=Decimal(0)
+        SqlSimLedger(store), _price, clock, initial_cash=Decimal(100_000), slippage_bps=Decimal(0)
     )
     seen: list[Decimal] = []
     buying = True
