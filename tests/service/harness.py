@@ -27,8 +27,11 @@ from swingdesk.services.portfolio import PortfolioService
 from swingdesk.services.relay import OutboxRelay
 from swingdesk.store import migrate
 from swingdesk.store.book_lock import BookLock
+from swingdesk.store.memory_sim_ledger import MemorySimLedger
+from swingdesk.store.sim_ledger import SqlSimLedger
 from swingdesk.store.store import Store
 from swingdesk.strategy.agent import StrategyAgent
+from swingdesk.unit_of_work.sim_ledger import SimLedger
 
 SECTORS = {"AAPL": "Information Technology", "MSFT": "Information Technology", "XOM": "Energy"}
 
@@ -134,14 +137,21 @@ class Harness:
     pipeline: DecisionPipeline
 
 
+def sim_ledger(kind: str, store: Store) -> SimLedger:
+    """Return the simulated broker's ledger of this kind: "sql" over ``store``, or "memory"."""
+    return SqlSimLedger(store) if kind == "sql" else MemorySimLedger()
+
+
 async def build_harness(
     db_url: str,
     clock: ManualClock,
     limits: RiskLimits | None = None,
     *,
     portfolio_retry: RetryPolicy | None = None,
+    ledger: str = "sql",
 ) -> Harness:
-    """Migrate the database and wire a desk around fakes."""
+    """Migrate the database and wire a desk around fakes; the simulated broker keeps its
+    books in ``ledger``: "sql" (its tables in the same database) or "memory"."""
     migrate.upgrade(db_url)
     store = Store.from_url(db_url)
     bus = InMemoryEventBus()
@@ -151,7 +161,11 @@ async def build_harness(
     market = FakeMarket(clock)
     strategy = ScriptedStrategy()
     broker = SimulatedBroker(
-        store, market.price, clock, initial_cash=Decimal(100_000), slippage_bps=Decimal(0)
+        SqlSimLedger(store),
+        market.price,
+        clock,
+        initial_cash=Decimal(100_000),
+        slippage_bps=Decimal(0),
     )
     risk = RiskManager(limits or RiskLimits())
     control = TradingControl(store, bus, clock)

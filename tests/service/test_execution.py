@@ -18,8 +18,8 @@ from swingdesk.store import tables as t
 
 
 @pytest.fixture
-async def desk(db_url: str, clock: ManualClock) -> AsyncIterator[Harness]:
-    h = await build_harness(db_url, clock)
+async def desk(db_url: str, clock: ManualClock, ledger_kind: str) -> AsyncIterator[Harness]:
+    h = await build_harness(db_url, clock, ledger=ledger_kind)
     yield h
     await h.store.close()
 

@@ -26,8 +26,8 @@ FIVE_PCT = TrailSpec(pct=Decimal("0.05"))
 
 
 @pytest.fixture
-async def desk(db_url: str, clock: ManualClock) -> AsyncIterator[Harness]:
-    h = await build_harness(db_url, clock)
+async def desk(db_url: str, clock: ManualClock, ledger_kind: str) -> AsyncIterator[Harness]:
+    h = await build_harness(db_url, clock, ledger=ledger_kind)
     yield h
     await h.store.close()
 

@@ -5,13 +5,14 @@ calls the same functions, so both engines fill alike."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import NamedTuple
 
 from swingdesk.domain.enums import OrderSide, OrderType
 from swingdesk.domain.money import price4
 from swingdesk.domain.trailing import TrailSpec, trailing_bar_step
-from swingdesk.store import tables
+from swingdesk.unit_of_work.sim_ledger import SimOrder
 
 #: A daily bar: (open, low), or (open, low, high) where a trailing stop needs the high.
 Bar = tuple[Decimal, ...]
@@ -46,24 +47,24 @@ def bar_stop_fill(
 
 
 def stop_fill(
-    leg: tables.SimOrderRow, bar: Bar | None, current: Decimal | None, slippage: Decimal
-) -> Decimal | None:
-    """Return a resting stop's fill on a bar (or at the current price), None when not hit;
-    a trailing stop's mark and stop move first (``domain.trailing``)."""
+    leg: SimOrder, bar: Bar | None, current: Decimal | None, slippage: Decimal
+) -> tuple[SimOrder, Decimal | None]:
+    """Return a resting stop as it stands now and its fill on a bar (or at the current
+    price), None when not hit; a trailing stop's mark and stop move first
+    (``domain.trailing``)."""
     if leg.type == OrderType.TRAILING_STOP.value and leg.hwm is not None:
         spec = TrailSpec(leg.trail_pct, leg.trail_price)
         if bar is not None:
             step = trailing_bar_step(spec, leg.hwm, bar[0], bar[1], _high(bar), slippage)
-            leg.hwm, leg.stop_price = step.hwm, step.stop
-            return step.fill
+            return replace(leg, hwm=step.hwm, stop_price=step.stop), step.fill
         assert current is not None
-        leg.hwm = max(leg.hwm, current)
-        leg.stop_price = spec.level(leg.hwm)
+        hwm = max(leg.hwm, current)
+        leg = replace(leg, hwm=hwm, stop_price=spec.level(hwm))
     assert leg.stop_price is not None
     if bar is not None:
-        return bar_stop_fill(bar[0], bar[1], leg.stop_price, slippage)
+        return leg, bar_stop_fill(bar[0], bar[1], leg.stop_price, slippage)
     assert current is not None
-    return None if current > leg.stop_price else price4(current * (1 - slippage))
+    return leg, None if current > leg.stop_price else price4(current * (1 - slippage))
 
 
 def _high(bar: Bar) -> Decimal | None:

@@ -41,6 +41,7 @@ from swingdesk.store.book_lock import BookLock
 from swingdesk.store.commit_signal import CommitSignal
 from swingdesk.store.engine import DatabaseTimeouts
 from swingdesk.store.leadership import Leadership, default_replica_id
+from swingdesk.store.sim_ledger import SqlSimLedger
 from swingdesk.store.store import OutboxMessage, Store
 from swingdesk.strategy.agent import StrategyAgent
 
@@ -284,7 +285,7 @@ def _simulated_broker(
 ) -> SimulatedBroker:
     """Return the simulated broker, filling at the provider's last price."""
     return SimulatedBroker(
-        store,
+        SqlSimLedger(store),
         provider.last_price,
         clock,
         initial_cash=settings.sim_initial_cash_usd,
