@@ -27,7 +27,7 @@ from swingdesk.services.portfolio import PortfolioService
 from swingdesk.services.relay import OutboxRelay
 from swingdesk.store import migrate
 from swingdesk.store.book_lock import BookLock
-from swingdesk.store.memory_sim_ledger import MemorySimLedger
+from swingdesk.store.memory.sim_ledger import MemorySimLedger
 from swingdesk.store.sim_ledger import SqlSimLedger
 from swingdesk.store.store import Store
 from swingdesk.strategy.agent import StrategyAgent

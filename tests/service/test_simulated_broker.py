@@ -23,7 +23,7 @@ from swingdesk.domain.errors import DuplicateOrderError, RejectedError
 from swingdesk.domain.events import OrderRequest
 from swingdesk.ports import BrokerOrder
 from swingdesk.store import migrate
-from swingdesk.store.memory_sim_ledger import MemorySimLedger
+from swingdesk.store.memory.sim_ledger import MemorySimLedger
 from swingdesk.store.store import Store
 from swingdesk.unit_of_work.sim_ledger import (
     SimAccount,

@@ -2,7 +2,8 @@
 
 Parity with live comes from swapping adapters, not from a second implementation: a
 ManualClock, the CSV provider (which shows a daily bar only once its session has closed)
-and the simulated broker on a temporary SQLite file. For each session D:
+and the simulated broker, on the replay desk (``bootstrap.replay``: wired as a live desk,
+with our books and the broker's in memory). For each session D:
 
 1. at D's open, orders approved after D-1's close are sent through the real ExecutionAgent,
    the closes first (``at_the_open``); the broker's price source answers the session's open
@@ -19,8 +20,8 @@ and the simulated broker on a temporary SQLite file. For each session D:
    price (``risk.pending``), so two approvals of one evening cannot jointly spend the same
    cash or fill the same sector.
 
-It is slow (a database round trip per stage) and exact; ``engine`` is the fast one and a
-test proves both agree.
+It is exact and slower (every stage of the live pipeline, its events and books, for every
+ticker-day); ``engine`` is the fast one and a test proves both agree.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ from swingdesk.backtest.result import (
     TradeBook,
 )
 from swingdesk.backtest.setup import data_dir, risk_limits_for, settings_for, strategy_for
-from swingdesk.bootstrap import SectorLookup, build_desk
+from swingdesk.bootstrap import SectorLookup
+from swingdesk.bootstrap.replay import ReplayDesk, build_replay_desk
 from swingdesk.domain.calendar import TradingCalendar, day_number
 from swingdesk.domain.enums import DecisionStatus, Intent, OrderSide, OrderStatus
 from swingdesk.domain.errors import InputError
@@ -64,6 +66,7 @@ from swingdesk.execution.agent import (
     order_request_for,
 )
 from swingdesk.execution.retry import RetryPolicy
+from swingdesk.execution.sync import SyncWorker
 from swingdesk.risk.manager import RiskManager
 from swingdesk.risk.pending import PendingEntry, with_pending_entries
 from swingdesk.risk.stages import stopping_codes
@@ -188,14 +191,12 @@ class _Parts:
     pipeline: DecisionPipeline
     execution: NextOpenExecution
     broker: SimulatedBroker
-    sync: Any
+    sync: SyncWorker
 
 
-def desk_parts(desk: Any, params: BacktestParams) -> _Parts:
+def desk_parts(desk: ReplayDesk, params: BacktestParams) -> _Parts:
     """Return the desk's pipeline rebuilt for the run: next-open execution, the run's
     strategy and risk limits, and a portfolio that shows queued entries."""
-    if not isinstance(desk.broker, SimulatedBroker):
-        raise InputError("a backtest needs the simulated broker")
     execution = NextOpenExecution(
         desk.broker,
         desk.store,
@@ -262,8 +263,7 @@ async def _replay(
                         order.filled_avg_price, "stop")  # fmt: skip
             result.fills.append(fill)
             book.add(fill, "stop")
-        if parts.sync is not None:
-            await parts.sync.run_once()
+        await parts.sync.run_once()
         clock.set(calendar.session_close(day) + timedelta(minutes=1))
         waiting = {approval.ticker for approval, _ in parts.execution.queue}
         for ticker in tickers:
@@ -306,7 +306,9 @@ async def run_pipeline_backtest(
     provider = SessionPriceCsvMarket(data_dir(params), calendar=calendar)
     with tempfile.TemporaryDirectory(prefix="swingdesk-backtest-") as tmp:
         clock = ManualClock(calendar.session_open(sessions[0]) - timedelta(hours=1))
-        desk = await build_desk(settings_for(params, Path(tmp)), clock=clock, provider=provider)
+        desk = await build_replay_desk(
+            settings_for(params, Path(tmp)), clock=clock, provider=provider
+        )
         try:
             parts = desk_parts(desk, params)
             return await _replay(parts, params, provider, clock, calendar, sessions, progress)

@@ -44,6 +44,7 @@ from swingdesk.store.leadership import Leadership, default_replica_id
 from swingdesk.store.sim_ledger import SqlSimLedger
 from swingdesk.store.store import OutboxMessage, Store
 from swingdesk.strategy.agent import StrategyAgent
+from swingdesk.unit_of_work import ExecutionBooks, ReconcilerBooks, SerialBook
 
 
 @dataclass
@@ -297,7 +298,7 @@ def _simulated_broker(
 def _execution_agent(
     settings: Settings,
     broker: Broker,
-    store: Store,
+    store: ExecutionBooks,
     bus: EventBus,
     clock: Clock,
     retry: RetryPolicy,
@@ -320,12 +321,12 @@ def _execution_agent(
 def _sync_worker(
     settings: Settings,
     broker: Broker,
-    store: Store,
+    store: ReconcilerBooks,
     bus: EventBus,
     clock: Clock,
     control: TradingControl,
     execution: ExecutionAgent,
-    book_lock: BookLock,
+    book_lock: SerialBook,
 ) -> SyncWorker:
     """Return the reconciliation with the broker (start-up and every sync_interval_s)."""
     return SyncWorker(

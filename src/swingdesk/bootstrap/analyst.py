@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from swingdesk.config import Settings, StrategyProvider
 from swingdesk.domain.errors import ConfigurationError, InputError
 from swingdesk.ports import LLMClient, Strategy
-from swingdesk.store.store import Store
 from swingdesk.strategy.agent import RulesStrategy
 from swingdesk.strategy.rules import RuleParams
+
+
+class SpendBook(Protocol):
+    """Where the analyst's spend is counted (the signals' stored costs)."""
+
+    async def llm_spend_since(self, since: datetime) -> Decimal:
+        """Return the summed cost of the signals stored at or after ``since``, USD."""
+        ...
 
 
 def _llm_client(settings: Settings) -> LLMClient | None:
@@ -53,7 +60,7 @@ def _llm_client(settings: Settings) -> LLMClient | None:
     return None
 
 
-def _strategy(settings: Settings, llm: LLMClient | None, store: Store) -> Strategy:
+def _strategy(settings: Settings, llm: LLMClient | None, store: SpendBook) -> Strategy:
     """Return the analyst: rules, or the LLM with its prices, cache and budget."""
     if llm is None:
         return _api_strategy(settings)

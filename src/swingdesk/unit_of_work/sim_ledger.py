@@ -3,7 +3,7 @@
 The broker's books are apart from ours, so that reconciliation compares two independent
 records exactly as it would with Alpaca. ``SimulatedBroker`` reads and writes them only
 through this port, as plain frozen records; implementations: ``store.sim_ledger`` (its own
-SQL tables, SQLite and PostgreSQL) and ``store.memory_sim_ledger`` (dicts, for fast
+SQL tables, SQLite and PostgreSQL) and ``store.memory.sim_ledger`` (dicts, for fast
 backtests).
 """
 

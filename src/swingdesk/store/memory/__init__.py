@@ -1,5 +1,7 @@
-"""The unit-of-work port in memory: ``MemoryStore`` (see ``store``)."""
+"""Our books in memory (``MemoryStore``, the unit-of-work port), and the simulated broker's
+(``MemorySimLedger``, its ledger port)."""
 
+from swingdesk.store.memory.sim_ledger import MemorySimLedger
 from swingdesk.store.memory.store import MemoryStore, MemoryUnitOfWork
 
-__all__ = ["MemoryStore", "MemoryUnitOfWork"]
+__all__ = ["MemorySimLedger", "MemoryStore", "MemoryUnitOfWork"]

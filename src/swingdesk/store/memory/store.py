@@ -313,6 +313,11 @@ class MemoryStore(MemoryOrderReads):
             if record.status is DecisionStatus.PENDING and record.created_at < before
         ]
 
+    async def llm_spend_since(self, since: datetime) -> Decimal:
+        """Return the summed cost of the signals stored at or after ``since``, USD."""
+        signals = self.stages.signals.values()
+        return sum((s.cost_usd for s in signals if s.ts_event >= since), Decimal(0))
+
     async def outbox_head(self) -> tuple[int, int]:
         """Return the newest outbox sequence number and the stream epoch (always 0)."""
         return len(self._outbox), 0
