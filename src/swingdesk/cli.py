@@ -199,6 +199,26 @@ def scan(
     out.print(scan_table(summary))
 
 
+# The backtest command's options whose declarations would not fit on one line.
+BacktestStrategyOpt = Annotated[
+    str, typer.Option(help="rules, crossover, llm-replay, package.module:Class or file.py:Class.")
+]
+ParamOpt = Annotated[
+    list[str] | None, typer.Option(help="Strategy parameter NAME=VALUE (repeatable).")
+]
+EarningsUnknownOpt = Annotated[
+    str, typer.Option(help="No known earnings date: block (as live) or allow new longs.")
+]
+RiskProfileOpt = Annotated[str, typer.Option(help="desk (every rule) or buying-power-only.")]
+TrailPctOpt = Annotated[
+    str, typer.Option(help="Trailing stop this fraction below the high, e.g. 0.05.")
+]
+TrailPriceOpt = Annotated[str, typer.Option(help="Trailing stop this many USD below the high.")]
+CloseFractionOpt = Annotated[
+    str, typer.Option(help="Exit signals close this fraction of the position, e.g. 0.5.")
+]
+
+
 @app.command()
 def backtest(
     data: Annotated[Path | None, typer.Option(help="Directory of TICKER.csv files.")] = None,
@@ -207,33 +227,18 @@ def backtest(
     universe: Annotated[str, typer.Option(help="'all': every ticker in the data.")] = "",
     start: Annotated[str, typer.Option(help="First session, YYYY-MM-DD.")] = "",
     end: Annotated[str, typer.Option(help="Last session, YYYY-MM-DD.")] = "",
-    strategy: Annotated[
-        str,
-        typer.Option(help="rules, crossover, llm-replay, package.module:Class or file.py:Class."),
-    ] = "rules",
-    param: Annotated[
-        list[str] | None, typer.Option(help="Strategy parameter NAME=VALUE (repeatable).")
-    ] = None,
+    strategy: BacktestStrategyOpt = "rules",
+    param: ParamOpt = None,
     engine: Annotated[str, typer.Option(help="auto, fast or pipeline.")] = "auto",
     initial_cash: Annotated[str, typer.Option(help="Starting cash, USD.")] = "100000",
     slippage_bps: Annotated[str, typer.Option(help="Fill slippage, basis points.")] = "5",
     commission: Annotated[str, typer.Option(help="Commission per order, USD.")] = "0",
-    earnings_unknown: Annotated[
-        str, typer.Option(help="No known earnings date: block (as live) or allow new longs.")
-    ] = "block",
-    risk_profile: Annotated[
-        str, typer.Option(help="desk (every rule) or buying-power-only.")
-    ] = "desk",
+    earnings_unknown: EarningsUnknownOpt = "block",
+    risk_profile: RiskProfileOpt = "desk",
     seed: Annotated[int, typer.Option(help="Seed of the simulated market.")] = 42,
-    trail_pct: Annotated[
-        str, typer.Option(help="Trailing stop this fraction below the high, e.g. 0.05.")
-    ] = "",
-    trail_price: Annotated[
-        str, typer.Option(help="Trailing stop this many USD below the high.")
-    ] = "",
-    close_fraction: Annotated[
-        str, typer.Option(help="Exit signals close this fraction of the position, e.g. 0.5.")
-    ] = "",
+    trail_pct: TrailPctOpt = "",
+    trail_price: TrailPriceOpt = "",
+    close_fraction: CloseFractionOpt = "",
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the result here.")] = None,
     report: Annotated[Path | None, typer.Option(help="Write an HTML report here.")] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,

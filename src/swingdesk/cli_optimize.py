@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -32,6 +32,17 @@ StorageOpt = Annotated[
 HeartbeatOpt = Annotated[
     int, typer.Option(help="Seconds between a trial's heartbeats (RDB storage).")
 ]
+StrategyOpt = Annotated[str, typer.Option(help="Name, package.module:Class or file.py:Class.")]
+ObjectiveOpt = Annotated[
+    list[str] | None,
+    typer.Option(help="sharpe, sortino, cagr, max_drawdown, profit_factor; repeat: Pareto."),
+]
+NoWalkForwardOpt = Annotated[
+    bool, typer.Option(help="Optimise over the whole range (in-sample only).")
+]
+WriteParamsOpt = Annotated[
+    Path | None, typer.Option(help="Write the recommended parameters here (live desk).")
+]
 
 
 def _fail(exc: SwingdeskError) -> None:
@@ -49,24 +60,17 @@ def _day(flag: str, text: str) -> date:
 @optimize_app.callback()
 def optimize(
     ctx: typer.Context,
-    strategy: Annotated[str, typer.Option(help="Name, package.module:Class or file.py:Class.")] = (
-        "rules"
-    ),
+    strategy: StrategyOpt = "rules",
     data: Annotated[Path | None, typer.Option(help="Directory of TICKER.csv files.")] = None,
     tickers: Annotated[str, typer.Option(help="Comma-separated tickers; empty: all.")] = "",
     start: Annotated[str, typer.Option(help="First session, YYYY-MM-DD.")] = "",
     end: Annotated[str, typer.Option(help="Last session, YYYY-MM-DD.")] = "",
-    objective: Annotated[
-        list[str] | None,
-        typer.Option(help="sharpe, sortino, cagr, max_drawdown, profit_factor; repeat: Pareto."),
-    ] = None,
+    objective: ObjectiveOpt = None,
     trials: Annotated[int, typer.Option(help="Trials per walk-forward fold.")] = 50,
     folds: Annotated[int, typer.Option(help="Walk-forward folds (out-of-sample blocks).")] = 4,
     is_ratio: Annotated[int, typer.Option(help="In-sample length / out-of-sample length.")] = 3,
     mode: Annotated[str, typer.Option(help="rolling or anchored in-sample windows.")] = "rolling",
-    no_walk_forward: Annotated[
-        bool, typer.Option(help="Optimise over the whole range (in-sample only).")
-    ] = False,
+    no_walk_forward: NoWalkForwardOpt = False,
     seed: Annotated[int, typer.Option(help="Sampler seed (one worker: same result).")] = 0,
     param: Annotated[list[str] | None, typer.Option(help="NAME=VALUE held fixed.")] = None,
     risk_profile: Annotated[str, typer.Option(help="desk or buying-power-only.")] = "desk",
@@ -77,9 +81,7 @@ def optimize(
     heartbeat_s: HeartbeatOpt = 10,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the report here.")] = None,
     report: Annotated[Path | None, typer.Option(help="Write an HTML report here.")] = None,
-    write_params: Annotated[
-        Path | None, typer.Option(help="Write the recommended parameters here (live desk).")
-    ] = None,
+    write_params: WriteParamsOpt = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Optimise a strategy walk-forward; report only out-of-sample figures."""
@@ -87,10 +89,8 @@ def optimize(
         return
     from swingdesk.cli_strategy import parse_overrides
     from swingdesk.optimize.config import OptimizeConfig
-    from swingdesk.optimize.report import render
     from swingdesk.optimize.run import Launch
     from swingdesk.optimize.run import optimize as run
-    from swingdesk.strategy.loader import write_params_file
 
     try:
         if data is None:
@@ -112,14 +112,29 @@ def optimize(
     except SwingdeskError as exc:
         _fail(exc)
         return
+    _write_outputs(doc, config.strategy, json_out=json_out, report=report, params=write_params)
+    for line in summary(doc):
+        out.print(line, markup=False)
+
+
+def _write_outputs(
+    doc: dict[str, Any],
+    strategy: str,
+    *,
+    json_out: Path | None,
+    report: Path | None,
+    params: Path | None,
+) -> None:
+    """Write the files asked for: the report as JSON, as HTML, the recommended parameters."""
+    from swingdesk.optimize.report import render
+    from swingdesk.strategy.loader import write_params_file
+
     if json_out is not None:
         json_out.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     if report is not None:
         report.write_text(render(doc), encoding="utf-8")
-    if write_params is not None:
-        write_params_file(write_params, config.strategy, doc["recommended_params"])
-    for line in summary(doc):
-        out.print(line, markup=False)
+    if params is not None:
+        write_params_file(params, strategy, doc["recommended_params"])
 
 
 def summary(doc: dict[str, object]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import HTTPException
@@ -79,14 +80,8 @@ class EdgeMiddleware:
         rid = new_request_id(offered.decode("latin-1") if offered else None)
         request_id.set(rid)  # this request's task context: every record it logs carries it
         limit = self.max_body
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                try:
-                    too_big = int(value) > limit
-                except ValueError:
-                    too_big = False
-                if too_big:
-                    scope["swingdesk.body_too_large"] = True
+        if _declares_more_than(scope.get("headers", ()), limit):
+            scope["swingdesk.body_too_large"] = True
         seen = 0
 
         async def limited_receive() -> Message:
@@ -129,14 +124,30 @@ class EdgeMiddleware:
                 # the same headers as every other response and the connection stays usable.
                 await unexpected_error_response(exc)(scope, receive, send_with_headers)
         finally:
-            route: Any = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            if template != "/api/stream":  # a stream's duration is its connection's lifetime
-                self.metrics.http.observe(
-                    time.perf_counter() - start,
-                    (
-                        ("method", scope.get("method", "")),
-                        ("route", template),
-                        ("status", str(status)),
-                    ),
-                )
+            self._observe(scope, start, status)
+
+    def _observe(self, scope: Scope, start: float, status: int) -> None:
+        """Record the request's latency under its route template, method and status."""
+        route: Any = scope.get("route")
+        template = getattr(route, "path", None) or "unmatched"
+        if template != "/api/stream":  # a stream's duration is its connection's lifetime
+            self.metrics.http.observe(
+                time.perf_counter() - start,
+                (
+                    ("method", scope.get("method", "")),
+                    ("route", template),
+                    ("status", str(status)),
+                ),
+            )
+
+
+def _declares_more_than(headers: Iterable[tuple[bytes, bytes]], limit: int) -> bool:
+    """Say whether a Content-Length header announces a body over ``limit`` bytes."""
+    for name, value in headers:
+        if name == b"content-length":
+            try:
+                if int(value) > limit:
+                    return True
+            except ValueError:
+                pass
+    return False

@@ -138,16 +138,9 @@ class ExecutionAgent:
                 report.status, report.error_code = OrderStatus.REJECTED, STALE_SIGNAL
                 return report
         else:
-            request = _request_from_row(existing, approval)
-            report = ExecutionReport(
-                request,
-                OrderStatus(existing.status),
-                existing.filled_qty,
-                existing.filled_avg_price,
-                resubmitted=True,
-                error_code=existing.error_code,
-            )
-            if OrderStatus(existing.status).is_terminal:
+            report = _report_from_row(existing, approval)
+            request = report.request
+            if report.status.is_terminal:
                 return report
             # Sent before (or perhaps not): the broker's record decides, never a blind resend.
             found = await self.lookup(client_order_id)
@@ -367,6 +360,18 @@ def order_request_for(approval: RiskApproved, client_order_id: str, now: datetim
         stop_price=approval.stop_price if approval.intent is Intent.BUY_TO_OPEN else None,
         reference_price=approval.reference_price,
         risk_event_id=approval.event_id,
+    )
+
+
+def _report_from_row(row: BookedOrder, approval: RiskApproved) -> ExecutionReport:
+    """Return the report of an order stored before, as it stands in our books."""
+    return ExecutionReport(
+        _request_from_row(row, approval),
+        OrderStatus(row.status),
+        row.filled_qty,
+        row.filled_avg_price,
+        resubmitted=True,
+        error_code=row.error_code,
     )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
+from typing import Literal, TypedDict, get_args
 
 import numpy as np
 
@@ -118,45 +119,18 @@ def make_snapshot(
     ctx = context or NO_CONTEXT
     vix_raw = _optional(vix, "vix", missing)
     earn_raw = _optional(earnings, "next_earnings", missing)
-    f = figures
-    price = _positive(dec(f.close, PRICE_Q))
-    prev_close = _positive(dec(f.prev_close, PRICE_Q))
-    change = (price / prev_close - 1).quantize(CHANGE_Q) if price and prev_close else None
-    atr_14 = dec(f.atr_14, PRICE_Q)
-    sma_20 = _positive(dec(f.sma_20, SMA_Q))
-    sma_50 = _positive(dec(f.sma_50, SMA_Q))
-    adv_20 = dec(f.adv_20, SHARES_Q)
-    volume = dec(f.volume, SHARES_Q)
-    vix_q = dec(vix_raw, VIX_Q)
-    values = {
-        "price": price, "prev_close": prev_close, "day_change_pct": change,
-        "atr_14": atr_14, "sma_20": sma_20, "sma_50": sma_50, "adv_20": adv_20,
-        "volume": volume, "vix": vix_q,
-    }  # fmt: skip
-    missing.extend(name for name, value in values.items() if value is None)
+    values = _market_values(figures, vix_raw)
+    missing.extend(name for name in _REPORTED_MISSING if values[name] is None)
     next_earn = earn_raw if isinstance(earn_raw, date) else None
     today, market_open, last_closed = _clock_facts(calendar, now)
     # The non-negative fields are the only ones rounding leaves unchecked.
-    build = (
-        MarketSnapshot.trusted
-        if trusted and _non_negative(atr_14, adv_20, volume, vix_q)
-        else MarketSnapshot
-    )
+    checked = _non_negative(values["atr_14"], values["adv_20"], values["volume"], values["vix"])
+    build = MarketSnapshot.trusted if trusted and checked else MarketSnapshot
     return build(
         ticker=ticker,
         name=profile.name,
         sector=profile.sector or None,
-        price=price,
-        prev_close=prev_close,
-        day_change_pct=change,
-        atr_14=atr_14,
-        sma_20=sma_20,
-        sma_50=sma_50,
-        prev_sma_20=_positive(dec(f.prev_sma_20, SMA_Q)),
-        prev_sma_50=_positive(dec(f.prev_sma_50, SMA_Q)),
-        adv_20=adv_20,
-        volume=volume,
-        vix=vix_q,
+        **values,
         next_earnings=next_earn,
         earnings_in_trading_days=(
             calendar.trading_days_until(today, next_earn) if next_earn else None
@@ -170,6 +144,51 @@ def make_snapshot(
         news=ctx.news,
         sentiment=ctx.sentiment,
     )
+
+
+class _MarketValues(TypedDict):
+    """The snapshot's rounded market figures, keyed and ordered as the model's fields."""
+
+    price: Decimal | None
+    prev_close: Decimal | None
+    day_change_pct: Decimal | None
+    atr_14: Decimal | None
+    sma_20: Decimal | None
+    sma_50: Decimal | None
+    prev_sma_20: Decimal | None
+    prev_sma_50: Decimal | None
+    adv_20: Decimal | None
+    volume: Decimal | None
+    vix: Decimal | None
+
+
+#: The market figures a snapshot lists as missing when absent, in that order (the SMAs one
+#: bar earlier are not reported).
+_Reported = Literal[
+    "price", "prev_close", "day_change_pct", "atr_14", "sma_20", "sma_50", "adv_20", "volume", "vix"
+]
+_REPORTED_MISSING: tuple[_Reported, ...] = get_args(_Reported)
+
+
+def _market_values(f: Figures, vix: object) -> _MarketValues:
+    """Round the figures and the VIX as the snapshot holds them (prices and SMAs positive)."""
+    price = _positive(dec(f.close, PRICE_Q))
+    prev_close = _positive(dec(f.prev_close, PRICE_Q))
+    return {
+        "price": price,
+        "prev_close": prev_close,
+        "day_change_pct": (
+            (price / prev_close - 1).quantize(CHANGE_Q) if price and prev_close else None
+        ),
+        "atr_14": dec(f.atr_14, PRICE_Q),
+        "sma_20": _positive(dec(f.sma_20, SMA_Q)),
+        "sma_50": _positive(dec(f.sma_50, SMA_Q)),
+        "prev_sma_20": _positive(dec(f.prev_sma_20, SMA_Q)),
+        "prev_sma_50": _positive(dec(f.prev_sma_50, SMA_Q)),
+        "adv_20": dec(f.adv_20, SHARES_Q),
+        "volume": dec(f.volume, SHARES_Q),
+        "vix": dec(vix, VIX_Q),
+    }
 
 
 def _non_negative(*values: Decimal | None) -> bool:

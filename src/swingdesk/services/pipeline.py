@@ -199,12 +199,7 @@ class DecisionPipeline:
                 now=now,
                 decision_id=decision_id,
                 actor="market_data",
-                payload={
-                    "price": str(snap.price),
-                    "source": snap.source.value,
-                    "missing": list(snap.missing),
-                    "stale": snap.stale,
-                },
+                payload=_snapshot_payload(snap),
             )
         out.snapshot = snap
         out.started = True
@@ -224,11 +219,7 @@ class DecisionPipeline:
                 now=signal.ts_event,
                 decision_id=decision_id,
                 actor=signal.model,
-                payload={
-                    "action": signal.action.value,
-                    "confidence": signal.confidence,
-                    "reason_code": signal.reason_code,
-                },
+                payload=_signal_payload(signal),
             )
             if hold:
                 await tx.conclude_decision(decision_id, DecisionStatus.HOLD, now)
@@ -337,3 +328,22 @@ class DecisionPipeline:
             stored = await tx.decision_status(out.decision_id)
         out.status, out.failed_stage = stored or DecisionStatus.FAILED, stage
         out.error_code, out.error_message = code, message
+
+
+def _snapshot_payload(snap: MarketSnapshot) -> dict[str, Any]:
+    """Return what the journal keeps of a decision's snapshot (the table holds the rest)."""
+    return {
+        "price": str(snap.price),
+        "source": snap.source.value,
+        "missing": list(snap.missing),
+        "stale": snap.stale,
+    }
+
+
+def _signal_payload(signal: SignalCreated) -> dict[str, Any]:
+    """Return what the journal keeps of the analyst's signal besides its message."""
+    return {
+        "action": signal.action.value,
+        "confidence": signal.confidence,
+        "reason_code": signal.reason_code,
+    }

@@ -82,10 +82,21 @@ def round_trips(
     fills: Iterable[FillFact], sector_of: Callable[[str], str | None] = lambda _: None
 ) -> list[Trip]:
     """Return every closing order as a trip, oldest exit first."""
+    exits = _match_exits(fills)
+    trips = [_trip(coid, ex, after, sector_of) for coid, (ex, after) in exits.items()]
+    trips.sort(key=lambda tr: tr.closed_at)
+    return trips
+
+
+def _match_exits(fills: Iterable[FillFact]) -> dict[str, tuple[_Exit, _Open]]:
+    """Replay the fills in time order; return each closing order's exit and what it closed.
+
+    Keyed by client order id in the order of the exits' first fills; the ``_Open`` is the
+    trip as it stood at that first fill, with ``qty`` what was left open after the exit.
+    """
     ordered = sorted(fills, key=lambda f: (f.ts, 0 if f.side == "buy" else 1))
     book: dict[str, _Open] = {}
     exits: dict[str, tuple[_Exit, _Open]] = {}
-    order: list[str] = []
     for f in ordered:
         pos = book.setdefault(f.ticker, _Open())
         if f.side == "buy":
@@ -104,7 +115,6 @@ def round_trips(
             # What the exit closed against: the trip as it stood at its first fill.
             opened = _Open(pos.qty, pos.cost, pos.opened_at, pos.stop, pos.decision_id)
             exits[f.client_order_id] = (_Exit(first=f), opened)
-            order.append(f.client_order_id)
         ex, after = exits[f.client_order_id]
         ex.qty += qty
         ex.proceeds += qty * f.price
@@ -114,35 +124,35 @@ def round_trips(
         pos.qty -= qty
         pos.cost -= qty * avg
         after.qty = pos.qty  # left open after this exit
-    trips = []
-    for client_order_id in order:
-        ex, after = exits[client_order_id]
-        entry_price = ex.entry_cost / ex.qty
-        exit_price = ex.proceeds / ex.qty
-        pnl = ex.proceeds - ex.entry_cost - ex.commission
-        r_multiple = None
-        if after.stop is not None and after.stop < entry_price:
-            r_multiple = (pnl / (ex.qty * (entry_price - after.stop))).quantize(_R)
-        first = ex.first
-        trips.append(
-            Trip(
-                ticker=first.ticker,
-                sector=sector_of(first.ticker),
-                qty=ex.qty,
-                entry_price=entry_price.quantize(Decimal("0.0001")),
-                exit_price=exit_price.quantize(Decimal("0.0001")),
-                opened_at=after.opened_at or first.ts,
-                closed_at=ex.last_ts or first.ts,
-                pnl=cents(pnl),
-                r_multiple=r_multiple,
-                exit_reason=_reason(first, after.qty > 0),
-                entry_decision_id=after.decision_id,
-                exit_decision_id=first.decision_id,
-                exit_client_order_id=client_order_id,
-            )
-        )
-    trips.sort(key=lambda tr: tr.closed_at)
-    return trips
+    return exits
+
+
+def _trip(
+    client_order_id: str, ex: _Exit, after: _Open, sector_of: Callable[[str], str | None]
+) -> Trip:
+    """Return the trip of one closing order: prices, P&L and R against the entry it closed."""
+    entry_price = ex.entry_cost / ex.qty
+    exit_price = ex.proceeds / ex.qty
+    pnl = ex.proceeds - ex.entry_cost - ex.commission
+    r_multiple = None
+    if after.stop is not None and after.stop < entry_price:
+        r_multiple = (pnl / (ex.qty * (entry_price - after.stop))).quantize(_R)
+    first = ex.first
+    return Trip(
+        ticker=first.ticker,
+        sector=sector_of(first.ticker),
+        qty=ex.qty,
+        entry_price=entry_price.quantize(Decimal("0.0001")),
+        exit_price=exit_price.quantize(Decimal("0.0001")),
+        opened_at=after.opened_at or first.ts,
+        closed_at=ex.last_ts or first.ts,
+        pnl=cents(pnl),
+        r_multiple=r_multiple,
+        exit_reason=_reason(first, after.qty > 0),
+        entry_decision_id=after.decision_id,
+        exit_decision_id=first.decision_id,
+        exit_client_order_id=client_order_id,
+    )
 
 
 @dataclass

@@ -213,21 +213,7 @@ class StrategyAgent:
         """
         feasible = feasible_actions(portfolio, snapshot.ticker)
         if portfolio.trading_state is TradingState.HALTED:
-            return SignalCreated(
-                ts_event=now,
-                decision_id=decision_id,
-                ticker=snapshot.ticker,
-                action=Action.HOLD,
-                confidence=0.0,
-                rationale=(
-                    "Holding: the desk is HALTED; the analyst was not consulted and no order "
-                    "can be placed until trading resumes."
-                ),
-                model=self.name,
-                latency_ms=0.0,
-                reason_code=DESK_HALTED,
-                feasible_actions=feasible,
-            )
+            return self._halted_hold(decision_id, snapshot.ticker, feasible, now)
         start = time.perf_counter()
         try:
             signal: object = await self.strategy.evaluate(
@@ -245,22 +231,31 @@ class StrategyAgent:
             return self._error_hold(decision_id, snapshot.ticker, feasible, now, start, text)
         if signal.action not in feasible:
             why = explain_infeasible(portfolio, snapshot.ticker, signal.action)
-            return signal.model_copy(
-                update={
-                    "action": Action.HOLD,
-                    "confidence": 0.0,
-                    "reason_code": NOT_FEASIBLE,
-                    "rationale": (
-                        f"Holding: {signal.model} proposed {signal.action.value} but {why}. "
-                        f"Strategy said: {signal.rationale}"
-                    ),
-                    "feasible_actions": feasible,
-                }
-            )
+            return _infeasible_hold(signal, why, feasible)
         if signal.feasible_actions != feasible:
             # The stored signal must record what was actually feasible, not what it claims.
             return signal.model_copy(update={"feasible_actions": feasible})
         return signal
+
+    def _halted_hold(
+        self, decision_id: UUID, ticker: str, feasible: tuple[Action, ...], now: datetime
+    ) -> SignalCreated:
+        """Return the HOLD of a decision taken while the desk is HALTED (analyst not asked)."""
+        return SignalCreated(
+            ts_event=now,
+            decision_id=decision_id,
+            ticker=ticker,
+            action=Action.HOLD,
+            confidence=0.0,
+            rationale=(
+                "Holding: the desk is HALTED; the analyst was not consulted and no order "
+                "can be placed until trading resumes."
+            ),
+            model=self.name,
+            latency_ms=0.0,
+            reason_code=DESK_HALTED,
+            feasible_actions=feasible,
+        )
 
     def _error_hold(
         self,
@@ -284,6 +279,24 @@ class StrategyAgent:
             feasible_actions=feasible,
             raw_output=error,
         )
+
+
+def _infeasible_hold(
+    signal: SignalCreated, why: str, feasible: tuple[Action, ...]
+) -> SignalCreated:
+    """Return ``signal`` turned into a HOLD: its action cannot be acted on, for ``why``."""
+    return signal.model_copy(
+        update={
+            "action": Action.HOLD,
+            "confidence": 0.0,
+            "reason_code": NOT_FEASIBLE,
+            "rationale": (
+                f"Holding: {signal.model} proposed {signal.action.value} but {why}. "
+                f"Strategy said: {signal.rationale}"
+            ),
+            "feasible_actions": feasible,
+        }
+    )
 
 
 def _plain(

@@ -159,11 +159,29 @@ def _entry(s: MarketSnapshot, p: RuleParams, inputs: dict[str, str]) -> RuleDeci
         return _hold(f"No uptrend: {', '.join(why)}; no entry.", p, inputs)
 
     trend = (s20 - s50) / atr
-    dist = (price - s20) / atr
     head = (
         f"Uptrend: price {price:.2f} > SMA-50 {s50:.2f}, SMA-20 {s20:.2f} > SMA-50 "
         f"(SMA-20 {trend:.1f} ATR above SMA-50)"
     )
+    dist = (price - s20) / atr
+    return _uptrend_entry(s, p, inputs, head=head, dist=dist, trend=trend, atr=atr, price=price)
+
+
+def _uptrend_entry(
+    s: MarketSnapshot,
+    p: RuleParams,
+    inputs: dict[str, str],
+    *,
+    head: str,
+    dist: float,
+    trend: float,
+    atr: float,
+    price: float,
+) -> RuleDecision:
+    """Buy a pullback to SMA-20 or a breakout confirmed by the day's gain; otherwise wait.
+
+    ``dist`` is the price's distance above SMA-20 in ATRs (negative below it).
+    """
     if abs(dist) <= p.pullback_atr:
         base = p.pullback_base
         setup = f"pullback to within {abs(dist):.1f} ATR of SMA-20"

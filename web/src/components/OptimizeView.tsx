@@ -3,11 +3,9 @@
  * read the result: best-so-far (one objective) or the Pareto front (several), parameter
  * importance and the stitched out-of-sample equity curve.
  */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
 
 import { api, keys, type OptimizationRun, type OptimizationRunsPage } from "../api/client";
-import { pollUnlessRefused } from "../lib/auth";
 import { signedPct } from "../lib/backtests";
 import { DASH } from "../lib/format";
 import {
@@ -21,48 +19,37 @@ import {
 } from "../lib/optimizations";
 import type { Theme } from "../lib/theme";
 import { BestSoFarChart, ImportanceBars, OosEquityChart, ParetoChart } from "./OptimizeCharts";
-
-const POLL_RUNNING_MS = 1_500;
-const POLL_IDLE_MS = 30_000;
-
-function describe(error: unknown): string {
-  const e = error as { code?: string; message?: string } | null;
-  return e?.code ? `${e.code}: ${e.message ?? ""}` : String(error);
-}
+import {
+  ReportFrame,
+  RunFormFooter,
+  RunPeriod,
+  RunScopeFields,
+  RunStatus,
+  RunsTable,
+  type RunsTableProps,
+  describeError,
+  pollWhile,
+  useRunForm,
+  useRunList,
+} from "./RunParts";
 
 export function OptimizeForm({ onStarted }: { onStarted: (run: OptimizationRun) => void }) {
-  const client = useQueryClient();
-  const [values, setValues] = useState<OptimizeFormValues>(DEFAULT_OPTIMIZE_FORM);
-  const [problem, setProblem] = useState<string | null>(null);
-  const start = useMutation({
-    mutationFn: api.startOptimization,
-    onSuccess: (run) => {
-      onStarted(run);
-      void client.invalidateQueries({ queryKey: keys.optimizations });
-    },
+  const { values, set, problem, start, submit } = useRunForm({
+    initial: DEFAULT_OPTIMIZE_FORM,
+    toRequest: optimizationRequest,
+    startRun: api.startOptimization,
+    listKey: keys.optimizations,
+    onStarted,
   });
-  const set = <K extends keyof OptimizeFormValues>(key: K, value: OptimizeFormValues[K]): void =>
-    setValues((v) => ({ ...v, [key]: value }));
   const toggle = (name: Objective, on: boolean): void =>
     set("objectives", on ? [...values.objectives, name] : values.objectives.filter((o) => o !== name));
-  const submit = (e: FormEvent): void => {
-    e.preventDefault();
-    const request = optimizationRequest(values);
-    if (typeof request === "string") {
-      setProblem(request);
-      return;
-    }
-    setProblem(null);
-    start.mutate(request);
-  };
-  const text = (key: "tickers" | "start" | "end" | "trials" | "folds" | "seed", label: string, type = "text") => (
-    <label className={key === "tickers" ? "field field-wide" : "field"}>
+  const text = (key: "trials" | "folds" | "seed", label: string) => (
+    <label className="field">
       <span>{label}</span>
       <input
-        type={type}
+        type="text"
         data-testid={`opt-${key}`}
         value={values[key]}
-        disabled={key === "tickers" && values.allTickers}
         onChange={(e) => set(key, e.target.value)}
         autoComplete="off"
       />
@@ -71,18 +58,7 @@ export function OptimizeForm({ onStarted }: { onStarted: (run: OptimizationRun) 
   return (
     <form className="backtest-form" onSubmit={submit} aria-labelledby="opt-form-title" noValidate>
       <h2 id="opt-form-title">New optimisation</h2>
-      {text("tickers", "Tickers")}
-      <label className="field field-check">
-        <input
-          type="checkbox"
-          data-testid="opt-all"
-          checked={values.allTickers}
-          onChange={(e) => set("allTickers", e.target.checked)}
-        />
-        <span>All tickers of the data</span>
-      </label>
-      {text("start", "Start", "date")}
-      {text("end", "End", "date")}
+      <RunScopeFields prefix="opt" values={values} set={set} />
       <label className="field">
         <span>Strategy</span>
         <select data-testid="opt-strategy" value={values.strategy} onChange={(e) => set("strategy", e.target.value)}>
@@ -118,16 +94,13 @@ export function OptimizeForm({ onStarted }: { onStarted: (run: OptimizationRun) 
           </label>
         ))}
       </fieldset>
-      <div className="field field-submit">
-        <button type="submit" className="primary" data-testid="opt-run" disabled={start.isPending}>
-          {start.isPending ? "Starting…" : "Optimise"}
-        </button>
-      </div>
-      {(problem || start.error) && (
-        <p className="error-text field-wide" role="alert" data-testid="opt-error">
-          {problem ?? describe(start.error)}
-        </p>
-      )}
+      <RunFormFooter
+        prefix="opt"
+        label="Optimise"
+        pending={start.isPending}
+        problem={problem}
+        error={start.error}
+      />
     </form>
   );
 }
@@ -138,74 +111,44 @@ function runTickers(run: OptimizationRun): string {
   return list.length <= 4 ? list.join(", ") : `${list.length} tickers`;
 }
 
-export function OptimizationRunsTable({
-  page,
-  selected,
-  onSelect,
-}: {
-  page: OptimizationRunsPage | undefined;
-  selected: string | null;
-  onSelect: (runId: string) => void;
-}) {
-  const runs = page?.items ?? [];
+const RUN_COLUMNS = [
+  { label: "Strategy" },
+  { label: "Tickers" },
+  { label: "Period" },
+  { label: "Objectives" },
+  { label: "Status" },
+  { label: "Trials", num: true },
+  { label: "OOS return", num: true },
+  { label: "OOS Sharpe", num: true },
+];
+
+function RunCells({ run }: { run: OptimizationRun }) {
   return (
-    <div className="table-scroll">
-      <table data-testid="opt-runs" className="bt-runs">
-        <caption className="sr-only">Optimisation runs, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Started</th>
-            <th scope="col">Strategy</th>
-            <th scope="col">Tickers</th>
-            <th scope="col">Period</th>
-            <th scope="col">Objectives</th>
-            <th scope="col">Status</th>
-            <th scope="col" className="num">Trials</th>
-            <th scope="col" className="num">OOS return</th>
-            <th scope="col" className="num">OOS Sharpe</th>
-          </tr>
-        </thead>
-        <tbody>
-          {runs.length === 0 ? (
-            <tr>
-              <td colSpan={9} className="muted">
-                {page ? "No optimisation yet." : "Loading…"}
-              </td>
-            </tr>
-          ) : (
-            runs.map((run) => (
-              <tr
-                key={run.run_id}
-                data-testid="opt-run-row"
-                data-status={run.status}
-                className={run.run_id === selected ? "selected" : undefined}
-                aria-selected={run.run_id === selected}
-              >
-                <th scope="row">
-                  <button type="button" className="link" onClick={() => onSelect(run.run_id)}>
-                    {run.created_at.slice(0, 19).replace("T", " ")}
-                  </button>
-                </th>
-                <td>{run.params.strategy}</td>
-                <td>{runTickers(run)}</td>
-                <td>
-                  {run.params.start} → {run.params.end}
-                </td>
-                <td>{run.params.objectives.join(", ")}</td>
-                <td>
-                  <span className={`badge bt-status bt-${run.status}`}>
-                    {run.status === "failed" && run.error ? `failed: ${run.error.code}` : run.status}
-                  </span>
-                </td>
-                <td className="num">{run.progress ? `${run.progress.done}/${run.progress.total}` : DASH}</td>
-                <td className="num">{signedPct(run.summary?.oos_total_return)}</td>
-                <td className="num">{run.summary?.oos_sharpe?.toFixed(2) ?? DASH}</td>
-              </tr>
-            ))
-          )}
-        </tbody>
-      </table>
-    </div>
+    <>
+      <td>{run.params.strategy}</td>
+      <td>{runTickers(run)}</td>
+      <RunPeriod run={run} />
+      <td>{run.params.objectives.join(", ")}</td>
+      <td>
+        <RunStatus run={run} />
+      </td>
+      <td className="num">{run.progress ? `${run.progress.done}/${run.progress.total}` : DASH}</td>
+      <td className="num">{signedPct(run.summary?.oos_total_return)}</td>
+      <td className="num">{run.summary?.oos_sharpe?.toFixed(2) ?? DASH}</td>
+    </>
+  );
+}
+
+export function OptimizationRunsTable(props: RunsTableProps<OptimizationRunsPage>) {
+  return (
+    <RunsTable
+      {...props}
+      prefix="opt"
+      caption="Optimisation runs, newest first"
+      columns={RUN_COLUMNS}
+      empty="No optimisation yet."
+      cells={(run) => <RunCells run={run} />}
+    />
   );
 }
 
@@ -265,34 +208,18 @@ export function OptimizationReport({ runId }: { runId: string }) {
     queryFn: () => api.optimizationReport(runId),
     staleTime: Infinity,
   });
-  if (report.data === undefined) {
-    return <p className="muted">{report.error ? describe(report.error) : "Loading the report…"}</p>;
-  }
-  // No allow-* token: the report runs no script, submits nothing and stays opaque.
-  return (
-    <iframe
-      className="bt-report"
-      data-testid="opt-report"
-      title="Optimisation report"
-      sandbox=""
-      referrerPolicy="no-referrer"
-      srcDoc={report.data}
-    />
-  );
+  return <ReportFrame report={report} testId="opt-report" title="Optimisation report" />;
 }
 
 export function OptimizationDetail({ runId, theme }: { runId: string; theme: Theme }) {
   const detail = useQuery({
     queryKey: keys.optimization(runId),
     queryFn: () => api.optimization(runId),
-    refetchInterval: (query) => {
-      const base = pollUnlessRefused(POLL_IDLE_MS)(query);
-      if (base === false) return false;
-      return query.state.data?.status === "running" ? POLL_RUNNING_MS : false;
-    },
+    // Only a running study changes: a finished one is not polled at all.
+    refetchInterval: (query) => (query.state.data?.status === "running" ? pollWhile(true, query) : false),
   });
   const run = detail.data;
-  if (!run) return <p className="muted">{detail.error ? describe(detail.error) : "Loading…"}</p>;
+  if (!run) return <p className="muted">{detail.error ? describeError(detail.error) : "Loading…"}</p>;
   if (run.status === "failed") {
     return (
       <p className="error-text" data-testid="opt-failed">
@@ -319,18 +246,7 @@ export function OptimizationDetail({ runId, theme }: { runId: string; theme: The
 }
 
 export function OptimizeView({ theme }: { theme: Theme }) {
-  const [selected, setSelected] = useState<string | null>(null);
-  const runs = useQuery({
-    queryKey: keys.optimizations,
-    queryFn: () => api.optimizations(50),
-    refetchInterval: (query) => {
-      const base = pollUnlessRefused(POLL_IDLE_MS)(query);
-      if (base === false) return false;
-      return query.state.data?.items.some((r) => r.status === "running") ? POLL_RUNNING_MS : base;
-    },
-  });
-  const items = runs.data?.items ?? [];
-  const shownId = selected ?? items[0]?.run_id ?? null;
+  const { runs, shownId, setSelected } = useRunList(keys.optimizations, () => api.optimizations(50));
   return (
     <main className="backtests optimize">
       <section className="panel">

@@ -1,6 +1,7 @@
 /** Backtest form parsing and run labels, kept out of the components so they can be tested. */
 import type { BacktestRequest, BacktestRun } from "../api/client";
 import { DASH } from "./format";
+import { scopeTickers, withScope } from "./runScope";
 
 export interface BacktestFormValues {
   tickers: string;
@@ -22,12 +23,8 @@ export const DEFAULT_FORM: BacktestFormValues = {
 
 /** Turn the form into a request, or say what is wrong with it (the service checks again). */
 export function backtestRequest(v: BacktestFormValues): BacktestRequest | string {
-  const tickers = v.tickers
-    .split(/[\s,;]+/)
-    .map((t) => t.trim().toUpperCase())
-    .filter((t) => t !== "");
-  if (!v.allTickers && tickers.length === 0) return "Enter at least one ticker, or pick all.";
-  if (!v.start || !v.end) return "Enter a start and an end date.";
+  const tickers = scopeTickers(v);
+  if (typeof tickers === "string") return tickers;
   if (v.end < v.start) return "The end date is before the start date.";
   const cash = Number(v.initialCash);
   if (!v.initialCash.trim() || !Number.isFinite(cash) || cash <= 0) {
@@ -41,7 +38,7 @@ export function backtestRequest(v: BacktestFormValues): BacktestRequest | string
     slippage_bps: "5",
     commission: "0",
   };
-  return v.allTickers ? { ...base, universe: "all" } : { ...base, tickers: [...new Set(tickers)] };
+  return withScope(base, v, tickers);
 }
 
 /** Say which tickers a run covered: "AAPL, MSFT", "all (505)" or "12 tickers". */

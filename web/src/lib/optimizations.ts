@@ -1,6 +1,7 @@
 /** Optimisation form parsing and the result document's chart data, kept out of the
  * components so they can be tested. */
 import type { OptimizationRequest } from "../api/client";
+import { scopeTickers, withScope } from "./runScope";
 
 export type Objective = "sharpe" | "sortino" | "cagr" | "max_drawdown" | "profit_factor";
 
@@ -46,12 +47,8 @@ function wholeIn(text: string, low: number, high: number): number | null {
 
 /** Turn the form into a request, or say what is wrong with it (the service checks again). */
 export function optimizationRequest(v: OptimizeFormValues): OptimizationRequest | string {
-  const tickers = v.tickers
-    .split(/[\s,;]+/)
-    .map((t) => t.trim().toUpperCase())
-    .filter((t) => t !== "");
-  if (!v.allTickers && tickers.length === 0) return "Enter at least one ticker, or pick all.";
-  if (!v.start || !v.end) return "Enter a start and an end date.";
+  const tickers = scopeTickers(v);
+  if (typeof tickers === "string") return tickers;
   if (v.end <= v.start) return "The end date must be after the start date.";
   if (v.objectives.length === 0) return "Pick at least one objective.";
   const trials = wholeIn(v.trials, 1, 500);
@@ -75,7 +72,7 @@ export function optimizationRequest(v: OptimizeFormValues): OptimizationRequest 
     slippage_bps: "5",
     commission: "0",
   };
-  return v.allTickers ? { ...base, universe: "all" } : { ...base, tickers: [...new Set(tickers)] };
+  return withScope(base, v, tickers);
 }
 
 /** One completed trial of a fold, as the result document lists it. */
