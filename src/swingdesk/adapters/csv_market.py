@@ -255,7 +255,7 @@ class CsvMarket:
         self._profiles = self._load_profiles(directory / "sectors.csv")
         self._vix_days, self._vix = self._load_vix(directory / "vix.csv")
         self._earnings, self._earnings_from = self._load_earnings(directory / "earnings.csv")
-        self._dates: dict[str, pd.DatetimeIndex] = {}
+        self._frames: dict[str, pd.DataFrame] = {}
         bad: list[ContextProblem] = []
         self.context = CsvContext(directory, bad)
         if bad:
@@ -323,13 +323,14 @@ class CsvMarket:
         if lookback < 1:
             raise ValueError(f"lookback must be at least 1 bar, got {lookback}")
         bars, end = self.bars_until(ticker, now)
-        lo = max(0, end - lookback)
-        index = self._dates.get(ticker)
-        if index is None:
+        frame = self._frames.get(ticker)
+        if frame is None:
             index = pd.DatetimeIndex(bars.days.astype("datetime64[D]"), name="date")
-            self._dates[ticker] = index
-        cols = {c: getattr(bars, c)[lo:end] for c in COLUMNS}
-        return pd.DataFrame(cols, index=index[lo:end], copy=False)
+            frame = pd.DataFrame({c: getattr(bars, c) for c in COLUMNS}, index=index)
+            self._frames[ticker] = frame
+        # A slice of the whole history, built once (copy-on-write: a caller's change to the
+        # slice never reaches the history).
+        return frame.iloc[max(0, end - lookback) : end]
 
     async def last_price(self, ticker: str, now: datetime) -> Decimal:
         """Return the last close at or before ``now``."""

@@ -85,8 +85,23 @@ class SessionPriceCsvMarket(CsvMarket):
     is the close, as before. Snapshots use the bars themselves and still see closed ones only.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The prices of one instant (the replay's clock stands still while it asks): the
+        # broker values every position on every read of its book.
+        self._prices_at: datetime | None = None
+        self._prices: dict[str, Decimal] = {}
+
     async def last_price(self, ticker: str, now: datetime) -> Decimal:
         """Return the running session's open, else the last close at or before ``now``."""
+        if now != self._prices_at:
+            self._prices_at, self._prices = now, {}
+        price = self._prices.get(ticker)
+        if price is None:
+            price = self._prices[ticker] = await self._session_price(ticker, now)
+        return price
+
+    async def _session_price(self, ticker: str, now: datetime) -> Decimal:
         cal: TradingCalendar = self._calendar
         if cal.is_open(now):
             bars, end = self.bars_until(ticker, now)

@@ -41,16 +41,23 @@ class RetryPolicy:
         # Jitter spreads retries of many callers so they do not hit the broker in step.
         return backoff * (1 + self.jitter * random.random())  # noqa: S311
 
-    def _wait(self, state: RetryCallState) -> float:
+    def _wait_after_first(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
-        return self.wait_s(state.attempt_number, error)
+        return self.wait_s(state.attempt_number + 1, error)
 
     async def call(self, fn: Callable[[], Awaitable[T]]) -> T:
         """Call ``fn``, retrying temporary errors; the last error is re-raised unchanged."""
+        try:
+            # The first attempt needs no retry machinery: most calls end here.
+            return await fn()
+        except TemporaryError as error:
+            if self.attempts <= 1:
+                raise
+            await self.sleep(self.wait_s(1, error))
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(TemporaryError),
-            stop=stop_after_attempt(self.attempts),
-            wait=self._wait,
+            stop=stop_after_attempt(self.attempts - 1),
+            wait=self._wait_after_first,
             sleep=self.sleep,
             reraise=True,
         )

@@ -45,7 +45,7 @@ from swingdesk.marketdata.indicators import (
     SMA_SHORT,
     FloatArray,
     decision_atr,
-    rolling_mean_values,
+    newest_means,
 )
 from swingdesk.marketdata.snapshot import CONTINUOUS_SOURCES, Figures, make_snapshot
 from swingdesk.ports import MarketContextSource, MarketData, SentimentScorer
@@ -61,8 +61,23 @@ def _last(values: FloatArray, back: int = 1) -> float | None:
     return float(values[-back]) if values.size >= back else None
 
 
-def _column(bars: pd.DataFrame, name: str) -> FloatArray:
-    return np.asarray(bars[name].to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
+def _newest(values: list[float], back: int = 1) -> float | None:
+    return values[-back] if len(values) >= back else None
+
+
+def _columns(bars: pd.DataFrame, names: tuple[str, ...]) -> dict[str, FloatArray]:
+    """Return the named columns as float arrays (a missing value as NaN), read in one go."""
+    columns = bars.columns.tolist()
+    missing = [n for n in names if n not in columns]
+    if missing:
+        raise KeyError(f"the bars have no column {missing}")
+    try:  # every column at once: one conversion instead of one per column
+        values = bars.to_numpy(dtype=np.float64, na_value=np.nan)
+        positions = [columns.index(n) for n in names]
+    except (TypeError, ValueError):  # a provider's extra column that is not a number
+        values = bars[list(names)].to_numpy(dtype=np.float64, na_value=np.nan)
+        positions = list(range(len(names)))
+    return {n: np.ascontiguousarray(values[:, p]) for n, p in zip(names, positions, strict=True)}
 
 
 class MarketDataAgent:
@@ -174,23 +189,23 @@ class MarketDataAgent:
 
     def figures(self, bars: pd.DataFrame, live: bool) -> Figures:
         """Return the newest bar's figures from a lookback window (see the module docstring)."""
-        cols = {c: _column(bars, c) for c in ("high", "low", "close", "volume")}
+        cols = _columns(bars, ("high", "low", "close", "volume"))
         close = cols["close"]
         # ATR and ADV: completed sessions only.
         end = close.size - 1 if live else close.size
         # ``decision_atr_values`` reproduces it, bit for bit, for any bar of a history.
         atr = decision_atr(cols["high"][:end], cols["low"][:end], close[:end])
-        sma_20 = rolling_mean_values(close, SMA_SHORT)
-        sma_50 = rolling_mean_values(close, SMA_LONG)
+        sma_20 = newest_means(close, SMA_SHORT)
+        sma_50 = newest_means(close, SMA_LONG)
         return Figures(
             close=_last(close),
             prev_close=_last(close, 2),
             atr_14=atr,
-            sma_20=_last(sma_20),
-            sma_50=_last(sma_50),
-            prev_sma_20=_last(sma_20, 2),
-            prev_sma_50=_last(sma_50, 2),
-            adv_20=_last(rolling_mean_values(cols["volume"][:end], ADV_PERIOD)),
+            sma_20=_newest(sma_20),
+            sma_50=_newest(sma_50),
+            prev_sma_20=_newest(sma_20, 2),
+            prev_sma_50=_newest(sma_50, 2),
+            adv_20=_newest(newest_means(cols["volume"][:end], ADV_PERIOD, 1)),
             volume=_last(cols["volume"]),
         )
 

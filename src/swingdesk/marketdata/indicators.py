@@ -30,8 +30,9 @@ exactly.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, reduce
 from math import nan
+from operator import add
 
 import numpy as np
 import numpy.typing as npt
@@ -76,6 +77,24 @@ def rolling_mean_values(values: FloatArray, n: int) -> FloatArray:
     if values.size >= n:
         out[n - 1 :] = rolling_sum_values(values, n) / n
     return out
+
+
+def newest_means(values: FloatArray, n: int, count: int = 2) -> list[float]:
+    """Return ``rolling_mean_values(values, n)[-count:]``, bit for bit, computing only those.
+
+    A snapshot needs the newest two means, not a whole history's: each window is summed left
+    to right in plain float arithmetic, exactly as ``rolling_sum_values`` sums it.
+    """
+    _check_window(n)
+    size = values.size
+    offset = max(0, size - (n + count - 1))
+    tail = values[offset:].tolist()
+    means = []
+    for end in range(max(0, size - count), size):
+        start = end - n + 1
+        window = tail[start - offset : end - offset + 1] if start >= 0 else None
+        means.append(nan if window is None else reduce(add, window) / n)
+    return means
 
 
 def true_range_values(high: FloatArray, low: FloatArray, close: FloatArray) -> FloatArray:

@@ -12,6 +12,8 @@ from swingdesk.marketdata.indicators import (
     atr_wilder,
     average_volume,
     compute_indicators,
+    newest_means,
+    rolling_mean_values,
     sma,
     true_range,
 )
@@ -165,3 +167,20 @@ def test_compute_indicators_when_sixty_bars_then_every_column_filled_at_the_end(
 def test_compute_indicators_when_column_missing_then_value_error() -> None:
     with pytest.raises(ValueError, match="volume"):
         compute_indicators(pd.DataFrame({"high": [1.0], "low": [1.0], "close": [1.0]}))
+
+
+@pytest.mark.parametrize("n", [1, 2, 20, 50])
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_newest_means_when_any_history_then_bit_for_bit_the_rolling_means_tail(
+    n: int, count: int
+) -> None:
+    rng = np.random.default_rng(n * 10 + count)
+    for size in range(0, n + count + 3):
+        values = rng.lognormal(4.0, 1.5, size) * 10.0 ** rng.integers(-3, 8, size)
+        if size > 3:
+            values[rng.integers(0, size)] = np.nan  # a gap stays local to its windows
+        expected = rolling_mean_values(values, n)[-count:] if size else np.empty(0)
+        got = np.array(newest_means(values, n, count), dtype=np.float64)
+        assert got.size == min(count, size)
+        # Bit for bit, NaN included: the same floats summed in the same order.
+        assert got.tobytes() == expected.tobytes(), (size, got, expected)

@@ -65,10 +65,23 @@ class OrderBook:
     fills: dict[str, FillEvent] = field(default_factory=dict)
     reports: list[OrderResponseStatus] = field(default_factory=list)
     positions: dict[str, MemoryHolding | None] = field(default_factory=dict)
+    #: Indexes of the committed book: the orders not finished, and when each ticker last
+    #: had an order of ours stored.
+    open_ids: dict[str, None] = field(default_factory=dict)
+    last_order_at: dict[str, datetime] = field(default_factory=dict)
 
     def commit(self, staged: OrderBook) -> None:
         """Take a unit's staged changes."""
         self.orders.update(staged.orders)
+        for order in staged.orders.values():
+            if _terminal(order):
+                self.open_ids.pop(order.client_order_id, None)
+            else:
+                self.open_ids[order.client_order_id] = None
+            if not order.external:
+                last = self.last_order_at.get(order.ticker)
+                if last is None or order.created_at > last:
+                    self.last_order_at[order.ticker] = order.created_at
         self.fills.update(staged.fills)
         self.reports.extend(staged.reports)
         for ticker, holding in staged.positions.items():
@@ -89,7 +102,8 @@ class MemoryOrderReads:
 
     async def open_orders(self) -> list[MemoryOrder]:
         """Return every order our books do not consider finished."""
-        return [o for o in self.book.orders.values() if not _terminal(o)]
+        orders = self.book.orders
+        return [orders[client_order_id] for client_order_id in self.book.open_ids]
 
     async def open_stop_orders(self, ticker: str | None) -> list[MemoryOrder]:
         """Return the working sell stops in ``ticker`` (every ticker for None)."""
@@ -137,11 +151,7 @@ class MemoryOrderReads:
 
     def last_order_at(self) -> dict[str, datetime]:
         """Return when each ticker last had an order of ours stored."""
-        last: dict[str, datetime] = {}
-        for o in self.book.orders.values():
-            if not o.external:
-                last[o.ticker] = max(o.created_at, last.get(o.ticker, o.created_at))
-        return last
+        return dict(self.book.last_order_at)
 
 
 def _terminal(order: MemoryOrder) -> bool:

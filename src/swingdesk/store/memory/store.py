@@ -224,6 +224,7 @@ class MemoryStore(MemoryOrderReads):
         self._first_marks: dict[str, AccountMark] = {}
         self.book = OrderBook()
         self.decisions: dict[UUID, DecisionRecord] = {}
+        self._pending: dict[UUID, None] = {}  # the decisions still pending, oldest first
         self.stages = DecisionStageBook()
         self.journal: list[dict[str, Any]] = []
         #: The outbox, in commit order: each event or journal entry, serialised when read.
@@ -273,6 +274,11 @@ class MemoryStore(MemoryOrderReads):
             self.marks.append(mark)
             self._first_marks.setdefault(mark.session_date, mark)
         self.decisions.update(unit.decisions)
+        for decision_id, record in unit.decisions.items():
+            if record.status is DecisionStatus.PENDING:
+                self._pending[decision_id] = None
+            else:
+                self._pending.pop(decision_id, None)
         self.stages.commit(unit.stages)
         self.book.commit(unit.staged)
         self.journal.extend(unit.journal)
@@ -307,11 +313,8 @@ class MemoryStore(MemoryOrderReads):
 
     async def pending_decisions(self, *, before: datetime) -> list[UUID]:
         """Return the decisions still pending that started before ``before``."""
-        return [
-            decision_id
-            for decision_id, record in self.decisions.items()
-            if record.status is DecisionStatus.PENDING and record.created_at < before
-        ]
+        pending = self._pending
+        return [i for i in pending if self.decisions[i].created_at < before]
 
     async def llm_spend_since(self, since: datetime) -> Decimal:
         """Return the summed cost of the signals stored at or after ``since``, USD."""
