@@ -60,6 +60,11 @@ class MarketData(Protocol):
         """Return name and sector; raise UnknownTickerError for an unknown ticker."""
         ...
 
+    async def profile_async(self, ticker: str) -> TickerProfile:
+        """Return ``profile`` without blocking the event loop (a provider that fetches it over
+        the network awaits the fetch; one that holds it in memory answers ``profile``)."""
+        ...
+
     async def daily_bars(self, ticker: str, now: datetime, lookback: int) -> pd.DataFrame:
         """Return up to ``lookback`` daily bars ending at ``now`` (no later bar, ever).
 

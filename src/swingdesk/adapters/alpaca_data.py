@@ -324,12 +324,10 @@ class AlpacaMarket:
 
     async def profile_async(self, ticker: str) -> TickerProfile:
         """Return the profile without blocking the loop on a context provider's fetch."""
-        aprofile = getattr(self.context, "profile_async", None)
-        if ticker in _PROFILES or aprofile is None:
+        if ticker in _PROFILES or self.context is None:
             return self.profile(ticker)
         try:
-            result: TickerProfile = await aprofile(ticker)
-            return result
+            return await self.context.profile_async(ticker)
         except SwingdeskError as exc:
             log.warning("no profile for %s from the context provider: %s", ticker, exc)
             return TickerProfile(ticker, ticker, "")

@@ -308,6 +308,10 @@ class CsvMarket:
         self._get(ticker)
         return self._profiles.get(ticker) or TickerProfile(ticker, ticker, "")
 
+    async def profile_async(self, ticker: str) -> TickerProfile:
+        """Return ``profile``: it is held in memory."""
+        return self.profile(ticker)
+
     def bars(self, ticker: str) -> Bars:
         """Return the ticker's whole validated history (for vectorised backtests)."""
         return self._get(ticker)

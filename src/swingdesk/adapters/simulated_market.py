@@ -234,6 +234,10 @@ class SimulatedMarket:
         tk = self._tickers[self._k(ticker)]
         return TickerProfile(ticker=tk.ticker, name=tk.name, sector=tk.sector)
 
+    async def profile_async(self, ticker: str) -> TickerProfile:
+        """Return ``profile``: it is held in memory."""
+        return self.profile(ticker)
+
     async def daily_bars(self, ticker: str, now: datetime, lookback: int) -> pd.DataFrame:
         """Return up to ``lookback`` daily bars ending at ``now``, the last one live."""
         return self.bars(ticker, now, lookback)

@@ -156,9 +156,7 @@ class MarketDataAgent:
         return NO_CONTEXT if self.context_source is None else await self.context(ticker, now)
 
     async def _build(self, ticker: str, now: datetime) -> MarketSnapshot:
-        # A provider whose profile needs the network (Yahoo) offers a non-blocking variant.
-        aprofile = getattr(self.provider, "profile_async", None)
-        profile = await aprofile(ticker) if aprofile else self.provider.profile(ticker)
+        profile = await self.provider.profile_async(ticker)
         bars_r, vix_r, earn_r, ctx_r = await asyncio.gather(
             self.provider.daily_bars(ticker, now, self.lookback),
             self.provider.vix(now),

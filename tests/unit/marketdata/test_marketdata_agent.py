@@ -45,6 +45,9 @@ class FakeProvider:
             raise UnknownTickerError(f"unknown ticker {ticker!r}")
         return TickerProfile(ticker="FAKE", name="Fake Corp.", sector="Industrials")
 
+    async def profile_async(self, ticker: str) -> TickerProfile:
+        return self.profile(ticker)
+
     async def daily_bars(self, ticker: str, now: datetime, lookback: int) -> pd.DataFrame:
         self.profile(ticker)
         today = pd.Timestamp(TradingCalendar.exchange_date(now))
