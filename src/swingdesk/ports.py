@@ -51,6 +51,9 @@ class MarketData(Protocol):
     """A provider of raw daily bars and market context; indicators are computed by us."""
 
     source: DataSource
+    #: Whether its calls wait on the network: then a snapshot asks them concurrently. An
+    #: in-memory provider's calls return at once, and running them as tasks only adds work.
+    waits_on_io: bool
 
     def universe(self) -> Sequence[str]:
         """Return the tickers this provider knows, sorted."""
@@ -92,6 +95,9 @@ class MarketData(Protocol):
 
 class MarketContextSource(Protocol):
     """News and fundamentals of a ticker, as they were known at ``now`` (never later)."""
+
+    #: Whether its calls wait on the network (see ``MarketData.waits_on_io``).
+    waits_on_io: bool
 
     async def news(self, ticker: str, now: datetime, limit: int) -> Sequence[Headline] | None:
         """Return up to ``limit`` headlines published at or before ``now``, newest first.

@@ -23,6 +23,7 @@ class FakeContext:
     news_error: Exception | None = None
     fundamentals_error: Exception | None = None
     has_news: bool = True
+    waits_on_io: bool = True
     honest: bool = True
     calls: list[tuple[str, str, datetime]] = field(default_factory=list)
 

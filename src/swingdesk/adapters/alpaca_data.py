@@ -107,6 +107,7 @@ class AlpacaMarket:
     """Alpaca's daily bars behind the MarketData port (paper profile)."""
 
     source: DataSource = DataSource.ALPACA
+    waits_on_io = True
 
     def __init__(
         self,

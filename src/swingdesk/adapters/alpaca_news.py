@@ -72,6 +72,8 @@ def headline_of(article: Any) -> Headline | None:
 class AlpacaNews:
     """Alpaca's News API behind the ``MarketContextSource`` port."""
 
+    waits_on_io = True
+
     def __init__(
         self,
         api_key: SecretStr | None,

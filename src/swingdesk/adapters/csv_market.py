@@ -237,6 +237,7 @@ class CsvMarket:
     """The MarketData port over a directory of CSV files, all validated at construction."""
 
     source: DataSource = DataSource.CSV
+    waits_on_io = False
 
     def __init__(self, directory: Path, *, calendar: TradingCalendar | None = None) -> None:
         directory = Path(directory)

@@ -192,6 +192,7 @@ class SimulatedMarket:
     """The simulated market: implements the MarketData port, deterministic for a seed."""
 
     source: DataSource = DataSource.SIMULATED
+    waits_on_io = False
 
     def __init__(
         self,

@@ -73,6 +73,7 @@ class YahooMarket:
     """Yahoo Finance behind the MarketData port (paper profile)."""
 
     source: DataSource = DataSource.YAHOO
+    waits_on_io = True
 
     def __init__(
         self,

@@ -47,6 +47,7 @@ from swingdesk.marketdata.indicators import (
     decision_atr,
     newest_means,
 )
+from swingdesk.marketdata.settle import settle_all
 from swingdesk.marketdata.snapshot import CONTINUOUS_SOURCES, Figures, make_snapshot
 from swingdesk.ports import MarketContextSource, MarketData, SentimentScorer
 from swingdesk.ttl_cache import TtlCache
@@ -157,12 +158,12 @@ class MarketDataAgent:
 
     async def _build(self, ticker: str, now: datetime) -> MarketSnapshot:
         profile = await self.provider.profile_async(ticker)
-        bars_r, vix_r, earn_r, ctx_r = await asyncio.gather(
+        bars_r, vix_r, earn_r, ctx_r = await settle_all(
             self.provider.daily_bars(ticker, now, self.lookback),
             self.provider.vix(now),
             self.provider.next_earnings(ticker, now),
             self._context_or_none(ticker, now),
-            return_exceptions=True,
+            concurrently=self.provider.waits_on_io,
         )
         # Without bars there is no snapshot to speak of; the caller's retry policy decides.
         if isinstance(bars_r, BaseException):

@@ -11,7 +11,6 @@ a score is a pure function of the title, so repeated titles are scored once.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from statistics import fmean
 
 from swingdesk.domain.context import Fundamentals, Headline, Sentiment, sentiment_label
 from swingdesk.domain.exchange_time import ny_date
+from swingdesk.marketdata.settle import settle_all
 from swingdesk.ports import MarketContextSource, SentimentScorer
 
 log = logging.getLogger(__name__)
@@ -113,10 +113,10 @@ async def gather_context(
     lookback_days: float = DEFAULT_LOOKBACK_DAYS,
 ) -> MarketContext:
     """Return ``ticker``'s context at ``now`` from ``source``; never raises for a source's fault."""
-    news_r, fund_r = await asyncio.gather(
+    news_r, fund_r = await settle_all(
         source.news(ticker, now, max_headlines),
         source.fundamentals(ticker, now),
-        return_exceptions=True,
+        concurrently=source.waits_on_io,
     )
     missing: list[str] = []
     fundamentals = None

@@ -33,6 +33,7 @@ class FakeProvider:
         earnings: date | Exception | None = None,
     ) -> None:
         self.source = source
+        self.waits_on_io = True
         self._bars = bars
         self._vix = vix
         self._earnings = earnings
