@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import literal, select, true
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from swingdesk.domain.enums import OrderSide, OrderStatus, OrderType
 from swingdesk.store.sim_tables import SimAccountRow, SimOrderRow, SimPositionRow
 from swingdesk.store.store import Store
+from swingdesk.store.tables_base import Base
 from swingdesk.unit_of_work.sim_ledger import (
     SimAccount,
     SimLedgerConflictError,
@@ -26,7 +27,7 @@ from swingdesk.unit_of_work.sim_ledger import (
 )
 
 _ACCOUNT_ID = 1
-_Row = TypeVar("_Row", SimAccountRow, SimPositionRow)
+_Row = TypeVar("_Row", SimAccountRow, SimPositionRow, SimOrderRow)
 _WORKING = [OrderStatus.HELD.value, OrderStatus.ACCEPTED.value]
 _STOPS = [OrderType.STOP.value, OrderType.TRAILING_STOP.value]
 
@@ -91,7 +92,22 @@ class SqlSimLedgerTx:
 
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
-        self._absent: set[object] = set()  # keys a locked read found no row for
+        # The rows it read, held (the session's identity map holds them only weakly, and
+        # the records handed out do not), so that a write finds its row without a query;
+        # None where a locked read found no row.
+        self._rows: dict[tuple[type[Base], object], Any] = {}
+
+    def _keep(self, table: type[_Row], key: object, row: _Row | None) -> _Row | None:
+        self._rows[(table, key)] = row
+        return row
+
+    async def _row(self, table: type[_Row], key: object) -> _Row | None:
+        """Return the row to write to: the one read (None: none was found), else the
+        session's."""
+        if (table, key) in self._rows:
+            held: _Row | None = self._rows[(table, key)]
+            return held
+        return await self._s.get(table, key)
 
     async def order_id_of(self, client_order_id: str) -> str | None:
         """Return the broker order id of this client order id, if any."""
@@ -104,18 +120,14 @@ class SqlSimLedgerTx:
     async def account(self) -> SimAccount | None:
         """Return the account, locked."""
         row = await self._s.get(SimAccountRow, _ACCOUNT_ID, with_for_update=True)
-        if row is None:
-            self._absent.add(SimAccountRow)
-            return None
-        return SimAccount(cash=row.cash, seq=row.seq)
+        self._keep(SimAccountRow, _ACCOUNT_ID, row)
+        return None if row is None else SimAccount(cash=row.cash, seq=row.seq)
 
     async def position(self, ticker: str) -> SimPosition | None:
         """Return the position in ``ticker``, locked."""
         row = await self._s.get(SimPositionRow, ticker, with_for_update=True)
-        if row is None:
-            self._absent.add(ticker)
-            return None
-        return _position(row)
+        self._keep(SimPositionRow, ticker, row)
+        return None if row is None else _position(row)
 
     async def reserved_by_stops(self, ticker: str) -> Decimal:
         """Return the shares of ``ticker`` held by working sell orders."""
@@ -133,56 +145,53 @@ class SqlSimLedgerTx:
             .where(SimOrderRow.status.in_(_WORKING), SimOrderRow.type.in_(_STOPS))
             .order_by(SimOrderRow.submitted_at, SimOrderRow.broker_order_id)
         )
-        return [_order(row) for row in (await self._s.scalars(q)).all()]
+        rows = (await self._s.scalars(q)).all()
+        for row in rows:
+            self._keep(SimOrderRow, row.broker_order_id, row)
+        return [_order(row) for row in rows]
 
     async def order(self, broker_order_id: str) -> SimOrder | None:
         """Return the order with this broker order id, locked."""
         row = await self._s.get(SimOrderRow, broker_order_id, with_for_update=True)
+        self._keep(SimOrderRow, broker_order_id, row)
         return None if row is None else _order(row)
 
     async def put_account(self, account: SimAccount) -> None:
         """Write the account, adding its row on first use."""
-        row = await self._row(SimAccountRow, _ACCOUNT_ID, SimAccountRow)
+        row = await self._row(SimAccountRow, _ACCOUNT_ID)
         if row is None:
-            self._s.add(SimAccountRow(id=_ACCOUNT_ID, cash=account.cash, seq=account.seq))
+            row = SimAccountRow(id=_ACCOUNT_ID, cash=account.cash, seq=account.seq)
+            self._s.add(self._keep(SimAccountRow, _ACCOUNT_ID, row))
         else:
             row.cash, row.seq = account.cash, account.seq
 
     async def put_position(self, position: SimPosition) -> None:
         """Write a position, new or changed."""
-        row = await self._row(SimPositionRow, position.ticker, position.ticker)
+        ticker = position.ticker
+        row = await self._row(SimPositionRow, ticker)
         if row is None:
-            self._s.add(
-                SimPositionRow(
-                    ticker=position.ticker,
-                    qty=position.qty,
-                    avg_entry_price=position.avg_entry_price,
-                )
+            row = SimPositionRow(
+                ticker=ticker, qty=position.qty, avg_entry_price=position.avg_entry_price
             )
+            self._s.add(self._keep(SimPositionRow, ticker, row))
         else:
             row.qty, row.avg_entry_price = position.qty, position.avg_entry_price
 
-    async def _row(self, table: type[_Row], key: object, absent_as: object) -> _Row | None:
-        """Return the row to write to; None, without a query, when a locked read found none
-        (a new row is added at once, so a later read sees it)."""
-        if absent_as in self._absent:
-            self._absent.discard(absent_as)
-            return None
-        return await self._s.get(table, key)
-
     async def delete_position(self, ticker: str) -> None:
         """Delete the position's row."""
-        row = await self._s.get(SimPositionRow, ticker)
+        row = await self._row(SimPositionRow, ticker)
         if row is not None:
             await self._s.delete(row)
+            self._keep(SimPositionRow, ticker, None)
 
     async def add_order(self, order: SimOrder) -> None:
         """Add an order's row (the unique client order id is checked at the flush)."""
-        self._s.add(SimOrderRow(**_fields(order)))
+        row = SimOrderRow(**_fields(order))
+        self._s.add(self._keep(SimOrderRow, order.broker_order_id, row))
 
     async def put_order(self, order: SimOrder) -> None:
         """Write a changed order onto its row."""
-        row = await self._s.get(SimOrderRow, order.broker_order_id)
+        row = await self._row(SimOrderRow, order.broker_order_id)
         if row is None:
             raise LookupError(f"no simulated order {order.broker_order_id}")
         for name, value in _fields(order).items():
