@@ -14,6 +14,7 @@ from swingdesk.domain.portfolio import PositionState, apply_fill
 from swingdesk.store import tables
 from swingdesk.store.tx_journal import JournalTx
 from swingdesk.unit_of_work import ReportedOrder
+from swingdesk.unit_of_work.order_fields import new_order_fields, reported_order_fields
 
 
 class OrderWrites(JournalTx):
@@ -21,25 +22,7 @@ class OrderWrites(JournalTx):
 
     async def add_order(self, req: OrderRequest) -> None:
         """Store an order before the broker hears of it (the idempotency key lives here)."""
-        self.session.add(
-            tables.OrderRow(
-                client_order_id=req.client_order_id,
-                decision_id=str(req.decision_id),
-                ticker=req.ticker,
-                side=req.side.value,
-                intent=req.intent.value,
-                qty=req.qty,
-                type=req.type.value,
-                time_in_force=req.time_in_force.value,
-                stop_price=req.stop_price,
-                reference_price=req.reference_price,
-                status=OrderStatus.NEW.value,
-                filled_qty=Decimal(0),
-                external=False,
-                created_at=req.ts_event,
-                updated_at=req.ts_event,
-            )
-        )
+        self.session.add(tables.OrderRow(**new_order_fields(req)))
 
     async def order_status(self, client_order_id: str) -> OrderStatus | None:
         """Return an order's status as this transaction sees it (None if not stored)."""
@@ -154,25 +137,14 @@ class OrderWrites(JournalTx):
     ) -> tables.OrderRow:
         """Store an order we learnt of from the broker (a stop leg, or an external order)."""
         row = tables.OrderRow(
-            client_order_id=order.client_order_id,
-            decision_id=decision_id,
-            parent_client_order_id=parent_client_order_id,
-            notional=order.notional,
-            ticker=order.ticker,
-            side=order.side.value,
-            intent=intent.value,
-            qty=order.qty,
-            type=order.type.value,
-            time_in_force=order.time_in_force.value,
-            stop_price=order.stop_price,
-            reference_price=None,
-            status=order.status.value,
-            filled_qty=Decimal(0) if not external else order.filled_qty,
-            filled_avg_price=None if not external else order.filled_avg_price,
-            broker_order_id=order.broker_order_id,
-            external=external,
-            created_at=now,
-            updated_at=now,
+            **reported_order_fields(
+                order,
+                decision_id=decision_id,
+                intent=intent,
+                external=external,
+                now=now,
+                parent_client_order_id=parent_client_order_id,
+            )
         )
         self.session.add(row)
         await self.session.flush()

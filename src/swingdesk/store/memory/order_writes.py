@@ -18,6 +18,7 @@ from swingdesk.domain.orders import accumulate_fill, reported_status
 from swingdesk.domain.portfolio import PositionState, apply_fill
 from swingdesk.store.memory.orders import MemoryHolding, MemoryOrder, OrderBook
 from swingdesk.unit_of_work import ReportedOrder
+from swingdesk.unit_of_work.order_fields import new_order_fields, reported_order_fields
 
 
 class MemoryOrderWrites:
@@ -48,28 +49,7 @@ class MemoryOrderWrites:
 
     async def add_order(self, req: OrderRequest) -> None:
         """Stage an order before the broker hears of it."""
-        await self._add(
-            MemoryOrder(
-                client_order_id=req.client_order_id,
-                decision_id=str(req.decision_id),
-                parent_client_order_id=None,
-                ticker=req.ticker,
-                side=req.side.value,
-                intent=req.intent.value,
-                qty=req.qty,
-                type=req.type.value,
-                time_in_force=req.time_in_force.value,
-                stop_price=req.stop_price,
-                reference_price=req.reference_price,
-                status=OrderStatus.NEW.value,
-                filled_qty=Decimal(0),
-                filled_avg_price=None,
-                broker_order_id=None,
-                external=False,
-                created_at=req.ts_event,
-                updated_at=req.ts_event,
-            )
-        )
+        await self._add(MemoryOrder(**new_order_fields(req)))
 
     async def order_status(self, client_order_id: str) -> OrderStatus | None:
         """Return an order's status as this unit sees it (None if not stored)."""
@@ -104,25 +84,14 @@ class MemoryOrderWrites:
         """Stage an order we learnt of from the broker (a stop leg, or an external order)."""
         return await self._add(
             MemoryOrder(
-                client_order_id=order.client_order_id,
-                decision_id=decision_id,
-                parent_client_order_id=parent_client_order_id,
-                notional=order.notional,
-                ticker=order.ticker,
-                side=order.side.value,
-                intent=intent.value,
-                qty=order.qty,
-                type=order.type.value,
-                time_in_force=order.time_in_force.value,
-                stop_price=order.stop_price,
-                reference_price=None,
-                status=order.status.value,
-                filled_qty=Decimal(0) if not external else order.filled_qty,
-                filled_avg_price=None if not external else order.filled_avg_price,
-                broker_order_id=order.broker_order_id,
-                external=external,
-                created_at=now,
-                updated_at=now,
+                **reported_order_fields(
+                    order,
+                    decision_id=decision_id,
+                    intent=intent,
+                    external=external,
+                    now=now,
+                    parent_client_order_id=parent_client_order_id,
+                )
             )
         )
 
