@@ -15,6 +15,28 @@ per decision, 34.6 -> 20.6 statements per decision (BEGINs no longer counted), 1
 trips to the aiosqlite worker thread while the write lock is free. PostgreSQL unchanged
 within noise (median ~25 ms). The 5 ms target is not met yet.
 
+Issue 13, second pass: the portfolio reads the simulated broker's book once instead of twice
+(``account_and_positions``), our account's facts are read as plain columns, and the journal
+writes on the connection its transaction opened with. Same machine, now loaded by other
+sessions, each pair run back to back (previous code first), 300 decisions on SQLite.
+Against the code before the SimLedger port (load 4.2-4.6): median 17.67 -> 10.94,
+13.11 -> 11.14 and 24.04 -> 16.04 ms; CPU 11.28 -> 9.83, 10.68 -> 9.87 and 14.46 -> 11.46
+ms per decision. Against the code with it (load 5.0-6.4): median 17.04 -> 17.73,
+20.96 -> 19.18 and 20.21 -> 17.09 ms; CPU 10.37 -> 10.15, 11.46 -> 9.77 and 11.85 -> 11.01
+ms; 20.5 -> 19.7 statements per decision. Python function calls per decision (cProfile,
+which the load does not change): 13,711 -> 10,224 before the port, 12,559 -> 10,144 with it.
+PostgreSQL unchanged within noise (pairs 63.1 -> 47.5, 28.0 -> 28.4 and 55.4 -> 51.2 ms
+median). At this load the wall-clock medians move by more between runs of one version
+than between versions; the CPU and call counts are the figures to compare.
+
+The 5 ms target is still not met. Where a decision's time goes (cProfile, 300 decisions,
+with the SimLedger port): the portfolio ~26% (the simulated broker's book ~18%, of which
+the SQL ledger's one read ~12%, its statement built anew and ORM rows loaded each call, and
+a price per position ~4%; our books' three reads ~7%), the stage transactions roughly half
+(each unit: session, BEGIN IMMEDIATE, its rows, the journal head read, audit, outbox and
+head writes, a synced commit), execution (6% of decisions, ORM-heavy) ~15%, and the market
+snapshot ~7%.
+
     .venv/bin/python bench/bench_pipeline.py [--decisions 1000] [--skip-postgres]
         [--compare bench/results/pipeline.json] [--out PATH]
 """

@@ -6,7 +6,7 @@ in the tests.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -276,6 +276,12 @@ class Broker(Protocol):
     async def cancel_order(self, broker_order_id: str) -> None:
         """Ask the broker to cancel an order."""
         ...
+
+
+#: Reads a broker's account and its positions at once, consistent with each other. A broker
+#: that can (the simulated one) offers it and bootstrap hands it to the portfolio, which
+#: otherwise asks the Broker port twice (get_account, then get_positions).
+AccountAndPositions = Callable[[], Awaitable[tuple[BrokerAccount, list[BrokerPosition]]]]
 
 
 #: Topic of the message a bus yields to its subscribers when it lost its transport (Redis

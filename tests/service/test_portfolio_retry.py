@@ -12,11 +12,13 @@ from sqlalchemy import func, select
 from tests.service.harness import Harness, build_harness
 
 from swingdesk.adapters.clock import ManualClock
+from swingdesk.adapters.simulated_broker import SimulatedBroker
 from swingdesk.bootstrap import build_desk
 from swingdesk.config import Settings
 from swingdesk.domain.enums import Action, DecisionStatus
 from swingdesk.domain.errors import TemporaryError
 from swingdesk.execution.retry import RetryPolicy, no_sleep
+from swingdesk.services.portfolio import PortfolioService
 from swingdesk.store import tables as t
 
 ATTEMPTS = 4
@@ -92,5 +94,39 @@ async def test_build_desk_when_wired_then_portfolio_reads_use_the_broker_retry_p
         assert desk.portfolio.retry is desk.execution.retry
         assert (desk.portfolio.retry.attempts, desk.portfolio.retry.base_s) == (7, 0.25)
         assert desk.portfolio.retry.max_s == 3
+    finally:
+        await desk.close()
+
+
+async def test_current_when_the_one_book_read_fails_twice_then_it_is_retried(
+    desk: Harness,
+) -> None:
+    read = Flaky(desk.broker.account_and_positions, failures=2)
+    service = PortfolioService(desk.broker, desk.store, lambda _: None, retry=RETRY, read_book=read)
+
+    state = await service.current(desk.clock.now())
+
+    assert read.calls == 3
+    assert state.cash == Decimal(100_000)
+
+
+async def test_current_when_the_one_book_read_keeps_failing_then_raises_after_attempts(
+    desk: Harness,
+) -> None:
+    read = Flaky(desk.broker.account_and_positions, failures=10**6)
+    service = PortfolioService(desk.broker, desk.store, lambda _: None, retry=RETRY, read_book=read)
+
+    with pytest.raises(TemporaryError):
+        await service.current(desk.clock.now())
+    assert read.calls == ATTEMPTS
+
+
+async def test_build_desk_when_simulated_then_the_portfolio_reads_the_book_once(
+    sqlite_url: str,
+) -> None:
+    desk = await build_desk(Settings(database_url=sqlite_url), reconcile=False)
+    try:
+        assert isinstance(desk.broker, SimulatedBroker)
+        assert desk.portfolio.read_book == desk.broker.account_and_positions
     finally:
         await desk.close()

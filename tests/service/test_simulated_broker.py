@@ -371,3 +371,40 @@ async def test_memory_ledger_when_transaction_fails_then_nothing_it_wrote_is_lef
         assert (await tx.account(), await tx.position("AAPL")) == (None, None)
         assert await tx.order_id_of("c1") is None
         assert await tx.working_stops() == []
+
+
+async def test_account_and_positions_when_read_during_fills_then_one_read_agrees_with_itself(
+    store: Store, ledger_kind: str, clock: ManualClock
+) -> None:
+    broker = SimulatedBroker(
+        sim_ledger(ledger_kind, store),
+        _price,
+        clock,
+        initial_cash=Decimal(100_000),
+        slippage_bps=Decimal(0),
+    )
+    seen: list[tuple[Decimal, Decimal]] = []
+    buying = True
+
+    async def buy_all() -> None:
+        nonlocal buying
+        for i in range(20):
+            await broker.submit_order(_buy(f"T{i:02d}", clock.now()))
+            await asyncio.sleep(0)  # the memory ledger never waits: let the reader run
+        buying = False
+
+    async def watch() -> None:
+        while buying:
+            account, positions = await broker.account_and_positions()
+            held = sum((p.market_value for p in positions), Decimal(0))
+            seen.append((account.equity, account.cash + held))
+            await asyncio.sleep(0)
+
+    await asyncio.gather(buy_all(), watch())
+    assert len(seen) >= 20  # read while the buys were booked
+    assert {equity for equity, _ in seen} == {Decimal(100_000)}
+    assert all(equity == cash_plus_held for equity, cash_plus_held in seen)
+    account, positions = await broker.account_and_positions()
+    assert account == await broker.get_account()
+    assert positions == await broker.get_positions()
+    assert len(positions) == 20

@@ -72,13 +72,19 @@ class SimulatedBroker:
 
     async def get_account(self) -> BrokerAccount:
         """Return cash, buying power (cash: no margin) and equity at current prices."""
-        cash, positions = await self._book()
-        equity = cash + sum((p.market_value for p in positions), Decimal(0))
-        return BrokerAccount(cash=cash, buying_power=max(cash, Decimal(0)), equity=equity)
+        return (await self.account_and_positions())[0]
 
     async def get_positions(self) -> list[BrokerPosition]:
         """Return open positions valued at the current simulated price."""
         return (await self._book())[1]
+
+    async def account_and_positions(self) -> tuple[BrokerAccount, list[BrokerPosition]]:
+        """Return the account and its positions from ONE read of the book, so they agree
+        with each other (bootstrap wires this into the portfolio: one read, not two)."""
+        cash, positions = await self._book()
+        equity = cash + sum((p.market_value for p in positions), Decimal(0))
+        account = BrokerAccount(cash=cash, buying_power=max(cash, Decimal(0)), equity=equity)
+        return account, positions
 
     async def _book(self) -> tuple[Decimal, list[BrokerPosition]]:
         """Read cash and positions in ONE ledger read, so a fill being booked meanwhile is

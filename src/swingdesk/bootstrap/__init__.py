@@ -193,7 +193,13 @@ async def build_desk(
     # One policy for every broker call: orders, and the account reads risk depends on.
     retry = _retry_policy(settings)
     portfolio = PortfolioService(
-        broker, store, SectorLookup(provider), reuse_s=settings.portfolio_reuse_s, retry=retry
+        broker,
+        store,
+        SectorLookup(provider),
+        reuse_s=settings.portfolio_reuse_s,
+        retry=retry,
+        # The simulated broker reads its account and positions at once; Alpaca in two calls.
+        read_book=simulated.account_and_positions if simulated is not None else None,
     )
     execution = _execution_agent(settings, broker, store, bus, clock, retry, provider)
     book_lock = BookLock(store.engine)

@@ -79,7 +79,12 @@ async def build_replay_desk(
     control = TradingControl(store, bus, clock)
     retry = _retry_policy(settings)
     portfolio = PortfolioService(
-        broker, store, SectorLookup(provider), reuse_s=settings.portfolio_reuse_s, retry=retry
+        broker,
+        store,
+        SectorLookup(provider),
+        reuse_s=settings.portfolio_reuse_s,
+        retry=retry,
+        read_book=broker.account_and_positions,  # one read of the book, as build_desk wires
     )
     execution = _execution_agent(settings, broker, store, bus, clock, retry, provider)
     book = ProcessBook()

@@ -14,7 +14,7 @@ from swingdesk.domain.portfolio import (
     equity_of,
 )
 from swingdesk.execution.retry import RetryPolicy
-from swingdesk.ports import Broker
+from swingdesk.ports import AccountAndPositions, Broker, BrokerAccount, BrokerPosition
 from swingdesk.unit_of_work import AccountStore
 
 #: The trading day ``now`` belongs to, as stored with account snapshots.
@@ -32,8 +32,12 @@ class PortfolioService:
         *,
         reuse_s: float = 0.0,
         retry: RetryPolicy | None = None,
+        read_book: AccountAndPositions | None = None,
     ) -> None:
         self.broker = broker
+        # The broker's account and positions in one read, when it offers that (bootstrap
+        # passes the simulated broker's); otherwise its two port calls.
+        self.read_book = read_book
         # No retry unless one is given: bootstrap passes the broker policy the execution uses.
         self.retry = retry or RetryPolicy(attempts=1)
         self.store = store
@@ -67,8 +71,7 @@ class PortfolioService:
         call); after that it raises whatever the broker raised: callers fail closed when the
         account is unknown.
         """
-        account = await self.retry.call(self.broker.get_account)
-        broker_positions = await self.retry.call(self.broker.get_positions)
+        account, broker_positions = await self._broker_book()
         day = session_date(now)
         facts = await self.store.book_facts(day)
         ours, hwm, sod = facts.positions, facts.high_water_mark, facts.start_of_day_equity
@@ -113,3 +116,10 @@ class PortfolioService:
             as_of=now,
         )
         return self._last
+
+    async def _broker_book(self) -> tuple[BrokerAccount, list[BrokerPosition]]:
+        """Return the broker's account and positions, each read retried (``retry``)."""
+        if self.read_book is not None:
+            return await self.retry.call(self.read_book)
+        account = await self.retry.call(self.broker.get_account)
+        return account, await self.retry.call(self.broker.get_positions)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +35,18 @@ _LAST_ORDERS = (
     .group_by(tables.OrderRow.ticker)
 )
 _POSITIONS = select(tables.PositionRow).order_by(tables.PositionRow.ticker)
+#: What the account's facts need of our positions (not the whole row).
+_HELD = select(
+    tables.PositionRow.ticker, tables.PositionRow.sector, tables.PositionRow.stop_price
+).order_by(tables.PositionRow.ticker)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldPosition:
+    """What our books keep about an open position beyond the broker's figures."""
+
+    sector: str | None
+    stop_price: Decimal | None
 
 
 async def positions(session: AsyncSession) -> list[tables.PositionRow]:
@@ -50,11 +64,17 @@ def _state(value: str | None) -> TradingState:
 
 
 async def book_facts(session: AsyncSession, session_date: str) -> BookFacts:
-    """Return, in the session's one consistent read, what only our books know."""
-    marks = (await session.execute(_MARKS_AND_STATE, {"session_date": session_date})).one()
-    last_orders = await session.execute(_LAST_ORDERS)
+    """Return, in the session's one consistent read, what only our books know.
+
+    The statements run on the session's connection (its transaction): plain column reads,
+    with no ORM objects to build.
+    """
+    conn = await session.connection()
+    marks = (await conn.execute(_MARKS_AND_STATE, {"session_date": session_date})).one()
+    last_orders = await conn.execute(_LAST_ORDERS)
+    held = await conn.execute(_HELD)
     return BookFacts(
-        positions={p.ticker: p for p in await positions(session)},
+        positions={ticker: HeldPosition(sector, stop) for ticker, sector, stop in held.all()},
         high_water_mark=marks[0],
         start_of_day_equity=marks[1],
         trading_state=_state(marks[2]),

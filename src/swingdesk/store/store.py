@@ -88,9 +88,9 @@ class Store:
         transaction and handed to the publishers only after the commit.
         """
         async with self.sessions() as session:
-            await session.connection(execution_options={WRITE: True})
+            connection = await session.connection(execution_options={WRITE: True})
             try:
-                tx = Tx(session)
+                tx = Tx(session, connection)
                 yield tx
                 messages = await tx.write_outbox()
                 await session.commit()

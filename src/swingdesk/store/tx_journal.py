@@ -13,7 +13,7 @@ from typing import Any, cast
 from uuid import UUID, uuid4
 
 from sqlalchemy import Table, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from swingdesk.domain.events import Event
 from swingdesk.store import tables
@@ -57,8 +57,10 @@ class JournalHead:
 class JournalTx:
     """A transaction's journal: hash-chained audit entries and the events to publish."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, connection: AsyncConnection | None = None) -> None:
         self.session = session
+        # The session's connection, when the opener already holds it (saves asking again).
+        self._connection = connection
         self.audited: list[tables.AuditRow] = []
         self._events: list[Event] = []
         # The journal's head, locked by the first entry of this transaction (held until
@@ -83,7 +85,7 @@ class JournalTx:
         """Insert this unit's audit entries and outbox messages, then move the head."""
         # Straight on the connection: journal rows reference nothing, so nothing the session
         # holds needs flushing first (the commit flushes it), and no ORM layer is crossed.
-        conn = await self.session.connection()
+        conn = self._connection or await self.session.connection()
         if self.audited:
             await conn.execute(_INSERT_AUDIT, [_audit_values(row) for row in self.audited])
         if outbox:
