@@ -14,6 +14,7 @@ from swingdesk.adapters.simulated_broker import SimulatedBroker
 # Re-exported: the wiring's parts are imported from ``swingdesk.bootstrap`` too.
 from swingdesk.bootstrap.analyst import _llm_client as _llm_client
 from swingdesk.bootstrap.analyst import _strategy as _strategy
+from swingdesk.bootstrap.core import CoreParts, wire_core
 from swingdesk.bootstrap.market import SectorLookup as SectorLookup
 from swingdesk.bootstrap.market import _context_source as _context_source
 from swingdesk.bootstrap.market import _market_agent as _market_agent
@@ -21,7 +22,6 @@ from swingdesk.bootstrap.market import _market_provider as _market_provider
 from swingdesk.config import BrokerProvider, Settings
 from swingdesk.execution.agent import ExecutionAgent
 from swingdesk.execution.control import TradingControl
-from swingdesk.execution.retry import RetryPolicy
 from swingdesk.execution.sync import SyncWorker
 from swingdesk.marketdata.agent import MarketDataAgent
 from swingdesk.ports import (
@@ -43,8 +43,6 @@ from swingdesk.store.engine import DatabaseTimeouts
 from swingdesk.store.leadership import Leadership, default_replica_id
 from swingdesk.store.sim_ledger import SqlSimLedger
 from swingdesk.store.store import OutboxMessage, Store
-from swingdesk.strategy.agent import StrategyAgent
-from swingdesk.unit_of_work import ExecutionBooks, ReconcilerBooks, SerialBook
 
 
 @dataclass
@@ -179,67 +177,26 @@ async def build_desk(
     store = _open_store(settings, migrate_db=migrate_db)
     leadership = _leadership(settings, store, clock)
     bus, shared, relay = await _event_bus(settings, store, leadership)
-    # A backtest passes its own provider (prices at the open while a session is in progress).
+    # A caller may pass its own provider (a test's, or a replay's prices at the open).
     provider = provider or _market_provider(settings)
-    market = _market_agent(settings, provider)
     simulated: SimulatedBroker | None = None
     broker: Broker
-    if alpaca is not None:
-        broker = alpaca
-    else:
+    if alpaca is None:
         broker = simulated = _simulated_broker(settings, store, provider, clock)
-    risk = RiskManager(settings.risk_limits())
-    control = TradingControl(store, bus, clock)
-    # One policy for every broker call: orders, and the account reads risk depends on.
-    retry = _retry_policy(settings)
-    portfolio = PortfolioService(
-        broker,
-        store,
-        SectorLookup(provider),
-        reuse_s=settings.portfolio_reuse_s,
-        retry=retry,
-        # The simulated broker reads its account and positions at once; Alpaca in two calls.
-        read_book=simulated.account_and_positions if simulated is not None else None,
-    )
-    execution = _execution_agent(settings, broker, store, bus, clock, retry, provider)
+    else:
+        broker = alpaca
     book_lock = BookLock(store.engine)
     store.closing(book_lock.close)
-    sync = _sync_worker(settings, broker, store, bus, clock, control, execution, book_lock)
-    pipeline = DecisionPipeline(
-        market=market,
-        strategy=StrategyAgent(_strategy(settings, llm, store)),
-        risk=risk,
-        execution=execution,
-        portfolio=portfolio,
-        control=control,
-        store=store,
-        bus=bus,
-        clock=clock,
-        book_lock=book_lock,
+    core = wire_core(
+        settings, CoreParts(store, bus, clock, provider, broker, simulated, book_lock, llm)
     )
     desk = Desk(
-        settings=settings,
-        clock=clock,
-        store=store,
-        bus=bus,
-        provider=provider,
-        market=market,
-        broker=broker,
-        risk=risk,
-        control=control,
-        portfolio=portfolio,
-        execution=execution,
-        pipeline=pipeline,
-        llm=llm,
-        sync=sync,
-        relay=relay,
-        book_lock=book_lock,
-        leadership=leadership,
-        shared_bus=shared,
-        notifier=_notifier(settings),
-        held_stops=simulated,
-    )
-    if reconcile and await sync.startup() is None:
+        settings, clock, store, bus, provider, core.market, broker, core.risk, core.control,
+        core.portfolio, core.execution, core.pipeline,
+        llm=llm, sync=core.sync, relay=relay, book_lock=book_lock, leadership=leadership,
+        shared_bus=shared, notifier=_notifier(settings), held_stops=simulated,
+    )  # fmt: skip
+    if reconcile and await core.sync.startup() is None:
         desk.not_ready["reconciliation"] = "start-up reconciliation with the broker failed"
     return desk
 
@@ -298,63 +255,6 @@ def _simulated_broker(
         initial_cash=settings.sim_initial_cash_usd,
         slippage_bps=settings.sim_slippage_bps,
         commission=settings.sim_commission_usd,
-    )
-
-
-def _execution_agent(
-    settings: Settings,
-    broker: Broker,
-    store: ExecutionBooks,
-    bus: EventBus,
-    clock: Clock,
-    retry: RetryPolicy,
-    provider: MarketData,
-) -> ExecutionAgent:
-    """Return the execution stage: approved orders to the broker, with their protection."""
-    return ExecutionAgent(
-        broker,
-        store,
-        bus,
-        clock,
-        retry=retry,
-        stale_after_s=settings.stale_signal_max_age_s,
-        sector_of=SectorLookup(provider),
-        fallback_stop_pct=settings.protection_fallback_stop_pct,
-        trail=settings.trail_spec(),
-    )
-
-
-def _sync_worker(
-    settings: Settings,
-    broker: Broker,
-    store: ReconcilerBooks,
-    bus: EventBus,
-    clock: Clock,
-    control: TradingControl,
-    execution: ExecutionAgent,
-    book_lock: SerialBook,
-) -> SyncWorker:
-    """Return the reconciliation with the broker (start-up and every sync_interval_s)."""
-    return SyncWorker(
-        broker,
-        store,
-        bus,
-        clock,
-        control,
-        execution,
-        max_drift_pct=settings.reconcile_max_drift_pct,
-        interval_s=settings.sync_interval_s,
-        book_lock=book_lock,
-        decision_timeout_s=settings.decision_interrupt_after_s,
-    )
-
-
-def _retry_policy(settings: Settings) -> RetryPolicy:
-    """Return the retry policy of every broker call."""
-    return RetryPolicy(
-        attempts=settings.broker_retry_attempts,
-        base_s=settings.broker_retry_base_s,
-        max_s=settings.broker_retry_max_s,
     )
 
 

@@ -1,8 +1,8 @@
-"""The desk a pipeline backtest replays history through: wired as ``build_desk`` wires a live
-one (the same market agent, analyst, risk manager, execution agent and reconciliation, on
-the simulated broker), with every book in memory: ours in a ``MemoryStore``, the simulated
-broker's in a ``MemorySimLedger``. Nothing is written to disk and nothing listens to its
-bus, so a replay runs at the speed of the pipeline itself.
+"""The desk a pipeline backtest replays history through: its trading core wired by
+``bootstrap.core`` as a live desk's is (the same market agent, analyst, risk manager,
+execution agent and reconciliation, on the simulated broker), with every book in memory:
+ours in a ``MemoryStore``, the simulated broker's in a ``MemorySimLedger``. Nothing is
+written to disk and nothing listens to its bus, so a replay runs at the pipeline's speed.
 """
 
 from __future__ import annotations
@@ -11,25 +11,14 @@ from dataclasses import dataclass
 
 from swingdesk.adapters.memory_bus import InMemoryEventBus
 from swingdesk.adapters.simulated_broker import SimulatedBroker
-from swingdesk.bootstrap import (
-    SectorLookup,
-    _execution_agent,
-    _llm_client,
-    _market_agent,
-    _retry_policy,
-    _strategy,
-    _sync_worker,
-)
+from swingdesk.bootstrap.analyst import _llm_client
+from swingdesk.bootstrap.core import CoreParts, wire_core
 from swingdesk.config import BrokerProvider, Settings
 from swingdesk.domain.errors import ConfigurationError
-from swingdesk.execution.control import TradingControl
 from swingdesk.execution.sync import SyncWorker
 from swingdesk.ports import Clock, EventBus, LLMClient, MarketData
-from swingdesk.risk.manager import RiskManager
 from swingdesk.services.pipeline import DecisionPipeline
-from swingdesk.services.portfolio import PortfolioService
 from swingdesk.store.memory import MemorySimLedger, MemoryStore
-from swingdesk.strategy.agent import StrategyAgent
 from swingdesk.unit_of_work import ProcessBook
 
 
@@ -76,33 +65,11 @@ async def build_replay_desk(
         slippage_bps=settings.sim_slippage_bps,
         commission=settings.sim_commission_usd,
     )
-    control = TradingControl(store, bus, clock)
-    retry = _retry_policy(settings)
-    portfolio = PortfolioService(
-        broker,
-        store,
-        SectorLookup(provider),
-        reuse_s=settings.portfolio_reuse_s,
-        retry=retry,
-        read_book=broker.account_and_positions,  # one read of the book, as build_desk wires
+    core = wire_core(
+        settings, CoreParts(store, bus, clock, provider, broker, broker, ProcessBook(), llm)
     )
-    execution = _execution_agent(settings, broker, store, bus, clock, retry, provider)
-    book = ProcessBook()
-    sync = _sync_worker(settings, broker, store, bus, clock, control, execution, book)
-    pipeline = DecisionPipeline(
-        market=_market_agent(settings, provider),
-        strategy=StrategyAgent(_strategy(settings, llm, store)),
-        risk=RiskManager(settings.risk_limits()),
-        execution=execution,
-        portfolio=portfolio,
-        control=control,
-        store=store,
-        bus=bus,
-        clock=clock,
-        book_lock=book,
-    )
-    desk = ReplayDesk(settings, clock, store, bus, provider, broker, pipeline, sync, llm)
-    if await sync.startup() is None:
+    desk = ReplayDesk(settings, clock, store, bus, provider, broker, core.pipeline, core.sync, llm)
+    if await core.sync.startup() is None:
         await desk.close()
         raise ConfigurationError("the replay desk's first reconciliation failed")
     return desk
