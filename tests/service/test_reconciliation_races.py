@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from tests.fakes.alpaca_desk import approval, approve
+from tests.service.conftest import DeskFactory
 from tests.service.harness import Harness, build_harness
 
 from swingdesk.adapters.clock import ManualClock
@@ -28,10 +29,16 @@ from swingdesk.execution.sync import SyncWorker
 from swingdesk.ports import BrokerPosition
 from swingdesk.store import tables as t
 from swingdesk.store.store import Store, Tx
+from swingdesk.unit_of_work.sim_ledger import SimPosition
 
 
 @pytest.fixture
-async def desk(db_url: str, clock: ManualClock) -> AsyncIterator[Harness]:
+async def desk(make_desk: DeskFactory) -> Harness:
+    return await make_desk()
+
+
+@pytest.fixture
+async def sql_desk(db_url: str, clock: ManualClock) -> AsyncIterator[Harness]:
     h = await build_harness(db_url, clock)
     yield h
     await h.store.close()
@@ -65,8 +72,8 @@ async def books(desk: Harness) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
     return ours, theirs
 
 
-async def audit_kinds(store: Store) -> list[str]:
-    return [a.kind for a in await store.audit_entries(limit=500)]
+async def audit_kinds(desk: Harness) -> list[str]:
+    return [a.kind for a in await desk.books.journal(limit=500)]
 
 
 async def other_process_buys(desk: Harness, ticker: str, qty: int) -> None:
@@ -101,13 +108,13 @@ async def test_sync_when_a_stop_and_an_entry_fill_between_the_two_reads_then_no_
     ours, theirs = await books(desk)
     assert ours == theirs == {"MSFT": Decimal(100)}
     # The sale was booked as the stop's fill, not patched as drift.
-    kinds = await audit_kinds(desk.store)
+    kinds = await audit_kinds(desk)
     assert "reconcile.position_corrected" not in kinds
     assert "reconcile.drift" not in kinds
     for _ in range(2):  # and nothing is left that could wedge a later pass
         again = await worker(desk, desk.broker).run_once()
         assert (again.halted, again.unsettled, again.corrections) == (False, {}, 0)
-    assert (await desk.store.verify_audit()).ok
+    assert await desk.books.journal_intact()
 
 
 async def test_sync_when_a_correction_already_removed_the_shares_then_the_stops_sale_books_cleanly(
@@ -126,11 +133,9 @@ async def test_sync_when_a_correction_already_removed_the_shares_then_the_stops_
         assert (report.halted, report.unsettled) == (False, {})
     ours, theirs = await books(desk)
     assert ours == theirs == {}
-    async with desk.store.read() as s:
-        sells = (await s.scalars(select(t.FillRow).where(t.FillRow.side == "sell"))).all()
-    assert [f.qty for f in sells] == [Decimal(10)]
-    assert "order.fill_beyond_position" in await audit_kinds(desk.store)
-    assert (await desk.store.verify_audit()).ok
+    assert await desk.books.fill_qtys("sell") == [Decimal(10)]
+    assert "order.fill_beyond_position" in await audit_kinds(desk)
+    assert await desk.books.journal_intact()
 
 
 async def test_sync_when_an_order_cannot_be_settled_then_halted_with_reason_and_lifted_once_it_can(
@@ -174,13 +179,13 @@ async def test_sync_when_drift_is_corrected_then_stops_are_resized_or_canceled(
     for ticker in ("AAPL", "MSFT"):
         a = await approve(desk.store, ticker, desk.clock.now(), qty=10, stop=Decimal(95))
         await desk.execution.execute(a, sector=None)
-    async with desk.store.tx() as tx:  # the broker's books change behind our back
-        aapl = await tx.session.get(t.SimPositionRow, "AAPL")
-        msft = await tx.session.get(t.SimPositionRow, "MSFT")
+    async with desk.ledger.tx() as tx:  # the broker's books change behind our back
+        aapl = await tx.position("AAPL")
+        msft = await tx.position("MSFT")
         assert aapl is not None
         assert msft is not None
-        aapl.qty = Decimal(4)
-        await tx.session.delete(msft)
+        await tx.put_position(SimPosition("AAPL", Decimal(4), aapl.avg_entry_price))
+        await tx.delete_position("MSFT")
     report = await worker(desk, desk.broker).run_once()
     assert (report.corrections, report.halted) == (2, False)
     stops = {
@@ -190,16 +195,19 @@ async def test_sync_when_drift_is_corrected_then_stops_are_resized_or_canceled(
         if o.type.value == "stop" and not o.status.is_terminal
     }
     assert stops == {"AAPL": (Decimal(4), Decimal(95))}
-    kinds = await audit_kinds(desk.store)
+    kinds = await audit_kinds(desk)
     assert "protection.replaced" in kinds
     assert "protection.canceled" in kinds
     assert (await worker(desk, desk.broker).run_once()).protection == {}
 
 
+# SQL only: a second process's store on the same database, and a slowed SQL unit (Tx).
 async def test_state_change_when_two_move_from_active_at_once_then_the_second_sees_the_first(
-    desk: Harness, db_url: str, monkeypatch: pytest.MonkeyPatch
+    sql_desk: Harness, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """F: the change is a compare-and-set; two concurrent ones never both start from ACTIVE."""
+    desk = sql_desk
+    assert isinstance(desk.store, Store)
     original = Tx.trading_state
 
     async def slow_read(self: Tx) -> TradingState:
@@ -234,12 +242,15 @@ async def test_state_change_when_two_move_from_active_at_once_then_the_second_se
     assert [(r.previous, r.current) for r in rows] == [("ACTIVE", "REDUCING")]
 
 
+# SQL only: a second process's store on the same database, and a slowed SQL unit (Tx).
 async def test_halt_when_two_operators_halt_at_once_then_one_change_and_one_conflict(
-    desk: Harness, db_url: str, monkeypatch: pytest.MonkeyPatch
+    sql_desk: Harness, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from swingdesk.domain.errors import ConflictError
     from swingdesk.execution.control import TradingControl
 
+    desk = sql_desk
+    assert isinstance(desk.store, Store)
     original = Tx.trading_state
 
     async def slow_read(self: Tx) -> TradingState:
