@@ -12,36 +12,28 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from tests.fakes.alpaca_desk import approval, approve
 from tests.service.conftest import DeskFactory
-from tests.service.harness import Harness, build_harness
+from tests.service.harness import Harness
 
-from swingdesk.adapters.clock import ManualClock
 from swingdesk.domain.enums import OrderStatus, TradingState
 from swingdesk.domain.ids import client_order_id_for
 from swingdesk.execution.agent import order_request_for
+from swingdesk.execution.control import TradingControl
 from swingdesk.execution.sync import SyncWorker
 from swingdesk.ports import BrokerPosition
-from swingdesk.store import tables as t
-from swingdesk.store.store import Store, Tx
+from swingdesk.store.store import Store
 from swingdesk.unit_of_work.sim_ledger import SimPosition
 
 
 @pytest.fixture
 async def desk(make_desk: DeskFactory) -> Harness:
     return await make_desk()
-
-
-@pytest.fixture
-async def sql_desk(db_url: str, clock: ManualClock) -> AsyncIterator[Harness]:
-    h = await build_harness(db_url, clock)
-    yield h
-    await h.store.close()
 
 
 class BetweenReads:
@@ -201,26 +193,41 @@ async def test_sync_when_drift_is_corrected_then_stops_are_resized_or_canceled(
     assert (await worker(desk, desk.broker).run_once()).protection == {}
 
 
-# SQL only: a second process's store on the same database, and a slowed SQL unit (Tx).
-async def test_state_change_when_two_move_from_active_at_once_then_the_second_sees_the_first(
-    sql_desk: Harness, db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """F: the change is a compare-and-set; two concurrent ones never both start from ACTIVE."""
-    desk = sql_desk
-    assert isinstance(desk.store, Store)
-    original = Tx.trading_state
+@asynccontextmanager
+async def two_controls(
+    desk: Harness, backend_kind: str, request: pytest.FixtureRequest, mp: pytest.MonkeyPatch
+) -> AsyncIterator[list[TradingControl]]:
+    """Yield two trading controls over one book whose units read the state slowly (both would
+    read ACTIVE before either writes): on SQL the second is another process's store on the
+    same database; in memory, where the books live in one process, a second control on them."""
+    unit_type = desk.books.unit_type
+    original = unit_type.trading_state
 
-    async def slow_read(self: Tx) -> TradingState:
-        state = await original(self)
-        await asyncio.sleep(0.05)  # both would read ACTIVE before either writes
+    async def slow_read(self: Any) -> TradingState:
+        state: TradingState = await original(self)
+        await asyncio.sleep(0.05)
         return state
 
-    monkeypatch.setattr(Tx, "trading_state", slow_read)
-    other = Store.from_url(db_url)
+    mp.setattr(unit_type, "trading_state", slow_read)
+    if backend_kind == "memory":
+        yield [desk.control, TradingControl(desk.store, desk.bus, desk.clock)]
+        return
+    url = request.getfixturevalue("sqlite_url" if backend_kind == "sqlite" else "pg_url")
+    other = Store.from_url(url)
     try:
-        from swingdesk.execution.control import TradingControl
+        yield [desk.control, TradingControl(other, desk.bus, desk.clock)]
+    finally:
+        await other.close()
 
-        controls = [desk.control, TradingControl(other, desk.bus, desk.clock)]
+
+async def test_state_change_when_two_move_from_active_at_once_then_the_second_sees_the_first(
+    desk: Harness,
+    backend_kind: str,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """F: the change is a compare-and-set; two concurrent ones never both start from ACTIVE."""
+    async with two_controls(desk, backend_kind, request, monkeypatch) as controls:
         results = await asyncio.gather(
             *(
                 c.change(
@@ -233,43 +240,26 @@ async def test_state_change_when_two_move_from_active_at_once_then_the_second_se
             ),
             return_exceptions=True,
         )
-    finally:
-        await other.close()
     changes = [r for r in results if r is not None]
     assert len(changes) == 1, results
-    async with desk.store.read() as s:
-        rows = (await s.scalars(select(t.TradingStateRow))).all()
+    rows = await desk.books.state_changes()
     assert [(r.previous, r.current) for r in rows] == [("ACTIVE", "REDUCING")]
 
 
-# SQL only: a second process's store on the same database, and a slowed SQL unit (Tx).
 async def test_halt_when_two_operators_halt_at_once_then_one_change_and_one_conflict(
-    sql_desk: Harness, db_url: str, monkeypatch: pytest.MonkeyPatch
+    desk: Harness,
+    backend_kind: str,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from swingdesk.domain.errors import ConflictError
-    from swingdesk.execution.control import TradingControl
 
-    desk = sql_desk
-    assert isinstance(desk.store, Store)
-    original = Tx.trading_state
-
-    async def slow_read(self: Tx) -> TradingState:
-        state = await original(self)
-        await asyncio.sleep(0.05)
-        return state
-
-    monkeypatch.setattr(Tx, "trading_state", slow_read)
-    other = Store.from_url(db_url)
-    try:
-        second = TradingControl(other, desk.bus, desk.clock)
+    async with two_controls(desk, backend_kind, request, monkeypatch) as (first, second):
         results = await asyncio.gather(
-            desk.control.halt("one", actor="a"), second.halt("two", actor="b"),
+            first.halt("one", actor="a"), second.halt("two", actor="b"),
             return_exceptions=True,
         )  # fmt: skip
-    finally:
-        await other.close()
     assert sorted(type(r).__name__ for r in results) == ["ConflictError", "TradingStateChanged"]
     assert any(isinstance(r, ConflictError) for r in results)
-    async with desk.store.read() as s:
-        rows = (await s.scalars(select(t.TradingStateRow))).all()
+    rows = await desk.books.state_changes()
     assert [(r.previous, r.current) for r in rows] == [("ACTIVE", "HALTED")]
