@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from swingdesk.store import migrate
 from swingdesk.store import tables as t
@@ -30,6 +31,22 @@ class Backend:
     equity_marks: Callable[[], Awaitable[list[Decimal]]]
     #: The ids of the stored fills, in id order.
     fill_ids: Callable[[], Awaitable[list[str]]]
+    #: Make every commit fail (the step that makes a unit's changes visible raises).
+    break_commits: Callable[[pytest.MonkeyPatch], None]
+
+
+def _break_memory_commits(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object) -> None:
+        raise RuntimeError("commit failed")
+
+    monkeypatch.setattr(MemoryStore, "_commit", refuse)
+
+
+def _break_sql_commits(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def refuse(*_: object) -> None:
+        raise RuntimeError("commit failed")
+
+    monkeypatch.setattr(AsyncSession, "commit", refuse)
 
 
 class _Recorder:
@@ -53,7 +70,11 @@ async def open_backend(kind: str, request: pytest.FixtureRequest) -> AsyncIterat
             return sorted(books.book.fills)
 
         yield Backend(
-            books, lambda: [str(e.event_id) for e in books.published], memory_marks, memory_fills
+            books,
+            lambda: [str(e.event_id) for e in books.published],
+            memory_marks,
+            memory_fills,
+            _break_memory_commits,
         )
         return
     url: str = request.getfixturevalue("sqlite_url" if kind == "sqlite" else "pg_url")
@@ -77,6 +98,7 @@ async def open_backend(kind: str, request: pytest.FixtureRequest) -> AsyncIterat
             lambda: [m.payload["event_id"] for m in recorder.messages if m.topic != "audit"],
             stored_marks,
             stored_fills,
+            _break_sql_commits,
         )
     finally:
         await store.close()

@@ -1,4 +1,5 @@
-"""A desk wired with in-memory fakes for the market and the analyst, on a real database."""
+"""A desk wired with in-memory fakes for the market and the analyst, on a unit-of-work
+backend: a real database (SQLite or PostgreSQL) or the in-memory books."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
+
+from tests.service.books import Books, books_of
 
 from swingdesk.adapters.clock import ManualClock
 from swingdesk.adapters.memory_bus import InMemoryEventBus
@@ -27,10 +30,11 @@ from swingdesk.services.portfolio import PortfolioService
 from swingdesk.services.relay import OutboxRelay
 from swingdesk.store import migrate
 from swingdesk.store.book_lock import BookLock
-from swingdesk.store.memory.sim_ledger import MemorySimLedger
+from swingdesk.store.memory import MemorySimLedger, MemoryStore
 from swingdesk.store.sim_ledger import SqlSimLedger
 from swingdesk.store.store import Store
 from swingdesk.strategy.agent import StrategyAgent
+from swingdesk.unit_of_work import ProcessBook, SerialBook
 from swingdesk.unit_of_work.sim_ledger import SimLedger
 
 SECTORS = {"AAPL": "Information Technology", "MSFT": "Information Technology", "XOM": "Energy"}
@@ -125,7 +129,7 @@ class Harness:
     """A whole desk with fakes at the edges."""
 
     clock: ManualClock
-    store: Store
+    store: Store | MemoryStore
     bus: InMemoryEventBus
     market: FakeMarket
     strategy: ScriptedStrategy
@@ -135,6 +139,10 @@ class Harness:
     portfolio: PortfolioService
     execution: ExecutionAgent
     pipeline: DecisionPipeline
+    #: The simulated broker's books (tests change them behind the desk's back).
+    ledger: SimLedger
+    #: What the desk has booked, read alike on every backend.
+    books: Books
 
 
 def sim_ledger(kind: str, store: Store) -> SimLedger:
@@ -154,6 +162,47 @@ async def build_harness(
     books in ``ledger``: "sql" (its tables in the same database) or "memory"."""
     migrate.upgrade(db_url)
     store = Store.from_url(db_url)
+    book_lock = BookLock(store.engine)
+    store.closing(book_lock.close)
+    return await _wire(store, sim_ledger(ledger, store), book_lock, clock, limits, portfolio_retry)
+
+
+async def build_memory_harness(
+    clock: ManualClock,
+    limits: RiskLimits | None = None,
+    *,
+    portfolio_retry: RetryPolicy | None = None,
+) -> Harness:
+    """Wire a desk around fakes with every book in memory: ours in a ``MemoryStore``, the
+    simulated broker's in a ``MemorySimLedger``, the book lock held in this process."""
+    return await _wire(
+        MemoryStore(), MemorySimLedger(), ProcessBook(), clock, limits, portfolio_retry
+    )
+
+
+async def build_backend_harness(
+    backend: str,
+    db_url: str | None,
+    clock: ManualClock,
+    limits: RiskLimits | None = None,
+    *,
+    portfolio_retry: RetryPolicy | None = None,
+) -> Harness:
+    """Wire a desk on ``backend`` ("memory", or "sqlite"/"postgres" at ``db_url``)."""
+    if backend == "memory":
+        return await build_memory_harness(clock, limits, portfolio_retry=portfolio_retry)
+    assert db_url is not None
+    return await build_harness(db_url, clock, limits, portfolio_retry=portfolio_retry)
+
+
+async def _wire(
+    store: Store | MemoryStore,
+    ledger: SimLedger,
+    book_lock: SerialBook,
+    clock: ManualClock,
+    limits: RiskLimits | None,
+    portfolio_retry: RetryPolicy | None,
+) -> Harness:
     bus = InMemoryEventBus()
     relay = OutboxRelay(store, bus)
     store.publish_to(relay)
@@ -161,18 +210,12 @@ async def build_harness(
     market = FakeMarket(clock)
     strategy = ScriptedStrategy()
     broker = SimulatedBroker(
-        SqlSimLedger(store),
-        market.price,
-        clock,
-        initial_cash=Decimal(100_000),
-        slippage_bps=Decimal(0),
+        ledger, market.price, clock, initial_cash=Decimal(100_000), slippage_bps=Decimal(0)
     )
     risk = RiskManager(limits or RiskLimits())
     control = TradingControl(store, bus, clock)
     portfolio = PortfolioService(broker, store, SECTORS.get, retry=portfolio_retry)
     execution = ExecutionAgent(broker, store, bus, clock)
-    book_lock = BookLock(store.engine)
-    store.closing(book_lock.close)
     pipeline = DecisionPipeline(
         market=market,
         strategy=StrategyAgent(strategy),
@@ -186,5 +229,6 @@ async def build_harness(
         book_lock=book_lock,
     )
     return Harness(
-        clock, store, bus, market, strategy, broker, risk, control, portfolio, execution, pipeline
-    )
+        clock, store, bus, market, strategy, broker, risk, control, portfolio, execution,
+        pipeline, ledger, books_of(store),
+    )  # fmt: skip

@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from sqlalchemy import select
 from tests.fakes.alpaca_desk import approve
-from tests.service.harness import Harness, build_harness
+from tests.service.conftest import DeskFactory
+from tests.service.harness import Harness
 
-from swingdesk.adapters.clock import ManualClock
 from swingdesk.domain.enums import Intent, OrderStatus, OrderType
 from swingdesk.execution.agent import NotReconciledError
-from swingdesk.store import tables as t
 
 
 @pytest.fixture
-async def desk(db_url: str, clock: ManualClock, ledger_kind: str) -> AsyncIterator[Harness]:
-    h = await build_harness(db_url, clock, ledger=ledger_kind)
-    yield h
-    await h.store.close()
+async def desk(make_desk: DeskFactory) -> Harness:
+    """A desk on each backend; the simulated broker's books beside ours (in memory on the
+    memory backend, in the same database on SQLite and PostgreSQL)."""
+    return await make_desk()
 
 
-async def orders(desk: Harness) -> list[t.OrderRow]:
-    async with desk.store.read() as s:
-        return list((await s.scalars(select(t.OrderRow).order_by(t.OrderRow.type))).all())
+async def orders(desk: Harness) -> list[Any]:
+    return await desk.books.orders()
 
 
 async def test_execute_when_approval_is_older_than_limit_then_stale_signal_and_no_order(
@@ -39,7 +36,7 @@ async def test_execute_when_approval_is_older_than_limit_then_stale_signal_and_n
     [row] = await orders(desk)
     assert (row.status, row.error_code) == ("rejected", "STALE_SIGNAL")
     assert await desk.broker.list_orders(open_only=False) == []
-    kinds = [a.kind for a in await desk.store.audit_entries()]
+    kinds = [a.kind for a in await desk.books.journal()]
     assert "order.rejected" in kinds
 
 

@@ -1,4 +1,5 @@
-"""The decision pipeline end to end on a real database (SQLite and PostgreSQL) with fakes."""
+"""The decision pipeline end to end with fakes, on every unit-of-work backend (memory, SQLite,
+PostgreSQL); what needs SQL (the explain view, two processes on one database) on SQL only."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from tests.service.conftest import DeskFactory
 from tests.service.harness import Harness, build_harness
 
 from swingdesk.adapters.clock import ManualClock
@@ -14,20 +15,19 @@ from swingdesk.domain.enums import Action, DecisionStatus, OrderStatus, TradingS
 from swingdesk.domain.errors import ConflictError, InvalidTickerError, UnknownTickerError
 from swingdesk.services.explain import explain_decision
 from swingdesk.services.portfolio import session_date
-from swingdesk.store import tables as t
 from swingdesk.store.store import Store
 
 
 @pytest.fixture
-async def desk(db_url: str, clock: ManualClock) -> AsyncIterator[Harness]:
+async def desk(make_desk: DeskFactory) -> Harness:
+    return await make_desk()
+
+
+@pytest.fixture
+async def sql_desk(db_url: str, clock: ManualClock) -> AsyncIterator[Harness]:
     h = await build_harness(db_url, clock)
     yield h
     await h.store.close()
-
-
-async def count(store: Store, table: type[t.Base]) -> int:
-    async with store.read() as s:
-        return int(await s.scalar(select(func.count()).select_from(table)) or 0)
 
 
 async def test_trigger_when_buy_is_approved_then_order_fill_and_position_are_booked(
@@ -51,7 +51,10 @@ async def test_trigger_when_buy_is_approved_then_order_fill_and_position_are_boo
     assert account.cash == Decimal(95_000)
 
 
-async def test_explain_when_decision_ordered_then_every_stage_is_shown(desk: Harness) -> None:
+# SQL only: the explanation reads the decision record and read views the memory store lacks.
+async def test_explain_when_decision_ordered_then_every_stage_is_shown(sql_desk: Harness) -> None:
+    desk = sql_desk
+    assert isinstance(desk.store, Store)
     desk.strategy.script.append((Action.BUY, 0.8))
     out = await desk.pipeline.run("AAPL")
     rec = await explain_decision(desk.store, str(out.decision_id))
@@ -86,8 +89,8 @@ async def test_trigger_when_signal_is_hold_then_no_verdict_and_no_order(desk: Ha
     assert out.status is DecisionStatus.HOLD
     assert out.verdict is None
     assert out.execution is None
-    assert await count(desk.store, t.RiskVerdictRow) == 0
-    assert await count(desk.store, t.OrderRow) == 0
+    assert await desk.books.count("verdicts") == 0
+    assert await desk.books.count("orders") == 0
 
 
 async def test_trigger_when_every_gate_fails_then_all_violations_are_reported(
@@ -103,7 +106,7 @@ async def test_trigger_when_every_gate_fails_then_all_violations_are_reported(
     codes = {v["code"] for v in out.summary()["risk"]["violations"]}
     assert codes == {"LOW_CONFIDENCE", "ADV_LIQUIDITY", "VIX_GATE", "EARNINGS_BLACKOUT"}
     assert out.status is DecisionStatus.REJECTED
-    assert await count(desk.store, t.OrderRow) == 0
+    assert await desk.books.count("orders") == 0
 
 
 async def test_trigger_when_sell_after_buy_then_whole_position_is_closed(desk: Harness) -> None:
@@ -155,8 +158,8 @@ async def test_execute_when_same_approval_is_resubmitted_then_one_order_only(
     assert again.resubmitted
     assert again.status is OrderStatus.FILLED
     assert len(await desk.broker.list_orders(open_only=False)) == 1
-    assert await count(desk.store, t.OrderRow) == 2  # the entry and its protective stop leg
-    assert await count(desk.store, t.FillRow) == 1
+    assert await desk.books.count("orders") == 2  # the entry and its protective stop leg
+    assert await desk.books.count("fills") == 1
     assert (await desk.store.positions())[0].qty == Decimal(50)
 
 
@@ -197,8 +200,7 @@ async def test_trigger_when_drawdown_reaches_limit_then_desk_reduces_and_buy_is_
     out = await desk.pipeline.run("AAPL")
     assert await desk.control.state() is TradingState.REDUCING
     assert out.status is DecisionStatus.HOLD  # BUY is infeasible while REDUCING
-    async with desk.store.read() as s:
-        change = await s.scalar(select(t.TradingStateRow))
+    change = next(iter(await desk.books.state_changes()), None)
     assert change is not None
     assert "MAX_DRAWDOWN" in change.reason
     assert change.actor == "risk"
@@ -217,8 +219,7 @@ async def test_trigger_when_day_loss_reaches_limit_then_desk_reduces(desk: Harne
         )
     out = await desk.pipeline.run("AAPL")
     assert out.status is DecisionStatus.HOLD
-    async with desk.store.read() as s:
-        change = await s.scalar(select(t.TradingStateRow))
+    change = next(iter(await desk.books.state_changes()), None)
     assert change is not None
     assert "DAILY_LOSS" in change.reason
 
@@ -244,32 +245,28 @@ async def test_trigger_when_ticker_is_invalid_or_unknown_then_error_and_nothing_
         await desk.pipeline.run("AAPL; DROP TABLE")
     with pytest.raises(UnknownTickerError):
         await desk.pipeline.run("ZZZZ")
-    assert await count(desk.store, t.DecisionRow) == 0
-    assert await count(desk.store, t.AuditRow) == 0
+    assert await desk.books.count("decisions") == 0
+    assert await desk.books.count("journal") == 0
 
 
 async def test_trigger_when_two_buys_race_for_one_sector_slot_then_only_one_is_approved(
-    db_url: str, clock: ManualClock
+    make_desk: DeskFactory,
 ) -> None:
     import asyncio
 
     from swingdesk.risk.limits import RiskLimits
 
     # Each entry is 5% of equity; the sector cap of 6% has room for one of them only.
-    h = await build_harness(db_url, clock, RiskLimits(max_sector_pct=Decimal("0.06")))
-    try:
-        h.strategy.script += [(Action.BUY, 0.8), (Action.BUY, 0.8)]
-        a, b = await asyncio.gather(h.pipeline.run("AAPL"), h.pipeline.run("MSFT"))
-        statuses = sorted([a.status.value, b.status.value])
-        assert statuses == ["ordered", "rejected"]
-        denied = a if a.status is DecisionStatus.REJECTED else b
-        assert [v["code"] for v in denied.summary()["risk"]["violations"]] == [
-            "SECTOR_CONCENTRATION"
-        ]
-    finally:
-        await h.store.close()
+    h = await make_desk(limits=RiskLimits(max_sector_pct=Decimal("0.06")))
+    h.strategy.script += [(Action.BUY, 0.8), (Action.BUY, 0.8)]
+    a, b = await asyncio.gather(h.pipeline.run("AAPL"), h.pipeline.run("MSFT"))
+    statuses = sorted([a.status.value, b.status.value])
+    assert statuses == ["ordered", "rejected"]
+    denied = a if a.status is DecisionStatus.REJECTED else b
+    assert [v["code"] for v in denied.summary()["risk"]["violations"]] == ["SECTOR_CONCENTRATION"]
 
 
+# SQL only: two processes share one book only through a database and its lock.
 async def test_trigger_when_two_processes_race_for_one_sector_slot_then_only_one_is_approved(
     db_url: str, clock: ManualClock
 ) -> None:

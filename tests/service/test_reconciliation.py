@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import select
 from tests.fakes.alpaca_desk import approve
-from tests.service.harness import Harness, build_harness
+from tests.service.books import JournalEntry
+from tests.service.conftest import DeskFactory
+from tests.service.harness import Harness
 
-from swingdesk.adapters.clock import ManualClock
 from swingdesk.domain.enums import OrderSide, OrderStatus, TradingState
 from swingdesk.domain.errors import ConflictError
 from swingdesk.execution.sync import SyncWorker
-from swingdesk.store import tables as t
+from swingdesk.unit_of_work.sim_ledger import SimOrder, SimPosition
 
 
 @pytest.fixture
-async def desk(db_url: str, clock: ManualClock) -> AsyncIterator[Harness]:
-    h = await build_harness(db_url, clock)
-    yield h
-    await h.store.close()
+async def desk(make_desk: DeskFactory) -> Harness:
+    return await make_desk()
 
 
 def worker(desk: Harness) -> SyncWorker:
@@ -33,16 +29,14 @@ def worker(desk: Harness) -> SyncWorker:
 
 async def set_broker_qty(desk: Harness, ticker: str, qty: Decimal) -> None:
     """Change the broker's position behind our back."""
-    async with desk.store.tx() as tx:
-        row = await tx.session.get(t.SimPositionRow, ticker)
-        if row is None:
-            tx.session.add(t.SimPositionRow(ticker=ticker, qty=qty, avg_entry_price=Decimal(100)))
-        else:
-            row.qty = qty
+    async with desk.ledger.tx() as tx:
+        held = await tx.position(ticker)
+        avg = Decimal(100) if held is None else held.avg_entry_price
+        await tx.put_position(SimPosition(ticker, qty, avg))
 
 
-async def audits(desk: Harness, kind: str) -> list[t.AuditRow]:
-    return [a for a in await desk.store.audit_entries(limit=200) if a.kind == kind]
+async def audits(desk: Harness, kind: str) -> list[JournalEntry]:
+    return [a for a in await desk.books.journal(limit=200) if a.kind == kind]
 
 
 async def test_sync_when_drift_above_5pct_of_equity_then_halted_with_drift_per_ticker(
@@ -55,7 +49,7 @@ async def test_sync_when_drift_above_5pct_of_equity_then_halted_with_drift_per_t
     assert report.halted
     assert await desk.control.state() is TradingState.HALTED
     [drift] = await audits(desk, "reconcile.drift")
-    payload = json.loads(drift.payload)
+    payload = drift.payload
     assert payload["tickers"][0]["ticker"] == "AAPL"
     assert Decimal(payload["tickers"][0]["drift_notional"]) == Decimal(6000)
     assert Decimal(payload["drift_pct"]) > Decimal("0.05")
@@ -83,19 +77,19 @@ async def test_sync_when_drift_below_5pct_then_our_books_are_overwritten_and_aud
     ours = {p.ticker: p.qty for p in await desk.store.positions()}
     assert ours == {"AAPL": Decimal(12), "XOM": Decimal(3)}
     corrected = await audits(desk, "reconcile.position_corrected")
-    assert {json.loads(c.payload)["ticker"] for c in corrected} == {"AAPL", "XOM"}
+    assert {c.payload["ticker"] for c in corrected} == {"AAPL", "XOM"}
     assert await desk.control.state() is TradingState.ACTIVE
     assert (await worker(desk).run_once()).corrections == 0
-    assert (await desk.store.verify_audit()).ok
+    assert await desk.books.journal_intact()
 
 
 async def test_sync_when_broker_has_an_order_we_do_not_know_then_imported_as_external(
     desk: Harness,
 ) -> None:
     now = datetime(2026, 11, 24, 15, tzinfo=UTC)
-    async with desk.store.tx() as tx:
-        tx.session.add(
-            t.SimOrderRow(
+    async with desk.ledger.tx() as tx:
+        await tx.add_order(
+            SimOrder(
                 broker_order_id=str(uuid4()),
                 client_order_id="placed-in-the-web-ui",
                 parent_id=None,
@@ -137,9 +131,7 @@ async def test_sync_when_fill_was_never_booked_then_booked_as_fill_without_corre
     assert report.corrections == 0
     assert report.refreshed + report.looked_up == 1  # listed open for its held stop leg
     assert [(p.ticker, p.qty) for p in await desk.store.positions()] == [("AAPL", Decimal(10))]
-    async with desk.store.read() as s:
-        fills = (await s.scalars(select(t.FillRow))).all()
-    assert len(fills) == 1
+    assert await desk.books.count("fills") == 1
     assert len(await desk.broker.list_orders(open_only=False)) == 1
 
 

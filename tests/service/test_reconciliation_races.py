@@ -12,29 +12,28 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from tests.fakes.alpaca_desk import approval, approve
-from tests.service.harness import Harness, build_harness
+from tests.service.conftest import DeskFactory
+from tests.service.harness import Harness
 
-from swingdesk.adapters.clock import ManualClock
 from swingdesk.domain.enums import OrderStatus, TradingState
 from swingdesk.domain.ids import client_order_id_for
 from swingdesk.execution.agent import order_request_for
+from swingdesk.execution.control import TradingControl
 from swingdesk.execution.sync import SyncWorker
 from swingdesk.ports import BrokerPosition
-from swingdesk.store import tables as t
-from swingdesk.store.store import Store, Tx
+from swingdesk.store.store import Store
+from swingdesk.unit_of_work.sim_ledger import SimPosition
 
 
 @pytest.fixture
-async def desk(db_url: str, clock: ManualClock) -> AsyncIterator[Harness]:
-    h = await build_harness(db_url, clock)
-    yield h
-    await h.store.close()
+async def desk(make_desk: DeskFactory) -> Harness:
+    return await make_desk()
 
 
 class BetweenReads:
@@ -65,8 +64,8 @@ async def books(desk: Harness) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
     return ours, theirs
 
 
-async def audit_kinds(store: Store) -> list[str]:
-    return [a.kind for a in await store.audit_entries(limit=500)]
+async def audit_kinds(desk: Harness) -> list[str]:
+    return [a.kind for a in await desk.books.journal(limit=500)]
 
 
 async def other_process_buys(desk: Harness, ticker: str, qty: int) -> None:
@@ -101,13 +100,13 @@ async def test_sync_when_a_stop_and_an_entry_fill_between_the_two_reads_then_no_
     ours, theirs = await books(desk)
     assert ours == theirs == {"MSFT": Decimal(100)}
     # The sale was booked as the stop's fill, not patched as drift.
-    kinds = await audit_kinds(desk.store)
+    kinds = await audit_kinds(desk)
     assert "reconcile.position_corrected" not in kinds
     assert "reconcile.drift" not in kinds
     for _ in range(2):  # and nothing is left that could wedge a later pass
         again = await worker(desk, desk.broker).run_once()
         assert (again.halted, again.unsettled, again.corrections) == (False, {}, 0)
-    assert (await desk.store.verify_audit()).ok
+    assert await desk.books.journal_intact()
 
 
 async def test_sync_when_a_correction_already_removed_the_shares_then_the_stops_sale_books_cleanly(
@@ -126,11 +125,9 @@ async def test_sync_when_a_correction_already_removed_the_shares_then_the_stops_
         assert (report.halted, report.unsettled) == (False, {})
     ours, theirs = await books(desk)
     assert ours == theirs == {}
-    async with desk.store.read() as s:
-        sells = (await s.scalars(select(t.FillRow).where(t.FillRow.side == "sell"))).all()
-    assert [f.qty for f in sells] == [Decimal(10)]
-    assert "order.fill_beyond_position" in await audit_kinds(desk.store)
-    assert (await desk.store.verify_audit()).ok
+    assert await desk.books.fill_qtys("sell") == [Decimal(10)]
+    assert "order.fill_beyond_position" in await audit_kinds(desk)
+    assert await desk.books.journal_intact()
 
 
 async def test_sync_when_an_order_cannot_be_settled_then_halted_with_reason_and_lifted_once_it_can(
@@ -174,13 +171,13 @@ async def test_sync_when_drift_is_corrected_then_stops_are_resized_or_canceled(
     for ticker in ("AAPL", "MSFT"):
         a = await approve(desk.store, ticker, desk.clock.now(), qty=10, stop=Decimal(95))
         await desk.execution.execute(a, sector=None)
-    async with desk.store.tx() as tx:  # the broker's books change behind our back
-        aapl = await tx.session.get(t.SimPositionRow, "AAPL")
-        msft = await tx.session.get(t.SimPositionRow, "MSFT")
+    async with desk.ledger.tx() as tx:  # the broker's books change behind our back
+        aapl = await tx.position("AAPL")
+        msft = await tx.position("MSFT")
         assert aapl is not None
         assert msft is not None
-        aapl.qty = Decimal(4)
-        await tx.session.delete(msft)
+        await tx.put_position(SimPosition("AAPL", Decimal(4), aapl.avg_entry_price))
+        await tx.delete_position("MSFT")
     report = await worker(desk, desk.broker).run_once()
     assert (report.corrections, report.halted) == (2, False)
     stops = {
@@ -190,29 +187,47 @@ async def test_sync_when_drift_is_corrected_then_stops_are_resized_or_canceled(
         if o.type.value == "stop" and not o.status.is_terminal
     }
     assert stops == {"AAPL": (Decimal(4), Decimal(95))}
-    kinds = await audit_kinds(desk.store)
+    kinds = await audit_kinds(desk)
     assert "protection.replaced" in kinds
     assert "protection.canceled" in kinds
     assert (await worker(desk, desk.broker).run_once()).protection == {}
 
 
-async def test_state_change_when_two_move_from_active_at_once_then_the_second_sees_the_first(
-    desk: Harness, db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """F: the change is a compare-and-set; two concurrent ones never both start from ACTIVE."""
-    original = Tx.trading_state
+@asynccontextmanager
+async def two_controls(
+    desk: Harness, backend_kind: str, request: pytest.FixtureRequest, mp: pytest.MonkeyPatch
+) -> AsyncIterator[list[TradingControl]]:
+    """Yield two trading controls over one book whose units read the state slowly (both would
+    read ACTIVE before either writes): on SQL the second is another process's store on the
+    same database; in memory, where the books live in one process, a second control on them."""
+    unit_type = desk.books.unit_type
+    original = unit_type.trading_state
 
-    async def slow_read(self: Tx) -> TradingState:
-        state = await original(self)
-        await asyncio.sleep(0.05)  # both would read ACTIVE before either writes
+    async def slow_read(self: Any) -> TradingState:
+        state: TradingState = await original(self)
+        await asyncio.sleep(0.05)
         return state
 
-    monkeypatch.setattr(Tx, "trading_state", slow_read)
-    other = Store.from_url(db_url)
+    mp.setattr(unit_type, "trading_state", slow_read)
+    if backend_kind == "memory":
+        yield [desk.control, TradingControl(desk.store, desk.bus, desk.clock)]
+        return
+    url = request.getfixturevalue("sqlite_url" if backend_kind == "sqlite" else "pg_url")
+    other = Store.from_url(url)
     try:
-        from swingdesk.execution.control import TradingControl
+        yield [desk.control, TradingControl(other, desk.bus, desk.clock)]
+    finally:
+        await other.close()
 
-        controls = [desk.control, TradingControl(other, desk.bus, desk.clock)]
+
+async def test_state_change_when_two_move_from_active_at_once_then_the_second_sees_the_first(
+    desk: Harness,
+    backend_kind: str,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """F: the change is a compare-and-set; two concurrent ones never both start from ACTIVE."""
+    async with two_controls(desk, backend_kind, request, monkeypatch) as controls:
         results = await asyncio.gather(
             *(
                 c.change(
@@ -225,40 +240,26 @@ async def test_state_change_when_two_move_from_active_at_once_then_the_second_se
             ),
             return_exceptions=True,
         )
-    finally:
-        await other.close()
     changes = [r for r in results if r is not None]
     assert len(changes) == 1, results
-    async with desk.store.read() as s:
-        rows = (await s.scalars(select(t.TradingStateRow))).all()
+    rows = await desk.books.state_changes()
     assert [(r.previous, r.current) for r in rows] == [("ACTIVE", "REDUCING")]
 
 
 async def test_halt_when_two_operators_halt_at_once_then_one_change_and_one_conflict(
-    desk: Harness, db_url: str, monkeypatch: pytest.MonkeyPatch
+    desk: Harness,
+    backend_kind: str,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from swingdesk.domain.errors import ConflictError
-    from swingdesk.execution.control import TradingControl
 
-    original = Tx.trading_state
-
-    async def slow_read(self: Tx) -> TradingState:
-        state = await original(self)
-        await asyncio.sleep(0.05)
-        return state
-
-    monkeypatch.setattr(Tx, "trading_state", slow_read)
-    other = Store.from_url(db_url)
-    try:
-        second = TradingControl(other, desk.bus, desk.clock)
+    async with two_controls(desk, backend_kind, request, monkeypatch) as (first, second):
         results = await asyncio.gather(
-            desk.control.halt("one", actor="a"), second.halt("two", actor="b"),
+            first.halt("one", actor="a"), second.halt("two", actor="b"),
             return_exceptions=True,
         )  # fmt: skip
-    finally:
-        await other.close()
     assert sorted(type(r).__name__ for r in results) == ["ConflictError", "TradingStateChanged"]
     assert any(isinstance(r, ConflictError) for r in results)
-    async with desk.store.read() as s:
-        rows = (await s.scalars(select(t.TradingStateRow))).all()
+    rows = await desk.books.state_changes()
     assert [(r.previous, r.current) for r in rows] == [("ACTIVE", "HALTED")]

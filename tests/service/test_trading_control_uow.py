@@ -76,6 +76,71 @@ async def test_tx_when_the_unit_fails_after_recording_then_nothing_is_kept_or_pu
     assert backend.published() == []
 
 
+def _halt_event() -> TradingStateChanged:
+    return TradingStateChanged(
+        ts_event=T0,
+        previous=TradingState.ACTIVE,
+        current=TradingState.HALTED,
+        reason="test",
+        actor="test",
+    )
+
+
+class _SeesCommitted:
+    """A publisher that reads the committed trading state when it is handed messages."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.seen: list[tuple[list[str], TradingState]] = []
+
+    async def committed(self, messages: list[Any]) -> None:
+        topics = [m.topic for m in messages]
+        self.seen.append((topics, await self.backend.store.trading_state()))
+
+
+async def test_tx_when_the_unit_commits_then_its_events_are_published_after_the_commit_only(
+    backend: Backend,
+) -> None:
+    publisher = _SeesCommitted(backend)
+    backend.store.publish_to(publisher)
+    event = _halt_event()
+
+    async with backend.store.tx() as unit:
+        await unit.lock_head()
+        await unit.record_state_change(event)
+        await unit.audit("trading_state.changed", "staged", now=T0)
+        unit.record(event)
+        assert backend.published() == []  # recorded, not published while the unit is open
+        assert publisher.seen == []
+
+    assert backend.published() == [str(event.event_id)]
+    # Handed over once, and by then the change was visible to any reader: committed first.
+    assert publisher.seen == [(["trading_state_changed", "audit"], TradingState.HALTED)]
+
+
+async def test_tx_when_the_commit_itself_fails_then_nothing_is_kept_or_published(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publisher = _SeesCommitted(backend)
+    backend.store.publish_to(publisher)
+    event = _halt_event()
+    backend.break_commits(monkeypatch)
+
+    with pytest.raises(RuntimeError, match="commit failed"):
+        async with backend.store.tx() as unit:
+            await unit.lock_head()
+            await unit.record_state_change(event)
+            await unit.audit("trading_state.changed", "staged", now=T0)
+            unit.record(event)
+    monkeypatch.undo()
+
+    assert await backend.store.trading_state() is TradingState.ACTIVE
+    assert backend.published() == []
+    assert publisher.seen == []
+    head, _ = await backend.store.outbox_head()
+    assert head == 0  # nothing reached the outbox either
+
+
 class _RecordingBus:
     def __init__(self) -> None:
         self.messages: list[BusMessage] = []
