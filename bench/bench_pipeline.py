@@ -28,6 +28,11 @@ which the load does not change): 13,711 -> 10,224 before the port, 12,559 -> 10,
 PostgreSQL unchanged within noise (pairs 63.1 -> 47.5, 28.0 -> 28.4 and 55.4 -> 51.2 ms
 median). At this load the wall-clock medians move by more between runs of one version
 than between versions; the CPU and call counts are the figures to compare.
+Measured again once the load had eased (load 2.8-3.0), the trees just before and just after
+the merge (cf4668a, f858ace), three pairs back to back: median 10.03 -> 7.30, 9.21 -> 6.68
+and 8.78 -> 7.75 ms; CPU 10.49 -> 7.94, 9.46 -> 7.42 and 9.12 -> 8.60 ms per decision;
+20.2-20.4 -> 19.5 statements and 12,191 -> 9,376 function calls per decision. PostgreSQL
+(load ~3.2): median 25.0 -> 26.7 and 29.6 -> 24.5 ms, CPU 18.0 -> 15.2 and 16.5 -> 15.3 ms.
 
 The 5 ms target is still not met. Where a decision's time goes (cProfile, 300 decisions,
 with the SimLedger port): the portfolio ~26% (the simulated broker's book ~18%, of which
