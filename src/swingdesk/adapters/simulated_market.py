@@ -252,12 +252,11 @@ class SimulatedMarket:
         i = int(np.searchsorted(self._opens, t, side="right")) - 1
         lo = max(0, i - lookback + 1)
         h = self._h
-        cols = {name: getattr(h, name)[k, lo : i + 1].copy() for name in COLUMNS}
+        # One float block (a frame over one block is built without consolidating columns).
+        block = np.stack([getattr(h, name)[k, lo : i + 1] for name in COLUMNS], axis=1)
         if i >= 0:
-            o, hi, low, c, v = self._live_bar(k, i, t)
-            cols["open"][-1], cols["high"][-1], cols["low"][-1] = o, hi, low
-            cols["close"][-1], cols["volume"][-1] = c, v
-        return pd.DataFrame(cols, index=self._dates[lo : i + 1])
+            block[-1] = self._live_bar(k, i, t)
+        return pd.DataFrame(block, index=self._dates[lo : i + 1], columns=list(COLUMNS), copy=False)
 
     async def last_price(self, ticker: str, now: datetime) -> Decimal:
         """Return the price of the live bar at ``now`` without building a frame."""

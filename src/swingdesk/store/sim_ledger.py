@@ -55,15 +55,24 @@ class SqlSimLedger:
         cash_now = select(SimAccountRow.cash).where(SimAccountRow.id == _ACCOUNT_ID)
         one_row = select(literal(1).label("one")).subquery()
         q = (
-            select(cash_now.scalar_subquery(), SimPositionRow)
+            select(
+                cash_now.scalar_subquery(),
+                SimPositionRow.ticker,
+                SimPositionRow.qty,
+                SimPositionRow.avg_entry_price,
+            )
             .select_from(one_row)
             .outerjoin(SimPositionRow, true())
             .order_by(SimPositionRow.ticker)
         )
-        async with self._store.read() as s:
+        async with self._store.read() as s:  # plain columns: no ORM objects to build
             result = (await s.execute(q)).all()
         cash: Decimal | None = result[0][0]
-        return cash, [_position(row) for _, row in result if row is not None]
+        return cash, [
+            SimPosition(ticker=ticker, qty=qty, avg_entry_price=avg)
+            for _, ticker, qty, avg in result
+            if ticker is not None
+        ]
 
     async def order_by_client_id(self, client_order_id: str) -> SimOrder | None:
         """Return the order with this client order id, if any."""
