@@ -38,7 +38,11 @@ def _failed_closed(code: RiskCode, limit: Decimal | str | None, why: str) -> Ris
 
 
 class LimitTexts:
-    """The checks and message parts that depend only on the limits, built once."""
+    """The checks and message parts that depend only on the limits, built once.
+
+    Grouped as the rules are (``risk/stages.py``): the desk's state and account, the
+    instrument's market data, and the trade itself.
+    """
 
     __slots__ = (
         "adv_missing",
@@ -68,6 +72,12 @@ class LimitTexts:
 
     def __init__(self, limits: RiskLimits) -> None:
         self.limits = limits
+        self._desk(limits)
+        self._market(limits)
+        self._trade(limits)
+
+    def _desk(self, limits: RiskLimits) -> None:
+        """HALTED and REDUCING for each trading state; the drawdown and day-loss limits."""
         self.halted = {
             s: RiskCheck(
                 code=RiskCode.HALTED.value,
@@ -88,14 +98,11 @@ class LimitTexts:
             )
             for s in TradingState
         }
-        self.confidence_tail = f" (minimum {limits.min_confidence})"
-        self.no_earlier_order = RiskCheck(
-            code=RiskCode.COOLDOWN.value,
-            passed=True,
-            value=None,
-            limit=limits.cooldown_s,
-            message="no earlier order in this ticker",
-        )
+        self.drawdown_tail = f" (limit {pct(limits.max_drawdown_pct)})"
+        self.day_loss_tail = f" (limit {pct(limits.max_daily_loss_pct)})"
+
+    def _market(self, limits: RiskLimits) -> None:
+        """Market data, liquidity, earnings and VIX: the passes and fail-closed checks."""
         self.data_complete = RiskCheck(
             code=RiskCode.MARKET_DATA.value,
             passed=True,
@@ -103,8 +110,6 @@ class LimitTexts:
             limit="complete and fresh",
             message="market data complete and fresh",
         )
-        self.drawdown_tail = f" (limit {pct(limits.max_drawdown_pct)})"
-        self.day_loss_tail = f" (limit {pct(limits.max_daily_loss_pct)})"
         self.adv_missing = _failed_closed(
             RiskCode.ADV_LIQUIDITY, limits.min_adv_shares, "20-day average volume unavailable"
         )
@@ -131,6 +136,17 @@ class LimitTexts:
         )
         self.vix_missing = _failed_closed(RiskCode.VIX_GATE, limits.max_vix, "VIX unavailable")
         self.vix_tail = f" (maximum {limits.max_vix})"
+
+    def _trade(self, limits: RiskLimits) -> None:
+        """Confidence, cooldown, stop, size and concentration: their limits' texts."""
+        self.confidence_tail = f" (minimum {limits.min_confidence})"
+        self.no_earlier_order = RiskCheck(
+            code=RiskCode.COOLDOWN.value,
+            passed=True,
+            value=None,
+            limit=limits.cooldown_s,
+            message="no earlier order in this ticker",
+        )
         self.stop_missing = _failed_closed(
             RiskCode.STOP_INVALID, "0 < stop < price", "price or ATR-14 missing"
         )
