@@ -48,7 +48,9 @@ class LimitTexts:
         "adv_missing",
         "adv_tail",
         "blackout_days",
+        "blackout_tail",
         "confidence_tail",
+        "cooldown_tail",
         "data_complete",
         "day_loss_tail",
         "drawdown_tail",
@@ -116,6 +118,7 @@ class LimitTexts:
         self.adv_tail = f" shares (minimum {limits.min_adv_shares:,.0f})"
         blackout = Decimal(limits.earnings_blackout_days)
         self.blackout_days = blackout
+        self.blackout_tail = f" trading days (blackout {limits.earnings_blackout_days})"
         self.earnings_unknown = (
             RiskCheck(
                 code=RiskCode.EARNINGS_BLACKOUT.value,
@@ -147,6 +150,7 @@ class LimitTexts:
             limit=limits.cooldown_s,
             message="no earlier order in this ticker",
         )
+        self.cooldown_tail = f" (cooldown {limits.cooldown_s!s}s)"
         self.stop_missing = _failed_closed(
             RiskCode.STOP_INVALID, "0 < stop < price", "price or ATR-14 missing"
         )

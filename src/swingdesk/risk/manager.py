@@ -20,6 +20,11 @@ from swingdesk.risk.sizing import EntrySize, size_close
 _OPENING_RULES = rules.EVERY_ORDER + rules.OPENING
 _CLOSING_RULES = rules.EVERY_ORDER + rules.CLOSING
 _passed = attrgetter("passed")
+# Enum members and builders bound once: looking a member up on its class costs about what a
+# rule's comparison does, and a verdict looked up five of them.
+_HOLD, _BUY = Action.HOLD, Action.BUY
+_BUY_TO_OPEN, _SELL_TO_CLOSE = Intent.BUY_TO_OPEN, Intent.SELL_TO_CLOSE
+_SIDE_BUY, _SIDE_SELL = OrderSide.BUY, OrderSide.SELL
 
 
 def assess_account(
@@ -66,11 +71,11 @@ class RiskManager:
     ) -> RiskApproved | RiskRejected:
         """Evaluate every applicable rule and return an approval or a denial, never raise."""
         action = signal.action
-        if action is Action.HOLD:
+        if action is _HOLD:
             raise ValueError("HOLD creates no order and is not sent to risk")
         if signal.ticker != market.ticker:
             raise ValueError("signal and market snapshot are for different tickers")
-        opening = action is Action.BUY
+        opening = action is _BUY
         inp = prepare(signal, portfolio, market, now, self._texts, opening=opening)
         checks = tuple([rule(inp) for rule in (_OPENING_RULES if opening else _CLOSING_RULES)])
         # Every value of the verdict is finite and in range by construction (see
@@ -96,7 +101,7 @@ def _deny(
         signal_event_id=signal.event_id,
         action=signal.action,
         checks=checks,
-        intent=Intent.BUY_TO_OPEN if opening else Intent.SELL_TO_CLOSE,
+        intent=_BUY_TO_OPEN if opening else _SELL_TO_CLOSE,
         qty=Decimal(entry.shares) if entry else None,
         stop_price=entry.stop_price if entry and entry.stop_price > 0 else None,
     )
@@ -114,8 +119,8 @@ def _approve_entry(
         signal_event_id=signal.event_id,
         action=signal.action,
         checks=checks,
-        intent=Intent.BUY_TO_OPEN,
-        side=OrderSide.BUY,
+        intent=_BUY_TO_OPEN,
+        side=_SIDE_BUY,
         qty=Decimal(entry.shares),
         reference_price=entry.price,
         stop_price=entry.stop_price,
@@ -138,8 +143,8 @@ def _approve_close(inp: RiskInput, checks: tuple[RiskCheck, ...], *, trusted: bo
         signal_event_id=signal.event_id,
         action=signal.action,
         checks=checks,
-        intent=Intent.SELL_TO_CLOSE,
-        side=OrderSide.SELL,
+        intent=_SELL_TO_CLOSE,
+        side=_SIDE_SELL,
         qty=qty,
         reference_price=price,
         notional=qty * price,

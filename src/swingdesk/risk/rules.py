@@ -111,7 +111,7 @@ def cooldown(r: RiskInput) -> RiskCheck:
         elapsed >= limit,
         elapsed,
         limit,
-        f"{elapsed!s}s since the last order in {ticker} (cooldown {limit!s}s)",
+        f"{elapsed!s}s since the last order in {ticker}{r.texts.cooldown_tail}",
     )
 
 
@@ -173,7 +173,7 @@ def earnings_blackout(r: RiskInput) -> RiskCheck:
         days > limit,
         Decimal(days),
         r.texts.blackout_days,
-        f"earnings on {m.next_earnings!s} in {days} trading days (blackout {limit})",
+        f"earnings on {m.next_earnings!s} in {days}{r.texts.blackout_tail}",
     )
 
 
