@@ -10,6 +10,7 @@ from operator import attrgetter
 from swingdesk.domain.enums import Action, Intent, OrderSide, TradingState
 from swingdesk.domain.events import RiskApproved, RiskCheck, RiskRejected, SignalCreated
 from swingdesk.domain.market import MarketSnapshot
+from swingdesk.domain.money import ZERO
 from swingdesk.domain.portfolio import PortfolioState, day_loss_fraction, drawdown_fraction
 from swingdesk.risk import rules
 from swingdesk.risk.codes import RiskCode
@@ -103,7 +104,7 @@ def _deny(
         checks=checks,
         intent=_BUY_TO_OPEN if opening else _SELL_TO_CLOSE,
         qty=Decimal(entry.shares) if entry else None,
-        stop_price=entry.stop_price if entry and entry.stop_price > 0 else None,
+        stop_price=entry.stop_price if entry and entry.stop_price > ZERO else None,
     )
 
 

@@ -56,7 +56,7 @@ def size_for_equity(
     # Both quotients are >= 0 (base >= 0, price > 0, stop_distance > 0), so int()'s
     # truncation is the floor.
     cap_shares = int(base * limits.max_ticker_pct / price)
-    if stop_distance <= 0 or stop_price <= 0 or stop_price >= price:
+    if stop_distance <= ZERO or stop_price <= ZERO or stop_price >= price:
         risk_shares = 0
     else:
         risk_shares = int(risk_dollars / stop_distance)
