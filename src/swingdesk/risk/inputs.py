@@ -19,7 +19,7 @@ from swingdesk.domain.market import MarketSnapshot
 from swingdesk.domain.money import ZERO
 from swingdesk.domain.portfolio import PortfolioState, PositionState
 from swingdesk.risk.codes import RiskCode
-from swingdesk.risk.limits import RiskLimits
+from swingdesk.risk.limits import LimitValues, RiskLimits
 from swingdesk.risk.sizing import EntrySize, size_for_equity
 
 
@@ -69,12 +69,14 @@ class LimitTexts:
         "stop_tail",
         "ticker_missing",
         "ticker_tail",
+        "values",
         "vix_missing",
         "vix_tail",
     )
 
     def __init__(self, limits: RiskLimits) -> None:
         self.limits = limits
+        self.values = LimitValues(limits)
         self._desk(limits)
         self._market(limits)
         self._trade(limits)
@@ -179,13 +181,13 @@ class RiskInput(NamedTuple):
     (``PortfolioState.equity_at``), ``held`` its first position in the signal's ticker and
     ``held_value`` the value of every one of those, ``sector_others`` the value of its other
     positions in the snapshot's sector (zero when the sector is unknown). ``entry`` is the
-    sized order for a BUY_TO_OPEN.
+    sized order for a BUY_TO_OPEN. ``limits`` holds the ``RiskLimits``' values (``LimitValues``).
     """
 
     signal: SignalCreated
     portfolio: PortfolioState
     market: MarketSnapshot
-    limits: RiskLimits
+    limits: LimitValues
     now: datetime
     entry: EntrySize | None
     equity: Decimal
@@ -213,21 +215,35 @@ def prepare(
     total = others = held_value = ZERO
     held = None
     # The additions of PortfolioState.equity_at(decision_marks(market)), in the same order,
-    # so that the figures are identical.
+    # so that the figures are identical. Each position's fields are read from its __dict__,
+    # where the model keeps them: a read through the model's attribute costs several times as
+    # much (pydantic's __getattr__ hook), and this loop makes four per position.
     for p in portfolio.positions:
-        if p.ticker == ticker:
-            value = p.qty * (p.market_price if quote is None else quote)
+        f = p.__dict__
+        if f["ticker"] == ticker:
+            value = f["qty"] * (f["market_price"] if quote is None else quote)
             held_value += value
             if held is None:
                 held = p
         else:
-            value = p.qty * p.market_price
-            if sector is not None and p.sector == sector:
+            value = f["qty"] * f["market_price"]
+            if sector is not None and f["sector"] == sector:
                 others += value
         total += value
     equity = portfolio.cash + total
-    limits = texts.limits
-    entry = size_for_equity(equity, market, limits) if opening else None
+    entry = size_for_equity(equity, market, texts.limits) if opening else None
     return _risk_input(
-        (signal, portfolio, market, limits, now, entry, equity, held, held_value, others, texts)
+        (
+            signal,
+            portfolio,
+            market,
+            texts.values,
+            now,
+            entry,
+            equity,
+            held,
+            held_value,
+            others,
+            texts,
+        )
     )
