@@ -231,7 +231,7 @@ def prepare(
                 others += value
         total += value
     equity = portfolio.cash + total
-    entry = size_for_equity(equity, market, texts.limits) if opening else None
+    entry = size_for_equity(equity, market, texts.values) if opening else None
     return _risk_input(
         (
             signal,
