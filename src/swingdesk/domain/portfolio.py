@@ -137,7 +137,7 @@ class PortfolioState(BaseModel):
 # once per decision and still share one definition with the properties above.
 def drawdown_fraction(high_water_mark: Decimal, equity: Decimal) -> Decimal:
     """Return the fall of ``equity`` from ``high_water_mark``, as a fraction (0 when none)."""
-    if high_water_mark <= 0:
+    if high_water_mark <= ZERO:
         return ZERO
     fall = (high_water_mark - equity) / high_water_mark
     return fall if fall > ZERO else ZERO
@@ -145,7 +145,7 @@ def drawdown_fraction(high_water_mark: Decimal, equity: Decimal) -> Decimal:
 
 def day_loss_fraction(start_of_day_equity: Decimal, equity: Decimal) -> Decimal:
     """Return the loss of ``equity`` since the start of day, as a fraction (0 when up)."""
-    if start_of_day_equity <= 0:
+    if start_of_day_equity <= ZERO:
         return ZERO
     loss = -(equity - start_of_day_equity) / start_of_day_equity
     return loss if loss > ZERO else ZERO

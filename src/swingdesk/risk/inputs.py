@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import NamedTuple
 
 from swingdesk.domain.enums import TradingState
@@ -18,7 +19,7 @@ from swingdesk.domain.market import MarketSnapshot
 from swingdesk.domain.money import ZERO
 from swingdesk.domain.portfolio import PortfolioState, PositionState
 from swingdesk.risk.codes import RiskCode
-from swingdesk.risk.limits import RiskLimits
+from swingdesk.risk.limits import LimitValues, RiskLimits
 from swingdesk.risk.sizing import EntrySize, size_for_equity
 
 
@@ -38,13 +39,19 @@ def _failed_closed(code: RiskCode, limit: Decimal | str | None, why: str) -> Ris
 
 
 class LimitTexts:
-    """The checks and message parts that depend only on the limits, built once."""
+    """The checks and message parts that depend only on the limits, built once.
+
+    Grouped as the rules are (``risk/stages.py``): the desk's state and account, the
+    instrument's market data, and the trade itself.
+    """
 
     __slots__ = (
         "adv_missing",
         "adv_tail",
         "blackout_days",
+        "blackout_tail",
         "confidence_tail",
+        "cooldown_tail",
         "data_complete",
         "day_loss_tail",
         "drawdown_tail",
@@ -62,12 +69,20 @@ class LimitTexts:
         "stop_tail",
         "ticker_missing",
         "ticker_tail",
+        "values",
         "vix_missing",
         "vix_tail",
     )
 
     def __init__(self, limits: RiskLimits) -> None:
         self.limits = limits
+        self.values = LimitValues(limits)
+        self._desk(limits)
+        self._market(limits)
+        self._trade(limits)
+
+    def _desk(self, limits: RiskLimits) -> None:
+        """HALTED and REDUCING for each trading state; the drawdown and day-loss limits."""
         self.halted = {
             s: RiskCheck(
                 code=RiskCode.HALTED.value,
@@ -88,14 +103,11 @@ class LimitTexts:
             )
             for s in TradingState
         }
-        self.confidence_tail = f" (minimum {limits.min_confidence})"
-        self.no_earlier_order = RiskCheck(
-            code=RiskCode.COOLDOWN.value,
-            passed=True,
-            value=None,
-            limit=limits.cooldown_s,
-            message="no earlier order in this ticker",
-        )
+        self.drawdown_tail = f" (limit {pct(limits.max_drawdown_pct)})"
+        self.day_loss_tail = f" (limit {pct(limits.max_daily_loss_pct)})"
+
+    def _market(self, limits: RiskLimits) -> None:
+        """Market data, liquidity, earnings and VIX: the passes and fail-closed checks."""
         self.data_complete = RiskCheck(
             code=RiskCode.MARKET_DATA.value,
             passed=True,
@@ -103,14 +115,13 @@ class LimitTexts:
             limit="complete and fresh",
             message="market data complete and fresh",
         )
-        self.drawdown_tail = f" (limit {pct(limits.max_drawdown_pct)})"
-        self.day_loss_tail = f" (limit {pct(limits.max_daily_loss_pct)})"
         self.adv_missing = _failed_closed(
             RiskCode.ADV_LIQUIDITY, limits.min_adv_shares, "20-day average volume unavailable"
         )
         self.adv_tail = f" shares (minimum {limits.min_adv_shares:,.0f})"
         blackout = Decimal(limits.earnings_blackout_days)
         self.blackout_days = blackout
+        self.blackout_tail = f" trading days (blackout {limits.earnings_blackout_days})"
         self.earnings_unknown = (
             RiskCheck(
                 code=RiskCode.EARNINGS_BLACKOUT.value,
@@ -131,6 +142,18 @@ class LimitTexts:
         )
         self.vix_missing = _failed_closed(RiskCode.VIX_GATE, limits.max_vix, "VIX unavailable")
         self.vix_tail = f" (maximum {limits.max_vix})"
+
+    def _trade(self, limits: RiskLimits) -> None:
+        """Confidence, cooldown, stop, size and concentration: their limits' texts."""
+        self.confidence_tail = f" (minimum {limits.min_confidence})"
+        self.no_earlier_order = RiskCheck(
+            code=RiskCode.COOLDOWN.value,
+            passed=True,
+            value=None,
+            limit=limits.cooldown_s,
+            message="no earlier order in this ticker",
+        )
+        self.cooldown_tail = f" (cooldown {limits.cooldown_s!s}s)"
         self.stop_missing = _failed_closed(
             RiskCode.STOP_INVALID, "0 < stop < price", "price or ATR-14 missing"
         )
@@ -158,13 +181,13 @@ class RiskInput(NamedTuple):
     (``PortfolioState.equity_at``), ``held`` its first position in the signal's ticker and
     ``held_value`` the value of every one of those, ``sector_others`` the value of its other
     positions in the snapshot's sector (zero when the sector is unknown). ``entry`` is the
-    sized order for a BUY_TO_OPEN.
+    sized order for a BUY_TO_OPEN. ``limits`` holds the ``RiskLimits``' values (``LimitValues``).
     """
 
     signal: SignalCreated
     portfolio: PortfolioState
     market: MarketSnapshot
-    limits: RiskLimits
+    limits: LimitValues
     now: datetime
     entry: EntrySize | None
     equity: Decimal
@@ -172,6 +195,10 @@ class RiskInput(NamedTuple):
     held_value: Decimal
     sector_others: Decimal
     texts: LimitTexts
+
+
+# RiskInput(...) would run the NamedTuple's Python-level __new__ (about 0.4 us): built directly.
+_risk_input = partial(tuple.__new__, RiskInput)
 
 
 def prepare(
@@ -188,21 +215,35 @@ def prepare(
     total = others = held_value = ZERO
     held = None
     # The additions of PortfolioState.equity_at(decision_marks(market)), in the same order,
-    # so that the figures are identical.
+    # so that the figures are identical. Each position's fields are read from its __dict__,
+    # where the model keeps them: a read through the model's attribute costs several times as
+    # much (pydantic's __getattr__ hook), and this loop makes four per position.
     for p in portfolio.positions:
-        if p.ticker == ticker:
-            value = p.qty * (p.market_price if quote is None else quote)
+        f = p.__dict__
+        if f["ticker"] == ticker:
+            value = f["qty"] * (f["market_price"] if quote is None else quote)
             held_value += value
             if held is None:
                 held = p
         else:
-            value = p.qty * p.market_price
-            if sector is not None and p.sector == sector:
+            value = f["qty"] * f["market_price"]
+            if sector is not None and f["sector"] == sector:
                 others += value
         total += value
     equity = portfolio.cash + total
-    limits = texts.limits
-    entry = size_for_equity(equity, market, limits) if opening else None
-    return RiskInput(
-        signal, portfolio, market, limits, now, entry, equity, held, held_value, others, texts
+    entry = size_for_equity(equity, market, texts.values) if opening else None
+    return _risk_input(
+        (
+            signal,
+            portfolio,
+            market,
+            texts.values,
+            now,
+            entry,
+            equity,
+            held,
+            held_value,
+            others,
+            texts,
+        )
     )

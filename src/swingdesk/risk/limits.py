@@ -52,3 +52,44 @@ class RiskLimits(BaseModel):
     cooldown_s: NonNegDec = Field(
         default=Decimal(10), description="seconds after an order before another in that ticker"
     )
+
+
+class LimitValues:
+    """A ``RiskLimits``' values as plain attributes, as the rules read them (``r.limits``).
+
+    Reading a field through a pydantic model goes through its ``__getattr__`` hook and costs
+    about fifteen times a plain slot's read; the rules read a dozen limits per signal. The
+    same names, the same objects (``tests/unit/risk/test_limit_values.py``).
+    """
+
+    __slots__ = (
+        "allow_unknown_earnings",
+        "atr_stop_multiple",
+        "cooldown_s",
+        "earnings_blackout_days",
+        "max_daily_loss_pct",
+        "max_drawdown_pct",
+        "max_sector_pct",
+        "max_ticker_pct",
+        "max_vix",
+        "min_adv_shares",
+        "min_confidence",
+        "risk_per_trade_pct",
+    )
+
+    max_drawdown_pct: Decimal
+    max_daily_loss_pct: Decimal
+    min_adv_shares: Decimal
+    earnings_blackout_days: int
+    max_vix: Decimal
+    max_ticker_pct: Decimal
+    max_sector_pct: Decimal
+    risk_per_trade_pct: Decimal
+    atr_stop_multiple: Decimal
+    min_confidence: Decimal
+    allow_unknown_earnings: bool
+    cooldown_s: Decimal
+
+    def __init__(self, limits: RiskLimits) -> None:
+        for name in self.__slots__:
+            setattr(self, name, getattr(limits, name))

@@ -8,18 +8,25 @@ from decimal import Decimal
 from operator import attrgetter
 
 from swingdesk.domain.enums import Action, Intent, OrderSide, TradingState
-from swingdesk.domain.events import RiskApproved, RiskRejected, SignalCreated
+from swingdesk.domain.events import RiskApproved, RiskCheck, RiskRejected, SignalCreated
 from swingdesk.domain.market import MarketSnapshot
+from swingdesk.domain.money import ZERO
 from swingdesk.domain.portfolio import PortfolioState, day_loss_fraction, drawdown_fraction
 from swingdesk.risk import rules
 from swingdesk.risk.codes import RiskCode
-from swingdesk.risk.inputs import LimitTexts, pct, prepare
+from swingdesk.risk.inputs import LimitTexts, RiskInput, pct, prepare
 from swingdesk.risk.limits import RiskLimits
-from swingdesk.risk.sizing import size_close
+from swingdesk.risk.sizing import EntrySize, size_close
 
 _OPENING_RULES = rules.EVERY_ORDER + rules.OPENING
 _CLOSING_RULES = rules.EVERY_ORDER + rules.CLOSING
 _passed = attrgetter("passed")
+# Bound once: looking an enum member or a model's classmethod up on its class costs 0.1-0.2 us,
+# about what a rule's comparison does, and a verdict looked up several.
+_HOLD, _BUY = Action.HOLD, Action.BUY
+_BUY_TO_OPEN, _SELL_TO_CLOSE = Intent.BUY_TO_OPEN, Intent.SELL_TO_CLOSE
+_SIDE_BUY, _SIDE_SELL = OrderSide.BUY, OrderSide.SELL
+_REJECTED, _APPROVED = RiskRejected.trusted, RiskApproved.trusted
 
 
 def assess_account(
@@ -66,62 +73,81 @@ class RiskManager:
     ) -> RiskApproved | RiskRejected:
         """Evaluate every applicable rule and return an approval or a denial, never raise."""
         action = signal.action
-        if action is Action.HOLD:
+        if action is _HOLD:
             raise ValueError("HOLD creates no order and is not sent to risk")
         if signal.ticker != market.ticker:
             raise ValueError("signal and market snapshot are for different tickers")
-        opening = action is Action.BUY
+        opening = action is _BUY
         inp = prepare(signal, portfolio, market, now, self._texts, opening=opening)
         checks = tuple([rule(inp) for rule in (_OPENING_RULES if opening else _CLOSING_RULES)])
-        entry = inp.entry
-        # Every value below is finite and in range by construction (see RiskApproved.trusted);
-        # only ``now`` comes straight from the caller, so anything but a UTC datetime goes
-        # through the validating constructor, which normalises or refuses it.
+        # Every value of the verdict is finite and in range by construction (see
+        # RiskApproved.trusted); only ``now`` comes straight from the caller, so anything but
+        # a UTC datetime goes through the validating constructor, which normalises or refuses it.
         trusted = type(now) is datetime and now.tzinfo is UTC
         if not all(map(_passed, checks)):
-            return (RiskRejected.trusted if trusted else RiskRejected)(
-                decision_id=signal.decision_id,
-                ts_event=now,
-                ticker=signal.ticker,
-                signal_event_id=signal.event_id,
-                action=action,
-                checks=checks,
-                intent=Intent.BUY_TO_OPEN if opening else Intent.SELL_TO_CLOSE,
-                qty=Decimal(entry.shares) if entry else None,
-                stop_price=entry.stop_price if entry and entry.stop_price > 0 else None,
-            )
-        approve = RiskApproved.trusted if trusted else RiskApproved
-        if entry is not None:
-            return approve(
-                decision_id=signal.decision_id,
-                ts_event=now,
-                ticker=signal.ticker,
-                signal_event_id=signal.event_id,
-                action=action,
-                checks=checks,
-                intent=Intent.BUY_TO_OPEN,
-                side=OrderSide.BUY,
-                qty=Decimal(entry.shares),
-                reference_price=entry.price,
-                stop_price=entry.stop_price,
-                stop_distance=entry.stop_distance,
-                risk_dollars=entry.risk_dollars,
-                notional=entry.notional,
-            )
-        held = inp.held
-        assert held is not None  # has_position passed
-        price = market.price or held.market_price
-        qty = size_close(held.qty, signal.close_fraction)  # close_size passed: 0 < qty <= held
-        return approve(
-            decision_id=signal.decision_id,
-            ts_event=now,
-            ticker=signal.ticker,
-            signal_event_id=signal.event_id,
-            action=action,
-            checks=checks,
-            intent=Intent.SELL_TO_CLOSE,
-            side=OrderSide.SELL,
-            qty=qty,
-            reference_price=price,
-            notional=qty * price,
-        )
+            return _deny(inp, checks, trusted=trusted, opening=opening)
+        if inp.entry is not None:
+            return _approve_entry(inp, inp.entry, checks, trusted=trusted)
+        return _approve_close(inp, checks, trusted=trusted)
+
+
+def _deny(
+    inp: RiskInput, checks: tuple[RiskCheck, ...], *, trusted: bool, opening: bool
+) -> RiskRejected:
+    """The denial: every check, and the sized entry's quantity and stop where there is one."""
+    signal, entry = inp.signal, inp.entry
+    return (_REJECTED if trusted else RiskRejected)(
+        decision_id=signal.decision_id,
+        ts_event=inp.now,
+        ticker=signal.ticker,
+        signal_event_id=signal.event_id,
+        action=signal.action,
+        checks=checks,
+        intent=_BUY_TO_OPEN if opening else _SELL_TO_CLOSE,
+        qty=Decimal(entry.shares) if entry else None,
+        stop_price=entry.stop_price if entry and entry.stop_price > ZERO else None,
+    )
+
+
+def _approve_entry(
+    inp: RiskInput, entry: EntrySize, checks: tuple[RiskCheck, ...], *, trusted: bool
+) -> RiskApproved:
+    """A BUY_TO_OPEN approved at its sized quantity, with its protective stop."""
+    signal = inp.signal
+    return (_APPROVED if trusted else RiskApproved)(
+        decision_id=signal.decision_id,
+        ts_event=inp.now,
+        ticker=signal.ticker,
+        signal_event_id=signal.event_id,
+        action=signal.action,
+        checks=checks,
+        intent=_BUY_TO_OPEN,
+        side=_SIDE_BUY,
+        qty=Decimal(entry.shares),
+        reference_price=entry.price,
+        stop_price=entry.stop_price,
+        stop_distance=entry.stop_distance,
+        risk_dollars=entry.risk_dollars,
+        notional=entry.notional,
+    )
+
+
+def _approve_close(inp: RiskInput, checks: tuple[RiskCheck, ...], *, trusted: bool) -> RiskApproved:
+    """A SELL_TO_CLOSE approved for the whole position or its fraction (``size_close``)."""
+    signal, held = inp.signal, inp.held
+    assert held is not None  # has_position passed
+    price = inp.market.price or held.market_price
+    qty = size_close(held.qty, signal.close_fraction)  # close_size passed: 0 < qty <= held
+    return (_APPROVED if trusted else RiskApproved)(
+        decision_id=signal.decision_id,
+        ts_event=inp.now,
+        ticker=signal.ticker,
+        signal_event_id=signal.event_id,
+        action=signal.action,
+        checks=checks,
+        intent=_SELL_TO_CLOSE,
+        side=_SIDE_SELL,
+        qty=qty,
+        reference_price=price,
+        notional=qty * price,
+    )

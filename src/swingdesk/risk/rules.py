@@ -20,6 +20,7 @@ from swingdesk.risk.sizing import size_close
 
 _Q = Decimal("0.000001")
 _MS = Decimal("0.001")
+# Decimals are compared with ZERO, not 0: comparing with an int converts it on every call.
 
 Rule = Callable[[RiskInput], RiskCheck]
 
@@ -111,7 +112,7 @@ def cooldown(r: RiskInput) -> RiskCheck:
         elapsed >= limit,
         elapsed,
         limit,
-        f"{elapsed!s}s since the last order in {ticker} (cooldown {limit!s}s)",
+        f"{elapsed!s}s since the last order in {ticker}{r.texts.cooldown_tail}",
     )
 
 
@@ -173,7 +174,7 @@ def earnings_blackout(r: RiskInput) -> RiskCheck:
         days > limit,
         Decimal(days),
         r.texts.blackout_days,
-        f"earnings on {m.next_earnings!s} in {days} trading days (blackout {limit})",
+        f"earnings on {m.next_earnings!s} in {days}{r.texts.blackout_tail}",
     )
 
 
@@ -197,7 +198,7 @@ def stop_valid(r: RiskInput) -> RiskCheck:
     stop, price = e.stop_price, e.price
     return _check(
         _STOP_INVALID,
-        0 < stop < price and e.stop_distance > 0,
+        ZERO < stop < price and e.stop_distance > ZERO,
         stop,
         "0 < stop < price",
         f"stop {stop!s} = price {price!s}{r.texts.stop_tail}",
@@ -237,7 +238,7 @@ def buying_power(r: RiskInput) -> RiskCheck:
 def ticker_concentration(r: RiskInput) -> RiskCheck:
     """No single position above 5% of equity after the trade."""
     e, equity = r.entry, r.equity
-    if e is None or equity <= 0:
+    if e is None or equity <= ZERO:
         return r.texts.ticker_missing
     limit = r.limits.max_ticker_pct
     frac = (r.held_value + e.notional) / equity
@@ -253,7 +254,7 @@ def ticker_concentration(r: RiskInput) -> RiskCheck:
 def sector_concentration(r: RiskInput) -> RiskCheck:
     """No sector above 20% of equity after the trade."""
     e, equity, sector = r.entry, r.equity, r.market.sector
-    if e is None or equity <= 0 or sector is None:
+    if e is None or equity <= ZERO or sector is None:
         return r.texts.sector_missing
     # The ticker's own holding is in the snapshot's sector whatever its recorded sector says
     # (positions rebuilt from the broker carry none), valued at the verdict's one mark.

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from functools import partial
 from typing import NamedTuple
 
 from swingdesk.domain.market import MarketSnapshot
 from swingdesk.domain.money import CENT, ZERO
 from swingdesk.domain.portfolio import PortfolioState
-from swingdesk.risk.limits import RiskLimits
+from swingdesk.risk.limits import LimitValues, RiskLimits
 
 
 class EntrySize(NamedTuple):
@@ -22,6 +23,11 @@ class EntrySize(NamedTuple):
     risk_shares: int
     cap_shares: int
     notional: Decimal
+
+
+# Calling a NamedTuple class runs its Python-level __new__ through the slow path (about 0.4 us
+# for these eight fields); the risk desk sizes every BUY, so it builds the tuple directly.
+_entry_size = partial(tuple.__new__, EntrySize)
 
 
 def decision_marks(market: MarketSnapshot) -> dict[str, Decimal]:
@@ -43,9 +49,12 @@ def size_entry(
 
 
 def size_for_equity(
-    equity: Decimal, market: MarketSnapshot, limits: RiskLimits
+    equity: Decimal, market: MarketSnapshot, limits: RiskLimits | LimitValues
 ) -> EntrySize | None:
-    """Size a BUY_TO_OPEN for an account worth ``equity``, as ``size_entry`` does."""
+    """Size a BUY_TO_OPEN for an account worth ``equity``, as ``size_entry`` does.
+
+    The risk desk passes its ``LimitValues`` (the same values, cheaper to read).
+    """
     price, atr = market.price, market.atr_14
     if price is None or atr is None:
         return None
@@ -56,20 +65,22 @@ def size_for_equity(
     # Both quotients are >= 0 (base >= 0, price > 0, stop_distance > 0), so int()'s
     # truncation is the floor.
     cap_shares = int(base * limits.max_ticker_pct / price)
-    if stop_distance <= 0 or stop_price <= 0 or stop_price >= price:
+    if stop_distance <= ZERO or stop_price <= ZERO or stop_price >= price:
         risk_shares = 0
     else:
         risk_shares = int(risk_dollars / stop_distance)
     shares = min(risk_shares, cap_shares)
-    return EntrySize(
-        shares,
-        price,
-        stop_distance,
-        stop_price,
-        risk_dollars,
-        risk_shares,
-        cap_shares,
-        shares * price,
+    return _entry_size(
+        (
+            shares,
+            price,
+            stop_distance,
+            stop_price,
+            risk_dollars,
+            risk_shares,
+            cap_shares,
+            shares * price,
+        )
     )
 
 
