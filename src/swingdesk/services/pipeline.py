@@ -235,7 +235,10 @@ class DecisionPipeline:
             try:
                 await self._risk_and_execute(out, snap, signal, now, lease)
             finally:
-                self.portfolio.invalidate()
+                # A denial leaves the account as risk just read it: that read may serve the
+                # analyst's next options (up to ``reuse_s`` old). Anything else may have moved it.
+                if not isinstance(out.verdict, RiskRejected):
+                    self.portfolio.invalidate()
 
     async def _assessed(self, portfolio: PortfolioState, decision_id: UUID) -> PortfolioState:
         """Move the desk to REDUCING when the account breaches a limit; return what risk sees."""

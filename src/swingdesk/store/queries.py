@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from swingdesk.domain.enums import TradingState
 from swingdesk.store import tables
@@ -63,13 +63,9 @@ def _state(value: str | None) -> TradingState:
     return TradingState(value) if value else TradingState.ACTIVE
 
 
-async def book_facts(session: AsyncSession, session_date: str) -> BookFacts:
-    """Return, in the session's one consistent read, what only our books know.
-
-    The statements run on the session's connection (its transaction): plain column reads,
-    with no ORM objects to build.
-    """
-    conn = await session.connection()
+async def book_facts(conn: AsyncConnection, session_date: str) -> BookFacts:
+    """Return, in the connection's one consistent read (one transaction), what only our
+    books know: plain column reads, with no ORM objects to build."""
     marks = (await conn.execute(_MARKS_AND_STATE, {"session_date": session_date})).one()
     last_orders = await conn.execute(_LAST_ORDERS)
     held = await conn.execute(_HELD)

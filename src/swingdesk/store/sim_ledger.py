@@ -65,8 +65,8 @@ class SqlSimLedger:
             .outerjoin(SimPositionRow, true())
             .order_by(SimPositionRow.ticker)
         )
-        async with self._store.read() as s:  # plain columns: no ORM objects to build
-            result = (await s.execute(q)).all()
+        async with self._store.read_columns() as conn:  # plain columns: no ORM session
+            result = (await conn.execute(q)).all()
         cash: Decimal | None = result[0][0]
         return cash, [
             SimPosition(ticker=ticker, qty=qty, avg_entry_price=avg)

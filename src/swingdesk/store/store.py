@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from sqlalchemy import delete, func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from swingdesk.domain.enums import (
@@ -110,6 +110,13 @@ class Store:
         async with self.sessions() as session:
             yield session
 
+    @asynccontextmanager
+    async def read_columns(self) -> AsyncIterator[AsyncConnection]:
+        """Open a read-only connection for plain column reads: its statements share one
+        transaction (one consistent view) without the cost of an ORM session."""
+        async with self.engine.connect() as conn:
+            yield conn
+
     async def ping(self) -> None:
         """Raise if the database cannot be reached."""
         async with self.read() as s:
@@ -127,8 +134,8 @@ class Store:
 
     async def book_facts(self, session_date: str) -> BookFacts:
         """Return, in one consistent read, what only our books know about the account."""
-        async with self.read() as s:
-            return await book_facts(s, session_date)
+        async with self.read_columns() as conn:
+            return await book_facts(conn, session_date)
 
     async def decision_record(self, decision_id: str) -> DecisionRows | None:
         """Return the stored rows of decision ``decision_id`` (a canonical UUID), or None."""
