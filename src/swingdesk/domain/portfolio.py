@@ -191,3 +191,37 @@ def apply_fill(
     if position is None or qty == held:
         return None
     return position.model_copy(update={"qty": held - qty, "market_price": price})
+
+
+def position_after_fill(
+    position: PositionState | None,
+    *,
+    ticker: str,
+    side: OrderSide,
+    qty: Decimal,
+    price: Decimal,
+    sector: str | None,
+    stop_price: Decimal | None = None,
+) -> tuple[PositionState | None, Decimal]:
+    """Return our position after a fill, and the shares of a sell beyond it (0 normally).
+
+    A sell may exceed our position when a reconciliation correction already adopted the
+    broker's books after that sale: the position only goes to zero (never short) and the
+    excess is returned for the caller to journal. Otherwise ``apply_fill``.
+    """
+    beyond, moved = ZERO, qty
+    if side is OrderSide.SELL:
+        beyond = max(qty - (position.qty if position is not None else ZERO), ZERO)
+        moved = qty - beyond
+    if moved == 0:
+        return position, beyond
+    after = apply_fill(
+        position,
+        ticker=ticker,
+        side=side,
+        qty=moved,
+        price=price,
+        sector=sector,
+        stop_price=stop_price,
+    )
+    return after, beyond

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from sqlalchemy import delete, select, update
 
-from swingdesk.domain.enums import Intent, OrderSide, OrderStatus
+from swingdesk.domain.enums import Intent, OrderStatus
 from swingdesk.domain.events import FillEvent, OrderRequest, OrderResponseStatus
 from swingdesk.domain.orders import accumulate_fill, reported_status
-from swingdesk.domain.portfolio import PositionState, apply_fill
+from swingdesk.domain.portfolio import PositionState, position_after_fill
 from swingdesk.store import tables
 from swingdesk.store.tx_journal import JournalTx
 from swingdesk.unit_of_work import ReportedOrder
@@ -78,25 +78,14 @@ class OrderWrites(JournalTx):
         order.updated_at = fill.ts_event
         s.add(_fill_row(fill))
         pos = await s.get(tables.PositionRow, fill.ticker, with_for_update=True)
-        current = _position_state(pos)
-        beyond = Decimal(0)
-        moved = fill.qty
-        if fill.side is OrderSide.SELL:
-            held = current.qty if current is not None else Decimal(0)
-            beyond = max(fill.qty - held, Decimal(0))
-            moved = fill.qty - beyond
-        after = (
-            current
-            if moved == 0
-            else apply_fill(
-                current,
-                ticker=fill.ticker,
-                side=fill.side,
-                qty=moved,
-                price=fill.price,
-                sector=sector,
-                stop_price=stop_price,
-            )
+        after, beyond = position_after_fill(
+            _position_state(pos),
+            ticker=fill.ticker,
+            side=fill.side,
+            qty=fill.qty,
+            price=fill.price,
+            sector=sector,
+            stop_price=stop_price,
         )
         await self._store_position(pos, after, fill.ts_event)
         return beyond

@@ -9,7 +9,12 @@ import pytest
 from pydantic import ValidationError
 
 from swingdesk.domain.enums import OrderSide, TradingState
-from swingdesk.domain.portfolio import PortfolioState, PositionState, apply_fill
+from swingdesk.domain.portfolio import (
+    PortfolioState,
+    PositionState,
+    apply_fill,
+    position_after_fill,
+)
 
 NOW = datetime(2024, 6, 3, 15, 0, tzinfo=UTC)
 
@@ -306,3 +311,31 @@ def test_portfolio_when_assigned_then_frozen() -> None:
     acct = account()
     with pytest.raises(ValidationError):
         acct.cash = Decimal(0)  # type: ignore[misc]
+
+
+def test_position_after_fill_when_sell_exceeds_position_then_closed_and_excess_returned() -> None:
+    held = PositionState(
+        ticker="AAPL", qty=Decimal(10), avg_price=Decimal(100), market_price=Decimal(100)
+    )
+    after, beyond = position_after_fill(
+        held, ticker="AAPL", side=OrderSide.SELL, qty=Decimal(15), price=Decimal(101), sector=None
+    )
+    assert (after, beyond) == (None, Decimal(5))
+    # Nothing held at all: the whole sell is beyond, and no short is ever made.
+    assert position_after_fill(
+        None, ticker="AAPL", side=OrderSide.SELL, qty=Decimal(3), price=Decimal(1), sector=None
+    ) == (None, Decimal(3))
+
+
+def test_position_after_fill_when_within_position_then_as_apply_fill_with_nothing_beyond() -> None:
+    held = PositionState(
+        ticker="AAPL", qty=Decimal(10), avg_price=Decimal(100), market_price=Decimal(100)
+    )
+    for side, qty in ((OrderSide.SELL, Decimal(4)), (OrderSide.BUY, Decimal(6))):
+        after, beyond = position_after_fill(
+            held, ticker="AAPL", side=side, qty=qty, price=Decimal(102), sector="Tech"
+        )
+        expected = apply_fill(
+            held, ticker="AAPL", side=side, qty=qty, price=Decimal(102), sector="Tech"
+        )
+        assert (after, beyond) == (expected, Decimal(0))

@@ -12,10 +12,10 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from swingdesk.domain.enums import Intent, OrderSide, OrderStatus
+from swingdesk.domain.enums import Intent, OrderStatus
 from swingdesk.domain.events import FillEvent, OrderRequest, OrderResponseStatus
 from swingdesk.domain.orders import accumulate_fill, reported_status
-from swingdesk.domain.portfolio import PositionState, apply_fill
+from swingdesk.domain.portfolio import PositionState, position_after_fill
 from swingdesk.store.memory.orders import MemoryHolding, MemoryOrder, OrderBook
 from swingdesk.unit_of_work import ReportedOrder
 from swingdesk.unit_of_work.order_fields import new_order_fields, reported_order_fields
@@ -182,24 +182,14 @@ class MemoryOrderWrites:
         self._put(replace(order, filled_qty=filled, filled_avg_price=avg, updated_at=fill.ts_event))
         self.staged.fills[fill.fill_id] = fill
         held = self._holding(fill.ticker)
-        current = _state(held)
-        beyond = Decimal(0)
-        moved = fill.qty
-        if fill.side is OrderSide.SELL:
-            beyond = max(fill.qty - (current.qty if current else Decimal(0)), Decimal(0))
-            moved = fill.qty - beyond
-        after = (
-            current
-            if moved == 0
-            else apply_fill(
-                current,
-                ticker=fill.ticker,
-                side=fill.side,
-                qty=moved,
-                price=fill.price,
-                sector=sector,
-                stop_price=stop_price,
-            )
+        after, beyond = position_after_fill(
+            _state(held),
+            ticker=fill.ticker,
+            side=fill.side,
+            qty=fill.qty,
+            price=fill.price,
+            sector=sector,
+            stop_price=stop_price,
         )
         self._store_position(fill.ticker, held, after, fill.ts_event)
         return beyond
