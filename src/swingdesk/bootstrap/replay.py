@@ -55,7 +55,7 @@ async def build_replay_desk(
     if settings.broker is not BrokerProvider.SIMULATED:
         raise ConfigurationError("a replay runs on the simulated broker only")
     llm = _llm_client(settings)
-    store = MemoryStore()
+    store = MemoryStore(history=False)  # the replay keeps its own record
     bus = InMemoryEventBus()
     broker = SimulatedBroker(
         MemorySimLedger(),

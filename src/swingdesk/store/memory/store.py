@@ -80,6 +80,11 @@ class DecisionStageBook:
         self.signals.update(staged.signals)
         self.verdicts.update(staged.verdicts)
 
+    def forget(self, decision_id: UUID) -> None:
+        """Drop a concluded decision's signal and verdict."""
+        self.signals.pop(decision_id, None)
+        self.verdicts.pop(decision_id, None)
+
 
 class MemoryUnitOfWork(MemoryOrderWrites):
     """One unit over the in-memory books: staged until its commit."""
@@ -120,7 +125,7 @@ class MemoryUnitOfWork(MemoryOrderWrites):
 
     async def trading_state(self) -> TradingState:
         """Return the state as this unit sees it (its own staged changes included)."""
-        changes = [*self._books.changes, *self.changes]
+        changes = self.changes or self._books.changes
         return changes[-1].current if changes else TradingState.ACTIVE
 
     async def record_state_change(self, ev: TradingStateChanged) -> None:
@@ -218,7 +223,12 @@ class MemoryUnitOfWork(MemoryOrderWrites):
 class MemoryStore(MemoryOrderReads):
     """The committed books in memory, and what was published after each commit."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, history: bool = True) -> None:
+        #: Whether to keep what nothing on the desk reads back: the snapshots, the signals
+        #: and verdicts of concluded decisions, the journal and the outbox. A replay keeps its
+        #: own record and runs without (its memory then grows by a decision's record and its
+        #: orders, not by every snapshot and prompt).
+        self.history = history
         self.changes: list[TradingStateChanged] = []
         self.marks: list[AccountMark] = []
         self._first_marks: dict[str, AccountMark] = {}
@@ -226,6 +236,7 @@ class MemoryStore(MemoryOrderReads):
         self.decisions: dict[UUID, DecisionRecord] = {}
         self._pending: dict[UUID, None] = {}  # the decisions still pending, oldest first
         self.stages = DecisionStageBook()
+        self._spend: list[tuple[datetime, Decimal]] = []  # the signals that cost something
         self.journal: list[dict[str, Any]] = []
         #: The outbox, in commit order: each event or journal entry, serialised when read.
         self._outbox: list[tuple[str, Event | dict[str, Any]]] = []
@@ -235,7 +246,8 @@ class MemoryStore(MemoryOrderReads):
         self._closers: list[Callable[[], Awaitable[None]]] = []
 
     def publish_to(self, publisher: Publisher) -> None:
-        """Hand every commit's outbox messages to ``publisher`` after the commit."""
+        """Hand every commit's outbox messages to ``publisher`` after the commit (a store
+        without ``history`` keeps no outbox, so it has nothing to publish)."""
         self._publishers.append(publisher)
 
     def closing(self, close: Callable[[], Awaitable[None]]) -> None:
@@ -258,7 +270,8 @@ class MemoryStore(MemoryOrderReads):
             yield unit
             first = len(self._outbox)
             self._commit(unit)
-        self.published.extend(unit.events)  # after the commit, never before
+        if self.history:
+            self.published.extend(unit.events)  # after the commit, never before
         if self._publishers and len(self._outbox) > first:
             messages = self._messages(first, len(self._outbox))
             for publisher in self._publishers:
@@ -279,8 +292,19 @@ class MemoryStore(MemoryOrderReads):
                 self._pending[decision_id] = None
             else:
                 self._pending.pop(decision_id, None)
-        self.stages.commit(unit.stages)
+        self._spend.extend(
+            (s.ts_event, s.cost_usd) for s in unit.stages.signals.values() if s.cost_usd
+        )
         self.book.commit(unit.staged)
+        if not self.history:
+            # Only what settling a still pending decision reads (its signal and verdict).
+            unit.stages.snapshots.clear()
+            self.stages.commit(unit.stages)
+            for decision_id, record in unit.decisions.items():
+                if record.status is not DecisionStatus.PENDING:
+                    self.stages.forget(decision_id)
+            return
+        self.stages.commit(unit.stages)
         self.journal.extend(unit.journal)
         # As the store writes its outbox: the events first, then the journal entries.
         self._outbox.extend((_topic(e), e) for e in unit.events)
@@ -318,8 +342,7 @@ class MemoryStore(MemoryOrderReads):
 
     async def llm_spend_since(self, since: datetime) -> Decimal:
         """Return the summed cost of the signals stored at or after ``since``, USD."""
-        signals = self.stages.signals.values()
-        return sum((s.cost_usd for s in signals if s.ts_event >= since), Decimal(0))
+        return sum((cost for ts, cost in self._spend if ts >= since), Decimal(0))
 
     async def outbox_head(self) -> tuple[int, int]:
         """Return the newest outbox sequence number and the stream epoch (always 0)."""
