@@ -4,7 +4,9 @@ fails for a moment costs no decision; one that stays down fails the decision clo
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +15,11 @@ from tests.service.harness import Harness, build_harness
 
 from swingdesk.adapters.clock import ManualClock
 from swingdesk.adapters.simulated_broker import SimulatedBroker
+from swingdesk.backtest.replay import SessionPriceCsvMarket, desk_parts
+from swingdesk.backtest.result import BacktestParams
+from swingdesk.backtest.setup import settings_for
 from swingdesk.bootstrap import build_desk
+from swingdesk.bootstrap.replay import build_replay_desk
 from swingdesk.config import Settings
 from swingdesk.domain.enums import Action, DecisionStatus
 from swingdesk.domain.errors import TemporaryError
@@ -128,5 +134,21 @@ async def test_build_desk_when_simulated_then_the_portfolio_reads_the_book_once(
     try:
         assert isinstance(desk.broker, SimulatedBroker)
         assert desk.portfolio.read_book == desk.broker.account_and_positions
+    finally:
+        await desk.close()
+
+
+async def test_replay_desk_when_rebuilt_for_a_run_then_its_portfolio_reads_the_book_once(
+    shared_market: Path, tmp_path: Path
+) -> None:
+    params = BacktestParams(shared_market, ("AAPL",), date(2016, 1, 4), date(2016, 1, 8))
+    clock = ManualClock(datetime(2016, 1, 4, 13, tzinfo=UTC))
+    provider = SessionPriceCsvMarket(shared_market)
+    desk = await build_replay_desk(settings_for(params, tmp_path), clock=clock, provider=provider)
+    try:
+        portfolio = desk_parts(desk, params).pipeline.portfolio
+        # The run's portfolio (which shows queued entries) keeps the desk's one read and retry.
+        assert portfolio.read_book == desk.broker.account_and_positions
+        assert portfolio.retry is desk.pipeline.portfolio.retry
     finally:
         await desk.close()

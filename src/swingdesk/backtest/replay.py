@@ -189,7 +189,14 @@ class PendingAwarePortfolio(PortfolioService):
     """The portfolio service that shows queued entries as if filled (``risk.pending``)."""
 
     def __init__(self, inner: PortfolioService, execution: NextOpenExecution) -> None:
-        super().__init__(inner.broker, inner.store, inner.sector_of, reuse_s=inner.reuse_s)
+        super().__init__(
+            inner.broker,
+            inner.store,
+            inner.sector_of,
+            reuse_s=inner.reuse_s,
+            retry=inner.retry,
+            read_book=inner.read_book,
+        )
         self.execution = execution
 
     async def current(
