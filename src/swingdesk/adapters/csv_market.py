@@ -5,14 +5,11 @@ ascending), and optionally ``vix.csv`` (``date,...,close``), ``sectors.csv``
 (``symbol,name,sector``), ``earnings.csv`` (``symbol,date``), and the context files
 ``news.csv`` and ``fundamentals.csv`` (``csv_context``). Other files are ignored.
 
-Everything is loaded and validated once, at construction, and all-or-nothing: a bad file
-(missing columns, a non-number, NaN, unsorted or duplicate dates, high < low, open or
-close outside the range, a price <= 0, negative volume) raises ``CsvDataError`` naming
-every bad file with its line and reason, and nothing is loaded.
-
-The files hold completed sessions only, so a bar becomes visible when its session closes:
-at 10:00 on a trading day the newest bar is the previous session's. That is the "last
-close at or before now" rule, and it keeps a backtest from seeing a close before it happens.
+Loaded and validated once, all-or-nothing: a bad file (missing columns, a non-number, NaN,
+unsorted or duplicate dates, high < low, open or close outside the range, a price <= 0,
+negative volume) raises ``CsvDataError`` naming every bad file, line and reason. The files
+hold completed sessions only: a bar is visible once its session closes (the "last close at
+or before now" rule), so a backtest never sees a close before it happens.
 """
 
 from __future__ import annotations
