@@ -1,9 +1,8 @@
 """A MarketData provider over a directory of daily CSV files (backtests, your own data).
 
 Layout: one ``TICKER.csv`` per ticker (``date,open,high,low,close,volume``, ISO dates,
-ascending), and optionally ``vix.csv`` (``date,...,close``), ``sectors.csv``
-(``symbol,name,sector``), ``earnings.csv`` (``symbol,date``), and the context files
-``news.csv`` and ``fundamentals.csv`` (``csv_context``). Other files are ignored.
+ascending); optionally ``vix.csv`` (``date,...,close``), ``sectors.csv`` (``symbol,name,
+sector``), ``earnings.csv`` (``symbol,date``), ``news.csv`` and ``fundamentals.csv``.
 
 Loaded and validated once, all-or-nothing: a bad file (missing columns, a non-number, NaN,
 unsorted or duplicate dates, high < low, open or close outside the range, a price <= 0,
