@@ -38,9 +38,16 @@ class SlowRules(RulesSwing):
     name: ClassVar[str] = "slow-rules-v1"
 
     def signals(self, frame: pd.DataFrame, params) -> pd.DataFrame:
-        time.sleep(1.0)
+        time.sleep(SECONDS)
         return super().signals(frame, params)
 '''
+
+
+def _slow_rules(tmp_path: Path, seconds: float) -> str:
+    """Write the slowed rule analyst; return its reference for the study."""
+    path = tmp_path / "slow.py"
+    path.write_text(SLOW.replace("SECONDS", repr(seconds)))
+    return f"{path}:SlowRules"
 
 
 def _env() -> dict[str, str]:
@@ -75,7 +82,9 @@ def test_workers_when_two_processes_share_a_study_then_every_fold_done_once(
     tmp_path: Path, pg_url: str
 ) -> None:
     root = write_market(tmp_path / "m")
-    config, n_folds = _setup(pg_url, root, "rules", trials=6)
+    # Trials slow enough that the second worker is up before the first has run them all (on a
+    # loaded machine a process takes seconds to start, and the rules alone take milliseconds).
+    config, n_folds = _setup(pg_url, root, _slow_rules(tmp_path, 0.5), trials=6)
     procs = [_worker(pg_url, config.study, 10) for _ in range(2)]
     outputs = [p.communicate(timeout=240)[0].decode() for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
@@ -94,9 +103,7 @@ def test_worker_when_killed_mid_trial_then_trial_failed_and_retried_with_same_pa
     tmp_path: Path, pg_url: str
 ) -> None:
     root = write_market(tmp_path / "m")
-    path = tmp_path / "slow.py"
-    path.write_text(SLOW)
-    config, n_folds = _setup(pg_url, root, f"{path}:SlowRules", trials=2)
+    config, n_folds = _setup(pg_url, root, _slow_rules(tmp_path, 1.0), trials=2)
     victim = _worker(pg_url, config.study, 2)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
