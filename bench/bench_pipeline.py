@@ -9,38 +9,20 @@ so that runs of different versions (or on a loaded machine) compare: SQL stateme
 decision, process CPU time per decision (every thread), and the load average while it ran.
 ``--compare OLD.json`` prints each figure beside the same figure of an earlier run.
 
-Issue 13 on this shared two-core machine (300 decisions, SQLite, load average ~1.3, the
-previous code run just before with this script): median 26.5 -> 9.9 ms, CPU 28.8 -> 10.8 ms
-per decision, 34.6 -> 20.6 statements per decision (BEGINs no longer counted), 133 -> 0
-trips to the aiosqlite worker thread while the write lock is free. PostgreSQL unchanged
-within noise (median ~25 ms). The 5 ms target is not met yet.
-
-Issue 13, second pass: the portfolio reads the simulated broker's book once instead of twice
-(``account_and_positions``), our account's facts are read as plain columns, and the journal
-writes on the connection its transaction opened with. Same machine, now loaded by other
-sessions, each pair run back to back (previous code first), 300 decisions on SQLite.
-Against the code before the SimLedger port (load 4.2-4.6): median 17.67 -> 10.94,
-13.11 -> 11.14 and 24.04 -> 16.04 ms; CPU 11.28 -> 9.83, 10.68 -> 9.87 and 14.46 -> 11.46
-ms per decision. Against the code with it (load 5.0-6.4): median 17.04 -> 17.73,
-20.96 -> 19.18 and 20.21 -> 17.09 ms; CPU 10.37 -> 10.15, 11.46 -> 9.77 and 11.85 -> 11.01
-ms; 20.5 -> 19.7 statements per decision. Python function calls per decision (cProfile,
-which the load does not change): 13,711 -> 10,224 before the port, 12,559 -> 10,144 with it.
-PostgreSQL unchanged within noise (pairs 63.1 -> 47.5, 28.0 -> 28.4 and 55.4 -> 51.2 ms
-median). At this load the wall-clock medians move by more between runs of one version
-than between versions; the CPU and call counts are the figures to compare.
-Measured again once the load had eased (load 2.8-3.0), the trees just before and just after
-the merge (cf4668a, f858ace), three pairs back to back: median 10.03 -> 7.30, 9.21 -> 6.68
-and 8.78 -> 7.75 ms; CPU 10.49 -> 7.94, 9.46 -> 7.42 and 9.12 -> 8.60 ms per decision;
-20.2-20.4 -> 19.5 statements and 12,191 -> 9,376 function calls per decision. PostgreSQL
-(load ~3.2): median 25.0 -> 26.7 and 29.6 -> 24.5 ms, CPU 18.0 -> 15.2 and 16.5 -> 15.3 ms.
-
-The 5 ms target is still not met. Where a decision's time goes (cProfile, 300 decisions,
-with the SimLedger port): the portfolio ~26% (the simulated broker's book ~18%, of which
-the SQL ledger's one read ~12%, its statement built anew and ORM rows loaded each call, and
-a price per position ~4%; our books' three reads ~7%), the stage transactions roughly half
-(each unit: session, BEGIN IMMEDIATE, its rows, the journal head read, audit, outbox and
-head writes, a synced commit), execution (6% of decisions, ORM-heavy) ~15%, and the market
-snapshot ~7%.
+Issue 13, measured 2026-12-04 on this shared two-core machine at load ~1, the tree before
+the issue's last passes (f0337c6) run just before this one, 1,000 decisions each: SQLite
+median 10.26 -> 4.04 ms (target <= 5 ms: met), p90 19.07 -> 8.70 ms, CPU 10.86 -> 5.70 ms
+per decision, 18.2 -> 16.1 statements per decision; PostgreSQL median 24.61 -> 10.39 ms.
+(The first pass, earlier: 26.5 -> 9.9 ms.) What the passes changed: the portfolio reads the
+simulated broker's book once (``account_and_positions``), our account's facts and that book
+are plain column reads on a connection (``Store.read_columns``), a denial keeps the
+portfolio risk just read for the analyst's next options, a snapshot asks an in-memory
+provider's calls in turn rather than as tasks (``waits_on_io``) and computes only the newest
+SMA/ADV windows, and the journal writes on its transaction's connection. Runs of 300
+decisions (a larger share of denials) measured 4.7-5.3 ms median at load ~1; a decision's
+time is now about half its two stage transactions (each: BEGIN IMMEDIATE, its rows, the
+journal head read, audit, outbox and head writes, the commit), then the market snapshot,
+the portfolio and, for the 2% that place an order, execution.
 
     .venv/bin/python bench/bench_pipeline.py [--decisions 1000] [--skip-postgres]
         [--compare bench/results/pipeline.json] [--out PATH]

@@ -13,6 +13,12 @@ pays once (the exchange calendar's schedule, lazy imports) and is reported apart
 CPU time is reported beside the wall clock, and the load average, so that runs on a busy
 machine can be read.
 
+Measured 2026-12-04 on the shared two-core machine at load ~0.6, 10 tickers x 6 months
+(1,260 ticker-days), both engines ending on equity 100491.4211 with 19 trades: the tree
+before (f0337c6, the desk's books in a SQLite file) 10.45 s = 120.6 ticker-days/s; now
+0.73 s (median of 0.72, 0.73, 0.90) = 1,721 ticker-days/s (target met); the fast engine
+0.11 s; a first run in a fresh process 0.20 s.
+
     .venv/bin/python bench/bench_replay.py [--data DIR] [--tickers 10] [--months 6]
         [--repeats 3]
 """

@@ -8,6 +8,8 @@ Measured 2026-12-04 on the shared two-core machine (Python 3.11.7, 100,000 cases
 seed), before and after issue 13's changes, run back to back twice: median 25.3 and 25.2 us
 before (BUY 26.7 / 26.5, SELL 15.3 / 15.3), 23.5 and 23.3 us after (BUY 24.7 / 24.5, SELL
 14.0 / 14.0). On this machine the figures move by a microsecond or more with its load.
+Again at load ~1 with the tree before the issue's last passes (f0337c6): 25.6 us before;
+23.7, 26.3 and 23.3 us after (the 26.3 run was disturbed: its p90 was 48 us against 27).
 
     .venv/bin/python bench/bench_risk.py [--cases 100000] [--out bench/results/risk.json]
 """
