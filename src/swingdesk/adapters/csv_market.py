@@ -1,8 +1,7 @@
 """A MarketData provider over a directory of daily CSV files (backtests, your own data).
 
-Layout: one ``TICKER.csv`` per ticker (``date,open,high,low,close,volume``, ISO dates,
-ascending); optionally ``vix.csv`` (``date,...,close``), ``sectors.csv`` (``symbol,name,
-sector``), ``earnings.csv`` (``symbol,date``), ``news.csv`` and ``fundamentals.csv``.
+Layout: ``TICKER.csv`` per ticker (``date,open,high,low,close,volume``, ISO dates, ascending);
+optionally ``vix.csv``, ``sectors.csv``, ``earnings.csv``, ``news.csv``, ``fundamentals.csv``.
 
 Loaded and validated once, all-or-nothing: a bad file (missing columns, a non-number, NaN,
 unsorted or duplicate dates, high < low, open or close outside the range, a price <= 0,

@@ -7,9 +7,8 @@ is the market's 30-day variance forecast plus a premium, so it rises with realis
 
 Within a day the price follows a path that is a pure function of (seed, ticker, time), on a
 5-second grid in session and 15-second grid outside it: a Brownian bridge from the session's
-open to its close plus a pinned mean-reverting wobble, so repeated calls at the same instant
-agree and the price moves visibly minute to minute. Outside regular hours the last bar keeps
-drifting towards the next open, because in the demo the simulated market is always tradable.
+open to its close plus a pinned mean-reverting wobble: calls at one instant agree, and the
+price moves minute to minute. After hours the last bar drifts towards the next open.
 """
 
 from __future__ import annotations
