@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from swingdesk.adapters.clock import ManualClock
-from swingdesk.adapters.csv_market import CsvMarket
+from swingdesk.adapters.csv_market import Bars, CsvMarket
 from swingdesk.adapters.simulated_broker import SimulatedBroker
 from swingdesk.backtest.exits import strategy_agent, trail_of
 from swingdesk.backtest.result import (
@@ -112,20 +112,32 @@ class SessionPriceCsvMarket(CsvMarket):
 
     def bar(self, ticker: str, day: date) -> tuple[Decimal, Decimal] | None:
         """Return (open, low) of ``ticker`` on ``day``, None without a bar that day."""
-        bars = self._bars[ticker]
-        j = int(np.searchsorted(bars.days, day_number(day)))
-        if j >= bars.days.size or int(bars.days[j]) != day_number(day):
+        found = self._on(ticker, day)
+        if found is None:
             return None
-        return Decimal(repr(float(bars.open[j]))), Decimal(repr(float(bars.low[j])))
+        bars, j = found
+        return _price(bars.open[j]), _price(bars.low[j])
 
     def bar_with_high(self, ticker: str, day: date) -> tuple[Decimal, Decimal, Decimal] | None:
         """Return (open, low, high) of ``ticker`` on ``day`` (a trailing stop needs the high)."""
+        found = self._on(ticker, day)
+        if found is None:
+            return None
+        bars, j = found
+        return _price(bars.open[j]), _price(bars.low[j]), _price(bars.high[j])
+
+    def _on(self, ticker: str, day: date) -> tuple[Bars, int] | None:
+        """Return the ticker's history and the index of its bar on ``day`` (None: no bar)."""
         bars = self._bars[ticker]
         j = int(np.searchsorted(bars.days, day_number(day)))
         if j >= bars.days.size or int(bars.days[j]) != day_number(day):
             return None
-        o, lo, hi = (Decimal(repr(float(x[j]))) for x in (bars.open, bars.low, bars.high))
-        return o, lo, hi
+        return bars, j
+
+
+def _price(value: np.float64) -> Decimal:
+    """Return a bar's price exactly as written in its file (the shortest repr of the float)."""
+    return Decimal(repr(float(value)))
 
 
 Queued = tuple[RiskApproved, str | None]

@@ -171,14 +171,15 @@ class MarketDataAgent:
         if isinstance(ctx_r, BaseException):
             raise ctx_r  # gather_context absorbs every source failure; this is a bug
         today = self.calendar.exchange_date(now)
-        live = self._last_bar_live(bars_r, now, today)
+        last_bar = pd.Timestamp(bars_r.index[-1]).date() if not bars_r.empty else None
+        live = self._last_bar_live(last_bar, now, today)
         return make_snapshot(
             ticker,
             profile,
             self.figures(bars_r, live),
             vix=vix_r,
             earnings=earn_r,
-            last_bar=pd.Timestamp(bars_r.index[-1]).date() if not bars_r.empty else None,
+            last_bar=last_bar,
             live=live,
             now=now,
             calendar=self.calendar,
@@ -210,11 +211,9 @@ class MarketDataAgent:
 
     # --- helpers ----------------------------------------------------------------------
 
-    def _last_bar_live(self, bars: pd.DataFrame, now: datetime, today: date) -> bool:
-        """Say whether the newest bar is today's session and that session has not closed."""
-        if bars.empty:
-            return False
-        last = pd.Timestamp(bars.index[-1]).date()
+    def _last_bar_live(self, last: date | None, now: datetime, today: date) -> bool:
+        """Say whether the newest bar (dated ``last``) is today's session and that session
+        has not closed."""
         return (
             last == today
             and self.calendar.is_session(today)

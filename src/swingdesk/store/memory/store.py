@@ -21,6 +21,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from itertools import chain
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -74,9 +75,10 @@ class DecisionStageBook:
     signals: dict[UUID, SignalCreated] = field(default_factory=dict)
     verdicts: dict[UUID, RiskApproved | RiskRejected] = field(default_factory=dict)
 
-    def commit(self, staged: DecisionStageBook) -> None:
-        """Take a unit's staged stages."""
-        self.snapshots.extend(staged.snapshots)
+    def commit(self, staged: DecisionStageBook, *, snapshots: bool = True) -> None:
+        """Take a unit's staged stages (its snapshots too, unless told not to)."""
+        if snapshots:
+            self.snapshots.extend(staged.snapshots)
         self.signals.update(staged.signals)
         self.verdicts.update(staged.verdicts)
 
@@ -175,7 +177,7 @@ class MemoryUnitOfWork(MemoryOrderWrites):
             decision_id
         )
         key = str(decision_id)
-        orders = [*self.staged.orders.values(), *self.committed.orders.values()]
+        orders = chain(self.staged.orders.values(), self.committed.orders.values())
         return DecisionStages(
             None if signal is None else signal.action,
             None if verdict is None else isinstance(verdict, RiskApproved),
@@ -298,8 +300,7 @@ class MemoryStore(MemoryOrderReads):
         self.book.commit(unit.staged)
         if not self.history:
             # Only what settling a still pending decision reads (its signal and verdict).
-            unit.stages.snapshots.clear()
-            self.stages.commit(unit.stages)
+            self.stages.commit(unit.stages, snapshots=False)
             for decision_id, record in unit.decisions.items():
                 if record.status is not DecisionStatus.PENDING:
                     self.stages.forget(decision_id)
